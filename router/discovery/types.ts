@@ -1,0 +1,55 @@
+/**
+ * The contract between service discovery and the rest of the router.
+ *
+ * A discovery module keeps a current list of engine endpoints; routing logics and the proxy only ever read
+ * `endpoints()` (a snapshot; never mutated in place), so a pod that disappears from discovery can no longer
+ * be picked by the very next request.
+ */
+
+/** What the router knows about one model served by an endpoint (a `/v1/models` card). */
+export interface ModelInfo {
+  readonly id: string;
+  readonly object: string;
+  readonly created: number;
+  readonly owned_by: string;
+  readonly root: string | null;
+  readonly parent: string | null;
+  /** Any other fields the engine returned on its card (e.g. `max_model_len`), passed through to `/v1/models`. */
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+/** One serving engine (a pod, a Service, or a static backend URL). */
+export interface Endpoint {
+  /** Stable id: uuid5(DNS, podName) for pods, a per-start uuid4 for static backends (production-stack's `Id`). */
+  readonly id: string;
+  /** Base URL without trailing slash, e.g. `http://10.1.2.3:8000`. */
+  readonly url: string;
+  /** Every model id the engine serves (base models and LoRA adapters). */
+  readonly modelNames: readonly string[];
+  /** The P/D role label: the pod label `model`, or the static `--static-model-labels` entry (default `default`). */
+  readonly modelLabel: string;
+  /** Unix time (seconds, float) when discovery added this endpoint. */
+  readonly addedTimestamp: number;
+  /** `true` while the engine reports sleep mode; sleeping endpoints get no traffic. */
+  readonly sleep: boolean;
+  readonly modelInfo: Readonly<Record<string, ModelInfo>>;
+  /** Kubernetes identity, when discovered from the API server. */
+  readonly podName?: string;
+  readonly serviceName?: string;
+  readonly namespace?: string;
+  /** Static discovery: declared model type (`chat`, `completion`, ...), used by health checks. */
+  readonly modelType?: string;
+}
+
+export interface ServiceDiscovery {
+  /** Starts discovery; resolves once the first full listing is known (or rejects with a clear message). */
+  start(): Promise<void>;
+  /** Stops watches and timers; idempotent. */
+  stop(): Promise<void>;
+  /** The current endpoints (an immutable snapshot). */
+  endpoints(): readonly Endpoint[];
+  /** `/health`: false once discovery has lost its source (e.g. API server unreachable) for longer than allowed. */
+  health(): { readonly healthy: boolean; readonly reason?: string };
+  /** Whether `model` was ever served (404 "not found" vs 503 "temporarily unavailable"). */
+  hasEverSeenModel(model: string): boolean;
+}
