@@ -53,3 +53,23 @@ export interface ServiceDiscovery {
   /** Whether `model` was ever served (404 "not found" vs 503 "temporarily unavailable"). */
   hasEverSeenModel(model: string): boolean;
 }
+
+/** Options of Kubernetes service discovery (`--service-discovery k8s`). */
+export interface K8sDiscoveryOptions {
+  /** `--k8s-namespace` (default `default`). */
+  readonly namespace: string;
+  /** `--k8s-port`: the engine port used in endpoint URLs (default 8000). */
+  readonly port: number;
+  /** `--k8s-label-selector` (default empty: every pod of the namespace). */
+  readonly labelSelector: string;
+  /** `--k8s-service-discovery-type` (default `pod-ip`). */
+  readonly type: 'pod-ip' | 'service-name';
+  /** `--k8s-watcher-timeout-seconds` (0 = server default). */
+  readonly watcherTimeoutSeconds: number;
+  /** `--backend-health-check-timeout-seconds`: timeout of each engine `/v1/models` call. */
+  readonly healthCheckTimeoutSeconds: number;
+  /** `VLLM_API_KEY`, sent as a bearer token to engines when set. */
+  readonly apiKey?: string;
+  /** `/health` turns unhealthy when the API server has been unreachable for longer than this (seconds). */
+  readonly apiServerLossThresholdSeconds: number;
+}
