@@ -1,0 +1,28 @@
+/**
+ * Object names, exactly as production-stack's chart names them (reference §1.1), in one place: the
+ * constructs, the values compiler's peer-host check and the Helm chart generator all ask here.
+ */
+
+export const engineDeploymentName = (release: string, model: string): string => `${release}-${model}-deployment-vllm`;
+export const engineServiceName = (release: string, model: string): string => `${release}-${model}-engine-service`;
+export const engineStorageClaimName = (release: string, model: string): string => `${release}-${model}-storage-claim`;
+export const engineChatTemplatesConfigMapName = (release: string, model: string): string => `${release}-${model}-chat-templates`;
+export const enginePdbName = (release: string, model: string): string => `${release}-${model}-pdb-vllm`;
+/** The pod `hostname` production-stack sets on engine pods. */
+export const engineHostname = (release: string, model: string): string => `${release}-${model}-vllm-stack`;
+/** The release Secret holding literal `hf_token`s (`hf_token_<model>`) and a literal `vllmApiKey`. */
+export const releaseSecretName = (release: string): string => `${release}-secrets`;
+export const hfTokenSecretKey = (model: string): string => `hf_token_${model}`;
+export const VLLM_API_KEY_SECRET_KEY = 'vllmApiKey';
+export const configsConfigMapName = (release: string): string => `${release}-configs`;
+export const storageVolumeName = (release: string): string => `${release}-storage`;
+
+export const routerDeploymentName = (release: string): string => `${release}-deployment-router`;
+export const routerServiceName = (release: string): string => `${release}-router-service`;
+export const routerServiceAccountName = (release: string): string => `${release}-router-service-account`;
+export const routerRoleName = (release: string): string => `${release}-reader`;
+export const routerRoleBindingName = (release: string): string => `${release}-deployment-access-binding`;
+export const routerPdbName = (release: string): string => `${release}-pdb-router`;
+
+/** The chart name production-stack's labels use (`app.kubernetes.io/part-of`). */
+export const PART_OF = 'vllm-stack';

@@ -1,0 +1,1058 @@
+/* Generated from schema/values.schema.json by schema/codegen.ts (npm run gen:types). Do not edit. */
+
+/**
+ * A literal value (stored in the release Secret) or a reference to a key of an existing Secret
+ *
+ * This interface was referenced by `PdstackValues`'s JSON-Schema
+ * via the `definition` "secretValue".
+ */
+export type SecretValue = string | SecretRef;
+/**
+ * This interface was referenced by `PdstackValues`'s JSON-Schema
+ * via the `definition` "dnsLabel".
+ */
+export type DnsLabel = string;
+/**
+ * A Kubernetes resource quantity, e.g. 8, 500m, 30Gi, 1.5
+ *
+ * This interface was referenced by `PdstackValues`'s JSON-Schema
+ * via the `definition` "quantity".
+ */
+export type Quantity = number | string;
+/**
+ * A TCP port, as a number or a string of digits
+ *
+ * This interface was referenced by `PdstackValues`'s JSON-Schema
+ * via the `definition` "portString".
+ */
+export type PortString = number | string;
+/**
+ * A number of bytes, as an integer or a string of digits
+ *
+ * This interface was referenced by `PdstackValues`'s JSON-Schema
+ * via the `definition` "byteCount".
+ */
+export type ByteCount = number | string;
+/**
+ * A size in GB (LMCache reads it as a float), as a number or a numeric string
+ *
+ * This interface was referenced by `PdstackValues`'s JSON-Schema
+ * via the `definition` "gigabytes".
+ */
+export type Gigabytes = number | string;
+/**
+ * Kubernetes EnvVar objects, appended verbatim
+ *
+ * This interface was referenced by `PdstackValues`'s JSON-Schema
+ * via the `definition` "envVars".
+ */
+export type EnvVars = {
+  name: string;
+  [k: string]: unknown;
+}[];
+/**
+ * This interface was referenced by `PdstackValues`'s JSON-Schema
+ * via the `definition` "imagePullPolicy".
+ */
+export type ImagePullPolicy = "Always" | "IfNotPresent" | "Never";
+
+/**
+ * Values of a pdstack chart: a vLLM production-stack values file (servingEngineSpec + routerSpec). Generated file: edit schema/values.schema.json in the pdstack repository.
+ */
+export interface PdstackValues {
+  /**
+   * Helm global values (unused; accepted so the chart works as a subchart)
+   */
+  global?: {
+    [k: string]: unknown;
+  };
+  /**
+   * Serving engines
+   */
+  servingEngineSpec?: ServingEngineSpec;
+  /**
+   * The router
+   */
+  routerSpec?: RouterSpec;
+}
+/**
+ * Serving engines
+ *
+ * This interface was referenced by `PdstackValues`'s JSON-Schema
+ * via the `definition` "servingEngineSpec".
+ */
+export interface ServingEngineSpec {
+  /**
+   * Render engine objects
+   */
+  enableEngine?: boolean;
+  /**
+   * Labels on engine Deployments, pods and Services, and the router's --k8s-label-selector
+   */
+  labels?: {
+    [k: string]: string;
+  };
+  /**
+   * Extra engine Service ports
+   */
+  extraPorts?: {
+    [k: string]: unknown;
+  }[];
+  /**
+   * VLLM_API_KEY for engines and router: a literal (stored in <release>-secrets) or {secretName, secretKey}
+   */
+  vllmApiKey?: SecretValue;
+  /**
+   * Served models
+   */
+  modelSpec?: ModelSpec[];
+  /**
+   * Engine container port (--port)
+   */
+  containerPort?: number;
+  /**
+   * Engine Service port
+   */
+  servicePort?: number;
+  /**
+   * ConfigMap <release>-configs injected with envFrom
+   */
+  configs?: {
+    [k: string]: string;
+  };
+  /**
+   * Engine Deployment strategy (default RollingUpdate maxSurge 100%, maxUnavailable 0)
+   */
+  strategy?: {
+    [k: string]: unknown;
+  };
+  /**
+   * Engine startup probe (default initialDelay 15, period 10, failureThreshold 60, GET /health)
+   */
+  startupProbe?: Probe;
+  /**
+   * Engine liveness probe (default 15, 10, 3, GET /health)
+   */
+  livenessProbe?: Probe;
+  /**
+   * Engine readiness probe (default 15, 5, 3, GET /health)
+   */
+  readinessProbe?: Probe;
+  /**
+   * Tolerations of every engine
+   */
+  tolerations?: {
+    [k: string]: unknown;
+  }[];
+  /**
+   * Engine pod runtimeClassName; "" omits it
+   */
+  runtimeClassName?: string;
+  /**
+   * Engine pod schedulerName
+   */
+  schedulerName?: string;
+  /**
+   * vllm container imagePullPolicy
+   */
+  imagePullPolicy?: ImagePullPolicy & string;
+  /**
+   * Engine pod securityContext
+   */
+  securityContext?: {
+    [k: string]: unknown;
+  };
+  /**
+   * vllm container securityContext
+   */
+  containerSecurityContext?: {
+    [k: string]: unknown;
+  };
+  /**
+   * LoRA sidecar
+   */
+  sidecar?: {
+    /**
+     * Image
+     */
+    image?: string;
+    imagePullPolicy?: ImagePullPolicy;
+  };
+  serviceMonitor?: ServiceMonitor;
+  /**
+   * Env vars of every vllm container
+   */
+  env?: EnvVars;
+}
+/**
+ * A reference to a key of an existing Secret
+ *
+ * This interface was referenced by `PdstackValues`'s JSON-Schema
+ * via the `definition` "secretRef".
+ */
+export interface SecretRef {
+  /**
+   * Name of the Secret
+   */
+  secretName?: string;
+  /**
+   * Key within the Secret
+   */
+  secretKey?: string;
+}
+/**
+ * One served model: a Deployment, a Service, a PVC and a Secret entry
+ *
+ * This interface was referenced by `PdstackValues`'s JSON-Schema
+ * via the `definition` "modelSpec".
+ */
+export interface ModelSpec {
+  /**
+   * Model name: object names <release>-<name>-..., pod label model=<name>
+   */
+  name: DnsLabel;
+  /**
+   * false renders no objects for this model
+   */
+  enabled?: boolean;
+  /**
+   * Deployment annotations
+   */
+  annotations?: {
+    [k: string]: string;
+  };
+  /**
+   * Pod annotations
+   */
+  podAnnotations?: {
+    [k: string]: string;
+  };
+  /**
+   * Extra Deployment labels (pods are always labelled model=<name>)
+   */
+  labels?: {
+    [k: string]: string;
+  };
+  /**
+   * Extra pod labels
+   */
+  podLabels?: {
+    [k: string]: string;
+  };
+  /**
+   * Pod serviceAccountName
+   */
+  serviceAccountName?: string;
+  /**
+   * Pod priorityClassName
+   */
+  priorityClassName?: string;
+  /**
+   * Overrides servingEngineSpec.runtimeClassName; "" omits it
+   */
+  runtimeClassName?: string;
+  /**
+   * Pod schedulerName (overrides the global one)
+   */
+  schedulerName?: string;
+  /**
+   * Engine image repository
+   */
+  repository: string;
+  /**
+   * Engine image tag
+   */
+  tag: string | number;
+  /**
+   * Name of an image pull Secret
+   */
+  imagePullSecret?: string;
+  /**
+   * Model to serve (positional argument of vllm serve)
+   */
+  modelURL: string;
+  /**
+   * --revision
+   */
+  modelRevision?: string;
+  /**
+   * --chat-template /templates/<chatTemplate>
+   */
+  chatTemplate?: string;
+  /**
+   * Content of the chat template file, stored in ConfigMap <release>-<name>-chat-templates
+   */
+  chatTemplateConfigMap?: string;
+  /**
+   * --enable-auto-tool-choice
+   */
+  enableTool?: boolean;
+  /**
+   * --tool-call-parser
+   */
+  toolCallParser?: string;
+  /**
+   * Deployment replicas
+   */
+  replicaCount?: number;
+  /**
+   * Container resources used verbatim (replaces requestCPU/requestMemory/requestGPU/limit*)
+   */
+  resources?: {
+    [k: string]: unknown;
+  };
+  /**
+   * CPU request, e.g. 8 or 500m
+   */
+  requestCPU: Quantity;
+  /**
+   * Memory request, e.g. 30Gi
+   */
+  requestMemory: Quantity;
+  /**
+   * GPU request and limit (resource requestGPUType)
+   */
+  requestGPU?: Quantity;
+  /**
+   * GPU resource name (default nvidia.com/gpu)
+   */
+  requestGPUType?: string;
+  /**
+   * HAMi nvidia.com/gpumem request
+   */
+  requestGPUMem?: string | number;
+  /**
+   * HAMi nvidia.com/gpumem-percentage request
+   */
+  requestGPUMemPercentage?: string | number;
+  /**
+   * HAMi nvidia.com/gpucores request
+   */
+  requestGPUCores?: string | number;
+  /**
+   * CPU limit
+   */
+  limitCPU?: Quantity;
+  /**
+   * Memory limit
+   */
+  limitMemory?: Quantity;
+  /**
+   * HAMi nvidia.com/gpumem limit
+   */
+  limitGPUMem?: string | number;
+  /**
+   * HAMi nvidia.com/gpumem-percentage limit
+   */
+  limitGPUMemPercentage?: string | number;
+  /**
+   * HAMi nvidia.com/gpucores limit
+   */
+  limitGPUCores?: string | number;
+  /**
+   * Model cache volume at /data: a size (PVC <release>-<name>-storage-claim) or {emptyDir: {...}}
+   */
+  pvcStorage?:
+    | Quantity
+    | {
+        /**
+         * emptyDir spec
+         */
+        emptyDir: {
+          [k: string]: unknown;
+        };
+      };
+  /**
+   * Use this existing claim instead of creating one
+   */
+  pvcExistingClaimName?: string;
+  /**
+   * PVC accessModes (default [ReadWriteOnce])
+   */
+  pvcAccessMode?: ("ReadWriteOnce" | "ReadOnlyMany" | "ReadWriteMany" | "ReadWriteOncePod")[];
+  /**
+   * PVC storageClassName ("" disables dynamic provisioning)
+   */
+  storageClass?: string;
+  /**
+   * PVC selector.matchLabels
+   */
+  pvcMatchLabels?: {
+    [k: string]: string;
+  };
+  /**
+   * PVC labels
+   */
+  pvcLabels?: {
+    [k: string]: string;
+  };
+  /**
+   * PVC annotations
+   */
+  pvcAnnotations?: {
+    [k: string]: string;
+  };
+  /**
+   * Extra pod volumes
+   */
+  extraVolumes?: {
+    [k: string]: unknown;
+  }[];
+  /**
+   * Extra vllm container volume mounts
+   */
+  extraVolumeMounts?: {
+    [k: string]: unknown;
+  }[];
+  /**
+   * Init container (name, image, command, args, env, resources, mountPvcStorage, extraVolumeMounts)
+   */
+  initContainer?: {
+    [k: string]: unknown;
+  };
+  vllmConfig?: VllmConfig;
+  lmcacheConfig?: LmcacheConfig;
+  /**
+   * Hugging Face token: a literal (stored as hf_token_<name> in <release>-secrets) or {secretName, secretKey}
+   */
+  hf_token?: SecretValue;
+  /**
+   * envFrom a Secret
+   */
+  envFromSecret?: {
+    /**
+     * Secret name
+     */
+    name: string;
+  };
+  env?: EnvVars;
+  /**
+   * Pod affinity (wins over nodeSelectorTerms)
+   */
+  affinity?: {
+    [k: string]: unknown;
+  };
+  /**
+   * Required node affinity terms
+   */
+  nodeSelectorTerms?: {
+    [k: string]: unknown;
+  }[];
+  /**
+   * Pod nodeName
+   */
+  nodeName?: string;
+  /**
+   * Tolerations
+   */
+  tolerations?: {
+    [k: string]: unknown;
+  }[];
+  /**
+   * append: global ++ model tolerations; override: model only
+   */
+  tolerationsPolicy?: "append" | "override";
+  /**
+   * /dev/shm size when tensorParallelSize is set (default 20Gi)
+   */
+  shmSize?: Quantity;
+  /**
+   * Engine Service annotations
+   */
+  serviceAnnotations?: {
+    [k: string]: string;
+  };
+  /**
+   * --enable-lora
+   */
+  enableLoRA?: boolean;
+  /**
+   * KEDA ScaledObject (not rendered by pdstack: only enabled: false is accepted)
+   */
+  keda?: {
+    enabled?: boolean;
+    [k: string]: unknown;
+  };
+  /**
+   * KubeRay deployment (not rendered by pdstack: only enabled: false is accepted)
+   */
+  raySpec?: {
+    enabled?: boolean;
+    [k: string]: unknown;
+  };
+  pdb?: Pdb;
+}
+/**
+ * vLLM engine flags (each present key becomes a flag of `vllm serve`)
+ *
+ * This interface was referenced by `PdstackValues`'s JSON-Schema
+ * via the `definition` "vllmConfig".
+ */
+export interface VllmConfig {
+  /**
+   * --enable-chunked-prefill / --no-enable-chunked-prefill (only when set)
+   */
+  enableChunkedPrefill?: boolean;
+  /**
+   * --enable-prefix-caching when true, --no-enable-prefix-caching when false; nothing when absent (vLLM default)
+   */
+  enablePrefixCaching?: boolean;
+  /**
+   * --max-model-len
+   */
+  maxModelLen?: number;
+  /**
+   * --dtype
+   */
+  dtype?: string;
+  /**
+   * --tensor-parallel-size (also mounts a /dev/shm emptyDir of shmSize)
+   */
+  tensorParallelSize?: number;
+  /**
+   * Only used by Ray deployments, which pdstack does not render
+   */
+  pipelineParallelSize?: number;
+  /**
+   * --max-num-seqs
+   */
+  maxNumSeqs?: number;
+  /**
+   * --gpu-memory-utilization, in (0, 1]
+   */
+  gpuMemoryUtilization?: number | string;
+  /**
+   * --max-loras
+   */
+  maxLoras?: number;
+  /**
+   * --runner
+   */
+  runner?: "auto" | "pooling";
+  /**
+   * --convert
+   */
+  convert?: "token_embed" | "embed" | "token_classify" | "classify" | "score";
+  /**
+   * Extra arguments appended to `vllm serve` verbatim
+   */
+  extraArgs?: string[];
+  /**
+   * "1" selects the V0 engine (env VLLM_USE_V1=0, LMCacheConnector)
+   */
+  v0?: string | number;
+  /**
+   * Accepted for compatibility: 1 asserts the V1 engine (vLLM's default), so it renders nothing; it is an error together with v0: "1"
+   */
+  v1?: string | number;
+  /**
+   * PROMETHEUS_MULTIPROC_DIR (default /tmp)
+   */
+  prometheusMultiprocDir?: string;
+}
+/**
+ * LMCache KV connector settings (rendered as --kv-transfer-config and LMCACHE_* env vars)
+ *
+ * This interface was referenced by `PdstackValues`'s JSON-Schema
+ * via the `definition` "lmcacheConfig".
+ */
+export interface LmcacheConfig {
+  /**
+   * Use LMCache as the KV connector
+   */
+  enabled?: boolean;
+  /**
+   * LMCACHE_LOG_LEVEL (default INFO)
+   */
+  logLevel?: "DEBUG" | "INFO" | "WARNING" | "ERROR";
+  /**
+   * kv_role of the connector (default kv_both)
+   */
+  kvRole?: "kv_producer" | "kv_consumer" | "kv_both";
+  /**
+   * CUDA_VISIBLE_DEVICES, e.g. "0" or "0,1"
+   */
+  cudaVisibleDevices?: string | number;
+  /**
+   * Disaggregated prefill over NIXL: hostIPC/hostPID, UCX_TLS, LMCACHE_NIXL_* env vars
+   */
+  enablePD?: boolean;
+  /**
+   * LMCACHE_ENABLE_NIXL
+   */
+  enableNixl?: boolean;
+  /**
+   * LMCACHE_NIXL_ROLE: sender (prefill) or receiver (decode)
+   */
+  nixlRole?: "sender" | "receiver";
+  /**
+   * LMCACHE_NIXL_RECEIVER_HOST: on a sender the receiver engine Service; on a receiver the bind address
+   */
+  nixlPeerHost?: string;
+  /**
+   * LMCACHE_NIXL_RECEIVER_PORT
+   */
+  nixlPeerPort?: PortString;
+  /**
+   * LMCACHE_NIXL_BUFFER_SIZE in bytes
+   */
+  nixlBufferSize?: ByteCount;
+  /**
+   * LMCACHE_NIXL_BUFFER_DEVICE
+   */
+  nixlBufferDevice?: "cuda" | "cpu";
+  /**
+   * LMCACHE_NIXL_ENABLE_GC
+   */
+  nixlEnableGc?: boolean;
+  /**
+   * LMCACHE_MAX_LOCAL_CPU_SIZE in GB (> 0 enables LMCACHE_LOCAL_CPU)
+   */
+  cpuOffloadingBufferSize?: Gigabytes;
+  /**
+   * LMCACHE_MAX_LOCAL_DISK_SIZE in GB
+   */
+  diskOffloadingBufferSize?: Gigabytes;
+  /**
+   * LMCACHE_ENABLE_CONTROLLER
+   */
+  enableController?: boolean;
+  /**
+   * LMCACHE_LMCACHE_INSTANCE_ID (default: the pod name)
+   */
+  instanceId?: string;
+  /**
+   * LMCACHE_CONTROLLER_PULL_URL port on the router Service
+   */
+  controllerPort?: PortString;
+  /**
+   * LMCACHE_CONTROLLER_REPLY_URL port on the router Service
+   */
+  controllerReplyPort?: PortString;
+  /**
+   * LMCACHE_LMCACHE_WORKER_PORTS
+   */
+  workerPorts?: string | number;
+  /**
+   * LMCACHE_P2P_HOST
+   */
+  p2pHost?: string;
+  /**
+   * LMCACHE_P2P_INIT_PORTS
+   */
+  p2pInitPorts?: string | number;
+  /**
+   * LMCACHE_LMCACHE_WORKER_HEARTBEAT_TIME
+   */
+  workerHeartbeatTime?: string | number;
+}
+/**
+ * PodDisruptionBudget
+ *
+ * This interface was referenced by `PdstackValues`'s JSON-Schema
+ * via the `definition` "pdb".
+ */
+export interface Pdb {
+  /**
+   * Render a PodDisruptionBudget
+   */
+  enabled?: boolean;
+  /**
+   * Extra labels
+   */
+  labels?: {
+    [k: string]: string;
+  };
+  /**
+   * Annotations
+   */
+  annotations?: {
+    [k: string]: string;
+  };
+  /**
+   * minAvailable (used when maxUnavailable is not set)
+   */
+  minAvailable?: number | string;
+  /**
+   * maxUnavailable (wins over minAvailable)
+   */
+  maxUnavailable?: number | string;
+}
+/**
+ * A Kubernetes probe
+ *
+ * This interface was referenced by `PdstackValues`'s JSON-Schema
+ * via the `definition` "probe".
+ */
+export interface Probe {
+  /**
+   * Seconds before the first probe
+   */
+  initialDelaySeconds?: number;
+  /**
+   * Seconds between probes
+   */
+  periodSeconds?: number;
+  /**
+   * Failures before the container is restarted / marked unready
+   */
+  failureThreshold?: number;
+  /**
+   * Successes before the probe counts as passed
+   */
+  successThreshold?: number;
+  /**
+   * Seconds before a probe times out
+   */
+  timeoutSeconds?: number;
+  /**
+   * HTTP GET probe
+   */
+  httpGet?: {
+    /**
+     * Path
+     */
+    path?: string;
+    /**
+     * Port number or name
+     */
+    port?: number | string;
+    /**
+     * Host
+     */
+    host?: string;
+    scheme?: "HTTP" | "HTTPS";
+    /**
+     * Headers
+     */
+    httpHeaders?: {
+      /**
+       * Name
+       */
+      name: string;
+      /**
+       * Value
+       */
+      value: string;
+    }[];
+  };
+  /**
+   * Exec probe
+   */
+  exec?: {
+    [k: string]: unknown;
+  };
+  /**
+   * TCP probe
+   */
+  tcpSocket?: {
+    [k: string]: unknown;
+  };
+  /**
+   * gRPC probe
+   */
+  grpc?: {
+    [k: string]: unknown;
+  };
+}
+/**
+ * Prometheus-operator ServiceMonitor (not rendered by pdstack: only enabled: false is accepted)
+ *
+ * This interface was referenced by `PdstackValues`'s JSON-Schema
+ * via the `definition` "serviceMonitor".
+ */
+export interface ServiceMonitor {
+  /**
+   * Render a ServiceMonitor
+   */
+  enabled?: boolean;
+  /**
+   * Scrape interval
+   */
+  interval?: string;
+  /**
+   * Scrape timeout
+   */
+  scrapeTimeout?: string;
+  /**
+   * honorLabels
+   */
+  honorLabels?: boolean;
+  /**
+   * Extra labels
+   */
+  additionalLabels?: {
+    [k: string]: string;
+  };
+  /**
+   * metricRelabelings
+   */
+  metricRelabelings?: {
+    [k: string]: unknown;
+  }[];
+  /**
+   * relabelings
+   */
+  relabelings?: {
+    [k: string]: unknown;
+  }[];
+}
+/**
+ * The router
+ *
+ * This interface was referenced by `PdstackValues`'s JSON-Schema
+ * via the `definition` "routerSpec".
+ */
+export interface RouterSpec {
+  /**
+   * Render the router
+   */
+  enableRouter?: boolean;
+  /**
+   * Accepted for compatibility: asserts that routingLogic is a P/D logic (true) or not (false)
+   */
+  enablePD?: boolean;
+  /**
+   * Router image repository
+   */
+  repository?: string;
+  /**
+   * Router image tag
+   */
+  tag?: string | number;
+  imagePullPolicy?: ImagePullPolicy & string;
+  /**
+   * imagePullSecrets
+   */
+  imagePullSecrets?: {
+    [k: string]: unknown;
+  }[];
+  /**
+   * Use this ServiceAccount (no RBAC objects are rendered)
+   */
+  serviceAccountName?: string;
+  /**
+   * HF_TOKEN of the router
+   */
+  hf_token?: string;
+  /**
+   * VLLM_API_KEY of the router (default: servingEngineSpec.vllmApiKey)
+   */
+  vllmApiKey?: SecretRef;
+  /**
+   * Router pod securityContext
+   */
+  securityContext?: {
+    [k: string]: unknown;
+  };
+  /**
+   * Router container securityContext
+   */
+  containerSecurityContext?: {
+    [k: string]: unknown;
+  };
+  /**
+   * Extra pod volumes
+   */
+  extraVolumes?: {
+    [k: string]: unknown;
+  }[];
+  /**
+   * Extra container volume mounts
+   */
+  extraVolumeMounts?: {
+    [k: string]: unknown;
+  }[];
+  /**
+   * Router replicas
+   */
+  replicaCount?: number;
+  env?: EnvVars;
+  /**
+   * HorizontalPodAutoscaler (not rendered by pdstack: only enabled: false is accepted)
+   */
+  autoscaling?: {
+    /**
+     * HPA
+     */
+    enabled?: boolean;
+    /**
+     * min
+     */
+    minReplicas?: number;
+    /**
+     * max
+     */
+    maxReplicas?: number;
+    /**
+     * target
+     */
+    targetCPUUtilizationPercentage?: number;
+  };
+  pdb?: Pdb;
+  /**
+   * Router pod priorityClassName
+   */
+  priorityClassName?: string;
+  /**
+   * Router container port
+   */
+  containerPort?: number;
+  serviceType?: "ClusterIP" | "NodePort" | "LoadBalancer";
+  /**
+   * Router Service annotations
+   */
+  serviceAnnotations?: {
+    [k: string]: string;
+  };
+  /**
+   * nodePort with serviceType NodePort
+   */
+  nodePort?: number | null;
+  /**
+   * Router Service port
+   */
+  servicePort?: number;
+  serviceDiscovery?: "k8s" | "static";
+  k8sServiceDiscoveryType?: "pod-ip" | "service-name";
+  /**
+   * Comma-separated backend URLs (static discovery)
+   */
+  staticBackends?: string;
+  /**
+   * Comma-separated models, one per backend (static discovery)
+   */
+  staticModels?: string;
+  /**
+   * --routing-logic
+   */
+  routingLogic?:
+    "roundrobin" | "session" | "prefixaware" | "disaggregated_prefill" | "disaggregated_prefill_orchestrated";
+  /**
+   * --prefix-min-match-length
+   */
+  prefixMinMatchLength?: number;
+  /**
+   * --session-key
+   */
+  sessionKey?: string;
+  /**
+   * --root-path
+   */
+  rootPath?: string;
+  /**
+   * Extra router arguments (P/D: --prefill-model-labels X --decode-model-labels Y)
+   */
+  extraArgs?: string[];
+  /**
+   * Extra router Service ports
+   */
+  extraPorts?: {
+    [k: string]: unknown;
+  }[];
+  /**
+   * --engine-stats-interval (seconds)
+   */
+  engineScrapeInterval?: number;
+  /**
+   * --request-stats-window (seconds)
+   */
+  requestStatsWindow?: number;
+  /**
+   * OpenTelemetry (not supported by pdstack-router: only an empty endpoint is accepted)
+   */
+  otel?: {
+    /**
+     * endpoint
+     */
+    endpoint?: string;
+    /**
+     * service name
+     */
+    serviceName?: string;
+    /**
+     * secure
+     */
+    secure?: boolean;
+  };
+  /**
+   * Router Deployment strategy (default RollingUpdate maxSurge 100%, maxUnavailable 0)
+   */
+  strategy?: {
+    [k: string]: unknown;
+  };
+  /**
+   * LMCache settings of the router
+   */
+  lmcacheConfig?: {
+    logLevel?: "DEBUG" | "INFO" | "WARNING" | "ERROR";
+  };
+  /**
+   * kvaware only (not supported by pdstack-router)
+   */
+  lmcacheControllerPort?: string | number;
+  /**
+   * kvaware only (not supported by pdstack-router)
+   */
+  lmcacheControllerReplyPort?: string | number;
+  /**
+   * kvaware only (not supported by pdstack-router)
+   */
+  lmcacheControllerHeartbeatPort?: string | number;
+  /**
+   * Router container resources
+   */
+  resources?: {
+    [k: string]: unknown;
+  };
+  /**
+   * Extra router labels (also in its selector)
+   */
+  labels?: {
+    [k: string]: string;
+  };
+  /**
+   * Router pod annotations
+   */
+  podAnnotations?: {
+    [k: string]: string;
+  };
+  /**
+   * Ingress (not rendered by pdstack: only enabled: false is accepted)
+   */
+  ingress?: {
+    enabled?: boolean;
+    [k: string]: unknown;
+  };
+  /**
+   * Gateway API routes (not rendered by pdstack)
+   */
+  route?: {
+    [k: string]: unknown;
+  };
+  /**
+   * Router pod affinity
+   */
+  affinity?: {
+    [k: string]: unknown;
+  };
+  /**
+   * Router required node affinity terms
+   */
+  nodeSelectorTerms?: {
+    [k: string]: unknown;
+  }[];
+  /**
+   * Router startup probe (default 5, 5, 3, GET /health)
+   */
+  startupProbe?: Probe;
+  /**
+   * Router liveness probe (default 30, 5, 3, GET /health)
+   */
+  livenessProbe?: Probe;
+  /**
+   * Router readiness probe (default 30, 5, 3, GET /health)
+   */
+  readinessProbe?: Probe;
+  serviceMonitor?: ServiceMonitor;
+}
