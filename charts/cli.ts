@@ -1,0 +1,117 @@
+#!/usr/bin/env node
+/**
+ * `pdstack`: validate a production-stack values file, compile it into manifests, or generate a Helm chart.
+ *
+ *   pdstack validate -f VALUES [--release NAME] [--namespace NS]
+ *   pdstack synth    -f VALUES [--release NAME] [--namespace NS] -o DIR|-
+ *
+ * Diagnostics go to stderr, one line each (`FILE:LINE:COL: error|warning: KEY.PATH: message`); exit 1 when
+ * the values have errors, 2 when the command line is wrong. Never a stack trace.
+ */
+import { mkdirSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { DEFAULT_NAMESPACE, DEFAULT_RELEASE } from '../constructs/stack.js';
+import { formatDiagnostic, hasErrors, loadValuesFile, type LoadResult } from '../schema/index.js';
+import { buildApp, synthYaml } from './synth.js';
+import { version } from '../package.json';
+
+const USAGE = `usage:
+  pdstack validate -f VALUES [--release NAME] [--namespace NS]
+  pdstack synth    -f VALUES [--release NAME] [--namespace NS] -o DIR|-
+  pdstack --version
+
+  -f, --values     the values file (production-stack format, e.g. values-16-disagg-prefill.yaml)
+  -r, --release    the release name objects are named after (default ${DEFAULT_RELEASE})
+  -n, --namespace  the namespace of the objects and of the router's discovery (default ${DEFAULT_NAMESPACE})
+  -o, --output     synth: directory to write pdstack.k8s.yaml into, or - for stdout
+`;
+
+/** A command-line mistake: reported with the usage, exit 2. */
+class UsageError extends Error {}
+
+const OPTIONS = {
+  values: { type: 'string', short: 'f' },
+  release: { type: 'string', short: 'r' },
+  namespace: { type: 'string', short: 'n' },
+  output: { type: 'string', short: 'o' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+} as const;
+
+type Options = { values?: string; release?: string; namespace?: string; output?: string; help?: boolean; version?: boolean };
+
+function parse(argv: string[]): { command: string | undefined; options: Options } {
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`);
+    return { command: positionals[0], options: values };
+  } catch (e) {
+    throw e instanceof UsageError ? e : new UsageError((e as Error).message);
+  }
+}
+
+function load(options: Options): LoadResult & { release: string; namespace: string } {
+  if (!options.values) throw new UsageError('missing -f VALUES');
+  const release = options.release ?? DEFAULT_RELEASE;
+  const namespace = options.namespace ?? DEFAULT_NAMESPACE;
+  const result = loadValuesFile(options.values, { release, namespace });
+  for (const d of result.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+  return { ...result, release, namespace };
+}
+
+function summary(file: string, result: LoadResult): string {
+  const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
+  const warnings = result.diagnostics.length - errors;
+  return errors > 0 ? `${file}: ${errors} error(s), ${warnings} warning(s)` : `${file}: ok (${warnings} warning(s))`;
+}
+
+function run(argv: string[]): number {
+  const { command, options } = parse(argv);
+  if (options.version) {
+    process.stdout.write(`pdstack ${version}\n`);
+    return 0;
+  }
+  if (options.help || command === undefined || command === 'help') {
+    process.stdout.write(USAGE);
+    return command === undefined && !options.help ? 2 : 0;
+  }
+  switch (command) {
+    case 'validate': {
+      if (options.output !== undefined) throw new UsageError('validate takes no -o');
+      const result = load(options);
+      process.stderr.write(`${summary(options.values ?? '', result)}\n`);
+      return hasErrors(result.diagnostics) ? 1 : 0;
+    }
+    case 'synth': {
+      if (options.output === undefined) throw new UsageError('synth needs -o DIR (or -o - for stdout)');
+      const result = load(options);
+      if (hasErrors(result.diagnostics)) {
+        process.stderr.write(`${summary(options.values ?? '', result)}\n`);
+        return 1;
+      }
+      const synthOptions = { release: result.release, namespace: result.namespace };
+      if (options.output === '-') {
+        process.stdout.write(synthYaml(result.values, synthOptions));
+      } else {
+        mkdirSync(options.output, { recursive: true });
+        buildApp(result.values, { ...synthOptions, outdir: options.output }).app.synth();
+        process.stderr.write(`wrote ${options.output}/pdstack.k8s.yaml\n`);
+      }
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command '${command}'`);
+  }
+}
+
+try {
+  process.exitCode = run(process.argv.slice(2));
+} catch (e) {
+  if (e instanceof UsageError) {
+    process.stderr.write(`pdstack: ${e.message}\n${USAGE}`);
+    process.exitCode = 2;
+  } else {
+    process.stderr.write(`pdstack: ${(e as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}

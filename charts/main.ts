@@ -1,0 +1,26 @@
+/**
+ * The cdk8s app behind `npx cdk8s synth` (cdk8s.yaml): compiles the values file named by `PDSTACK_VALUES`
+ * (default: the bundled example, `charts/example/values.yaml`) for release `PDSTACK_RELEASE` (default `pd`)
+ * and namespace `PDSTACK_NAMESPACE` (default `default`) into `dist/pdstack.k8s.yaml`.
+ * Invalid values: the diagnostics on stderr and exit 1 (cdk8s shows the app's stderr only).
+ */
+import { join } from 'node:path';
+import { DEFAULT_NAMESPACE, DEFAULT_RELEASE } from '../constructs/stack.js';
+import { formatDiagnostic, hasErrors, loadValuesFile } from '../schema/index.js';
+import { buildApp } from './synth.js';
+
+/** The bundled example values: the tutorial's spec with its peer host fixed for release `pd`. */
+export const EXAMPLE_VALUES = join(__dirname, '..', '..', 'charts', 'example', 'values.yaml');
+
+function main(): number {
+  const file = process.env.PDSTACK_VALUES || EXAMPLE_VALUES;
+  const release = process.env.PDSTACK_RELEASE || DEFAULT_RELEASE;
+  const namespace = process.env.PDSTACK_NAMESPACE || DEFAULT_NAMESPACE;
+  const { values, diagnostics } = loadValuesFile(file, { release, namespace });
+  for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+  if (hasErrors(diagnostics)) return 1;
+  buildApp(values, { release, namespace }).app.synth();
+  return 0;
+}
+
+process.exitCode = main();

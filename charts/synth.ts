@@ -1,0 +1,29 @@
+/**
+ * Values → manifests: the one pipeline behind `pdstack synth`, `npx cdk8s synth` and the Helm chart generator.
+ */
+import { App, Chart, YamlOutputType } from 'cdk8s';
+import { PdStack } from '../constructs/stack.js';
+import type { PdstackValues } from '../schema/values.generated.js';
+
+/** The chart id, hence the manifest file name `pdstack.k8s.yaml`. */
+export const CHART_ID = 'pdstack';
+
+export interface SynthOptions {
+  readonly release: string;
+  readonly namespace: string;
+  /** Where `app.synth()` writes; not needed for `synthYaml`. @default - cdk8s' default (CDK8S_OUTDIR or dist) */
+  readonly outdir?: string;
+}
+
+/** Builds the app holding one chart with the whole stack. */
+export function buildApp(values: Readonly<PdstackValues>, options: SynthOptions): { app: App; chart: Chart; stack: PdStack } {
+  const app = new App({ outdir: options.outdir, yamlOutputType: YamlOutputType.FILE_PER_CHART });
+  const chart = new Chart(app, CHART_ID, { disableResourceNameHashes: true });
+  const stack = new PdStack(chart, 'Stack', { release: options.release, namespace: options.namespace, values });
+  return { app, chart, stack };
+}
+
+/** The manifests as one multi-document YAML string. */
+export function synthYaml(values: Readonly<PdstackValues>, options: SynthOptions): string {
+  return buildApp(values, options).app.synthYaml();
+}

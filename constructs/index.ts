@@ -1,0 +1,13 @@
+/** pdstack's library entry point: typed cdk8s constructs for vLLM disaggregated prefill, and the values compiler. */
+export * from './defaults.js';
+export * from './engine.js';
+export * from './labels.js';
+export * from './lmcache.js';
+export * from './names.js';
+export * from './probes.js';
+export * from './release-secret.js';
+export * from './router.js';
+export * from './stack.js';
+export * from './vllm-command.js';
+export * from './workload.js';
+export type * from '../schema/values.generated.js';

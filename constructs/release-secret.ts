@@ -1,0 +1,53 @@
+/**
+ * The release Secret `<release>-secrets` (production-stack's `secrets.yaml`): one per release, holding the
+ * literal `hf_token`s (`hf_token_<model>`) and a literal `vllmApiKey`. Engines add their entries; the
+ * Secret is rendered even when empty, as production-stack does.
+ */
+import { ApiObject, Chart, Lazy } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { releaseSecretName } from './names.js';
+
+export interface ReleaseSecretProps {
+  /** Release name: the Secret is `<release>-secrets`. */
+  readonly release: string;
+  /** @default - the chart's namespace */
+  readonly namespace?: string;
+  /** Labels of the Secret. @default - none */
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+export class ReleaseSecret extends Construct {
+  /** The release Secret of `release` in the chart of `scope`, created on first use. */
+  public static of(scope: Construct, props: ReleaseSecretProps): ReleaseSecret {
+    const chart = Chart.of(scope);
+    const id = `ReleaseSecret-${props.release}`;
+    const existing = chart.node.tryFindChild(id);
+    if (existing instanceof ReleaseSecret) return existing;
+    return new ReleaseSecret(chart, id, props);
+  }
+
+  public readonly name: string;
+  public readonly apiObject: ApiObject;
+  private readonly entries = new Map<string, string>();
+
+  constructor(scope: Construct, id: string, props: ReleaseSecretProps) {
+    super(scope, id);
+    this.name = releaseSecretName(props.release);
+    this.apiObject = new k8s.KubeSecret(this, 'Resource', {
+      metadata: { name: this.name, namespace: props.namespace, labels: props.labels ? { ...props.labels } : undefined },
+      type: 'Opaque',
+      data: Lazy.any({ produce: () => Object.fromEntries([...this.entries].map(([k, v]) => [k, Buffer.from(v).toString('base64')])) }),
+    });
+  }
+
+  /** Adds `key`; adding the same key twice with different values is an error. Returns the key. */
+  public set(key: string, value: string): string {
+    const previous = this.entries.get(key);
+    if (previous !== undefined && previous !== value) {
+      throw new Error(`Secret ${this.name}: key ${key} is already set to a different value`);
+    }
+    this.entries.set(key, value);
+    return key;
+  }
+}

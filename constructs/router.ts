@@ -1,0 +1,175 @@
+/**
+ * `VllmRouter`: `routerSpec` → Deployment `<release>-deployment-router`, Service `<release>-router-service`,
+ * ServiceAccount `<release>-router-service-account`, Role `<release>-reader` and RoleBinding
+ * `<release>-deployment-access-binding`, as production-stack's router templates render them (reference §1.10),
+ * with these fixes: `--k8s-port` is passed (the engines' `containerPort` in pod-ip mode, their `servicePort` in
+ * service-name mode); the engine label selector includes `app.kubernetes.io/instance=<release>`; the Role is
+ * least privilege (get/list/watch; no `patch`, as pdstack-router has no sleep mode).
+ */
+import { ApiObject } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import type { RouterSpec } from '../schema/values.generated.js';
+import { ROUTER_DEFAULTS } from './defaults.js';
+import { fromUser, intOrString } from './kube-json.js';
+import { routerLabels } from './labels.js';
+import * as names from './names.js';
+import { probe, ROUTER_PROBE_DEFAULTS } from './probes.js';
+import { deploymentStrategy, nonEmpty, podAffinity, podDisruptionBudget } from './workload.js';
+
+/** The router's second container port (production-stack's LMCache controller port), exposed by its Service. */
+export const ROUTER_LMCACHE_PORT = 9000;
+
+/** Where the router finds its engines. */
+export interface RouterEngineDiscovery {
+  /** `--k8s-label-selector`, e.g. `app.kubernetes.io/instance=pd,environment=test,release=test`; omitted when undefined. */
+  readonly labelSelector?: string;
+  /** `--k8s-port`: the port engines answer on in the chosen discovery type. */
+  readonly port: number;
+  /** `VLLM_API_KEY` of the router when `routerSpec.vllmApiKey` is not set: a key of a Secret. @default - none */
+  readonly apiKeySecretRef?: { readonly name: string; readonly key: string };
+}
+
+export interface VllmRouterProps {
+  /** Release name: prefix of every object name. */
+  readonly release: string;
+  /** Namespace the router watches (`--k8s-namespace`) and its objects live in. */
+  readonly namespace: string;
+  /** The `routerSpec` of a validated values file. @default - the schema defaults */
+  readonly spec?: Readonly<RouterSpec>;
+  /** How the router reaches the engines. */
+  readonly engines: RouterEngineDiscovery;
+}
+
+
+/** The router's arguments, in production-stack's order (the image's entrypoint is the router). */
+export function routerArgs(spec: Readonly<RouterSpec>, namespace: string, engines: RouterEngineDiscovery): string[] {
+  const d = ROUTER_DEFAULTS;
+  const discovery = spec.serviceDiscovery ?? d.serviceDiscovery;
+  const args = ['--host', '0.0.0.0', '--port', String(spec.containerPort ?? d.containerPort), '--service-discovery', discovery];
+  if (discovery === 'k8s') {
+    args.push('--k8s-namespace', namespace, '--k8s-service-discovery-type', spec.k8sServiceDiscoveryType ?? d.k8sServiceDiscoveryType);
+    if (engines.labelSelector !== undefined) args.push('--k8s-label-selector', engines.labelSelector);
+    args.push('--k8s-port', String(engines.port));
+  } else {
+    args.push('--static-backends', spec.staticBackends ?? '', '--static-models', spec.staticModels ?? '');
+  }
+  args.push('--routing-logic', spec.routingLogic ?? d.routingLogic);
+  const prefix = spec.prefixMinMatchLength ?? d.prefixMinMatchLength;
+  if (prefix !== 0) args.push('--prefix-min-match-length', String(prefix));
+  if (spec.sessionKey) args.push('--session-key', spec.sessionKey);
+  if (spec.rootPath) args.push('--root-path', spec.rootPath);
+  args.push('--engine-stats-interval', String(spec.engineScrapeInterval ?? d.engineScrapeInterval));
+  args.push('--request-stats-window', String(spec.requestStatsWindow ?? d.requestStatsWindow));
+  args.push(...(spec.extraArgs ?? []).map(String));
+  return args;
+}
+
+export class VllmRouter extends Construct {
+  public readonly deployment: ApiObject;
+  public readonly service: ApiObject;
+  /** The Service clients reach the router by (`kubectl port-forward svc/<serviceName> 30080:80`). */
+  public readonly serviceName: string;
+  public readonly serviceAccountName: string;
+
+  constructor(scope: Construct, id: string, props: VllmRouterProps) {
+    super(scope, id);
+    const { release, namespace, engines } = props;
+    const spec: Readonly<RouterSpec> = props.spec ?? {};
+    if (spec.enableRouter === false) {
+      throw new Error('VllmRouter: routerSpec.enableRouter is false; do not create a router');
+    }
+    const d = ROUTER_DEFAULTS;
+    const labels = routerLabels(release, spec.labels ?? d.labels);
+    const containerPort = spec.containerPort ?? d.containerPort;
+    this.serviceName = names.routerServiceName(release);
+
+    const ownAccount = !spec.serviceAccountName;
+    this.serviceAccountName = spec.serviceAccountName || names.routerServiceAccountName(release);
+    if (ownAccount) {
+      new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: { name: this.serviceAccountName, namespace } });
+      const serviceName = (spec.k8sServiceDiscoveryType ?? d.k8sServiceDiscoveryType) === 'service-name';
+      new k8s.KubeRole(this, 'Role', {
+        metadata: { name: names.routerRoleName(release), namespace },
+        rules: [{ apiGroups: [''], resources: serviceName ? ['pods', 'services', 'endpoints'] : ['pods'], verbs: ['get', 'watch', 'list'] }],
+      });
+      new k8s.KubeRoleBinding(this, 'RoleBinding', {
+        metadata: { name: names.routerRoleBindingName(release), namespace },
+        subjects: [{ kind: 'ServiceAccount', name: this.serviceAccountName, namespace }],
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: names.routerRoleName(release) },
+      });
+    }
+
+    const env: k8s.EnvVar[] = [];
+    if (spec.hf_token) env.push({ name: 'HF_TOKEN', value: spec.hf_token });
+    env.push({ name: 'PYTHONHASHSEED', value: '123' }, { name: 'LMCACHE_LOG_LEVEL', value: spec.lmcacheConfig?.logLevel ?? 'INFO' });
+    if (spec.vllmApiKey?.secretName && spec.vllmApiKey.secretKey) {
+      env.push({ name: 'VLLM_API_KEY', valueFrom: { secretKeyRef: { name: spec.vllmApiKey.secretName, key: spec.vllmApiKey.secretKey } } });
+    } else if (engines.apiKeySecretRef) {
+      env.push({ name: 'VLLM_API_KEY', valueFrom: { secretKeyRef: { ...engines.apiKeySecretRef } } });
+    }
+    env.push(...fromUser<k8s.EnvVar[]>(spec.env ?? []));
+
+
+    this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
+      metadata: { name: names.routerDeploymentName(release), namespace, labels: { ...labels } },
+      spec: {
+        replicas: spec.replicaCount ?? d.replicaCount,
+        strategy: deploymentStrategy(spec.strategy),
+        selector: { matchLabels: { ...labels } },
+        template: {
+          metadata: { labels: { ...labels }, annotations: nonEmpty({ ...spec.podAnnotations }) },
+          spec: {
+            serviceAccountName: this.serviceAccountName,
+            priorityClassName: spec.priorityClassName || undefined,
+            securityContext: nonEmpty(spec.securityContext) ? fromUser<k8s.PodSecurityContext>(spec.securityContext) : undefined,
+            imagePullSecrets: spec.imagePullSecrets?.length ? fromUser<k8s.LocalObjectReference[]>(spec.imagePullSecrets) : undefined,
+            affinity: podAffinity(spec.affinity, spec.nodeSelectorTerms),
+            volumes: spec.extraVolumes?.length ? fromUser<k8s.Volume[]>(spec.extraVolumes) : undefined,
+            containers: [{
+              name: 'router-container',
+              image: `${spec.repository ?? d.repository}:${spec.tag ?? d.tag}`,
+              imagePullPolicy: spec.imagePullPolicy ?? d.imagePullPolicy,
+              args: routerArgs(spec, namespace, engines),
+              env,
+              ports: [
+                { name: 'router-port', containerPort },
+                { name: 'lmcache-port', containerPort: ROUTER_LMCACHE_PORT },
+              ],
+              resources: fromUser<k8s.ResourceRequirements>(spec.resources ?? d.resources),
+              securityContext: nonEmpty(spec.containerSecurityContext) ? fromUser<k8s.SecurityContext>(spec.containerSecurityContext) : undefined,
+              startupProbe: probe(ROUTER_PROBE_DEFAULTS.startup, 'router-port', spec.startupProbe),
+              livenessProbe: probe(ROUTER_PROBE_DEFAULTS.liveness, 'router-port', spec.livenessProbe),
+              readinessProbe: probe(ROUTER_PROBE_DEFAULTS.readiness, 'router-port', spec.readinessProbe),
+              volumeMounts: spec.extraVolumeMounts?.length ? fromUser<k8s.VolumeMount[]>(spec.extraVolumeMounts) : undefined,
+            }],
+          },
+        },
+      },
+    });
+
+    const serviceType = spec.serviceType ?? d.serviceType;
+    this.service = new k8s.KubeService(this, 'Service', {
+      metadata: { name: this.serviceName, namespace, labels: { ...labels }, annotations: nonEmpty({ ...spec.serviceAnnotations }) },
+      spec: {
+        type: serviceType,
+        selector: { ...labels },
+        ports: [
+          {
+            name: 'router-sport',
+            port: spec.servicePort ?? d.servicePort,
+            targetPort: intOrString(containerPort),
+            protocol: 'TCP',
+            nodePort: serviceType === 'NodePort' && spec.nodePort ? spec.nodePort : undefined,
+          },
+          { name: 'lmcache-port', port: ROUTER_LMCACHE_PORT, targetPort: intOrString('lmcache-port'), protocol: 'TCP' },
+          ...fromUser<k8s.ServicePort[]>(spec.extraPorts ?? []),
+        ],
+      },
+    });
+
+    if (spec.pdb?.enabled) {
+      podDisruptionBudget(this, 'Pdb', { name: names.routerPdbName(release), namespace, selector: labels, pdb: spec.pdb });
+    }
+  }
+}

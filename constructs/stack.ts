@@ -1,0 +1,75 @@
+/**
+ * `PdStack`: a whole values file → every object production-stack's chart renders for it (engines, release
+ * Secret, configs ConfigMap, router with its RBAC). Disabled models get no objects (a pdstack fix).
+ */
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import type { PdstackValues } from '../schema/values.generated.js';
+import { ENGINE_DEFAULTS } from './defaults.js';
+import { EngineSettings, VllmEngine } from './engine.js';
+import { engineDiscoverySelector } from './labels.js';
+import * as names from './names.js';
+import { ReleaseSecret } from './release-secret.js';
+import { RouterEngineDiscovery, VllmRouter } from './router.js';
+import { nonEmpty } from './workload.js';
+
+export interface PdStackProps {
+  /** Release name: prefix of every object name. @default 'pd' */
+  readonly release?: string;
+  /** Namespace of every object and of the router's discovery. @default 'default' */
+  readonly namespace?: string;
+  /** A values file that passed `pdstack validate` (schema defaults filled in or not: both work). */
+  readonly values: Readonly<PdstackValues>;
+}
+
+/** The release name when none is given: the tutorial installs with `helm install pd`. */
+export const DEFAULT_RELEASE = 'pd';
+export const DEFAULT_NAMESPACE = 'default';
+
+export class PdStack extends Construct {
+  public readonly engines: readonly VllmEngine[];
+  public readonly router?: VllmRouter;
+  public readonly release: string;
+  public readonly namespace: string;
+
+  constructor(scope: Construct, id: string, props: PdStackProps) {
+    super(scope, id);
+    const release = (this.release = props.release ?? DEFAULT_RELEASE);
+    const namespace = (this.namespace = props.namespace ?? DEFAULT_NAMESPACE);
+    const engineSpec = props.values.servingEngineSpec ?? {};
+    const { modelSpec = [], ...settings } = engineSpec;
+    const enginesEnabled = engineSpec.enableEngine !== false;
+    const engines: VllmEngine[] = [];
+    if (enginesEnabled) {
+      ReleaseSecret.of(this, { release, namespace });
+      if (nonEmpty(settings.configs)) {
+        new k8s.KubeConfigMap(this, 'Configs', { metadata: { name: names.configsConfigMapName(release), namespace }, data: { ...settings.configs } });
+      }
+      for (const spec of modelSpec) {
+        if (spec.enabled === false) continue;
+        engines.push(new VllmEngine(this, `Engine-${spec.name}`, { release, namespace, spec, settings: settings as EngineSettings }));
+      }
+    }
+    this.engines = engines;
+
+    const routerSpec = props.values.routerSpec ?? {};
+    if (routerSpec.enableRouter !== false) {
+      const serviceNameDiscovery = (routerSpec.k8sServiceDiscoveryType ?? 'pod-ip') === 'service-name';
+      const discovery: RouterEngineDiscovery = {
+        labelSelector: enginesEnabled ? engineDiscoverySelector(release, settings.labels ?? ENGINE_DEFAULTS.labels) : undefined,
+        port: serviceNameDiscovery ? settings.servicePort ?? ENGINE_DEFAULTS.servicePort : settings.containerPort ?? ENGINE_DEFAULTS.containerPort,
+        apiKeySecretRef: enginesEnabled ? this.engineApiKeyRef(release, namespace, settings.vllmApiKey) : undefined,
+      };
+      this.router = new VllmRouter(this, 'Router', { release, namespace, spec: routerSpec, engines: discovery });
+    }
+  }
+
+  /** The engines' `VLLM_API_KEY` as a Secret key reference, for the router to use the same key. */
+  private engineApiKeyRef(release: string, namespace: string, apiKey: EngineSettings['vllmApiKey']): { name: string; key: string } | undefined {
+    if (typeof apiKey === 'string') {
+      const secret = ReleaseSecret.of(this, { release, namespace });
+      return { name: secret.name, key: secret.set(names.VLLM_API_KEY_SECRET_KEY, apiKey) };
+    }
+    return apiKey?.secretName && apiKey.secretKey ? { name: apiKey.secretName, key: apiKey.secretKey } : undefined;
+  }
+}

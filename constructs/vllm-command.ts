@@ -1,0 +1,44 @@
+/**
+ * `vllmConfig` (and the model keys that become flags) → the `vllm serve` command, in production-stack's
+ * exact order (reference §1.6), with three deliberate fixes: dash-form flags (`--gpu-memory-utilization`,
+ * `--max-loras`), and `--no-enable-prefix-caching` only when `enablePrefixCaching` is `false` (absent means
+ * vLLM's own default).
+ */
+import type { ModelSpec } from '../schema/values.generated.js';
+
+/** The engine binary: the LMCache images keep vLLM in a venv. */
+export function vllmBinary(repository: string): string {
+  return repository === 'lmcache/vllm-openai' ? '/opt/venv/bin/vllm' : 'vllm';
+}
+
+/** Where chat templates are mounted in the engine container. */
+export const TEMPLATES_MOUNT_PATH = '/templates';
+
+/** `kvTransferConfig` is the `--kv-transfer-config` JSON (see `lmcache.ts`), or `undefined` for none. */
+export function vllmCommand(spec: Readonly<ModelSpec>, containerPort: number, kvTransferConfig: string | undefined): string[] {
+  const cmd = [vllmBinary(spec.repository), 'serve', spec.modelURL, '--host', '0.0.0.0', '--port', String(containerPort)];
+  if (spec.enableLoRA) cmd.push('--enable-lora');
+  if (spec.enableTool) cmd.push('--enable-auto-tool-choice');
+  if (spec.toolCallParser) cmd.push('--tool-call-parser', spec.toolCallParser);
+  const v = spec.vllmConfig;
+  if (v) {
+    if (v.enableChunkedPrefill !== undefined) cmd.push(v.enableChunkedPrefill ? '--enable-chunked-prefill' : '--no-enable-chunked-prefill');
+    if (v.enablePrefixCaching !== undefined) cmd.push(v.enablePrefixCaching ? '--enable-prefix-caching' : '--no-enable-prefix-caching');
+    if (v.maxModelLen !== undefined) cmd.push('--max-model-len', String(v.maxModelLen));
+    if (v.dtype !== undefined) cmd.push('--dtype', v.dtype);
+    if (v.tensorParallelSize !== undefined) cmd.push('--tensor-parallel-size', String(v.tensorParallelSize));
+    if (v.maxNumSeqs !== undefined) cmd.push('--max-num-seqs', String(v.maxNumSeqs));
+    if (v.gpuMemoryUtilization !== undefined) cmd.push('--gpu-memory-utilization', String(v.gpuMemoryUtilization));
+    if (v.maxLoras !== undefined) cmd.push('--max-loras', String(v.maxLoras));
+    if (v.runner !== undefined) cmd.push('--runner', v.runner);
+    if (v.convert !== undefined) cmd.push('--convert', v.convert);
+    if (v.extraArgs) cmd.push(...v.extraArgs.map(String));
+  }
+  if (spec.modelRevision) cmd.push('--revision', spec.modelRevision);
+  if (kvTransferConfig !== undefined) cmd.push('--kv-transfer-config', kvTransferConfig);
+  if (spec.chatTemplate) cmd.push('--chat-template', `${TEMPLATES_MOUNT_PATH}/${spec.chatTemplate}`);
+  return cmd;
+}
+
+/** `vllmConfig.v0: "1"` selects vLLM's V0 engine (env `VLLM_USE_V1=0`, the V0 LMCache connector). */
+export const usesV0 = (spec: Readonly<ModelSpec>): boolean => spec.vllmConfig?.v0 !== undefined && String(spec.vllmConfig.v0) === '1';
