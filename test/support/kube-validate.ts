@@ -1,0 +1,36 @@
+/**
+ * Validates manifests against the Kubernetes OpenAPI schema with kubernetes-models' precompiled validators.
+ * There is no API server here: this checks types, required fields, enums and quantities, not admission.
+ */
+import * as apps from 'kubernetes-models/apps/v1';
+import * as core from 'kubernetes-models/v1';
+import * as policy from 'kubernetes-models/policy/v1';
+import * as rbac from 'kubernetes-models/rbac.authorization.k8s.io/v1';
+
+type Validatable = { validate(): void };
+type ModelClass = new (data: never) => Validatable;
+
+const MODELS: Record<string, Record<string, ModelClass>> = {
+  'apps/v1': apps as unknown as Record<string, ModelClass>,
+  v1: core as unknown as Record<string, ModelClass>,
+  'policy/v1': policy as unknown as Record<string, ModelClass>,
+  'rbac.authorization.k8s.io/v1': rbac as unknown as Record<string, ModelClass>,
+};
+
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; [k: string]: unknown };
+  [k: string]: unknown;
+}
+
+/** Throws with `Kind/name: message` when `obj` is not a valid Kubernetes object of its kind. */
+export function validateKubeObject(obj: KubeObject): void {
+  const model = MODELS[obj.apiVersion]?.[obj.kind];
+  if (!model) throw new Error(`no kubernetes-models validator for ${obj.apiVersion} ${obj.kind}`);
+  try {
+    new model(obj as never).validate();
+  } catch (e) {
+    throw new Error(`${obj.kind}/${obj.metadata.name}: ${(e as Error).message}`);
+  }
+}

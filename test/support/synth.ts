@@ -1,0 +1,31 @@
+/** Synthesises constructs in memory (cdk8s Testing) and finds objects by kind and name. */
+import { Chart, Testing } from 'cdk8s';
+import { PdStack } from '../../constructs/stack.js';
+import type { PdstackValues } from '../../schema/values.generated.js';
+import type { KubeObject } from './kube-validate.js';
+
+export function synthStack(values: PdstackValues, release = 'pd', namespace = 'default'): KubeObject[] {
+  const chart = new Chart(Testing.app(), 'test');
+  new PdStack(chart, 'stack', { values, release, namespace });
+  return Testing.synth(chart) as KubeObject[];
+}
+
+export function find(objects: readonly KubeObject[], kind: string, name: string): KubeObject & Record<string, any> {
+  const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
+  if (!found) throw new Error(`no ${kind}/${name} among ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`);
+  return found as KubeObject & Record<string, any>;
+}
+
+/** The `vllm` container of an engine Deployment. */
+export const vllmContainer = (deployment: Record<string, any>): Record<string, any> =>
+  deployment.spec.template.spec.containers.find((c: { name: string }) => c.name === 'vllm');
+
+/** A container's env as `name → value` (valueFrom rendered as `<fieldRef:path>` / `<secret:name/key>`). */
+export function envMap(container: Record<string, any>): Record<string, string> {
+  return Object.fromEntries(
+    (container.env as Array<Record<string, any>>).map((e) => [
+      e.name,
+      e.value ?? (e.valueFrom.fieldRef ? `<fieldRef:${e.valueFrom.fieldRef.fieldPath}>` : `<secret:${e.valueFrom.secretKeyRef.name}/${e.valueFrom.secretKeyRef.key}>`),
+    ]),
+  );
+}
