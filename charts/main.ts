@@ -7,10 +7,11 @@
 import { join } from 'node:path';
 import { DEFAULT_NAMESPACE, DEFAULT_RELEASE } from '../constructs/stack.js';
 import { formatDiagnostic, hasErrors, loadValuesFile } from '../schema/index.js';
+import { PACKAGE_ROOT } from '../schema/paths.js';
 import { buildApp } from './synth.js';
 
 /** The bundled example values: the tutorial's spec with its peer host fixed for release `pd`. */
-export const EXAMPLE_VALUES = join(__dirname, '..', '..', 'charts', 'example', 'values.yaml');
+export const EXAMPLE_VALUES = join(PACKAGE_ROOT, 'charts', 'example', 'values.yaml');
 
 function main(): number {
   const file = process.env.PDSTACK_VALUES || EXAMPLE_VALUES;

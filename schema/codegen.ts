@@ -7,9 +7,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compile, type JSONSchema } from 'json-schema-to-typescript';
+import { PACKAGE_ROOT } from './paths.js';
 import { VALUES_SCHEMA } from './schema.js';
 
-export const GENERATED_TYPES_FILE = join(__dirname, '..', '..', 'schema', 'values.generated.ts');
+export const GENERATED_TYPES_FILE = join(PACKAGE_ROOT, 'schema', 'values.generated.ts');
 
 const BANNER = `/* Generated from schema/values.schema.json by schema/codegen.ts (npm run gen:types). Do not edit. */`;
 
