@@ -1,0 +1,172 @@
+/**
+ * JSON Schema validation of a values document (ajv, draft-07), turned into one clear diagnostic per mistake.
+ *
+ * ajv fills in the schema's `default`s (`useDefaults`): the schema is the one place that owns them. Its raw errors
+ * are reworded: unknown keys get a "did you mean" from the keys that object allows, type and enum errors say what
+ * was expected and what was given, and the several errors an `anyOf` produces (one per rejected branch) collapse
+ * into the one that explains the mistake.
+ */
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import { closest, distance } from 'fastest-levenshtein';
+import type { Diagnostic, Severity } from './diagnostics.js';
+import { VALUES_SCHEMA } from './schema.js';
+import { formatPath, type Locate, type Path, type PathSegment } from './source.js';
+
+/** Top-level keys of production-stack's values that pdstack does not render, with what they are. */
+export const UNSUPPORTED_TOP_LEVEL_KEYS: Readonly<Record<string, string>> = {
+  cacheserverSpec: 'the LMCache remote cache server',
+  loraAdapters: 'LoraAdapter custom resources',
+  loraController: 'the LoRA controller',
+  sharedPvcStorage: 'the shared RWX volume',
+  extraObjects: 'arbitrary extra manifests',
+  grafanaDashboards: 'Grafana dashboards',
+  'kube-prometheus-stack': 'the kube-prometheus-stack subchart',
+  'prometheus-adapter': 'the prometheus-adapter subchart',
+};
+
+type SchemaObject = { readonly properties?: Record<string, unknown>; readonly [k: string]: unknown };
+const DEFINITIONS = (VALUES_SCHEMA as { definitions: Record<string, SchemaObject> }).definitions;
+
+/** What a value of a named definition looks like, said when a value is none of the forms it allows. */
+const DEFINITION_FORMS = new Map<unknown, string>([
+  [DEFINITIONS['quantity'], 'is not a Kubernetes quantity (e.g. 8, 500m, 30Gi)'],
+  [DEFINITIONS['portString'], 'is not a TCP port (1 to 65535, as a number or a string of digits, e.g. "55555")'],
+  [DEFINITIONS['byteCount'], 'is not a byte count (a positive integer or a string of digits, e.g. "1073741824")'],
+  [DEFINITIONS['gigabytes'], 'is not a size in GB (a non-negative number or numeric string, e.g. 5 or "2.5")'],
+  [DEFINITIONS['secretValue'], 'is neither a string nor {secretName, secretKey} of an existing Secret'],
+]);
+
+/** What a pattern means, by the schema object that declares it or by the key that holds the value. */
+const PATTERN_FORMS = new Map<unknown, string>([
+  [DEFINITIONS['dnsLabel'], "is not a valid DNS label: use lower-case letters, digits and '-', starting and ending with a letter or digit (e.g. llama-prefill)"],
+]);
+const PATTERN_FORMS_BY_KEY: Readonly<Record<string, string>> = {
+  cudaVisibleDevices: 'is not a list of GPU indexes (e.g. "0" or "0,1")',
+  gpuMemoryUtilization: 'is not a number (the fraction of GPU memory vLLM may use, e.g. 0.9)',
+  minAvailable: 'is neither a count nor a percentage (e.g. 1 or "50%")',
+  maxUnavailable: 'is neither a count nor a percentage (e.g. 1 or "50%")',
+};
+
+let compiled: ValidateFunction | undefined;
+function validator(): ValidateFunction {
+  compiled ??= new Ajv({ allErrors: true, useDefaults: true, strict: true, verbose: true }).compile(VALUES_SCHEMA);
+  return compiled;
+}
+
+/** Validates `data` against the values schema, filling in defaults in place. */
+export function validateSchema(data: unknown, file: string, locate: Locate): Diagnostic[] {
+  const validate = validator();
+  if (validate(data)) return [];
+  const diagnostic = (path: Path, message: string, severity: Severity = 'error'): Diagnostic => ({
+    file,
+    ...locate(path),
+    severity,
+    path: formatPath(path),
+    message,
+  });
+  return explain(validate.errors ?? []).map(({ path, message }) => diagnostic(path, message));
+}
+
+interface Explained {
+  readonly path: Path;
+  readonly message: string;
+}
+
+function explain(errors: readonly ErrorObject[]): Explained[] {
+  const byPath = new Map<string, ErrorObject[]>();
+  for (const e of errors) byPath.set(e.instancePath, [...(byPath.get(e.instancePath) ?? []), e]);
+  const out: Explained[] = [];
+  for (const [instancePath, group] of byPath) {
+    const path = parsePointer(instancePath);
+    const hasDeeper = errors.some((e) => e.instancePath.startsWith(`${instancePath}/`));
+    for (const e of collapseAnyOf(group, hasDeeper)) out.push(explainOne(e, path));
+  }
+  return out;
+}
+
+/**
+ * An `anyOf` that failed reports one error per branch plus its own. Keep what explains the mistake: the form of a
+ * named definition (quantity, port, ...) for a scalar; else the errors of the branches whose type matched (they
+ * say what is wrong inside); else one "expected A or B" error.
+ */
+function collapseAnyOf(group: readonly ErrorObject[], hasDeeper: boolean): ErrorObject[] {
+  const anyOf = group.filter((e) => e.keyword === 'anyOf');
+  if (anyOf.length === 0) return [...group];
+  const data: unknown = anyOf[0]!.data;
+  const named = anyOf.find((e) => DEFINITION_FORMS.has(e.parentSchema));
+  if (named && (data === null || typeof data !== 'object')) return [named];
+  const inBranch = group.filter((e) => e.keyword !== 'anyOf' && e.keyword !== 'type');
+  if (inBranch.length > 0 || hasDeeper) return inBranch;
+  const outer = anyOf[anyOf.length - 1]!;
+  const types = [...new Set(group.filter((e) => e.keyword === 'type').map((e) => String(e.params['type'])))];
+  return [{ ...outer, keyword: 'type', params: { type: types.join(' or ') } }];
+}
+
+function explainOne(e: ErrorObject, path: Path): Explained {
+  const data: unknown = e.data;
+  switch (e.keyword) {
+    case 'additionalProperties':
+      return unknownKey(path, String(e.params['additionalProperty']), Object.keys((e.parentSchema as SchemaObject).properties ?? {}));
+    case 'required':
+      return { path: [...path, String(e.params['missingProperty'])], message: `missing required key \`${String(e.params['missingProperty'])}\`: add it` };
+    case 'type':
+      return { path, message: `expected ${String(e.params['type'])}, given ${describe(data)}` };
+    case 'enum':
+      return { path, message: `${describe(data)} is not one of the allowed values: ${(e.params['allowedValues'] as unknown[]).map(String).join(', ')}` };
+    case 'anyOf':
+      return { path, message: `${describe(data)} ${DEFINITION_FORMS.get(e.parentSchema)}` };
+    case 'pattern': {
+      const form = PATTERN_FORMS.get(e.parentSchema) ?? PATTERN_FORMS_BY_KEY[String(path[path.length - 1])];
+      return { path, message: `${describe(data)} ${form ?? `does not match the pattern ${String(e.params['pattern'])}`}` };
+    }
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
+      return { path, message: `must be ${String(e.params['comparison']).replace('>=', '≥').replace('<=', '≤')} ${String(e.params['limit'])}, given ${describe(data)}` };
+    case 'minLength':
+      return { path, message: 'must not be empty' };
+    case 'maxLength':
+      return { path, message: `${describe(data)} is ${String(data).length} characters long; at most ${String(e.params['limit'])} are allowed` };
+    default:
+      return { path, message: e.message ?? e.keyword };
+  }
+}
+
+function unknownKey(parent: Path, key: string, allowed: readonly string[]): Explained {
+  const path: PathSegment[] = [...parent, key];
+  if (parent.length === 0 && key in UNSUPPORTED_TOP_LEVEL_KEYS) {
+    return { path, message: `\`${key}\` (${UNSUPPORTED_TOP_LEVEL_KEYS[key]}) is a production-stack feature not supported by pdstack; remove it` };
+  }
+  const suggestion = didYouMean(key, allowed);
+  if (suggestion) return { path, message: `unknown key \`${key}\`; did you mean \`${suggestion}\`?` };
+  const where = parent.length === 0 ? 'at the top level' : `in ${formatPath(parent)}`;
+  const keys = allowed.length <= 10 ? ` (allowed: ${allowed.join(', ')})` : '';
+  return { path, message: `unknown key \`${key}\` ${where}${keys}; remove it or fix its spelling` };
+}
+
+/** The allowed key closest to `key`, if close enough to be a typo. */
+export function didYouMean(key: string, allowed: readonly string[]): string | undefined {
+  if (allowed.length === 0) return undefined;
+  const sameLetters = allowed.find((a) => a.toLowerCase() === key.toLowerCase());
+  if (sameLetters) return sameLetters;
+  const best = closest(key, [...allowed]);
+  return distance(key, best) <= Math.max(2, Math.floor(key.length / 4)) ? best : undefined;
+}
+
+function describe(data: unknown): string {
+  if (data === null) return 'null';
+  if (Array.isArray(data)) return 'a list';
+  if (typeof data === 'object') return 'a mapping';
+  if (typeof data === 'string') return JSON.stringify(data);
+  return `${typeof data} ${String(data)}`;
+}
+
+function parsePointer(pointer: string): PathSegment[] {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^(0|[1-9][0-9]*)$/.test(s) ? Number(s) : s));
+}
