@@ -1,6 +1,199 @@
-// Placeholder owned by the Kubernetes-discovery work (issue 5); replaced by the real implementation.
-import type { K8sDiscoveryOptions, ServiceDiscovery } from '../types.js';
+/**
+ * Kubernetes service discovery (`--service-discovery k8s`), production-stack's `K8sPodIPServiceDiscovery` and
+ * `K8sServiceNameServiceDiscovery` without their zombie endpoints (#656, #1091), not-ready pods (#619) and blocking
+ * calls (#431):
+ *
+ * - credentials: `kubeconfig.ts` (in-cluster service account, else `KUBECONFIG` / `~/.kube/config`);
+ * - list + watch through `@kubernetes/client-node`'s informer with re-list on 410 and restart on failure:
+ *   `informer.ts`;
+ * - what counts as ready: `pod-ip.ts` (pods) and `service-name.ts` (Services + Endpoints);
+ * - models from each engine's `/v1/models`, probed asynchronously and re-probed periodically: `endpoint-set.ts`.
+ *
+ * `health()` turns unhealthy once the API server has been unreachable for longer than
+ * `apiServerLossThresholdSeconds`; the endpoints known at that moment are kept meanwhile (engines keep serving).
+ */
+import {
+  CoreV1Api,
+  Observable,
+  type KubeConfig,
+  type KubernetesObject,
+  type ObservableMiddleware,
+  type V1Endpoints,
+  type V1Pod,
+  type V1Service,
+} from '@kubernetes/client-node';
+import type { Endpoint, K8sDiscoveryOptions, ServiceDiscovery } from '../types.js';
+import { probeModels } from './engine-probe.js';
+import { EndpointSet, type Target } from './endpoint-set.js';
+import { ResilientInformer, type DiscoveryLogger } from './informer.js';
+import { loadKubeConfig, type KubeConfigSource } from './kubeconfig.js';
+import { podTargets } from './pod-ip.js';
+import { serviceTargets } from './service-name.js';
 
-export function createK8sDiscovery(_options: K8sDiscoveryOptions): ServiceDiscovery {
-  throw new Error('Kubernetes service discovery is not built yet');
+export { loadKubeConfig } from './kubeconfig.js';
+export type { DiscoveryLogger } from './informer.js';
+
+/** Knobs that are not router flags (defaults suit production; tests shorten them). */
+export interface K8sDiscoveryTuning {
+  readonly log?: DiscoveryLogger;
+  /** How often ready engines are asked `/v1/models` again (failed ones retried, model lists refreshed). Default 30. */
+  readonly reprobeIntervalSeconds?: number;
+  /** Backoff between re-lists after the API server failed. Default 500 ms doubling to 10 s. */
+  readonly restartDelayMs?: { readonly initial: number; readonly max: number };
+  /** Timeout of each list call to the API server. Default 30 s. */
+  readonly listTimeoutMs?: number;
+  /** Where credentials come from. Default: `process.env`, the real service-account paths and home directory. */
+  readonly kubeConfigSource?: KubeConfigSource;
+}
+
+const consoleLogger: DiscoveryLogger = {
+  debug: () => {},
+  info: (m) => process.stdout.write(`[k8s-discovery] INFO: ${m}\n`),
+  warn: (m) => process.stderr.write(`[k8s-discovery] WARNING: ${m}\n`),
+};
+
+/** Aborts each API call that has not answered within `ms` (the generated client has no timeout of its own). */
+function timeoutMiddleware(ms: number): ObservableMiddleware {
+  return {
+    pre: (ctx) => {
+      ctx.setSignal(AbortSignal.timeout(ms));
+      return new Observable(Promise.resolve(ctx));
+    },
+    post: (res) => new Observable(Promise.resolve(res)),
+  };
+}
+
+export function createK8sDiscovery(options: K8sDiscoveryOptions, tuning: K8sDiscoveryTuning = {}): ServiceDiscovery {
+  return new K8sDiscovery(options, tuning);
+}
+
+class K8sDiscovery implements ServiceDiscovery {
+  private readonly log: DiscoveryLogger;
+  private readonly set: EndpointSet;
+  private informers: ResilientInformer<KubernetesObject>[] = [];
+  private started = false;
+
+  constructor(
+    private readonly options: K8sDiscoveryOptions,
+    private readonly tuning: K8sDiscoveryTuning,
+  ) {
+    this.log = tuning.log ?? consoleLogger;
+    const timeoutMs = Math.max(1, options.healthCheckTimeoutSeconds) * 1000;
+    this.set = new EndpointSet({
+      probe: (url) => probeModels(url, options.apiKey, timeoutMs),
+      reprobeIntervalMs: (tuning.reprobeIntervalSeconds ?? 30) * 1000,
+      log: this.log,
+    });
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    const { kc, kind, server } = loadKubeConfig(this.tuning.kubeConfigSource);
+    const { namespace, type, labelSelector } = this.options;
+    this.log.info(
+      `Kubernetes discovery (${type}) of namespace ${namespace}` +
+        `${labelSelector ? ` with label selector ${labelSelector}` : ''} via ${server} (${kind} credentials)`,
+    );
+    this.informers = type === 'service-name' ? this.serviceNameInformers(kc) : this.podIpInformers(kc);
+    const deadlineMs = Math.max(1, this.options.apiServerLossThresholdSeconds) * 1000;
+    try {
+      await Promise.all(this.informers.map((inf) => inf.start(deadlineMs)));
+    } catch (err) {
+      await this.stop();
+      throw new Error(`Kubernetes service discovery could not start: ${(err as Error).message}`);
+    }
+    this.refresh();
+    await this.set.settled();
+    this.set.startReprobing();
+  }
+
+  async stop(): Promise<void> {
+    for (const inf of this.informers) inf.stop();
+    this.informers = [];
+    this.set.stop();
+  }
+
+  endpoints(): readonly Endpoint[] {
+    return this.set.endpoints();
+  }
+
+  health(): { readonly healthy: boolean; readonly reason?: string } {
+    const thresholdMs = this.options.apiServerLossThresholdSeconds * 1000;
+    for (const inf of this.informers) {
+      const lost = inf.lostForMs();
+      if (lost > thresholdMs) {
+        return {
+          healthy: false,
+          reason:
+            `Kubernetes API server unreachable for ${Math.round(lost / 1000)} s ` +
+            `(threshold ${this.options.apiServerLossThresholdSeconds} s): ${inf.lastErrorMessage()}`,
+        };
+      }
+    }
+    return { healthy: true };
+  }
+
+  hasEverSeenModel(model: string): boolean {
+    return this.set.hasEverSeenModel(model);
+  }
+
+  private targets: () => Target[] = () => [];
+
+  /** Recomputes the ready targets from the informers' caches (once all of them have listed). */
+  private refresh(): void {
+    if (this.informers.length === 0 || !this.informers.every((inf) => inf.synced())) return;
+    this.set.update(this.targets());
+  }
+
+  private informer<T extends KubernetesObject>(
+    kc: KubeConfig,
+    resource: 'pods' | 'services' | 'endpoints',
+    list: (api: CoreV1Api, opts: { middleware: ObservableMiddleware[]; middlewareMergeStrategy: 'append' }) => Promise<{
+      items: T[];
+      metadata?: { resourceVersion?: string };
+    }>,
+  ): ResilientInformer<T> {
+    const { namespace, labelSelector } = this.options;
+    const api = kc.makeApiClient(CoreV1Api);
+    const callOptions = {
+      middleware: [timeoutMiddleware(this.tuning.listTimeoutMs ?? 30_000)],
+      middlewareMergeStrategy: 'append' as const,
+    };
+    return new ResilientInformer<T>({
+      kc,
+      path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/${resource}`,
+      what: `${resource} in namespace ${namespace}`,
+      labelSelector,
+      list: () => list(api, callOptions),
+      watchTimeoutSeconds: this.options.watcherTimeoutSeconds,
+      restartDelayMs: this.tuning.restartDelayMs ?? { initial: 500, max: 10_000 },
+      onChange: () => this.refresh(),
+      log: this.log,
+    });
+  }
+
+  private podIpInformers(kc: KubeConfig): ResilientInformer<KubernetesObject>[] {
+    const { namespace, labelSelector, port } = this.options;
+    const selector = labelSelector || undefined;
+    const pods = this.informer<V1Pod>(kc, 'pods', (api, o) =>
+      api.listNamespacedPod({ namespace, labelSelector: selector }, o),
+    );
+    this.targets = () => podTargets(pods.objects(), port, namespace);
+    return [pods];
+  }
+
+  private serviceNameInformers(kc: KubeConfig): ResilientInformer<KubernetesObject>[] {
+    const { namespace, labelSelector, port } = this.options;
+    const selector = labelSelector || undefined;
+    const services = this.informer<V1Service>(kc, 'services', (api, o) =>
+      api.listNamespacedService({ namespace, labelSelector: selector }, o),
+    );
+    // The endpoints controller copies a Service's labels onto its Endpoints object, so the same selector applies.
+    const endpoints = this.informer<V1Endpoints>(kc, 'endpoints', (api, o) =>
+      api.listNamespacedEndpoints({ namespace, labelSelector: selector }, o),
+    );
+    this.targets = () => serviceTargets(services.objects(), endpoints.objects(), port, namespace);
+    return [services, endpoints];
+  }
 }
