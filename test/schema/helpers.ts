@@ -1,0 +1,30 @@
+/** Shared by the schema tests: fixture texts, variants of them, and diagnostics in a comparable shape. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { loadValuesText, type Diagnostic, type LoadOptions } from '../../schema/index.js';
+
+export const FIXTURES = join(__dirname, '..', 'fixtures', 'values');
+export const fixture = (name: string): string => readFileSync(join(FIXTURES, name), 'utf8');
+
+/** `text` with each `[from, to]` replaced once; fails when `from` is not in the text (a stale test). */
+export function variant(text: string, ...edits: ReadonlyArray<readonly [string, string]>): string {
+  return edits.reduce((t, [from, to]) => {
+    expect(t, `edit source ${JSON.stringify(from)}`).toContain(from);
+    return t.replace(from, to);
+  }, text);
+}
+
+/** What a diagnostic says, without the file name: `LINE:COL severity PATH`. */
+export const where = (d: Diagnostic): string => `${d.line}:${d.column} ${d.severity} ${d.path}`;
+
+export function diagnose(text: string, options: LoadOptions = {}): readonly Diagnostic[] {
+  return loadValuesText(text, 'values.yaml', options).diagnostics;
+}
+
+/** The single diagnostic of `text`; fails with all of them listed when there is not exactly one. */
+export function only(text: string, options: LoadOptions = {}): Diagnostic {
+  const diagnostics = diagnose(text, options);
+  expect(diagnostics.map((d) => `${where(d)}: ${d.message}`)).toHaveLength(1);
+  return diagnostics[0]!;
+}
