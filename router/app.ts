@@ -1,0 +1,200 @@
+/**
+ * The router: a fastify app wiring discovery, stats, routing and the two proxy paths together, plus its lifecycle
+ * (start, graceful stop).
+ */
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import type { RouterConfig } from './config/config.js';
+import { createDiscovery } from './discovery/index.js';
+import type { ServiceDiscovery } from './discovery/types.js';
+import { RouterError, errorBody, sendError } from './errors.js';
+import type { Logger } from './log.js';
+import { LeastLoaded } from './routing/balance.js';
+import { PrefixAwareRouter, RoundRobin, type RoutingLogic, SessionRouter } from './routing/logics.js';
+import { proxyGeneral } from './proxy/general.js';
+import { PdProxy } from './proxy/pd.js';
+import { type ProxiedRequest, type ProxyDeps, applyAlias, parseBody } from './proxy/shared.js';
+import { Upstream } from './proxy/upstream.js';
+import { EngineStatsScraper } from './stats/engine-stats.js';
+import { startLogStats } from './stats/log-stats.js';
+import { RouterMetrics } from './stats/metrics.js';
+import { RequestStatsMonitor } from './stats/request-stats.js';
+import { VERSION } from './version.js';
+
+/** OpenAI-style endpoints proxied to engines (reference §3.8). */
+export const PROXIED_POST_PATHS = [
+  '/v1/chat/completions', '/v1/completions', '/v1/embeddings', '/tokenize', '/detokenize', '/v1/rerank', '/rerank',
+  '/v1/score', '/score', '/v1/responses', '/v1/audio/speech', '/v1/audio/translations', '/v1/images/generations',
+  '/v1/messages',
+] as const;
+export const PROXIED_GET_PATHS = ['/v1/audio/voices'] as const;
+/** Endpoints that go through prefill + decode in the disaggregated logics; the others go to a decode engine. */
+const GENERATION_PATHS = new Set(['/v1/chat/completions', '/v1/completions']);
+
+export interface Router {
+  readonly app: FastifyInstance;
+  /** Starts discovery, stats and the HTTP listener; resolves with the URL actually listened on. */
+  start(): Promise<string>;
+  /** Stops accepting, drains in-flight requests (up to the grace time), closes upstream connections and discovery. */
+  stop(): Promise<void>;
+}
+
+function enginePath(route: string, url: string): { path: string; engineId?: string } {
+  const q = url.indexOf('?');
+  if (q < 0) return { path: route };
+  const params = new URLSearchParams(url.slice(q + 1));
+  const engineId = params.get('id') ?? undefined;
+  params.delete('id');
+  const rest = params.toString();
+  return { path: rest ? `${route}?${rest}` : route, ...(engineId !== undefined ? { engineId } : {}) };
+}
+
+function routingLogic(config: RouterConfig, deps: ProxyDeps, balancer: LeastLoaded): RoutingLogic {
+  switch (config.routingLogic) {
+    case 'roundrobin':
+      return new RoundRobin();
+    case 'session':
+      return new SessionRouter(config.sessionKey!, deps.requestStats);
+    case 'prefixaware':
+      return new PrefixAwareRouter(config.prefixMinMatchLength, config.prefixCacheMaxEntries, deps.requestStats);
+    default:
+      return { route: (candidates) => balancer.pick(candidates) };
+  }
+}
+
+export function createRouter(config: RouterConfig, log: Logger, discovery?: ServiceDiscovery): Router {
+  const sd = discovery ?? createDiscovery(config.discovery, log.child('service_discovery'));
+  const requestStats = new RequestStatsMonitor(config.requestStatsWindowSeconds);
+  const engineStats = new EngineStatsScraper(
+    sd,
+    config.engineStatsIntervalSeconds,
+    config.engineStatsTimeoutSeconds,
+    config.engineStatsFailureThreshold,
+    log.child('engine_stats'),
+  );
+  const metrics = new RouterMetrics(sd, requestStats, engineStats);
+  const upstream = new Upstream(config.connectTimeoutMs, config.firstByteTimeoutMs);
+  const deps: ProxyDeps = { discovery: sd, upstream, requestStats, engineStats, metrics, aliases: config.aliases, log };
+  const balancer = new LeastLoaded(requestStats, engineStats);
+  const logic = routingLogic(config, deps, balancer);
+  const pd = config.routingLogic.startsWith('disaggregated_prefill')
+    ? new PdProxy(deps, balancer, {
+        prefillLabels: config.prefillLabels,
+        decodeLabels: config.decodeLabels,
+        orchestrated: config.routingLogic === 'disaggregated_prefill_orchestrated',
+      })
+    : undefined;
+
+  const options: FastifyServerOptions = { logger: false, bodyLimit: config.maxRequestBodyBytes };
+  if (config.rootPath) {
+    options.rewriteUrl = (req) => {
+      const url = req.url ?? '/';
+      return url.startsWith(config.rootPath) ? url.slice(config.rootPath.length) || '/' : url;
+    };
+  }
+  const app = Fastify(options);
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return reply
+        .code(413)
+        .send(errorBody(413, 'invalid_request_error', `Request body is larger than ${config.maxRequestBodyBytes} bytes.`));
+    }
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 500) log.error(`Unhandled error: ${err.stack ?? err.message}`);
+    return reply
+      .code(status)
+      .send(errorBody(status, status === 500 ? 'internal_error' : 'invalid_request_error', status === 500 ? 'Internal server error.' : err.message));
+  });
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send(errorBody(404, 'not_found_error', `No route for ${req.method} ${req.url.split('?')[0]}.`)),
+  );
+
+  const proxy = (route: string) => async (request: FastifyRequest, reply: FastifyReply) => {
+    const given = request.headers['x-request-id'];
+    const requestId = typeof given === 'string' && given !== '' ? given : randomUUID();
+    let parsed;
+    try {
+      parsed = applyAlias(parseBody(request.body as Buffer | undefined), config.aliases);
+    } catch (err) {
+      if (!(err instanceof RouterError)) throw err;
+      return reply.code(err.status).header('x-request-id', requestId).send(err.body());
+    }
+    reply.hijack();
+    const res = reply.raw;
+    const req: ProxiedRequest = { requestId, incoming: request.raw, ...enginePath(route, request.url), ...parsed };
+    try {
+      if (pd && GENERATION_PATHS.has(route)) await pd.handle(req, res);
+      else await proxyGeneral(deps, logic, config.failoverAttempts, req, res, pd?.isDecode);
+    } catch (err) {
+      log.error(`Request ${requestId} failed: ${(err as Error).stack ?? String(err)}`);
+      sendError(res, new RouterError(500, 'internal_error', 'Internal server error.'), requestId);
+    }
+  };
+  for (const path of PROXIED_POST_PATHS) app.post(path, proxy(path));
+  for (const path of PROXIED_GET_PATHS) app.get(path, proxy(path));
+
+  app.get('/v1/models', async () => {
+    const seen = new Map<string, Record<string, unknown>>();
+    for (const e of sd.endpoints()) {
+      for (const name of e.modelNames) {
+        if (seen.has(name)) continue;
+        const info = e.modelInfo[name];
+        seen.set(
+          name,
+          info
+            ? { ...info.extra, id: info.id, object: info.object, created: info.created, owned_by: info.owned_by, root: info.root, parent: info.parent }
+            : { id: name, object: 'model', created: Math.floor(e.addedTimestamp), owned_by: 'vllm', root: null, parent: null },
+        );
+      }
+    }
+    return { object: 'list', data: [...seen.values()] };
+  });
+  app.get('/engines', async () =>
+    sd.endpoints().map((e) => ({ engine_id: e.id, serving_models: e.modelNames, created: e.addedTimestamp })),
+  );
+  app.get('/version', async () => ({ version: VERSION }));
+  app.get('/health', async (_req, reply) => {
+    const h = sd.health();
+    if (!h.healthy) {
+      return reply.code(503).send({ status: 'Service discovery module is down.', ...(h.reason ? { reason: h.reason } : {}) });
+    }
+    return { status: 'healthy' };
+  });
+  app.get('/metrics', async (_req, reply) =>
+    reply.header('content-type', metrics.registry.contentType).send(await metrics.render()),
+  );
+
+  let stopLogStats: (() => void) | undefined;
+  return {
+    app,
+    async start() {
+      await sd.start();
+      engineStats.start();
+      if (config.logStats) {
+        stopLogStats = startLogStats(config.logStatsIntervalSeconds, log.child('log_stats'), sd, engineStats, requestStats);
+      }
+      await app.listen({ host: config.host, port: config.port });
+      const addr = app.server.address() as AddressInfo;
+      const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+      return `http://${host}:${addr.port}`;
+    },
+    async stop() {
+      stopLogStats?.();
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          log.warn(`In-flight requests still running after ${config.shutdownGraceMs / 1000} s; closing them`);
+          app.server.closeAllConnections();
+          resolve();
+        }, config.shutdownGraceMs);
+      });
+      await Promise.race([app.close(), grace]);
+      clearTimeout(timer);
+      await Promise.all([upstream.close(), engineStats.stop(), sd.stop()]);
+    },
+  };
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+/**
+ * `pdstack-router`: drop-in for `python3 -m vllm_router.app`. Prints `pdstack-router listening on <url>` once ready;
+ * SIGTERM/SIGINT stop it gracefully. Command-line problems print one line on stderr and exit 2; a failure to start
+ * prints one line and exits 1.
+ */
+import { buildConfig } from './config/config.js';
+import { UsageError, helpText, parseFlags } from './config/flags.js';
+import { createRouter } from './app.js';
+import { Logger } from './log.js';
+import { VERSION } from './version.js';
+
+const PROG = 'pdstack-router';
+
+async function main(argv: readonly string[]): Promise<void> {
+  const flags = parseFlags(argv);
+  if (flags.help) {
+    process.stdout.write(helpText(PROG) + '\n');
+    return;
+  }
+  if (flags.version) {
+    process.stdout.write(`${PROG} ${VERSION}\n`);
+    return;
+  }
+  const config = buildConfig(flags, process.env);
+  const log = new Logger(config.logLevel, config.logFormat, 'vllm_router');
+  const router = createRouter(config, log);
+  const url = await router.start();
+  process.stdout.write(`${PROG} listening on ${url}\n`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal} received; draining in-flight requests`);
+    router.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error(`Shutdown failed: ${(err as Error).message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof UsageError) {
+    process.stderr.write(`${PROG}: error: ${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`${PROG}: error: ${(err as Error).message ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,81 @@
+/**
+ * General proxy path (reference §3.5): route one request to one engine and stream its answer back unchanged
+ * (status, body bytes, headers minus hop-by-hop). An engine that cannot be reached is replaced by another
+ * candidate up to `--max-instance-failover-reroute-attempts` times.
+ */
+import type { ServerResponse } from 'node:http';
+import type { Endpoint } from '../discovery/types.js';
+import { RouterError, sendError } from '../errors.js';
+import type { RoutingLogic } from '../routing/logics.js';
+import {
+  type ProxiedRequest,
+  type ProxyDeps,
+  abortOnDisconnect,
+  account,
+  candidatesFor,
+  countUsage,
+  isStreaming,
+  noEndpoint,
+} from './shared.js';
+import { isAbort, isUnreachable, relay, requestHeaders, responseHeaders, transportError } from './upstream.js';
+
+export async function proxyGeneral(
+  deps: ProxyDeps,
+  logic: RoutingLogic,
+  failoverAttempts: number,
+  req: ProxiedRequest,
+  res: ServerResponse,
+  accept?: (e: Endpoint) => boolean,
+): Promise<void> {
+  let candidates = candidatesFor(deps, req, accept);
+  if (candidates.length === 0) return sendError(res, noEndpoint(deps, req.model), req.requestId);
+  deps.metrics.incoming.inc({ model: req.model });
+  const controller = abortOnDisconnect(res);
+  const headers = requestHeaders(req.incoming.headers, req.requestId);
+  const method = req.incoming.method === 'GET' ? 'GET' : 'POST';
+  let lastError: RouterError | undefined;
+  for (let attempt = 0; attempt <= failoverAttempts && candidates.length > 0; attempt++) {
+    const endpoint = logic.route(candidates, { headers: req.incoming.headers, body: req.body });
+    if (deps.log.enabled('debug')) {
+      deps.log.debug(`Routing request ${req.requestId} to ${endpoint.url} at ${Date.now() / 1000}`);
+    }
+    const tracker = deps.requestStats.begin(endpoint.url);
+    let upstream;
+    try {
+      upstream = await deps.upstream.call({
+        url: endpoint.url,
+        path: req.path,
+        method,
+        headers,
+        body: req.raw,
+        signal: controller.signal,
+      });
+    } catch (err) {
+      account(deps, tracker, endpoint.url, req.model, isAbort(err) ? 'client_disconnected' : 'connection_error');
+      if (isAbort(err)) return;
+      lastError = transportError('upstream', endpoint.url, err);
+      if (!isUnreachable(err)) break;
+      deps.log.warn(`Engine ${endpoint.url} cannot be reached for request ${req.requestId}; trying another engine`);
+      candidates = candidates.filter((e) => e.url !== endpoint.url);
+      continue;
+    }
+    const ok = upstream.statusCode < 400;
+    try {
+      const { body } = await relay(
+        upstream,
+        res,
+        responseHeaders(upstream.headers, req.requestId),
+        () => tracker.firstByte(),
+        ok && !isStreaming(req.body),
+      );
+      account(deps, tracker, endpoint.url, req.model, ok ? undefined : `http_${upstream.statusCode}`);
+      if (ok) countUsage(deps, endpoint.url, req.model, body);
+    } catch (err) {
+      account(deps, tracker, endpoint.url, req.model, isAbort(err) || res.destroyed ? 'client_disconnected' : 'stream_error');
+      upstream.body.destroy();
+      res.destroy();
+    }
+    return;
+  }
+  sendError(res, lastError ?? noEndpoint(deps, req.model), req.requestId);
+}

@@ -1,0 +1,206 @@
+/**
+ * Disaggregated prefill (reference §3.6 / §3.7, with pdstack's fixes).
+ *
+ * 1. Prefill: the request is sent to a prefill engine with `max_tokens=1` (`max_completion_tokens=1` if present),
+ *    `stream=false`, without `min_tokens`, `min_completion_tokens` and `stream_options`; in orchestrated mode with
+ *    `kv_transfer_params.do_remote_decode=true`. Its answer is waited for; an unreachable prefill engine is replaced
+ *    once by another one.
+ * 2. Decode: the original request (orchestrated: plus the prefill's `kv_transfer_params`, `remote_host` set to the
+ *    prefill engine's host) is sent to a decode engine and streamed back as it arrives.
+ *
+ * Every engine carrying one of the labels (exact match) and serving the model is used, the least loaded first. The
+ * client's headers (Authorization, X-Request-Id, ...) reach both engines; errors before the answer starts are
+ * OpenAI-style JSON with the engine's 4xx/5xx status (or 502/504 for transport failures); the client going away
+ * aborts both upstream calls; both calls count in request stats and metrics.
+ */
+import type { ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
+import type { Endpoint } from '../discovery/types.js';
+import { RouterError, sendError } from '../errors.js';
+import type { LeastLoaded } from '../routing/balance.js';
+import {
+  type ProxiedRequest,
+  type ProxyDeps,
+  abortOnDisconnect,
+  account,
+  candidatesFor,
+  countUsage,
+  isStreaming,
+  noEndpoint,
+} from './shared.js';
+import {
+  engineErrorMessage,
+  isAbort,
+  isUnreachable,
+  relay,
+  requestHeaders,
+  responseHeaders,
+  transportError,
+} from './upstream.js';
+
+export interface PdOptions {
+  readonly prefillLabels: readonly string[];
+  readonly decodeLabels: readonly string[];
+  /** `disaggregated_prefill_orchestrated`: vLLM NixlConnector `kv_transfer_params` hand-off. */
+  readonly orchestrated: boolean;
+}
+
+/** The body the prefill engine gets. */
+export function prefillBody(body: Readonly<Record<string, unknown>>, orchestrated: boolean): Record<string, unknown> {
+  const p: Record<string, unknown> = { ...body, max_tokens: 1, stream: false };
+  if ('max_completion_tokens' in body) p.max_completion_tokens = 1;
+  delete p.min_tokens;
+  delete p.min_completion_tokens;
+  delete p.stream_options;
+  if (orchestrated) {
+    p.kv_transfer_params = {
+      do_remote_decode: true,
+      do_remote_prefill: false,
+      remote_engine_id: null,
+      remote_block_ids: null,
+      remote_host: null,
+      remote_port: null,
+    };
+  }
+  return p;
+}
+
+class Aborted extends Error {}
+
+export class PdProxy {
+  constructor(
+    private readonly deps: ProxyDeps,
+    private readonly balancer: LeastLoaded,
+    private readonly options: PdOptions,
+  ) {}
+
+  isPrefill = (e: Endpoint): boolean => this.options.prefillLabels.includes(e.modelLabel);
+  isDecode = (e: Endpoint): boolean => this.options.decodeLabels.includes(e.modelLabel);
+
+  async handle(req: ProxiedRequest, res: ServerResponse): Promise<void> {
+    const { deps } = this;
+    const prefills = candidatesFor(deps, req, this.isPrefill);
+    const decodes = candidatesFor(deps, req, this.isDecode);
+    if (prefills.length === 0 || decodes.length === 0) {
+      const err = noEndpoint(deps, req.model, prefills.length === 0 ? ' (no prefill engine)' : ' (no decode engine)');
+      return sendError(res, err, req.requestId);
+    }
+    deps.metrics.incoming.inc({ model: req.model });
+    const controller = abortOnDisconnect(res);
+    const headers = requestHeaders(req.incoming.headers, req.requestId);
+    headers['content-type'] = 'application/json';
+    try {
+      const kvParams = await this.prefill(req, prefills, headers, controller.signal);
+      const decodeRaw =
+        kvParams === undefined ? req.raw : Buffer.from(JSON.stringify({ ...req.body, kv_transfer_params: kvParams }));
+      await this.decode(req, res, decodes, headers, decodeRaw, controller.signal);
+    } catch (err) {
+      if (err instanceof Aborted) return;
+      if (err instanceof RouterError) return sendError(res, err, req.requestId);
+      throw err;
+    }
+  }
+
+  /** Runs the prefill step; returns the `kv_transfer_params` for decode (orchestrated mode). */
+  private async prefill(
+    req: ProxiedRequest,
+    prefills: readonly Endpoint[],
+    headers: Record<string, string | string[]>,
+    signal: AbortSignal,
+  ): Promise<Record<string, unknown> | undefined> {
+    const { deps } = this;
+    const body = JSON.stringify(prefillBody(req.body, this.options.orchestrated));
+    const tried = new Set<string>();
+    for (let attempt = 0; ; attempt++) {
+      const endpoint = this.balancer.pick(prefills, tried);
+      tried.add(endpoint.url);
+      const tracker = deps.requestStats.begin(endpoint.url);
+      let res: Dispatcher.ResponseData;
+      try {
+        res = await deps.upstream.call({ url: endpoint.url, path: req.path, method: 'POST', headers, body, signal });
+      } catch (err) {
+        account(deps, tracker, endpoint.url, req.model, isAbort(err) ? 'client_disconnected' : 'connection_error');
+        if (isAbort(err)) throw new Aborted();
+        const canRetry = attempt === 0 && isUnreachable(err) && prefills.some((e) => !tried.has(e.url));
+        if (!canRetry) throw transportError('prefiller', endpoint.url, err);
+        deps.log.warn(`Prefill engine ${endpoint.url} cannot be reached for request ${req.requestId}; retrying on another`);
+        continue;
+      }
+      let text: string;
+      try {
+        text = await res.body.text();
+      } catch (err) {
+        account(deps, tracker, endpoint.url, req.model, isAbort(err) ? 'client_disconnected' : 'stream_error');
+        if (isAbort(err)) throw new Aborted();
+        throw transportError('prefiller', endpoint.url, err);
+      }
+      tracker.firstByte();
+      if (res.statusCode >= 400) {
+        account(deps, tracker, endpoint.url, req.model, `http_${res.statusCode}`);
+        throw new RouterError(res.statusCode, 'prefiller_error', `Prefiller error: ${engineErrorMessage(text, res.statusCode)}`);
+      }
+      account(deps, tracker, endpoint.url, req.model);
+      countUsage(deps, endpoint.url, req.model, Buffer.from(text));
+      if (deps.log.enabled('debug')) deps.log.debug(`${req.requestId} prefill done on ${endpoint.url}`);
+      if (!this.options.orchestrated) return undefined;
+      let kv: unknown;
+      try {
+        kv = (JSON.parse(text) as { kv_transfer_params?: unknown }).kv_transfer_params;
+      } catch {
+        throw new RouterError(502, 'prefiller_error', `Prefiller error: ${endpoint.url} answered with invalid JSON`);
+      }
+      if (kv === null || typeof kv !== 'object') {
+        deps.log.warn(`Prefill answer of ${endpoint.url} has no kv_transfer_params; decode recomputes the prompt`);
+        return undefined;
+      }
+      return { ...(kv as Record<string, unknown>), remote_host: new URL(endpoint.url).hostname };
+    }
+  }
+
+  private async decode(
+    req: ProxiedRequest,
+    res: ServerResponse,
+    decodes: readonly Endpoint[],
+    headers: Record<string, string | string[]>,
+    body: Buffer,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const { deps } = this;
+    const endpoint = this.balancer.pick(decodes);
+    const tracker = deps.requestStats.begin(endpoint.url);
+    let upstream: Dispatcher.ResponseData;
+    try {
+      upstream = await deps.upstream.call({ url: endpoint.url, path: req.path, method: 'POST', headers, body, signal });
+    } catch (err) {
+      account(deps, tracker, endpoint.url, req.model, isAbort(err) ? 'client_disconnected' : 'connection_error');
+      if (isAbort(err)) throw new Aborted();
+      throw transportError('decoder', endpoint.url, err);
+    }
+    if (upstream.statusCode >= 400) {
+      let text = '';
+      try {
+        text = await upstream.body.text();
+      } catch {
+        // the status alone is reported
+      }
+      account(deps, tracker, endpoint.url, req.model, `http_${upstream.statusCode}`);
+      throw new RouterError(
+        upstream.statusCode,
+        'decoder_error',
+        `Decoder error: ${engineErrorMessage(text, upstream.statusCode)}`,
+      );
+    }
+    const streaming = isStreaming(req.body);
+    const out = responseHeaders(upstream.headers, req.requestId);
+    if (!out['content-type']) out['content-type'] = streaming ? 'text/event-stream' : 'application/json';
+    try {
+      const { body: kept } = await relay(upstream, res, out, () => tracker.firstByte(), !streaming);
+      account(deps, tracker, endpoint.url, req.model);
+      countUsage(deps, endpoint.url, req.model, kept);
+    } catch (err) {
+      account(deps, tracker, endpoint.url, req.model, isAbort(err) || res.destroyed ? 'client_disconnected' : 'stream_error');
+      upstream.body.destroy();
+      res.destroy();
+    }
+  }
+}

@@ -1,0 +1,127 @@
+/** What both proxy paths (general and P/D) share: request parsing, candidate selection and accounting. */
+import type { IncomingMessage } from 'node:http';
+import type { Endpoint, ServiceDiscovery } from '../discovery/types.js';
+import { RouterError, badRequest } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { EngineStatsScraper } from '../stats/engine-stats.js';
+import type { RouterMetrics } from '../stats/metrics.js';
+import type { RequestStatsMonitor, RequestTracker } from '../stats/request-stats.js';
+import { withoutFailing } from '../routing/balance.js';
+import type { Upstream } from './upstream.js';
+
+export interface ProxyDeps {
+  readonly discovery: ServiceDiscovery;
+  readonly upstream: Upstream;
+  readonly requestStats: RequestStatsMonitor;
+  readonly engineStats: EngineStatsScraper;
+  readonly metrics: RouterMetrics;
+  readonly aliases: ReadonlyMap<string, string>;
+  readonly log: Logger;
+}
+
+/** A proxied request after validation. */
+export interface ProxiedRequest {
+  readonly requestId: string;
+  /** Path on the engine, with the query string (minus the router's own `id` parameter). */
+  readonly path: string;
+  readonly incoming: IncomingMessage;
+  /** Request body as sent to the engine (the client's bytes unless an alias was rewritten). */
+  readonly raw: Buffer;
+  readonly body: Readonly<Record<string, unknown>>;
+  readonly model: string;
+  /** `?id=<engineId>` pins one engine. */
+  readonly engineId?: string;
+}
+
+/** Validates the body: JSON object with a string `model` (400 otherwise); applies `--static-aliases`. */
+export function parseBody(raw: Buffer | undefined): { raw: Buffer; body: Record<string, unknown>; model: string } {
+  const bytes = raw ?? Buffer.alloc(0);
+  let body: unknown;
+  try {
+    body = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw badRequest('Invalid request: request body must be valid JSON.');
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw badRequest('Invalid request: request body must be a JSON object.');
+  }
+  const model = (body as { model?: unknown }).model;
+  if (typeof model !== 'string' || model === '') throw badRequest("Invalid request: missing 'model' in request body.");
+  return { raw: bytes, body: body as Record<string, unknown>, model };
+}
+
+export function applyAlias(
+  parsed: { raw: Buffer; body: Record<string, unknown>; model: string },
+  aliases: ReadonlyMap<string, string>,
+): { raw: Buffer; body: Record<string, unknown>; model: string } {
+  const target = aliases.get(parsed.model);
+  if (target === undefined) return parsed;
+  const body = { ...parsed.body, model: target };
+  return { raw: Buffer.from(JSON.stringify(body)), body, model: target };
+}
+
+/** Endpoints serving `model` that are awake (optionally one engine by id, or restricted by a predicate). */
+export function candidatesFor(
+  deps: ProxyDeps,
+  req: ProxiedRequest,
+  accept: (e: Endpoint) => boolean = () => true,
+): readonly Endpoint[] {
+  const out: Endpoint[] = [];
+  for (const e of deps.discovery.endpoints()) {
+    if (e.sleep || !e.modelNames.includes(req.model) || !accept(e)) continue;
+    if (req.engineId !== undefined && e.id !== req.engineId) continue;
+    out.push(e);
+  }
+  return withoutFailing(out, deps.engineStats);
+}
+
+/** 404 for a model never served, 503 for one served before (or by other engines) but not now. */
+export function noEndpoint(deps: ProxyDeps, model: string, what = ''): RouterError {
+  const everSeen =
+    deps.discovery.hasEverSeenModel(model) || deps.discovery.endpoints().some((e) => e.modelNames.includes(model));
+  if (!everSeen) {
+    return new RouterError(404, 'model_not_found', `Model '${model}' not found. Available models can be listed at /v1/models.`);
+  }
+  return new RouterError(503, 'service_unavailable', `Model '${model}' is temporarily unavailable${what}. Please try again later.`);
+}
+
+/** Ends one upstream call's stats and records its latency (and error, if any) in the metrics. */
+export function account(
+  deps: ProxyDeps,
+  tracker: RequestTracker,
+  server: string,
+  model: string,
+  error?: string,
+): void {
+  const latency = tracker.end();
+  deps.metrics.latency.observe({ server, model, status: error ? 'error' : 'success' }, latency);
+  if (error) deps.metrics.errors.inc({ server, model, error_type: error });
+}
+
+/** Counts tokens from the `usage` of a non-streaming JSON answer. */
+export function countUsage(deps: ProxyDeps, server: string, model: string, body: Buffer | undefined): void {
+  if (!body || body.length === 0) return;
+  try {
+    const usage = (JSON.parse(body.toString('utf8')) as { usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } })
+      .usage;
+    if (typeof usage?.prompt_tokens === 'number') deps.metrics.inputTokens.inc({ server, model }, usage.prompt_tokens);
+    if (typeof usage?.completion_tokens === 'number') {
+      deps.metrics.outputTokens.inc({ server, model }, usage.completion_tokens);
+    }
+  } catch {
+    // not JSON (e.g. a stream without the stream flag): nothing to count
+  }
+}
+
+/** An AbortController aborted when the client goes away before its answer is complete. */
+export function abortOnDisconnect(res: import('node:http').ServerResponse): AbortController {
+  const controller = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  return controller;
+}
+
+export function isStreaming(body: Readonly<Record<string, unknown>>): boolean {
+  return body.stream === true;
+}

@@ -1,0 +1,298 @@
+#!/usr/bin/env node
+/**
+ * A vLLM-compatible engine simulator for tests and benchmarks (a real process on a loopback address).
+ *
+ *   node build/test/sim/engine-sim.js --host 127.0.0.1 --port 0 --model NAME [--model NAME2]
+ *        [--ttft-ms N] [--itl-ms N] [--tokens N] [--api-key KEY]
+ *
+ * Prints `engine-sim listening on http://HOST:PORT` when ready; SIGTERM exits cleanly.
+ *
+ * Serves `GET /v1/models`, `POST /v1/completions` and `/v1/chat/completions` (streaming SSE or JSON with usage;
+ * first token after ttft-ms, then one every itl-ms; `max_tokens` honoured, default `--tokens`), `GET /health`,
+ * `GET /metrics` (vLLM metric names), and, like vLLM's NixlConnector prefill, answers `kv_transfer_params` when the
+ * request asks for `kv_transfer_params.do_remote_decode: true`.
+ *
+ * Control plane: `GET /sim/requests` (recorded requests, last 10,000), `DELETE /sim/requests`,
+ * `POST /sim/config` `{ttftMs?, itlMs?, failStatus?, extraWaiting?, modelsStatus?, metricsStatus?}`
+ * (`failStatus: 0` or `null` turns failures off again).
+ */
+import { randomUUID } from 'node:crypto';
+import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: unknown;
+  receivedAt: number;
+  aborted: boolean;
+  completed: boolean;
+}
+
+export interface SimConfig {
+  ttftMs: number;
+  itlMs: number;
+  failStatus: number;
+  extraWaiting: number;
+  modelsStatus: number;
+  metricsStatus: number;
+}
+
+interface Args {
+  host: string;
+  port: number;
+  models: string[];
+  ttftMs: number;
+  itlMs: number;
+  tokens: number;
+  apiKey?: string;
+}
+
+const MAX_RECORDS = 10_000;
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { host: '127.0.0.1', port: 0, models: [], ttftMs: 0, itlMs: 0, tokens: 16 };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    const value = argv[++i];
+    if (value === undefined) throw new Error(`${flag} needs a value`);
+    const num = () => {
+      const n = Number(value);
+      if (!Number.isFinite(n) || n < 0) throw new Error(`${flag}: invalid number '${value}'`);
+      return n;
+    };
+    switch (flag) {
+      case '--host': args.host = value; break;
+      case '--port': args.port = num(); break;
+      case '--model': args.models.push(value); break;
+      case '--ttft-ms': args.ttftMs = num(); break;
+      case '--itl-ms': args.itlMs = num(); break;
+      case '--tokens': args.tokens = num(); break;
+      case '--api-key': args.apiKey = value; break;
+      default: throw new Error(`unknown flag ${flag}`);
+    }
+  }
+  if (args.models.length === 0) throw new Error('at least one --model is required');
+  return args;
+}
+
+function main(): void {
+  let args: Args;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`engine-sim: error: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  const engineId = randomUUID();
+  const created = Math.floor(Date.now() / 1000);
+  const config: SimConfig = { ttftMs: args.ttftMs, itlMs: args.itlMs, failStatus: 0, extraWaiting: 0, modelsStatus: 200, metricsStatus: 200 };
+  const records: RecordedRequest[] = [];
+  const inFlight = new Map<string, number>();
+  let port = 0;
+
+  const json = (res: ServerResponse, status: number, body: unknown) => {
+    const payload = JSON.stringify(body);
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
+    res.end(payload);
+  };
+  const error = (res: ServerResponse, status: number, message: string, type: string) =>
+    json(res, status, { error: { message, type, param: null, code: status }, object: 'error', message, type, code: status });
+
+  const readBody = (req: IncomingMessage): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      req.on('error', reject);
+    });
+
+  const metricsText = () => {
+    const lines: string[] = [];
+    const gauge = (name: string, help: string, value: (m: string) => number) => {
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
+      for (const m of args.models) lines.push(`${name}{engine="0",model_name="${m}"} ${value(m)}`);
+    };
+    gauge('vllm:num_requests_running', 'Number of requests in model execution batches.', (m) => inFlight.get(m) ?? 0);
+    gauge('vllm:num_requests_waiting', 'Number of requests waiting to be processed.', (m) => (inFlight.get(m) ?? 0) + config.extraWaiting);
+    gauge('vllm:kv_cache_usage_perc', 'KV-cache usage. 1 means 100 percent usage.', (m) => Math.min(1, (inFlight.get(m) ?? 0) / 100));
+    gauge('vllm:gpu_cache_usage_perc', 'GPU KV-cache usage. 1 means 100 percent usage.', (m) => Math.min(1, (inFlight.get(m) ?? 0) / 100));
+    gauge('vllm:gpu_prefix_cache_hit_rate', 'GPU prefix cache block hit rate.', () => 0);
+    return lines.join('\n') + '\n';
+  };
+
+  const modelsBody = () => ({
+    object: 'list',
+    data: args.models.map((m) => ({ id: m, object: 'model', created, owned_by: 'vllm', root: m, parent: null, max_model_len: 4096, permission: [] })),
+  });
+
+  const infer = (res: ServerResponse, rec: RecordedRequest, chat: boolean) => {
+    const body = rec.body as Record<string, unknown> | null;
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      return error(res, 400, 'Invalid JSON body', 'BadRequestError');
+    }
+    if (config.failStatus >= 400) return error(res, config.failStatus, `Simulated failure ${config.failStatus}`, 'SimulatedError');
+    const model = body.model;
+    if (typeof model !== 'string' || !args.models.includes(model)) {
+      return error(res, 404, `The model \`${String(model)}\` does not exist.`, 'NotFoundError');
+    }
+    const maxTokens = typeof body.max_tokens === 'number' ? body.max_tokens
+      : typeof body.max_completion_tokens === 'number' ? body.max_completion_tokens : args.tokens;
+    const n = Math.max(1, Math.floor(maxTokens));
+    const stream = body.stream === true;
+    const includeUsage = (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
+    const promptLen = JSON.stringify(chat ? body.messages ?? '' : body.prompt ?? '').length;
+    const usage = { prompt_tokens: Math.max(1, Math.ceil(promptLen / 4)), completion_tokens: n, total_tokens: Math.max(1, Math.ceil(promptLen / 4)) + n };
+    const kvReq = body.kv_transfer_params as { do_remote_decode?: unknown } | undefined;
+    const kv = kvReq?.do_remote_decode === true
+      ? { do_remote_prefill: true, do_remote_decode: false, remote_engine_id: engineId, remote_block_ids: [0, 1, 2], remote_host: args.host, remote_port: port }
+      : undefined;
+    const id = `${chat ? 'chatcmpl' : 'cmpl'}-${randomUUID().replace(/-/g, '')}`;
+    const now = Math.floor(Date.now() / 1000);
+    const token = (i: number) => ` t${i}`;
+    inFlight.set(model, (inFlight.get(model) ?? 0) + 1);
+    let done = false;
+    const timers = new Set<NodeJS.Timeout>();
+    const finish = () => {
+      if (done) return;
+      done = true;
+      inFlight.set(model, (inFlight.get(model) ?? 1) - 1);
+      for (const t of timers) clearTimeout(t);
+    };
+    res.on('close', finish);
+    const complete = () => {
+      rec.completed = true;
+      finish();
+    };
+    const later = (ms: number, fn: () => void) => {
+      if (ms <= 0) return fn();
+      const t = setTimeout(() => {
+        timers.delete(t);
+        fn();
+      }, ms);
+      timers.add(t);
+    };
+    if (!stream) {
+      later(config.ttftMs + config.itlMs * (n - 1), () => {
+        const text = Array.from({ length: n }, (_, i) => token(i)).join('');
+        const choice = chat
+          ? { index: 0, message: { role: 'assistant', content: text }, logprobs: null, finish_reason: 'length', stop_reason: null }
+          : { index: 0, text, logprobs: null, finish_reason: 'length', stop_reason: null };
+        complete();
+        json(res, 200, {
+          id, object: chat ? 'chat.completion' : 'text_completion', created: now, model, choices: [choice], usage,
+          ...(kv ? { kv_transfer_params: kv } : {}),
+        });
+      });
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
+    const chunk = (choices: unknown[], extra?: Record<string, unknown>) =>
+      `data: ${JSON.stringify({ id, object: chat ? 'chat.completion.chunk' : 'text_completion', created: now, model, choices, ...extra })}\n\n`;
+    const piece = (i: number) => {
+      const last = i === n - 1;
+      const finishReason = last ? 'length' : null;
+      return chat
+        ? chunk([{ index: 0, delta: i === 0 ? { role: 'assistant', content: token(i) } : { content: token(i) }, logprobs: null, finish_reason: finishReason }])
+        : chunk([{ index: 0, text: token(i), logprobs: null, finish_reason: finishReason }]);
+    };
+    const tail = () => (includeUsage ? chunk([], { usage }) : '') + 'data: [DONE]\n\n';
+    if (config.ttftMs <= 0 && config.itlMs <= 0) {
+      let all = '';
+      for (let i = 0; i < n; i++) all += piece(i);
+      complete();
+      res.end(all + tail());
+      return;
+    }
+    const emit = (i: number) => {
+      if (i === n - 1) {
+        complete();
+        res.end(piece(i) + tail());
+        return;
+      }
+      res.write(piece(i));
+      later(config.itlMs, () => emit(i + 1));
+    };
+    later(config.ttftMs, () => emit(0));
+  };
+
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (path === '/health') return void res.writeHead(200).end();
+    if (path === '/metrics') {
+      if (config.metricsStatus !== 200) return error(res, config.metricsStatus, 'Simulated metrics failure', 'SimulatedError');
+      const text = metricsText();
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+      return void res.end(text);
+    }
+    void readBody(req).then((text) => {
+      if (path === '/sim/requests') {
+        if (req.method === 'DELETE') {
+          records.length = 0;
+          return json(res, 200, { cleared: true });
+        }
+        return json(res, 200, records);
+      }
+      if (path === '/sim/config' && req.method === 'POST') {
+        try {
+          const c = JSON.parse(text) as Partial<Record<keyof SimConfig, number | null>>;
+          for (const key of Object.keys(config) as (keyof SimConfig)[]) {
+            if (key in c) config[key] = c[key] ?? (key.endsWith('Status') && key !== 'failStatus' ? 200 : 0);
+          }
+          return json(res, 200, config);
+        } catch {
+          return error(res, 400, 'invalid config', 'BadRequestError');
+        }
+      }
+      let body: unknown = null;
+      try {
+        body = text === '' ? null : JSON.parse(text);
+      } catch {
+        body = null;
+      }
+      const rec: RecordedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body, receivedAt: Date.now(), aborted: false, completed: false };
+      records.push(rec);
+      if (records.length > MAX_RECORDS) records.splice(0, records.length - MAX_RECORDS);
+      res.once('close', () => {
+        if (!res.writableFinished) rec.aborted = true;
+      });
+      if (args.apiKey && path.startsWith('/v1/') && req.headers.authorization !== `Bearer ${args.apiKey}`) {
+        return error(res, 401, 'Unauthorized', 'AuthenticationError');
+      }
+      if (path === '/v1/models' && req.method === 'GET') {
+        rec.completed = true;
+        if (config.modelsStatus !== 200) return error(res, config.modelsStatus, 'Simulated models failure', 'SimulatedError');
+        return json(res, 200, modelsBody());
+      }
+      if (req.method === 'POST' && (path === '/v1/completions' || path === '/v1/chat/completions')) {
+        return infer(res, rec, path === '/v1/chat/completions');
+      }
+      if (req.method === 'POST' && ['/v1/embeddings', '/tokenize'].includes(path)) {
+        rec.completed = true;
+        return json(res, 200, path === '/tokenize' ? { tokens: [1, 2, 3], count: 3 } : { object: 'list', data: [{ object: 'embedding', index: 0, embedding: [0.1, 0.2] }] });
+      }
+      rec.completed = true;
+      return error(res, 404, `Not Found: ${req.method} ${path}`, 'NotFoundError');
+    }, () => res.destroy());
+  });
+  server.keepAliveTimeout = 60_000;
+  server.listen(args.port, args.host, () => {
+    const addr = server.address() as AddressInfo;
+    port = addr.port;
+    process.stdout.write(`engine-sim listening on http://${args.host}:${port}\n`);
+  });
+  server.on('error', (err) => {
+    process.stderr.write(`engine-sim: error: ${err.message}\n`);
+    process.exit(1);
+  });
+  const stop = () => {
+    server.close(() => process.exit(0));
+    server.closeAllConnections();
+    setTimeout(() => process.exit(0), 2000).unref();
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main();
