@@ -77,14 +77,23 @@ export function parseValuesYaml(text: string, file: string): ParseResult {
 }
 
 function yamlDiagnostic(e: YAMLException, text: string, file: string): Diagnostic {
-  const line = e.mark.line + 1;
-  const column = e.mark.column + 1;
+  // js-yaml gives no mark for "expected a single document": point at the separator of the extra document.
+  const mark = (e.mark as YAMLException['mark'] | undefined) ?? separatorMark(text);
+  const line = mark.line + 1;
+  const column = mark.column + 1;
   let message = `invalid YAML: ${e.reason}`;
+  if (e.reason.startsWith('expected a single document')) message += ': a values file is one YAML document; remove the `---` and merge the documents';
   if (e.reason === 'duplicated mapping key') {
-    const key = /^\s*("[^"]*"|'[^']*'|[^:#]+?)\s*:/.exec(text.slice(e.mark.position))?.[1] ?? '';
+    const key = /^\s*("[^"]*"|'[^']*'|[^:#]+?)\s*:/.exec(text.slice(mark.position))?.[1] ?? '';
     message = `duplicate key \`${key}\`: a key may appear only once in a mapping (the chart would silently keep one); merge the two entries`;
   }
   return { file, line, column, severity: 'error', path: '(root)', message };
+}
+
+function separatorMark(text: string): { line: number; column: number; position: number } {
+  const separators = [...text.matchAll(/^---/gm)];
+  const position = separators[separators.length - 1]?.index ?? 0;
+  return { line: text.slice(0, position).split('\n').length - 1, column: 0, position };
 }
 
 function indexPositions(value: unknown, document: Frame, text: string): Locate {

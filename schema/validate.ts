@@ -79,9 +79,19 @@ function explain(errors: readonly ErrorObject[]): Explained[] {
   for (const [instancePath, group] of byPath) {
     const path = parsePointer(instancePath);
     const hasDeeper = errors.some((e) => e.instancePath.startsWith(`${instancePath}/`));
-    for (const e of collapseAnyOf(group, hasDeeper)) out.push(explainOne(e, path));
+    for (const e of withoutTypoedRequired(collapseAnyOf(group, hasDeeper))) out.push(explainOne(e, path));
   }
   return out;
+}
+
+/** A required key reported missing because it is misspelt: the unknown-key "did you mean" already says it all. */
+function withoutTypoedRequired(group: readonly ErrorObject[]): ErrorObject[] {
+  const suggested = new Set(
+    group
+      .filter((e) => e.keyword === 'additionalProperties')
+      .map((e) => didYouMean(String(e.params['additionalProperty']), Object.keys((e.parentSchema as SchemaObject).properties ?? {}))),
+  );
+  return group.filter((e) => !(e.keyword === 'required' && suggested.has(String(e.params['missingProperty']))));
 }
 
 /**
