@@ -4,6 +4,7 @@
  *
  *   pdstack validate -f VALUES [--release NAME] [--namespace NS]
  *   pdstack synth    -f VALUES [--release NAME] [--namespace NS] -o DIR|-
+ *   pdstack chart    -f VALUES [--release NAME] -o DIR [--chart-version X]
  *
  * Diagnostics go to stderr, one line each (`FILE:LINE:COL: error|warning: KEY.PATH: message`); exit 1 when
  * the values have errors, 2 when the command line is wrong. Never a stack trace.
@@ -12,19 +13,27 @@ import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEFAULT_NAMESPACE, DEFAULT_RELEASE } from '../constructs/stack.js';
 import { formatDiagnostic, hasErrors, loadValuesFile, type LoadResult } from '../schema/index.js';
+import { generateChart, recompileCommand, writeChart } from './helm/chart.js';
 import { buildApp, synthYaml } from './synth.js';
 import { version } from '../package.json';
 
 const USAGE = `usage:
   pdstack validate -f VALUES [--release NAME] [--namespace NS]
   pdstack synth    -f VALUES [--release NAME] [--namespace NS] -o DIR|-
+  pdstack chart    -f VALUES [--release NAME] -o DIR [--chart-version X]
   pdstack --version
 
   -f, --values     the values file (production-stack format, e.g. values-16-disagg-prefill.yaml)
   -r, --release    the release name objects are named after (default ${DEFAULT_RELEASE})
   -n, --namespace  the namespace of the objects and of the router's discovery (default ${DEFAULT_NAMESPACE})
-  -o, --output     synth: directory to write pdstack.k8s.yaml into, or - for stdout
+  -o, --output     synth: directory to write pdstack.k8s.yaml into, or - for stdout; chart: the chart directory
+                   (created, or replaced if pdstack generated it)
+  --chart-version  chart: the chart's version (SemVer, default the pdstack version)
+                   chart: --release names the release the values' peer hosts (nixlPeerHost) were written for
 `;
+
+/** SemVer 2 (what Helm requires of a chart version). */
+const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
 
 /** A command-line mistake: reported with the usage, exit 2. */
 class UsageError extends Error {}
@@ -34,11 +43,12 @@ const OPTIONS = {
   release: { type: 'string', short: 'r' },
   namespace: { type: 'string', short: 'n' },
   output: { type: 'string', short: 'o' },
+  'chart-version': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
 
-type Options = { values?: string; release?: string; namespace?: string; output?: string; help?: boolean; version?: boolean };
+type Options = { values?: string; release?: string; namespace?: string; output?: string; 'chart-version'?: string; help?: boolean; version?: boolean };
 
 function parse(argv: string[]): { command: string | undefined; options: Options } {
   try {
@@ -97,6 +107,23 @@ function run(argv: string[]): number {
         buildApp(result.values, { ...synthOptions, outdir: options.output }).app.synth();
         process.stderr.write(`wrote ${options.output}/pdstack.k8s.yaml\n`);
       }
+      return 0;
+    }
+    case 'chart': {
+      if (options.output === undefined || options.output === '-') throw new UsageError('chart needs -o DIR');
+      if (options.namespace !== undefined) throw new UsageError('chart takes no --namespace: the chart installs into the release namespace (helm install -n NS)');
+      const chartVersion = options['chart-version'];
+      if (chartVersion !== undefined && !SEMVER.test(chartVersion)) throw new UsageError(`--chart-version '${chartVersion}' is not a SemVer version (e.g. 1.2.3)`);
+      const result = load(options);
+      if (hasErrors(result.diagnostics)) {
+        process.stderr.write(`${summary(options.values ?? '', result)}\n`);
+        return 1;
+      }
+      const valuesFile = options.values ?? '';
+      const recompile = recompileCommand({ valuesFile, outDir: options.output, release: result.release, chartVersion });
+      const files = generateChart(result.values, { release: result.release, chartVersion: chartVersion ?? version, pdstackVersion: version, recompile, valuesFile });
+      writeChart(options.output, files);
+      process.stderr.write(`wrote chart ${options.output}\n`);
       return 0;
     }
     default:

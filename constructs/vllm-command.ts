@@ -6,9 +6,14 @@
  */
 import type { ModelSpec } from '../schema/values.generated.js';
 
-/** The engine binary: the LMCache images keep vLLM in a venv. */
+/** The engine binary of images that do not have `vllm` on their PATH: the LMCache images keep vLLM in a venv. */
+export const VLLM_BINARY_BY_REPOSITORY: Readonly<Record<string, string>> = { 'lmcache/vllm-openai': '/opt/venv/bin/vllm' };
+/** The engine binary of every other image. */
+export const DEFAULT_VLLM_BINARY = 'vllm';
+
+/** The engine binary of an image repository (the Helm chart generator renders the same table as a template). */
 export function vllmBinary(repository: string): string {
-  return repository === 'lmcache/vllm-openai' ? '/opt/venv/bin/vllm' : 'vllm';
+  return Object.hasOwn(VLLM_BINARY_BY_REPOSITORY, repository) ? VLLM_BINARY_BY_REPOSITORY[repository]! : DEFAULT_VLLM_BINARY;
 }
 
 /** Where chat templates are mounted in the engine container. */

@@ -1,0 +1,155 @@
+/**
+ * What the generated chart tells people: `templates/NOTES.txt` (how to reach the router, as in the P/D
+ * tutorial), the `helm test` hook Pod (the router's `/health` and `/v1/models`), and `README.md` with a Mermaid
+ * diagram of the topology. Names come from `constructs/names.ts`, with the release given by the caller (the
+ * sentinel for templates, `pd` for the README).
+ */
+import { ENGINE_DEFAULTS, ROUTER_DEFAULTS } from '../../constructs/defaults.js';
+import { ZMQ_PORT } from '../../constructs/engine.js';
+import * as names from '../../constructs/names.js';
+import type { ModelSpec, PdstackValues } from '../../schema/values.generated.js';
+
+/** The image of the `helm test` Pod. */
+export const TEST_IMAGE = 'curlimages/curl:8.11.1';
+/** The local port of the tutorial's `kubectl port-forward`. */
+export const LOCAL_PORT = 30080;
+
+type Role = 'prefill' | 'decode' | 'engine';
+
+interface EngineView {
+  readonly spec: Readonly<ModelSpec>;
+  readonly role: Role;
+}
+
+/** The rendered engines (enabled models, when engines are enabled) with their P/D role. */
+export function engines(values: Readonly<PdstackValues>): EngineView[] {
+  const engineSpec = values.servingEngineSpec ?? {};
+  if (engineSpec.enableEngine === false) return [];
+  return (engineSpec.modelSpec ?? [])
+    .filter((spec) => spec.enabled !== false)
+    .map((spec) => {
+      const c = spec.lmcacheConfig;
+      const role: Role = c?.kvRole === 'kv_producer' || c?.nixlRole === 'sender' ? 'prefill' : c?.kvRole === 'kv_consumer' || c?.nixlRole === 'receiver' ? 'decode' : 'engine';
+      return { spec, role };
+    });
+}
+
+const routerEnabled = (values: Readonly<PdstackValues>): boolean => values.routerSpec?.enableRouter !== false;
+const routerServicePort = (values: Readonly<PdstackValues>): number => values.routerSpec?.servicePort ?? ROUTER_DEFAULTS.servicePort;
+const shellQuote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
+
+/** NOTES.txt before templating: `release`/`namespace` are the sentinels. */
+export function notesText(values: Readonly<PdstackValues>, release: string, namespace: string, version: string): string {
+  const list = engines(values);
+  const lines = [`pdstack ${version}: release ${release} in namespace ${namespace}.`, ''];
+  if (list.length > 0) {
+    lines.push('Engines (kubectl get pods -n ' + namespace + ' -l app.kubernetes.io/instance=' + release + '):');
+    for (const { spec, role } of list) lines.push(`  ${role.padEnd(7)} ${names.engineDeploymentName(release, spec.name)} serving ${spec.modelURL}`);
+    lines.push('');
+  }
+  if (routerEnabled(values)) {
+    const service = names.routerServiceName(release);
+    const model = list.find((e) => e.role === 'decode')?.spec.modelURL ?? list[0]?.spec.modelURL ?? 'MODEL';
+    const body = JSON.stringify({ model, prompt: 'Your prompt here', max_tokens: 100 });
+    lines.push(
+      'Reach the router (model loading takes minutes: wait for the engine pods to be ready):',
+      `  kubectl port-forward -n ${namespace} svc/${service} ${LOCAL_PORT}:${routerServicePort(values)}`,
+      `  curl http://localhost:${LOCAL_PORT}/v1/completions -H 'Content-Type: application/json' -d ${shellQuote(body)}`,
+      '',
+      'Check it from inside the cluster (the router\'s /health and /v1/models):',
+      `  helm test ${release} -n ${namespace}`,
+    );
+  } else {
+    lines.push('The router is disabled (routerSpec.enableRouter: false): reach the engines through their Services.');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The `helm test` hook Pod, or `undefined` without a router. */
+export function testPod(values: Readonly<PdstackValues>, release: string, namespace: string): Record<string, unknown> | undefined {
+  if (!routerEnabled(values)) return undefined;
+  const url = `http://${names.routerServiceName(release)}.${namespace}:${routerServicePort(values)}`;
+  const models = [...new Set(engines(values).map((e) => e.spec.modelURL))];
+  const script = [
+    `curl -fsS --retry 10 --retry-connrefused --retry-delay 3 ${url}/health`,
+    `models=$(curl -fsS ${url}/v1/models)`,
+    'echo "$models"',
+    ...models.map((m) => `echo "$models" | grep -qF ${shellQuote(JSON.stringify(m))}`),
+  ].join(' && ');
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: `${release}-router-test`,
+      namespace,
+      labels: { 'app.kubernetes.io/instance': release, 'app.kubernetes.io/component': 'test', 'app.kubernetes.io/part-of': names.PART_OF },
+      annotations: { 'helm.sh/hook': 'test', 'helm.sh/hook-delete-policy': 'before-hook-creation,hook-succeeded' },
+    },
+    spec: {
+      restartPolicy: 'Never',
+      containers: [{ name: 'router-test', image: TEST_IMAGE, command: ['sh', '-c', script] }],
+    },
+  };
+}
+
+/** README.md of the chart, names shown for release `release`. */
+export function readme(values: Readonly<PdstackValues>, options: { release: string; chartName: string; recompile: string; version: string }): string {
+  const { release } = options;
+  const list = engines(values);
+  const enginePort = values.servingEngineSpec?.servicePort ?? ENGINE_DEFAULTS.servicePort;
+  const id = (name: string): string => name.replace(/[^A-Za-z0-9]/g, '_');
+  const node = (e: EngineView): string => `  ${id(e.spec.name)}["${e.role} engine ${e.spec.name}<br/>svc ${names.engineServiceName(release, e.spec.name)}:${enginePort}<br/>${e.spec.modelURL}"]`;
+  const lines = ['```mermaid', 'flowchart LR', '  client(["client"])'];
+  if (routerEnabled(values)) {
+    const logic = values.routerSpec?.routingLogic ?? ROUTER_DEFAULTS.routingLogic;
+    lines.push(`  router["router<br/>svc ${names.routerServiceName(release)}:${routerServicePort(values)}<br/>${logic}"]`, '  client --> router');
+  }
+  const groups: Array<[Role, string]> = [['prefill', 'prefill engines'], ['decode', 'decode engines'], ['engine', 'engines']];
+  for (const [role, title] of groups) {
+    const members = list.filter((e) => e.role === role);
+    if (members.length === 0) continue;
+    lines.push(`  subgraph ${role}["${title}"]`, ...members.map(node), '  end');
+    if (routerEnabled(values)) lines.push(...members.map((e) => `  router -->|"${role === 'prefill' ? '1. prefill' : role === 'decode' ? '2. decode' : 'route'}"| ${id(e.spec.name)}`));
+  }
+  for (const sender of list.filter((e) => e.spec.lmcacheConfig?.nixlRole === 'sender')) {
+    const host = sender.spec.lmcacheConfig?.nixlPeerHost;
+    const receiver = list.find((e) => host === names.engineServiceName(release, e.spec.name));
+    const port = sender.spec.lmcacheConfig?.nixlPeerPort ?? ZMQ_PORT;
+    if (receiver) lines.push(`  ${id(sender.spec.name)} -->|"KV cache over NIXL<br/>${host}:${port}"| ${id(receiver.spec.name)}`);
+  }
+  lines.push('```');
+  return `<!-- Generated by pdstack ${options.version}: do not edit. Regenerate with: ${options.recompile} -->
+# ${options.chartName}
+
+A Helm chart generated by pdstack ${options.version} from a vLLM production-stack values file, with the same
+constructs as \`pdstack synth\`. Regenerate it with:
+
+    ${options.recompile}
+
+## Topology
+
+Names as \`helm install ${release} ...\` creates them; another release name replaces the \`${release}-\` prefix
+everywhere (object names, labels, the router's engine selector, a NIXL sender's peer host).
+
+${lines.join('\n')}
+
+## Install
+
+    helm install ${release} ./CHART_DIR
+    helm test ${release}
+
+## Values
+
+\`values.yaml\` holds the compiled values, defaults filled in. At install time you may change, for each model
+(\`servingEngineSpec.modelSpec[i]\`) \`replicaCount\`, \`repository\`, \`tag\`, \`resources\`, \`requestCPU\`,
+\`requestMemory\` and \`requestGPU\`, and for the router (\`routerSpec\`) \`replicaCount\`, \`repository\`, \`tag\` and
+\`resources\`, e.g. \`--set servingEngineSpec.modelSpec[1].replicaCount=3\` or \`--set routerSpec.tag=v2\`.
+Everything else is compiled in: if the given values differ anywhere else, rendering fails with the key path, the
+compiled and the given value, and the command above to recompile.
+
+Helm's \`--set\` on a list index replaces the whole list (\`[null, {replicaCount: 3}]\`), so in this chart's
+\`values.schema.json\` a \`modelSpec\` entry may also be \`null\` (keeps the compiled model) or a partial override
+(\`definitions.helmModelSpecOverride\`): a key it omits keeps its compiled value. Otherwise the schema is the values
+compiler's, enforced by Helm 3 and Helm 4.
+`;
+}
