@@ -50,7 +50,7 @@ function enginePath(route: string, url: string): { path: string; engineId?: stri
   return { path: rest ? `${route}?${rest}` : route, ...(engineId !== undefined ? { engineId } : {}) };
 }
 
-function routingLogic(config: RouterConfig, deps: ProxyDeps, balancer: LeastLoaded): RoutingLogic {
+function routingLogic(config: RouterConfig, deps: ProxyDeps): RoutingLogic {
   switch (config.routingLogic) {
     case 'roundrobin':
       return new RoundRobin();
@@ -58,8 +58,11 @@ function routingLogic(config: RouterConfig, deps: ProxyDeps, balancer: LeastLoad
       return new SessionRouter(config.sessionKey!, deps.requestStats);
     case 'prefixaware':
       return new PrefixAwareRouter(config.prefixMinMatchLength, config.prefixCacheMaxEntries, deps.requestStats);
-    default:
+    default: {
+      // disaggregated logics: endpoints other than (chat) completions go to the least loaded decode engine
+      const balancer = new LeastLoaded(deps.requestStats, deps.engineStats);
       return { route: (candidates) => balancer.pick(candidates) };
+    }
   }
 }
 
@@ -76,10 +79,9 @@ export function createRouter(config: RouterConfig, log: Logger, discovery?: Serv
   const metrics = new RouterMetrics(sd, requestStats, engineStats);
   const upstream = new Upstream(config.connectTimeoutMs, config.firstByteTimeoutMs);
   const deps: ProxyDeps = { discovery: sd, upstream, requestStats, engineStats, metrics, aliases: config.aliases, log };
-  const balancer = new LeastLoaded(requestStats, engineStats);
-  const logic = routingLogic(config, deps, balancer);
+  const logic = routingLogic(config, deps);
   const pd = config.routingLogic.startsWith('disaggregated_prefill')
-    ? new PdProxy(deps, balancer, {
+    ? new PdProxy(deps, new LeastLoaded(requestStats, engineStats), new LeastLoaded(requestStats, engineStats), {
         prefillLabels: config.prefillLabels,
         decodeLabels: config.decodeLabels,
         orchestrated: config.routingLogic === 'disaggregated_prefill_orchestrated',

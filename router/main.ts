@@ -6,7 +6,6 @@
  */
 import { buildConfig } from './config/config.js';
 import { UsageError, helpText, parseFlags } from './config/flags.js';
-import { createRouter } from './app.js';
 import { Logger } from './log.js';
 import { VERSION } from './version.js';
 
@@ -24,6 +23,7 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   const config = buildConfig(flags, process.env);
   const log = new Logger(config.logLevel, config.logFormat, 'vllm_router');
+  const { createRouter } = await import('./app.js');
   const router = createRouter(config, log);
   const url = await router.start();
   process.stdout.write(`${PROG} listening on ${url}\n`);

@@ -70,7 +70,8 @@ class Aborted extends Error {}
 export class PdProxy {
   constructor(
     private readonly deps: ProxyDeps,
-    private readonly balancer: LeastLoaded,
+    private readonly prefillBalancer: LeastLoaded,
+    private readonly decodeBalancer: LeastLoaded,
     private readonly options: PdOptions,
   ) {}
 
@@ -112,7 +113,7 @@ export class PdProxy {
     const body = JSON.stringify(prefillBody(req.body, this.options.orchestrated));
     const tried = new Set<string>();
     for (let attempt = 0; ; attempt++) {
-      const endpoint = this.balancer.pick(prefills, tried);
+      const endpoint = this.prefillBalancer.pick(prefills, tried);
       tried.add(endpoint.url);
       const tracker = deps.requestStats.begin(endpoint.url);
       let res: Dispatcher.ResponseData;
@@ -166,7 +167,7 @@ export class PdProxy {
     signal: AbortSignal,
   ): Promise<void> {
     const { deps } = this;
-    const endpoint = this.balancer.pick(decodes);
+    const endpoint = this.decodeBalancer.pick(decodes);
     const tracker = deps.requestStats.begin(endpoint.url);
     let upstream: Dispatcher.ResponseData;
     try {

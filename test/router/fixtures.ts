@@ -1,0 +1,63 @@
+/** Shared set-ups of the router tests: simulators plus a router, all real processes on 127.0.0.1. */
+import { type EngineSim, type SimOptions, type Spawned, spawnEngineSim, spawnRouter } from '../sim/processes.js';
+
+export const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
+
+export interface PdStack {
+  readonly router: Spawned;
+  readonly prefills: EngineSim[];
+  readonly decodes: EngineSim[];
+}
+
+/** `p` prefill and `d` decode simulators (labels `llama-prefill` / `llama-decode`) behind one router. */
+export async function pdStack(opts: {
+  p: number;
+  d: number;
+  logic?: 'disaggregated_prefill' | 'disaggregated_prefill_orchestrated';
+  sim?: Partial<SimOptions>;
+  extraArgs?: string[];
+}): Promise<PdStack> {
+  const sim = { models: [MODEL], ...opts.sim };
+  const prefills = await Promise.all(Array.from({ length: opts.p }, () => spawnEngineSim(sim)));
+  const decodes = await Promise.all(Array.from({ length: opts.d }, () => spawnEngineSim(sim)));
+  const urls = [...prefills, ...decodes].map((s) => s.url);
+  const router = await spawnRouter([
+    '--host', '127.0.0.1', '--port', '0', '--service-discovery', 'static',
+    '--static-backends', urls.join(','),
+    '--static-models', urls.map(() => MODEL).join(','),
+    '--static-model-labels', [...prefills.map(() => 'llama-prefill'), ...decodes.map(() => 'llama-decode')].join(','),
+    '--routing-logic', opts.logic ?? 'disaggregated_prefill',
+    '--prefill-model-labels', 'llama-prefill', '--decode-model-labels', 'llama-decode',
+    ...(opts.extraArgs ?? []),
+  ]);
+  return { router, prefills, decodes };
+}
+
+/** Inference requests a simulator recorded (control and scrape calls are not recorded). */
+export async function inference(sim: EngineSim): Promise<Awaited<ReturnType<EngineSim['requests']>>> {
+  return (await sim.requests()).filter((r) => r.path.startsWith('/v1/') && r.method === 'POST');
+}
+
+export async function postJson(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Headers; text: string; json: () => unknown }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    headers: { 'content-type': 'application/json', ...headers },
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) as unknown };
+}
+
+/** Polls `check` until it returns true (bounded: `timeoutMs`). */
+export async function eventually(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms`);
+}

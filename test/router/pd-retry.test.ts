@@ -1,0 +1,48 @@
+/** A prefill engine that cannot be reached is retried once on another prefill engine; the client never notices. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EngineSim, type Spawned, spawnEngineSim, spawnRouter, stopAll } from '../sim/processes.js';
+import { MODEL, inference, postJson } from './fixtures.js';
+
+const DEAD = 'http://127.0.0.1:1';
+let live: EngineSim;
+let decode: EngineSim;
+let router: Spawned;
+
+beforeAll(async () => {
+  [live, decode] = await Promise.all([spawnEngineSim({ models: [MODEL] }), spawnEngineSim({ models: [MODEL] })]);
+  router = await spawnRouter([
+    '--host', '127.0.0.1', '--port', '0', '--service-discovery', 'static',
+    '--static-backends', `${DEAD},${live.url},${decode.url}`,
+    '--static-models', [MODEL, MODEL, MODEL].join(','),
+    '--static-model-labels', 'llama-prefill,llama-prefill,llama-decode',
+    '--routing-logic', 'disaggregated_prefill',
+    '--prefill-model-labels', 'llama-prefill', '--decode-model-labels', 'llama-decode',
+  ]);
+}, 30_000);
+afterAll(stopAll, 30_000);
+
+describe('prefill retry', { timeout: 30_000 }, () => {
+  it('every request succeeds; the live prefill engine served all of them; the dead one counts as errors', async () => {
+    for (let i = 0; i < 6; i++) {
+      const r = await postJson(`${router.url}/v1/completions`, { model: MODEL, prompt: `p${i}`, max_tokens: 2 });
+      expect(r.status).toBe(200);
+    }
+    expect((await inference(live)).length).toBe(6);
+    expect((await inference(decode)).length).toBe(6);
+    const metrics = await (await fetch(`${router.url}/metrics`)).text();
+    const m = new RegExp(`vllm:request_errors_total\\{server="${DEAD}",model="${MODEL}",error_type="connection_error"\\} (\\d+)`).exec(metrics);
+    expect(Number(m?.[1])).toBeGreaterThanOrEqual(1);
+  });
+
+  it('with no other prefill engine left, the client gets 502 prefiller_error', async () => {
+    const only = await spawnRouter([
+      '--host', '127.0.0.1', '--port', '0', '--service-discovery', 'static',
+      '--static-backends', `${DEAD},${decode.url}`, '--static-models', `${MODEL},${MODEL}`,
+      '--static-model-labels', 'llama-prefill,llama-decode', '--routing-logic', 'disaggregated_prefill',
+      '--prefill-model-labels', 'llama-prefill', '--decode-model-labels', 'llama-decode',
+    ]);
+    const r = await postJson(`${only.url}/v1/completions`, { model: MODEL, prompt: 'x' });
+    expect(r.status).toBe(502);
+    expect((r.json() as { error: { type: string } }).error.type).toBe('prefiller_error');
+  });
+});
