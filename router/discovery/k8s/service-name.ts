@@ -22,14 +22,12 @@ export function serviceTargets(
   const targets: Target[] = [];
   for (const svc of services) {
     const name = svc.metadata?.name;
-    const eps = byName.get(name);
-    if (!name || svc.metadata?.deletionTimestamp || !hasReadyAddress(eps)) continue;
+    if (!name || svc.metadata?.deletionTimestamp || !hasReadyAddress(byName.get(name))) continue;
     targets.push({
       key: name,
       url: `http://${name}:${port}`,
       modelLabel: svc.spec?.selector?.model ?? 'default',
       sleep: svc.metadata?.labels?.sleeping === 'true',
-      revision: `${svc.metadata?.resourceVersion ?? ''}/${eps?.metadata?.resourceVersion ?? ''}`,
       namespace: svc.metadata?.namespace ?? namespace,
       serviceName: name,
     });
