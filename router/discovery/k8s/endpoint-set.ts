@@ -6,6 +6,7 @@
  * - A target becomes an endpoint only after a successful probe; a failing probe keeps it out.
  * - A target is probed when it appears, when its URL changes, and every `reprobeIntervalMs` afterwards: targets
  *   whose probe failed get retried, endpoints get their model list refreshed (a failed refresh removes the endpoint).
+ *   A target whose probe failed is also retried as soon as its Kubernetes object changes (any watch event for it).
  * - A target that disappears (deleted, unready, terminating) is removed at once, and any probe still in flight for
  *   it is ignored when it returns (generation counter), so it can never come back as a zombie.
  *
@@ -23,6 +24,8 @@ export interface Target {
   readonly url: string;
   readonly modelLabel: string;
   readonly sleep: boolean;
+  /** Changes whenever the Kubernetes objects behind the target change (their resourceVersions). */
+  readonly revision: string;
   readonly namespace: string;
   readonly podName?: string;
   readonly serviceName?: string;
@@ -99,6 +102,8 @@ export class EndpointSet {
         entry.endpoint = undefined;
         entry.generation++;
         entry.probing = false;
+        this.probe(entry);
+      } else if (!entry.endpoint && previous.revision !== target.revision) {
         this.probe(entry);
       } else if (entry.endpoint && (previous.modelLabel !== target.modelLabel || previous.sleep !== target.sleep)) {
         entry.endpoint = Object.freeze({ ...entry.endpoint, modelLabel: target.modelLabel, sleep: target.sleep });

@@ -27,6 +27,7 @@ export function podTargets(pods: readonly V1Pod[], port: number, namespace: stri
       url: `http://${host}:${port}`,
       modelLabel: labels.model ?? 'default',
       sleep: labels.sleeping === 'true',
+      revision: pod.metadata?.resourceVersion ?? '',
       namespace: pod.metadata?.namespace ?? namespace,
       podName: name,
     });

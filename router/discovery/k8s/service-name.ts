@@ -22,12 +22,15 @@ export function serviceTargets(
   const targets: Target[] = [];
   for (const svc of services) {
     const name = svc.metadata?.name;
-    if (!name || svc.metadata?.deletionTimestamp || !hasReadyAddress(byName.get(name))) continue;
+    if (!name) continue;
+    const eps = byName.get(name);
+    if (svc.metadata?.deletionTimestamp || !hasReadyAddress(eps)) continue;
     targets.push({
       key: name,
       url: `http://${name}:${port}`,
       modelLabel: svc.spec?.selector?.model ?? 'default',
       sleep: svc.metadata?.labels?.sleeping === 'true',
+      revision: `${svc.metadata?.resourceVersion ?? ''}/${eps?.metadata?.resourceVersion ?? ''}`,
       namespace: svc.metadata?.namespace ?? namespace,
       serviceName: name,
     });
