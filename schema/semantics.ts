@@ -270,18 +270,19 @@ function resolvePeer(c: Checker, sender: Engine, host: string, engines: readonly
   const { release, namespace } = c.ctx;
   const path = [...sender.path, 'lmcacheConfig', 'nixlPeerHost'];
   const parsed = parseServiceHost(host);
-  const inNamespace = parsed !== undefined && (parsed.namespace === undefined || parsed.namespace === namespace);
+  const inRelease = parsed !== undefined && (parsed.namespace === undefined || parsed.namespace === namespace);
+  const target = inRelease ? engines.find((e) => e.service === parsed.service) : undefined;
+  if (target && isRole(target.spec, 'receiver')) return target;
   const guess = receivers.length > 0 ? closestReceiver(parsed?.service ?? host, receivers) : undefined;
   const setIt = guess ? `set nixlPeerHost to the receiver's Service \`${guess.service}\`` : 'add a receiver engine and point nixlPeerHost at its Service';
-  if (parsed && inNamespace) {
-    const target = engines.find((e) => e.service === parsed.service);
-    if (target && isRole(target.spec, 'receiver')) return target;
-    if (target) {
-      c.error(path, `\`${host}\` is the Service of \`${target.spec.name}\`, which is not a receiver engine (nixlRole: receiver); ${setIt}`);
-      return guess;
-    }
+  if (target) {
+    c.error(path, `\`${host}\` is the Service of \`${target.spec.name}\`, which is not a receiver engine (nixlRole: receiver); ${setIt}`);
+    return guess;
+  }
+  if (inRelease) {
+    // Not a Service of this release, but named like one of its engines (another release's name, or a typo).
     const meant = engines.find((e) => parsed.service.endsWith(`-${e.spec.name}-engine-service`));
-    if (meant || parsed.service.startsWith(`${release}-`) && parsed.service.endsWith('-engine-service')) {
+    if (meant || (parsed.service.startsWith(`${release}-`) && parsed.service.endsWith('-engine-service'))) {
       const fix = meant && meant === guess ? `: installed as release \`${release}\`, receiver \`${meant.spec.name}\` is reached at \`${meant.service}\`; set nixlPeerHost to it` : `; ${setIt}`;
       c.error(path, `\`${host}\` is not the Service of an engine of release \`${release}\`${fix}`);
       return guess;
@@ -321,7 +322,7 @@ function checkPeerAgreement(c: Checker, sender: Engine, receiver: Engine): void 
 
 function checkRouter(c: Checker, router: RouterSpec, engines: readonly Engine[]): void {
   const rp = (...keys: PathSegment[]): PathSegment[] => ['routerSpec', ...keys];
-  const logic = router.routingLogic ?? 'roundrobin';
+  const logic = router.routingLogic!; // filled in by the schema's default
   const pdLogic = PD_ROUTING_LOGICS.has(logic);
   checkToken(c, rp('hf_token'), router.hf_token, 'a Hugging Face token', 'remove it');
   if (router.autoscaling?.enabled) c.error(rp('autoscaling', 'enabled'), 'pdstack does not render a HorizontalPodAutoscaler; set enabled: false and scale the router with replicaCount');

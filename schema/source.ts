@@ -27,11 +27,13 @@ export type Locate = (path: Path) => Position;
 
 export const START: Position = { line: 1, column: 1 };
 
+/** `prefix` extended by one segment: `a.b` + `c` → `a.b.c`, `a` + 0 → `a[0]`. */
+const extend = (prefix: string, segment: PathSegment): string =>
+  typeof segment === 'number' ? `${prefix}[${segment}]` : prefix === '' ? segment : `${prefix}.${segment}`;
+
 /** `servingEngineSpec.modelSpec[0].name`; `(root)` for the document itself. */
 export function formatPath(path: Path): string {
-  let out = '';
-  for (const segment of path) out += typeof segment === 'number' ? `[${segment}]` : out === '' ? segment : `.${segment}`;
-  return out === '' ? '(root)' : out;
+  return path.reduce<string>(extend, '') || '(root)';
 }
 
 /** YAML 1.2 core types (no timestamps, so a `tag: 2025-05-27` stays a string as Helm keeps it) plus `<<` merges. */
@@ -106,29 +108,33 @@ function indexPositions(value: unknown, document: Frame, text: string): Locate {
 
   const positions = new Map<string, Position>([['(root)', START]]);
   const at = (frame: Frame): Position => ({ line: frame.line + 1, column: frame.column + 1 });
-  const isKey = (frame: Frame): boolean => /^[ \t]*:/.test(text.slice(frame.end, frame.end + 256));
+  const isKey = (frame: Frame): boolean => {
+    let i = frame.end;
+    while (text[i] === ' ' || text[i] === '\t') i++;
+    return text[i] === ':';
+  };
   const visited = new Set<unknown>();
-  const walk = (node: unknown, path: PathSegment[]): void => {
+  const walk = (node: unknown, path: string): void => {
     if (node === null || typeof node !== 'object' || visited.has(node)) return;
     visited.add(node);
     const frame = collections.get(node);
     if (Array.isArray(node)) {
       const aligned = frame?.children.length === node.length;
       node.forEach((item, i) => {
-        if (aligned) positions.set(formatPath([...path, i]), at(frame.children[i]!));
-        walk(item, [...path, i]);
+        if (aligned) positions.set(extend(path, i), at(frame.children[i]!));
+        walk(item, extend(path, i));
       });
       return;
     }
     for (const child of frame?.children ?? []) {
-      if (isKey(child) && child.result !== null && child.result !== undefined) {
-        const key = String(child.result);
-        if (!positions.has(formatPath([...path, key]))) positions.set(formatPath([...path, key]), at(child));
+      if (child.result !== null && child.result !== undefined && isKey(child)) {
+        const keyPath = extend(path, String(child.result));
+        if (!positions.has(keyPath)) positions.set(keyPath, at(child));
       }
     }
-    for (const [key, item] of Object.entries(node)) walk(item, [...path, key]);
+    for (const [key, item] of Object.entries(node)) walk(item, extend(path, key));
   };
-  walk(value, []);
+  walk(value, '');
 
   return (path) => {
     for (let n = path.length; n >= 0; n--) {
