@@ -2,6 +2,7 @@
  * `npm run bench`: compile values files of 1, 10, 100 and 1,000 models (parse, schema validation, checks of
  * meaning, constructs, YAML) and print the time and peak memory of each size. Each size runs in its own
  * child process so its peak RSS is its own. Target: linear growth, 1,000 models in under 2 s.
+ * `--print-spec N` prints the spec of N models it compiles, to reproduce a figure with `pdstack synth`.
  */
 import { execFileSync } from 'node:child_process';
 import { dump } from 'js-yaml';
@@ -45,33 +46,47 @@ function pdSpec(models: number): string {
   });
 }
 
-/** Child: compile a spec of `models` models RUNS times; print JSON {ms[], bytes, maxRssKiB}. */
+interface Measured {
+  /** Whole compile per run. */
+  readonly ms: number[];
+  /** Of which: parse + validation + checks of meaning. */
+  readonly loadMs: number[];
+  readonly bytes: number;
+  readonly maxRssKiB: number;
+}
+
+/** Child: compile a spec of `models` models RUNS times; print the Measured JSON. */
 function measure(models: number): void {
   const text = pdSpec(models);
   const ms: number[] = [];
+  const loadMs: number[] = [];
   let bytes = 0;
   for (let run = 0; run < RUNS; run++) {
     const start = process.hrtime.bigint();
     const { values, diagnostics } = loadValuesText(text, `bench-${models}.yaml`, { release: 'pd' });
+    loadMs.push(Number(process.hrtime.bigint() - start) / 1e6);
     if (hasErrors(diagnostics)) throw new Error(`bench spec has errors: ${diagnostics.find((d) => d.severity === 'error')?.message}`);
     bytes = synthYaml(values, { release: 'pd', namespace: 'default' }).length;
     ms.push(Number(process.hrtime.bigint() - start) / 1e6);
   }
-  process.stdout.write(JSON.stringify({ ms, bytes, maxRssKiB: process.resourceUsage().maxRSS }));
+  const measured: Measured = { ms, loadMs, bytes, maxRssKiB: process.resourceUsage().maxRSS };
+  process.stdout.write(JSON.stringify(measured));
 }
+
+const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function main(): void {
   if (process.argv[2] === '--size') return measure(Number(process.argv[3]));
+  if (process.argv[2] === '--print-spec') return void process.stdout.write(pdSpec(Number(process.argv[3])));
   console.log(`pdstack compile benchmark (${RUNS} runs per size; each size in a fresh process)`);
-  console.log('models   first run ms   median ms   median ms/model   manifest KiB   peak RSS MiB');
+  console.log('models   first run ms   median ms   (load ms)   median ms/model   manifest KiB   peak RSS MiB');
   const medians: number[] = [];
   for (const size of SIZES) {
-    const out = JSON.parse(execFileSync(process.execPath, [__filename, '--size', String(size)], { encoding: 'utf8' })) as { ms: number[]; bytes: number; maxRssKiB: number };
-    const sorted = [...out.ms].sort((a, b) => a - b);
-    const median = sorted[Math.floor(sorted.length / 2)];
-    medians.push(median);
+    const out = JSON.parse(execFileSync(process.execPath, [__filename, '--size', String(size)], { encoding: 'utf8' })) as Measured;
+    const m = median(out.ms);
+    medians.push(m);
     console.log(
-      `${String(size).padStart(6)}   ${out.ms[0].toFixed(1).padStart(12)}   ${median.toFixed(1).padStart(9)}   ${(median / size).toFixed(3).padStart(15)}   ${(out.bytes / 1024).toFixed(0).padStart(12)}   ${(out.maxRssKiB / 1024).toFixed(0).padStart(12)}`,
+      `${String(size).padStart(6)}   ${out.ms[0].toFixed(1).padStart(12)}   ${m.toFixed(1).padStart(9)}   ${median(out.loadMs).toFixed(1).padStart(9)}   ${(m / size).toFixed(3).padStart(15)}   ${(out.bytes / 1024).toFixed(0).padStart(12)}   ${(out.maxRssKiB / 1024).toFixed(0).padStart(12)}`,
     );
   }
   const perModel100 = medians[2] / SIZES[2];
