@@ -66,5 +66,11 @@ export function loadValuesFile(path: string, options: LoadOptions = {}): LoadRes
 
 /** Checks values built in code (not modified: defaults are filled into a copy); positions are `<values>:1:1`. */
 export function checkValues(values: unknown, options: LoadOptions = {}): readonly Diagnostic[] {
-  return check(structuredClone(values), IN_CODE_FILE, () => START, options);
+  let copy: unknown;
+  try {
+    copy = structuredClone(values);
+  } catch (e) {
+    return [{ file: IN_CODE_FILE, ...START, severity: 'error', path: '(root)', message: `values must be plain data (objects, lists, strings, numbers, booleans): ${(e as Error).message}` }];
+  }
+  return check(copy, IN_CODE_FILE, () => START, options);
 }

@@ -65,6 +65,7 @@ export function checkSemantics(values: PdstackValues, ctx: SemanticContext): Dia
   }));
   checkNames(c, engines);
   for (const e of engines) checkModel(c, e);
+  checkToken(c, ['servingEngineSpec', 'vllmApiKey'], engineSpec.vllmApiKey, 'an API key', 'remove vllmApiKey to serve without one');
   if (engineSpec.serviceMonitor?.enabled) {
     c.error(['servingEngineSpec', 'serviceMonitor', 'enabled'], 'pdstack does not render ServiceMonitors; set enabled: false and scrape the engines with your own ServiceMonitor or PodMonitor');
   }

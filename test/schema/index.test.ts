@@ -61,6 +61,9 @@ describe('checkValues', () => {
     expect(diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic)).toEqual([
       `<values>:1:1: error: ${PEER_HOST}: \`vllm-llama-decode-engine-service\` is not the Service of an engine of release \`pd\`: installed as release \`pd\`, receiver \`llama-decode\` is reached at \`pd-llama-decode-engine-service\`; set nixlPeerHost to it`,
     ]);
+    expect(checkValues({ global: { f: () => 1 } }).map(formatDiagnostic)).toEqual([
+      '<values>:1:1: error: (root): values must be plain data (objects, lists, strings, numbers, booleans): () => 1 could not be cloned.',
+    ]);
     expect(checkValues({ routerSpec: { routingLogic: 'kvaware' } }).map(formatDiagnostic)).toEqual([
       '<values>:1:1: error: routerSpec.routingLogic: "kvaware" is not one of the allowed values: roundrobin, session, prefixaware, disaggregated_prefill, disaggregated_prefill_orchestrated',
     ]);
