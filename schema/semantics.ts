@@ -17,7 +17,7 @@ export interface SemanticContext {
 }
 
 /** The router logics that split a request into prefill and decode. */
-export const PD_ROUTING_LOGICS: ReadonlySet<string> = new Set(['disaggregated_prefill', 'disaggregated_prefill_orchestrated']);
+const PD_ROUTING_LOGICS: ReadonlySet<string> = new Set(['disaggregated_prefill', 'disaggregated_prefill_orchestrated']);
 /** The LMCache NIXL keys, rendered only on a P/D engine (`enabled` and `enablePD`). */
 const NIXL_KEYS = ['enableNixl', 'nixlRole', 'nixlPeerHost', 'nixlPeerPort', 'nixlBufferSize', 'nixlBufferDevice', 'nixlEnableGc'] as const;
 const KV_ROLE_OF = { sender: 'kv_producer', receiver: 'kv_consumer' } as const;
