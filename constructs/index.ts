@@ -1,4 +1,4 @@
-/** pdstack's library entry point: typed cdk8s constructs for vLLM disaggregated prefill, and the values compiler. */
+/** pdstack's library entry point (package `main`): typed cdk8s constructs for vLLM disaggregated prefill, and the values compiler. */
 export * from './defaults.js';
 export * from './engine.js';
 export * from './labels.js';
@@ -10,4 +10,4 @@ export * from './router.js';
 export * from './stack.js';
 export * from './vllm-command.js';
 export * from './workload.js';
-export type * from '../schema/values.generated.js';
+export * from '../schema/index.js';
