@@ -141,6 +141,9 @@ export class ApiServerSim {
   goneMode: 'event' | 'http' = 'event';
   /** HTTP status every request gets instead of an answer while set (e.g. 503, 403). */
   failWith: number | undefined;
+  /** While set, requests are accepted but never answered (a hung API server). */
+  hang = false;
+  private readonly hung = new Set<ServerResponse>();
 
   /** Starts listening on 127.0.0.1 (a random port the first time, the same port on a restart). */
   async start(): Promise<void> {
@@ -160,6 +163,7 @@ export class ApiServerSim {
     this.server = undefined;
     for (const w of this.watches) w.res.destroy();
     this.watches.clear();
+    for (const res of this.hung) res.destroy();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
     await closed;
@@ -400,6 +404,11 @@ export class ApiServerSim {
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://x');
     this.requests.push({ method: req.method ?? 'GET', url: req.url ?? '/', authorization: req.headers.authorization });
+    if (this.hang) {
+      this.hung.add(res);
+      res.on('close', () => this.hung.delete(res));
+      return;
+    }
     if (this.failWith !== undefined) {
       return this.status(res, this.failWith, this.failWith === 403 ? 'Forbidden' : 'InternalError', `simulated ${this.failWith}`);
     }

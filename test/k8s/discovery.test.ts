@@ -68,6 +68,7 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((d) => d.stop()));
   await sim.start();
   sim.failWith = undefined;
+  sim.hang = false;
   sim.goneMode = 'event';
   for (const pod of ['p1', 'p2', 'p3', 'p4', 'other']) {
     try {
@@ -208,7 +209,8 @@ describe('pod-ip discovery', () => {
   it('an ERROR 410 on an open watch re-lists and keeps the endpoints right', async () => {
     readyPod('p1', HOSTS[0]!);
     const d = await startDiscovery();
-    await waitFor('watch open', () => sim.watchCount === 1);
+    await waitFor('watch open', () => sim.watchCount === 1 || sim.watchCount);
+    expect(sim.watchCount).toBe(1);
     const lists = listCalls();
     sim.expireWatches();
     await waitFor('re-listed', () => listCalls() > lists);
@@ -246,6 +248,34 @@ describe('pod-ip discovery', () => {
     expect(urls(d)).toHaveLength(1);
     sim.failWith = undefined;
     await waitFor('healthy', () => d.health().healthy);
+  }, T);
+
+  it('a hung API server (connections accepted, never answered) is detected by the call timeouts, then recovered from', async () => {
+    readyPod('p1', HOSTS[0]!);
+    const d = await startDiscovery({ apiServerLossThresholdSeconds: 1 }, { ...fast, apiTimeoutMs: 300 });
+    await waitFor('watch open', () => sim.watchCount === 1);
+    sim.hang = true;
+    sim.dropWatches();
+    await waitFor('unhealthy', () => !d.health().healthy);
+    expect(d.health().reason).toMatch(/no answer within 300 ms|timed out|aborted/i);
+    expect(urls(d)).toHaveLength(1);
+    sim.hang = false;
+    await waitFor('healthy', () => d.health().healthy);
+    readyPod('p2', HOSTS[1]!);
+    await waitFor('p2 seen after recovery', () => urls(d).length === 2);
+  }, T);
+
+  it('a watch silent for the idle timeout is closed and resumed from its resourceVersion (no re-list)', async () => {
+    readyPod('p1', HOSTS[0]!);
+    const d = await startDiscovery({}, { ...fast, watchIdleTimeoutMs: 300 });
+    const watches = () => sim.requests.filter((r) => /[?&]watch=/.test(r.url)).length;
+    const lists = listCalls();
+    const before = watches();
+    await waitFor('two more watches', () => watches() >= before + 2);
+    expect(listCalls()).toBe(lists);
+    expect(d.health().healthy).toBe(true);
+    readyPod('p2', HOSTS[1]!);
+    await waitFor('p2 seen', () => urls(d).length === 2);
   }, T);
 
   it('short-lived healthy blips do not flip health: a restart within the threshold stays healthy', async () => {

@@ -40,8 +40,13 @@ export interface K8sDiscoveryTuning {
   readonly reprobeIntervalSeconds?: number;
   /** Backoff between re-lists after the API server failed. Default 500 ms doubling to 10 s. */
   readonly restartDelayMs?: { readonly initial: number; readonly max: number };
-  /** Timeout of each list call to the API server. Default 30 s. */
-  readonly listTimeoutMs?: number;
+  /** Timeout of each list call, and of a watch request until the server answers. Default 30 s. */
+  readonly apiTimeoutMs?: number;
+  /**
+   * A watch silent this long (no event, not even a bookmark; servers send bookmarks about every minute) is closed
+   * and resumed from its resourceVersion. Default 5 min.
+   */
+  readonly watchIdleTimeoutMs?: number;
   /** Where credentials come from. Default: `process.env`, the real service-account paths and home directory. */
   readonly kubeConfigSource?: KubeConfigSource;
 }
@@ -157,7 +162,7 @@ class K8sDiscovery implements ServiceDiscovery {
     const { namespace, labelSelector } = this.options;
     const api = kc.makeApiClient(CoreV1Api);
     const callOptions = {
-      middleware: [timeoutMiddleware(this.tuning.listTimeoutMs ?? 30_000)],
+      middleware: [timeoutMiddleware(this.tuning.apiTimeoutMs ?? 30_000)],
       middlewareMergeStrategy: 'append' as const,
     };
     return new ResilientInformer<T>({
@@ -167,6 +172,10 @@ class K8sDiscovery implements ServiceDiscovery {
       labelSelector,
       list: () => list(api, callOptions),
       watchTimeoutSeconds: this.options.watcherTimeoutSeconds,
+      watchLimits: {
+        connectTimeoutMs: this.tuning.apiTimeoutMs ?? 30_000,
+        idleTimeoutMs: this.tuning.watchIdleTimeoutMs ?? 300_000,
+      },
       restartDelayMs: this.tuning.restartDelayMs ?? { initial: 500, max: 10_000 },
       onChange: () => this.refresh(),
       log: this.log,

@@ -37,31 +37,79 @@ export interface ResilientInformerOptions<T extends KubernetesObject> {
   readonly list: () => Promise<KubernetesListObject<T>>;
   /** `--k8s-watcher-timeout-seconds` (0: the server's default). */
   readonly watchTimeoutSeconds: number;
+  /** Client-side bounds of a watch: see `GuardedWatch`. */
+  readonly watchLimits: { readonly connectTimeoutMs: number; readonly idleTimeoutMs: number };
   readonly restartDelayMs: { readonly initial: number; readonly max: number };
   readonly onChange: () => void;
   readonly log: DiscoveryLogger;
 }
 
-/** The library's `Watch`, asking for bookmarks and the configured server-side timeout, and noting each event. */
-class ObservedWatch extends Watch {
+/**
+ * The library's `Watch`, asking for bookmarks and the configured server-side timeout, noting each event, and
+ * guarding the two waits the library leaves unbounded:
+ * - no answer to the watch request within `connectTimeoutMs` → the watch fails (the informer gets restarted);
+ * - an open watch silent for `idleTimeoutMs` (no event, not even a bookmark) → it is closed and resumed from its
+ *   resourceVersion, so a connection that died without a FIN/RST cannot freeze discovery.
+ */
+class GuardedWatch extends Watch {
   constructor(
     kc: KubeConfig,
     private readonly extraParams: Readonly<Record<string, string | number | boolean>>,
+    private readonly limits: { readonly connectTimeoutMs: number; readonly idleTimeoutMs: number },
     private readonly onEvent: () => void,
+    /** False once the informer owning this watch was stopped or replaced. */
+    private readonly wanted: () => boolean,
   ) {
     super(kc);
   }
 
-  override watch(
+  override async watch(
     path: string,
     queryParams: Record<string, string | number | boolean | undefined>,
     callback: (phase: string, apiObj: any, watchObj?: any) => void,
     done: (err: any) => void,
   ): Promise<AbortController> {
-    return super.watch(path, { ...queryParams, ...this.extraParams }, (phase, obj, watchObj) => {
+    let finished = false;
+    let controller: AbortController | undefined;
+    let lastActivity = Date.now();
+    const finish = (err: unknown) => {
+      if (finished) return;
+      finished = true;
+      clearInterval(guard);
+      done(err);
+    };
+    const { connectTimeoutMs, idleTimeoutMs } = this.limits;
+    const guard = setInterval(
+      () => {
+        const quiet = Date.now() - lastActivity;
+        if (!controller && quiet > connectTimeoutMs) {
+          finish(new Error(`watch request got no answer within ${connectTimeoutMs} ms`));
+        } else if (controller && quiet > idleTimeoutMs) {
+          finish(null); // first: the abort below must not count as a failure
+          controller.abort();
+        }
+      },
+      Math.max(10, Math.min(connectTimeoutMs, idleTimeoutMs) / 4),
+    );
+    guard.unref();
+    const onEvent = (phase: string, obj: any, watchObj?: any) => {
+      lastActivity = Date.now();
       this.onEvent();
       callback(phase, obj, watchObj);
-    }, done);
+    };
+    let result: AbortController;
+    try {
+      result = await super.watch(path, { ...queryParams, ...this.extraParams }, onEvent, finish);
+    } catch (err) {
+      clearInterval(guard);
+      throw err;
+    }
+    controller = result;
+    lastActivity = Date.now();
+    // Answered after the connect timeout fired, or after the informer was stopped while this request was pending
+    // (ListWatch.stop() cannot abort a request it has not got back yet): drop that stream.
+    if (finished || !this.wanted()) result.abort();
+    return result;
   }
 }
 
@@ -136,15 +184,17 @@ export class ResilientInformer<T extends KubernetesObject> {
   private launch(): void {
     const inf: ListWatch<T> = new ListWatch<T>(
       this.opts.path,
-      new ObservedWatch(
+      new GuardedWatch(
         this.opts.kc,
         {
           allowWatchBookmarks: true,
           ...(this.opts.watchTimeoutSeconds > 0 ? { timeoutSeconds: this.opts.watchTimeoutSeconds } : {}),
         },
+        this.opts.watchLimits,
         () => {
           if (inf === this.active) this.reachable();
         },
+        () => !this.stopped && (inf === this.current || inf === this.active),
       ),
       async () => {
         const list = await this.opts.list();
