@@ -194,8 +194,11 @@ export function createRouter(config: RouterConfig, log: Logger, discovery?: Serv
           resolve();
         }, config.shutdownGraceMs);
       });
+      // keep-alive connections that become idle once their last answer is sent are closed as they appear
+      const idle = setInterval(() => app.server.closeIdleConnections(), 100);
       await Promise.race([app.close(), grace]);
       clearTimeout(timer);
+      clearInterval(idle);
       await Promise.all([upstream.close(), engineStats.stop(), sd.stop()]);
     },
   };
