@@ -15,9 +15,12 @@ function repoRoot(): string {
   let dir = __dirname;
   for (;;) {
     const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'pdstack') return dir;
+    // build/ may hold a copy of package.json (emitted by tsc for JSON imports): the root also has tsconfig.json
+    if (existsSync(pkg) && existsSync(join(dir, 'tsconfig.json')) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'pdstack') {
+      return dir;
+    }
     const up = dirname(dir);
-    if (up === dir) throw new Error('repository root (package.json of pdstack) not found');
+    if (up === dir) throw new Error('repository root (package.json of pdstack next to tsconfig.json) not found');
     dir = up;
   }
 }
