@@ -3,17 +3,24 @@
  * Names that objects get come from `constructs/names.ts`, so these checks and the rendered manifests agree.
  */
 import { closest } from 'fastest-levenshtein';
+import { UCX_PORT, ZMQ_PORT } from '../constructs/engine.js';
 import { engineServiceName, routerServiceName } from '../constructs/names.js';
 import type { Diagnostic, Severity } from './diagnostics.js';
 import { quantityValue } from './quantity.js';
 import { formatPath, type Locate, type Path, type PathSegment } from './source.js';
-import type { LmcacheConfig, ModelSpec, PdstackValues, RouterSpec } from './values.generated.js';
+import type { LmcacheConfig, ModelSpec, PdstackValues, RouterSpec, ServingEngineSpec } from './values.generated.js';
 
 export interface SemanticContext {
   readonly file: string;
   readonly release: string;
   readonly namespace: string;
   readonly locate: Locate;
+}
+
+/** The ports of every engine Service: the service port, the fixed ZMQ and UCX ports, and `extraPorts`. */
+function enginePorts(spec: ServingEngineSpec): number[] {
+  const extra = (spec.extraPorts ?? []).map((p) => Number(p['port'])).filter((p) => Number.isInteger(p));
+  return [spec.servicePort!, ZMQ_PORT, UCX_PORT, ...extra];
 }
 
 /** The router logics that split a request into prefill and decode. */
@@ -70,7 +77,7 @@ export function checkSemantics(values: PdstackValues, ctx: SemanticContext): Dia
     c.error(['servingEngineSpec', 'serviceMonitor', 'enabled'], 'pdstack does not render ServiceMonitors; set enabled: false and scrape the engines with your own ServiceMonitor or PodMonitor');
   }
   const rendered = engineSpec.enableEngine === false ? [] : engines.filter((e) => e.spec.enabled !== false);
-  checkDisaggregation(c, rendered);
+  checkDisaggregation(c, rendered, enginePorts(engineSpec));
   const router = values.routerSpec ?? {};
   if (router.enableRouter !== false) checkRouter(c, router, rendered);
   return c.diagnostics;
@@ -246,7 +253,7 @@ function parseServiceHost(host: string): { service: string; namespace?: string }
   return undefined;
 }
 
-function checkDisaggregation(c: Checker, engines: readonly Engine[]): void {
+function checkDisaggregation(c: Checker, engines: readonly Engine[], servicePorts: readonly number[]): void {
   const pd = engines.filter((e) => isPdEngine(e.spec));
   if (pd.length === 0) return;
   const senders = pd.filter((e) => isRole(e.spec, 'sender'));
@@ -262,7 +269,7 @@ function checkDisaggregation(c: Checker, engines: readonly Engine[]): void {
     const host = s.spec.lmcacheConfig?.nixlPeerHost;
     if (host === undefined) continue;
     const peer = resolvePeer(c, s, host, engines, receivers);
-    if (peer) checkPeerAgreement(c, s, peer);
+    if (peer) checkPeerAgreement(c, s, peer, servicePorts);
   }
 }
 
@@ -301,17 +308,24 @@ function closestReceiver(service: string, receivers: readonly Engine[]): Engine 
   return receivers.find((r) => r.service === best)!;
 }
 
-function checkPeerAgreement(c: Checker, sender: Engine, receiver: Engine): void {
+function checkPeerAgreement(c: Checker, sender: Engine, receiver: Engine, servicePorts: readonly number[]): void {
   const s = sender.spec;
   const r = receiver.spec;
   const lm = (e: Engine, key: string): PathSegment[] => [...e.path, 'lmcacheConfig', key];
-  const compare = (key: 'nixlPeerPort' | 'nixlBufferSize', why: string): void => {
+  const compare = (key: 'nixlPeerPort' | 'nixlBufferSize', why: string): boolean => {
     const a = s.lmcacheConfig?.[key];
     const b = r.lmcacheConfig?.[key];
-    if (a === undefined || b === undefined || String(a) === String(b)) return;
+    if (a === undefined || b === undefined || String(a) === String(b)) return true;
     c.error(lm(sender, key), `${key} ${String(a)} differs from receiver \`${r.name}\`'s ${String(b)}${c.lineOf(lm(receiver, key))}: ${why}; make them equal`);
+    return false;
   };
-  compare('nixlPeerPort', 'the sender connects to the port the receiver listens on');
+  const port = s.lmcacheConfig?.nixlPeerPort;
+  if (compare('nixlPeerPort', 'the sender connects to the port the receiver listens on') && port !== undefined && !servicePorts.includes(Number(port))) {
+    c.error(
+      lm(sender, 'nixlPeerPort'),
+      `the receiver's Service \`${receiver.service}\` does not expose port ${String(port)} (its ports: ${servicePorts.join(', ')}); use ${ZMQ_PORT} on sender and receiver, or add the port to servingEngineSpec.extraPorts`,
+    );
+  }
   const sb = s.lmcacheConfig?.nixlBufferSize;
   if (sb !== undefined && r.lmcacheConfig?.nixlBufferSize === undefined) {
     c.error(lm(sender, 'nixlBufferSize'), `receiver \`${r.name}\` sets no nixlBufferSize while this sender sets ${String(sb)}: NIXL needs the same buffer on both sides; set it on both`);

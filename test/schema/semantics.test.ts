@@ -116,6 +116,12 @@ const CASES: ReadonlyArray<readonly [string, string, string, RegExp]> = [
     `18:9 error ${P}.lmcacheConfig.nixlPeerPort`,
     /^nixlPeerPort 55556 differs from receiver `decode`'s 55555 \(line 34\): the sender connects to the port the receiver listens on; make them equal$/,
   ],
+  [
+    'a NIXL port the receiver Service does not expose',
+    pd(['nixlPeerPort: "55555"', 'nixlPeerPort: "5555"'], ['nixlPeerPort: "55555"', 'nixlPeerPort: "5555"']),
+    `18:9 error ${P}.lmcacheConfig.nixlPeerPort`,
+    /^the receiver's Service `pd-decode-engine-service` does not expose port 5555 \(its ports: 80, 55555, 9999\); use 55555 on sender and receiver, or add the port to servingEngineSpec.extraPorts$/,
+  ],
   ['a sender disagreeing with its receiver on nixlBufferSize', pd(['nixlBufferSize: "1073741824"', 'nixlBufferSize: 2147483648']), `19:9 error ${P}.lmcacheConfig.nixlBufferSize`, /^nixlBufferSize 2147483648 differs from receiver `decode`'s 1073741824 \(line 35\): NIXL needs the same buffer size on both sides/],
   ['P and D serving different models', pd(['modelURL: meta-llama/Llama-3.1-8B-Instruct', 'modelURL: meta-llama/Llama-3.1-70B-Instruct']), `8:7 error ${P}.modelURL`, /^modelURL `meta-llama\/Llama-3.1-70B-Instruct` differs from receiver `decode`'s `meta-llama\/Llama-3.1-8B-Instruct` \(line 24\): prefill and decode must serve the same model/],
   // the router
@@ -163,6 +169,11 @@ describe('checks of meaning', () => {
     const d = only(PD, { release: 'prod' });
     expect(where(d)).toBe(`17:9 error ${P}.lmcacheConfig.nixlPeerHost`);
     expect(d.message).toContain('receiver `decode` is reached at `prod-decode-engine-service`');
+  });
+
+  it('accepts a NIXL port added to the engine Services with extraPorts', () => {
+    const text = pd(['nixlPeerPort: "55555"', 'nixlPeerPort: 5555'], ['nixlPeerPort: "55555"', 'nixlPeerPort: 5555'], ['  modelSpec:', '  extraPorts: [{name: nixl, port: 5555}]\n  modelSpec:']);
+    expect(diagnose(text)).toEqual([]);
   });
 
   it('accepts vllmConfig.v1 and a consistent routerSpec.enablePD', () => {
