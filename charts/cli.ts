@@ -85,6 +85,7 @@ function run(argv: string[]): number {
     process.stdout.write(USAGE);
     return command === undefined && !options.help ? 2 : 0;
   }
+  if (command !== 'chart' && options['chart-version'] !== undefined) throw new UsageError(`${command} takes no --chart-version`);
   switch (command) {
     case 'validate': {
       if (options.output !== undefined) throw new UsageError('validate takes no -o');

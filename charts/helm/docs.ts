@@ -49,7 +49,8 @@ export function notesText(values: Readonly<PdstackValues>, release: string, name
   }
   if (routerEnabled(values)) {
     const service = names.routerServiceName(release);
-    const model = list.find((e) => e.role === 'decode')?.spec.modelURL ?? list[0]?.spec.modelURL ?? 'MODEL';
+    const staticModel = values.routerSpec?.serviceDiscovery === 'static' ? values.routerSpec.staticModels?.split(',')[0] : undefined;
+    const model = list.find((e) => e.role === 'decode')?.spec.modelURL ?? list[0]?.spec.modelURL ?? staticModel ?? 'MODEL';
     const body = JSON.stringify({ model, prompt: 'Your prompt here', max_tokens: 100 });
     lines.push(
       'Reach the router (model loading takes minutes: wait for the engine pods to be ready):',

@@ -139,7 +139,8 @@ when requestGPU ≥ 1, and the compiled rest of BASE (HAMi, limitCPU, limitMemor
 {{- end -}}
 
 {{- /* (dict "path" P "compiled" C "given" G "override" B "knobs" L) → fails at the first difference. Inside a
-modelSpec entry ("override") a key the given entry lacks keeps its compiled value. */ -}}
+modelSpec entry ("override") a key the given entry lacks keeps its compiled value; elsewhere a missing key (removed
+with null) is a difference. Lists of the same length are compared item by item, others as a whole. */ -}}
 {{- define "pdstack.diff" -}}
 {{- $c := .compiled -}}{{- $g := .given -}}
 {{- if ne (toJson $c) (toJson $g) -}}
@@ -164,6 +165,10 @@ modelSpec entry ("override") a key the given entry lacks keeps its compiled valu
 {{- if not (kindIs "invalid" $entry) -}}
 {{- include "pdstack.diff" (dict "path" (printf "%s[%d]" $.path $i) "compiled" (index $c $i) "given" $entry "override" true "knobs" $.knobs) -}}
 {{- end -}}
+{{- end -}}
+{{- else if and (kindIs "slice" $c) (kindIs "slice" $g) (eq (len $c) (len $g)) -}}
+{{- range $i, $entry := $g -}}
+{{- include "pdstack.diff" (dict "path" (printf "%s[%d]" $.path $i) "compiled" (index $c $i) "given" $entry "override" false "knobs" $.knobs) -}}
 {{- end -}}
 {{- else -}}
 {{- include "pdstack.fail" (list .path (toJson $c) (toJson $g)) -}}

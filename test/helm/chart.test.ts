@@ -8,12 +8,15 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dump, load } from 'js-yaml';
-import { beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test, vi } from 'vitest';
 import { helmBinary, type HelmMajor } from '../setup/helm.js';
 import { pdstack } from '../support/cli.js';
 import type { KubeObject } from '../support/kube-validate.js';
 import { EXAMPLE_VALUES_FILE, REPO } from '../support/values.js';
 import { clone, container, helm, helmTemplate, strings, synth } from './support.js';
+
+// Each test runs Helm or the pdstack CLI as processes, several times; the machine may be busy.
+vi.setConfig({ testTimeout: 180_000 });
 
 const FIXTURES = join(__dirname, 'fixtures');
 const SPECS = {
@@ -145,6 +148,7 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
   test.each([
     [['--set', 'routerSpec.routingLogic=roundrobin'], 'routerSpec.routingLogic is compiled into this chart as "disaggregated_prefill", the given values say "roundrobin"'],
     [['--set', 'routerSpec.extraArgs[0]=--x'], 'routerSpec.extraArgs is compiled into this chart as ["--prefill-model-labels","llama-prefill","--decode-model-labels","llama-decode"], the given values say ["--x"]'],
+    [['--set', 'routerSpec.extraArgs={--prefill-model-labels,llama-prefill,--decode-model-labels,x}'], 'routerSpec.extraArgs[3] is compiled into this chart as "llama-decode", the given values say "x"'],
     [['--set', 'routerSpec.labels=null'], 'routerSpec.labels is compiled into this chart as {"environment":"router","release":"router"}, the given values say (removed)'],
     [['--set', 'servingEngineSpec.modelSpec[2].replicaCount=1'], 'servingEngineSpec.modelSpec is compiled into this chart as 2 models, the given values say 3 models'],
   ])('the guard names the key path of any other change: %j', (args, message) => {

