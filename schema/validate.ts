@@ -104,7 +104,12 @@ function collapseAnyOf(group: readonly ErrorObject[], hasDeeper: boolean): Error
   if (anyOf.length === 0) return [...group];
   const data: unknown = anyOf[0]!.data;
   const named = anyOf.find((e) => DEFINITION_FORMS.has(e.parentSchema));
-  if (named && (data === null || typeof data !== 'object')) return [named];
+  if (named && (data === null || typeof data !== 'object')) {
+    // A string or number was meant as the named form; anything else, when the named definition is one branch of a
+    // wider anyOf (pvcStorage: a quantity or {emptyDir}), is better told what the wider one accepts.
+    const wider = anyOf.find((e) => !DEFINITION_FORMS.has(e.parentSchema) && typeof (e.parentSchema as SchemaObject)['description'] === 'string');
+    return [typeof data === 'string' || typeof data === 'number' ? named : (wider ?? named)];
+  }
   const inBranch = group.filter((e) => e.keyword !== 'anyOf' && e.keyword !== 'type');
   if (inBranch.length > 0 || hasDeeper) return inBranch;
   const outer = anyOf[anyOf.length - 1]!;
@@ -124,7 +129,7 @@ function explainOne(e: ErrorObject, path: Path): Explained {
     case 'enum':
       return { path, message: `${describe(data)} is not one of the allowed values: ${(e.params['allowedValues'] as unknown[]).map(String).join(', ')}` };
     case 'anyOf':
-      return { path, message: `${describe(data)} ${DEFINITION_FORMS.get(e.parentSchema)}` };
+      return { path, message: `${describe(data)} ${DEFINITION_FORMS.get(e.parentSchema) ?? `is not allowed here: ${String((e.parentSchema as SchemaObject)['description'])}`}` };
     case 'pattern': {
       const form = PATTERN_FORMS.get(e.parentSchema) ?? PATTERN_FORMS_BY_KEY[String(path[path.length - 1])];
       return { path, message: `${describe(data)} ${form ?? `does not match the pattern ${String(e.params['pattern'])}`}` };
