@@ -11,7 +11,7 @@ import { dump, load } from 'js-yaml';
 import { beforeAll, describe, expect, test, vi } from 'vitest';
 import { helmBinary, type HelmMajor } from '../setup/helm.js';
 import { pdstack } from '../support/cli.js';
-import type { KubeObject } from '../support/kube-validate.js';
+import { validateKubeObject, type KubeObject } from '../support/kube-validate.js';
 import { EXAMPLE_VALUES_FILE, REPO } from '../support/values.js';
 import { clone, container, helm, helmTemplate, strings, synth } from './support.js';
 
@@ -136,6 +136,7 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
     writeFileSync(file, dump(values));
     expect(set).toEqual(synth(file, 'pd'));
     expect(container(decode(set), 'vllm')['command'][0]).toBe('vllm');
+    for (const o of set.values()) validateKubeObject(o);
   });
 
   test('--set servingEngineSpec.modelSpec[0].vllmConfig.maxModelLen=1000 fails with the guard message', () => {
@@ -183,6 +184,7 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
     const { hooks } = helmTemplate(bin(), 'pd', charts['roundrobin-chat-template']);
     const pod = hooks[0] as Record<string, any>;
     expect(pod['metadata']['annotations']['helm.sh/hook']).toBe('test');
+    validateKubeObject(hooks[0]!);
     const script = pod['spec']['containers'][0]['command'].join(' ') as string;
     expect(script).toContain('http://pd-router-service.default:8080/health');
     expect(script).toContain('http://pd-router-service.default:8080/v1/models');
