@@ -165,6 +165,14 @@ describe('checks of meaning', () => {
     expect(diagnose(pd(['nixlPeerHost: pd-decode-engine-service', 'nixlPeerHost: pd-decode-engine-service.llm.svc']), { namespace: 'llm' })).toEqual([]);
   });
 
+  it('warns about any other host: pdstack cannot check it', () => {
+    for (const host of ['decode.example.com', 'my-decoder', 'vllm-decode-engine-service.other.svc.cluster.local']) {
+      const d = only(pd(['nixlPeerHost: pd-decode-engine-service', `nixlPeerHost: ${host}`]));
+      expect(where(d)).toBe(`17:9 warning ${P}.lmcacheConfig.nixlPeerHost`);
+      expect(d.message.startsWith(`\`${host}\` is outside release \`pd\``)).toBe(true);
+    }
+  });
+
   it('names engines after the release being compiled', () => {
     const d = only(PD, { release: 'prod' });
     expect(where(d)).toBe(`17:9 error ${P}.lmcacheConfig.nixlPeerHost`);
