@@ -150,7 +150,8 @@ compiled and the given value, and the command above to recompile.
 
 Helm's \`--set\` on a list index replaces the whole list (\`[null, {replicaCount: 3}]\`), so in this chart's
 \`values.schema.json\` a \`modelSpec\` entry may also be \`null\` (keeps the compiled model) or a partial override
-(\`definitions.helmModelSpecOverride\`): a key it omits keeps its compiled value. Otherwise the schema is the values
+without \`name\` (\`definitions.helmModelSpecOverride\`): a key it omits keeps its compiled value. An entry with a
+\`name\` is a whole model, checked as the compiler checks it. Otherwise the schema is the values
 compiler's, enforced by Helm 3 and Helm 4.
 `;
 }

@@ -6,8 +6,9 @@
  * replaces the chart's list: `[null, {replicaCount: 3}]` (verified; with `-f` holding the list, `--set` merges into
  * that file's entry instead). Under the compiler's schema such a list is invalid (null entry, missing `name`...),
  * so every index `--set` would fail. In the chart's schema an entry of `servingEngineSpec.modelSpec` may therefore
- * also be null (keep the compiled entry) or an *override*: any keys of a model, each with the compiler's own
- * schema for it, none required. The chart's templates read an override's knobs over the compiled entry, and its
+ * also be null (keep the compiled entry) or an *override*: any keys of a model except `name`, each with the
+ * compiler's own schema for it, none required (an entry with a `name` is a whole model, checked exactly as the
+ * compiler checks it). The chart's templates read an override's knobs over the compiled entry, and its
  * guard rejects an override of any other key. The compiler itself keeps validating with the unrelaxed schema.
  */
 import { VALUES_SCHEMA } from '../../schema/schema.js';
@@ -31,6 +32,7 @@ export function chartSchema(): Schema {
       'Helm chart only: a `--set servingEngineSpec.modelSpec[i].KEY=...` override of the compiled model i (Helm replaces the list, ' +
       'leaving only the keys set); a key it omits keeps its compiled value',
     additionalProperties: false,
+    not: { required: ['name'], description: 'an entry with a name is a whole model, checked as the compiler checks it' },
     properties: Object.fromEntries(Object.keys(modelSpec.properties).map((key) => [key, { $ref: `#/definitions/modelSpec/properties/${key}` }])),
   };
   modelList['items'] = {

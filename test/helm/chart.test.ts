@@ -172,6 +172,17 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
     expect(r.stderr).toMatch(/replicaCount/);
   });
 
+  test('-f with a named model entry is checked as the compiler checks it: a missing modelURL fails the schema', () => {
+    const values = load(readFileSync(EXAMPLE_VALUES_FILE, 'utf8')) as Record<string, any>;
+    delete values['servingEngineSpec']['modelSpec'][1]['modelURL'];
+    const file = join(WORK, `no-model-url-${major}.yaml`);
+    writeFileSync(file, dump(values));
+    const r = helm(bin(), ['template', 'pd', charts.example, '-f', file]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain("values don't meet the specifications of the schema");
+    expect(r.stderr).toMatch(/modelURL/);
+  });
+
   test('a Jinja chat template and a {{ in an arg render verbatim', () => {
     const { objects } = helmTemplate(bin(), 'pd', charts['roundrobin-chat-template']);
     const cm = objects.get('ConfigMap/pd-opt-chat-templates') as Record<string, any>;
