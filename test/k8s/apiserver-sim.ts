@@ -141,6 +141,12 @@ export class ApiServerSim {
   goneMode: 'event' | 'http' = 'event';
   /** HTTP status every request gets instead of an answer while set (e.g. 503, 403). */
   failWith: number | undefined;
+  /**
+   * The Role of the client, enforced like the real authorizer: any other resource or verb gets 403 Forbidden and is
+   * recorded in `forbidden`. Unset: everything allowed.
+   */
+  rbac: { readonly resources: readonly Resource[]; readonly verbs: readonly ('get' | 'list' | 'watch')[] } | undefined;
+  readonly forbidden: RecordedRequest[] = [];
   /** While set, requests are accepted but never answered (a hung API server). */
   hang = false;
   private readonly hung = new Set<ServerResponse>();
@@ -425,7 +431,12 @@ export class ApiServerSim {
       return this.status(res, 400, 'BadRequest', (err as Error).message);
     }
     const watch = url.searchParams.get('watch');
-    if (watch === '1' || watch === 'true') return this.watch(res, url, resource, namespace, selector);
+    const isWatch = watch === '1' || watch === 'true';
+    if (this.rbac && !(this.rbac.resources.includes(resource) && this.rbac.verbs.includes(isWatch ? 'watch' : 'list'))) {
+      this.forbidden.push(this.requests.at(-1)!);
+      return this.status(res, 403, 'Forbidden', `cannot ${isWatch ? 'watch' : 'list'} resource "${resource}" in namespace "${namespace}"`);
+    }
+    if (isWatch) return this.watch(res, url, resource, namespace, selector);
     const items = [...this.objects[resource].values()].filter(
       (o) => o.metadata.namespace === namespace && matches(selector, o),
     );

@@ -57,6 +57,8 @@ function readyPod(name: string, host: string, model = 'prefill') {
 
 beforeAll(async () => {
   sim = new ApiServerSim();
+  // the Role the chart grants the router in pod-ip mode (constructs/router.ts): get/list/watch on pods
+  sim.rbac = { resources: ['pods'], verbs: ['get', 'list', 'watch'] };
   await sim.start();
   process.env.KUBECONFIG = writeKubeconfig(sim.url, 'sim-token-123');
   port = await commonFreePort(HOSTS);
@@ -84,6 +86,8 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
+  // least privilege: discovery never needed more than the Role grants
+  expect(sim.forbidden).toEqual([]);
   await sim.stop();
   await Promise.all(engines.map((e) => e.stop()));
 });
@@ -297,9 +301,11 @@ describe('pod-ip discovery', () => {
   }, T);
 
   it('start() rejects clearly when listing is forbidden (RBAC) or the API server cannot be reached', async () => {
-    sim.failWith = 403;
-    await expect(startDiscovery()).rejects.toThrow(/refused \(HTTP 403.*get\/list\/watch.*RBAC/);
-    sim.failWith = undefined;
+    const granted = sim.rbac;
+    sim.rbac = { resources: ['services'], verbs: ['get', 'list', 'watch'] }; // a Role without pods
+    await expect(startDiscovery()).rejects.toThrow(/refused \(HTTP 403: cannot list resource "pods".*get\/list\/watch.*RBAC/);
+    sim.rbac = granted;
+    sim.forbidden.splice(0);
     await sim.stop();
     await expect(startDiscovery({ apiServerLossThresholdSeconds: 1 })).rejects.toThrow(
       /could not start: could not list pods in namespace default within 1000 ms/,

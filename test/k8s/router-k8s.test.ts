@@ -52,6 +52,7 @@ async function complete(i: number): Promise<void> {
 
 beforeAll(async () => {
   sim = new ApiServerSim();
+  sim.rbac = { resources: ['pods'], verbs: ['get', 'list', 'watch'] }; // the chart's Role in pod-ip mode
   await sim.start();
   port = await commonFreePort(Object.values(HOSTS));
   for (const [name, host] of Object.entries(HOSTS)) {
@@ -77,6 +78,7 @@ beforeAll(async () => {
 }, T);
 
 afterAll(async () => {
+  expect(sim.forbidden).toEqual([]);
   await stopAll();
   await Promise.all(Object.values(engines).map((e) => e?.stop()));
   await sim.stop();

@@ -273,21 +273,25 @@ export class ResilientInformer<T extends KubernetesObject> {
 
 /** A readable message for errors of the library (HTTP status codes of `ApiException` and watch failures). */
 export function describeK8sError(err: unknown): string {
-  const e = err as { code?: unknown; statusCode?: unknown; body?: unknown } | undefined;
-  const status = typeof e?.statusCode === 'number' ? e.statusCode : typeof e?.code === 'number' ? e.code : undefined;
-  if (status !== undefined) {
-    const body = e?.body as { message?: unknown } | string | undefined;
-    const message =
-      typeof body === 'object' && body && typeof body.message === 'string'
-        ? body.message
-        : typeof body === 'string' && body.length > 0
-          ? body.slice(0, 200)
-          : err instanceof Error
-            ? err.message.split('\n')[0]
-            : '';
-    return `HTTP ${status}${message ? `: ${message}` : ''}`;
+  const status = httpStatusOf(err);
+  if (status === undefined) return describeError(err);
+  let body = (err as { body?: unknown }).body;
+  if (typeof body === 'string') {
+    try {
+      body = JSON.parse(body) as unknown;
+    } catch {
+      // not a Status object: keep the text
+    }
   }
-  return describeError(err);
+  const message =
+    typeof body === 'object' && body !== null && typeof (body as { message?: unknown }).message === 'string'
+      ? (body as { message: string }).message
+      : typeof body === 'string' && body.length > 0
+        ? body.slice(0, 200)
+        : err instanceof Error
+          ? (err.message.split('\n')[0] ?? '')
+          : '';
+  return `HTTP ${status}${message ? `: ${message}` : ''}`;
 }
 
 /** The HTTP status of a failed API call, when it has one. */
