@@ -109,7 +109,7 @@ export function generateChart(values: Readonly<PdstackValues>, options: ChartOpt
     annotations: { [GENERATED_ANNOTATION]: `pdstack ${options.pdstackVersion}`, 'pdstack.dev/regenerate': options.recompile },
   }));
   files.set('values.yaml', `${header}# The compiled values, defaults filled in. Install-time knobs: see README.md.\n${Yaml.stringify(compiled)}`);
-  files.set('values.schema.json', `${JSON.stringify(chartSchema(), null, 2)}\n`);
+  files.set('values.schema.json', `${JSON.stringify(chartSchema(generated), null, 2)}\n`);
   files.set('README.md', readme(compiled, { release: options.release, chartName: CHART_NAME, recompile: options.recompile, version: options.pdstackVersion }));
   return files;
 }

@@ -18,8 +18,10 @@ type Schema = Record<string, unknown>;
 /** The definition an override entry is checked against. */
 export const MODEL_OVERRIDE_DEFINITION = 'helmModelSpecOverride';
 
-export function chartSchema(): Schema {
-  const schema = structuredClone(VALUES_SCHEMA) as Schema & { definitions: Record<string, Schema> };
+/** `generated` (who generated the chart and how to regenerate it) becomes the schema's `$comment`. */
+export function chartSchema(generated: string): Schema {
+  const { $schema, ...rest } = structuredClone(VALUES_SCHEMA) as Schema & { definitions: Record<string, Schema> };
+  const schema = { $schema, $comment: generated, ...rest } as Schema & { definitions: Record<string, Schema> };
   const { definitions } = schema;
   const modelSpec = definitions['modelSpec'] as { properties: Record<string, unknown> };
   const modelList = (definitions['servingEngineSpec'] as { properties: Record<string, Schema> }).properties['modelSpec'];
