@@ -282,6 +282,23 @@ describe('pod-ip discovery', () => {
     await waitFor('p2 seen', () => urls(d).length === 2);
   }, T);
 
+  it('a server that lists but refuses watches is retried with backoff, not in a tight loop, and endpoints stay right', async () => {
+    readyPod('p1', HOSTS[0]!);
+    const granted = sim.rbac;
+    const d = await startDiscovery();
+    sim.rbac = { resources: ['pods'], verbs: ['list'] }; // watch: 403
+    const lists = listCalls();
+    sim.dropWatches();
+    sim.deletePod('p1');
+    await waitFor('p1 removed by a re-list', () => urls(d).length === 0);
+    await new Promise((r) => setTimeout(r, 2000)); // a window to count retries in, not an assertion on timing
+    // backoff 50 ms doubling to 400 ms: at most about 8 re-lists in 2 s (a tight loop would make dozens)
+    expect(listCalls() - lists).toBeLessThan(15);
+    sim.rbac = granted;
+    sim.forbidden.splice(0);
+    await waitFor('watching again', () => sim.watchCount === 1);
+  }, T);
+
   it('short-lived healthy blips do not flip health: a restart within the threshold stays healthy', async () => {
     readyPod('p1', HOSTS[0]!);
     const d = await startDiscovery({ apiServerLossThresholdSeconds: 30 });

@@ -56,9 +56,14 @@ class GuardedWatch extends Watch {
     kc: KubeConfig,
     private readonly extraParams: Readonly<Record<string, string | number | boolean>>,
     private readonly limits: { readonly connectTimeoutMs: number; readonly idleTimeoutMs: number },
-    private readonly onEvent: () => void,
-    /** False once the informer owning this watch was stopped or replaced. */
-    private readonly wanted: () => boolean,
+    private readonly hooks: {
+      /** An event (bookmarks included) arrived. */
+      readonly onEvent: () => void;
+      /** The server accepted the watch (HTTP 200). */
+      readonly onConnected: () => void;
+      /** False once the informer owning this watch was stopped or replaced. */
+      readonly wanted: () => boolean;
+    },
   ) {
     super(kc);
   }
@@ -94,7 +99,7 @@ class GuardedWatch extends Watch {
     guard.unref();
     const onEvent = (phase: string, obj: any, watchObj?: any) => {
       lastActivity = Date.now();
-      this.onEvent();
+      this.hooks.onEvent();
       callback(phase, obj, watchObj);
     };
     let result: AbortController;
@@ -108,7 +113,8 @@ class GuardedWatch extends Watch {
     lastActivity = Date.now();
     // Answered after the connect timeout fired, or after the informer was stopped while this request was pending
     // (ListWatch.stop() cannot abort a request it has not got back yet): drop that stream.
-    if (finished || !this.wanted()) result.abort();
+    if (finished || !this.hooks.wanted()) result.abort();
+    else this.hooks.onConnected();
     return result;
   }
 }
@@ -191,10 +197,17 @@ export class ResilientInformer<T extends KubernetesObject> {
           ...(this.opts.watchTimeoutSeconds > 0 ? { timeoutSeconds: this.opts.watchTimeoutSeconds } : {}),
         },
         this.opts.watchLimits,
-        () => {
-          if (inf === this.active) this.reachable();
+        {
+          onEvent: () => {
+            if (inf === this.active) this.reachable();
+          },
+          // Backoff restarts from its initial delay only once a watch works again, so a server that lists fine
+          // but refuses watches is retried at the maximum delay, not in a tight loop.
+          onConnected: () => {
+            if (inf === this.active) this.restartDelay = this.opts.restartDelayMs.initial;
+          },
+          wanted: () => !this.stopped && (inf === this.current || inf === this.active),
         },
-        () => !this.stopped && (inf === this.current || inf === this.active),
       ),
       async () => {
         const list = await this.opts.list();
@@ -225,7 +238,6 @@ export class ResilientInformer<T extends KubernetesObject> {
       this.opts.log.info(`Kubernetes API server reachable again: re-listed ${this.opts.what}`);
     }
     this.reachable();
-    this.restartDelay = this.opts.restartDelayMs.initial;
     this.scheduleChange();
     this.firstSync?.resolve();
     this.firstSync = undefined;
