@@ -13,10 +13,10 @@ import { DEFAULT_GPU_RESOURCE, engineResources } from '../../constructs/engine.j
 import * as names from '../../constructs/names.js';
 import { DEFAULT_RELEASE } from '../../constructs/stack.js';
 import { DEFAULT_VLLM_BINARY, VLLM_BINARY_BY_REPOSITORY, vllmBinary } from '../../constructs/vllm-command.js';
-import type { ModelSpec, PdstackValues } from '../../schema/values.generated.js';
+import type { ModelSpec, PdstackValues, RouterSpec } from '../../schema/values.generated.js';
 import { buildApp } from '../synth.js';
 import { notesText, readme, testPod } from './docs.js';
-import { helpersTpl } from './helpers.js';
+import { helpersTpl, MODEL_KNOBS, ROUTER_KNOBS } from './helpers.js';
 import { chartSchema } from './schema.js';
 import { escapeTemplate, goString, holdsSentinel, NAMESPACE_SENTINEL, RELEASE_SENTINEL, templatizeText, templatizeYaml } from './template-text.js';
 
@@ -80,7 +80,8 @@ export function generateChart(values: Readonly<PdstackValues>, options: ChartOpt
     const deployment = find(objects, 'Deployment', names.engineDeploymentName(RELEASE_SENTINEL, spec.name));
     knobs.engine(deployment, spec, index);
   });
-  if (compiled.routerSpec?.enableRouter !== false) knobs.router(find(objects, 'Deployment', names.routerDeploymentName(RELEASE_SENTINEL)));
+  const routerSpec = compiled.routerSpec ?? {};
+  if (routerSpec.enableRouter !== false) knobs.router(find(objects, 'Deployment', names.routerDeploymentName(RELEASE_SENTINEL)), routerSpec);
 
   for (const object of objects) {
     const file = templateFileName(object, files);
@@ -169,7 +170,8 @@ class Knobs {
   private readonly prologues = new Map<Json, string>();
 
   public engine(deployment: Json, spec: Readonly<ModelSpec>, index: number): void {
-    this.prologues.set(deployment, `{{- $knobs := include "pdstack.modelKnobs" (list $ ${index}) | fromJson }}\n`);
+    const compiled = goString(JSON.stringify(pick(spec, MODEL_KNOBS)));
+    this.prologues.set(deployment, `{{- $knobs := include "pdstack.modelKnobs" (list $ ${index} (${compiled} | fromJson)) | fromJson }}\n`);
     const podSpec = deployment['spec']['template']['spec'];
     const vllm = (podSpec['containers'] as Json[]).find((c) => c['name'] === 'vllm');
     if (!vllm) throw new Error(`internal: engine ${spec.name} has no vllm container`);
@@ -184,8 +186,9 @@ class Knobs {
     vllm['resources'] = this.placeholder(`{{ include "pdstack.engineResources" (dict "knobs" $knobs "base" (${goString(baseJson)} | fromJson) "gpu" ${goString(gpu)}) }}`);
   }
 
-  public router(deployment: Json): void {
-    this.prologues.set(deployment, '{{- $knobs := include "pdstack.routerKnobs" $ | fromJson }}\n');
+  public router(deployment: Json, spec: Readonly<RouterSpec>): void {
+    const compiled = goString(JSON.stringify(pick(spec, ROUTER_KNOBS)));
+    this.prologues.set(deployment, `{{- $knobs := include "pdstack.routerKnobs" (list $ (${compiled} | fromJson)) | fromJson }}\n`);
     const container = (deployment['spec']['template']['spec']['containers'] as Json[])[0]!;
     deployment['spec']['replicas'] = this.placeholder('{{ $knobs.replicaCount | int }}');
     container['image'] = this.placeholder('{{ include "pdstack.image" $knobs | quote }}');
@@ -211,6 +214,10 @@ class Knobs {
     return token;
   }
 }
+
+/** The `keys` of `o` that it has. */
+const pick = (o: object, keys: readonly string[]): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(o).filter(([k]) => keys.includes(k)));
 
 const isQuantity = (v: unknown): v is { value: string | number } =>
   v !== null && typeof v === 'object' && 'value' in v && Object.keys(v).length === 1;

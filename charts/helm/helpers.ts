@@ -59,10 +59,10 @@ merges maps), else COMPILED.KEY. */ -}}
 {{- dict "v" $v | toJson -}}
 {{- end -}}
 
-{{- /* (list $ INDEX) → the knobs of servingEngineSpec.modelSpec[INDEX] as JSON. */ -}}
+{{- /* (list $ INDEX COMPILED) → the knobs of servingEngineSpec.modelSpec[INDEX] as JSON; COMPILED holds their
+compiled values (each engine template carries its own, so no template parses all the compiled values). */ -}}
 {{- define "pdstack.modelKnobs" -}}
-{{- $root := index . 0 -}}{{- $i := index . 1 -}}
-{{- $compiled := index (include "pdstack.compiled" $root | fromJson).servingEngineSpec.modelSpec $i -}}
+{{- $root := index . 0 -}}{{- $i := index . 1 -}}{{- $compiled := index . 2 -}}
 {{- $list := list -}}
 {{- with $root.Values.servingEngineSpec -}}{{- if kindIs "slice" .modelSpec -}}{{- $list = .modelSpec -}}{{- end -}}{{- end -}}
 {{- $given := dict -}}
@@ -74,10 +74,10 @@ merges maps), else COMPILED.KEY. */ -}}
 {{- toJson $out -}}
 {{- end -}}
 
-{{- /* $ → the knobs of routerSpec as JSON. */ -}}
+{{- /* (list $ COMPILED) → the knobs of routerSpec as JSON; COMPILED holds their compiled values. */ -}}
 {{- define "pdstack.routerKnobs" -}}
-{{- $compiled := (include "pdstack.compiled" . | fromJson).routerSpec -}}
-{{- $given := .Values.routerSpec | default dict -}}
+{{- $compiled := index . 1 -}}
+{{- $given := (index . 0).Values.routerSpec | default dict -}}
 {{- $out := dict -}}
 {{- range $key := list ${ROUTER_KNOBS.map(goString).join(' ')} -}}
 {{- $_ := set $out $key (include "pdstack.knob" (list $given $compiled $key) | fromJson).v -}}
