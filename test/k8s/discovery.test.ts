@@ -155,6 +155,18 @@ describe('pod-ip discovery', () => {
     expect(d.hasEverSeenModel('model-a')).toBe(true);
   }, T);
 
+  it('a pod that comes back with another IP is probed at its new address; no API key means no Authorization header', async () => {
+    readyPod('p1', HOSTS[0]!);
+    const d = await startDiscovery();
+    expect(urls(d)).toEqual([`http://${HOSTS[0]}:${port}`]);
+    expect(engines[0]!.authorizations.at(-1)).toBeUndefined();
+    const calls = engines[2]!.modelCalls;
+    sim.setPodIp('p1', HOSTS[2]!);
+    await waitFor('p1 at its new IP', () => urls(d).join() === `http://${HOSTS[2]}:${port}`);
+    expect(engines[2]!.modelCalls).toBeGreaterThan(calls);
+    expect(d.endpoints()[0]!.id).toBe(uuid5('p1'));
+  }, T);
+
   it('a pod whose /v1/models fails is not an endpoint; it is retried and added once the engine answers', async () => {
     engines[0]!.modelsStatus = 500;
     engines[1]!.hang = true;
