@@ -299,13 +299,13 @@ describe('generated files', () => {
     const dir = join(WORK, 'cdk8s-chart');
     const r = pdstack(['chart', '-f', 'charts/example/values.yaml', '-o', join(WORK, 'cli-chart')]);
     expect(r.status).toBe(0);
-    const app = spawnSync(process.execPath, [join(REPO, 'build', 'charts', 'main.js')], {
+    const app = spawnSync(join(REPO, 'node_modules', '.bin', 'cdk8s'), ['synth', '--no-check-upgrade', '-o', join(WORK, 'cdk8s-dist')], {
       cwd: REPO,
       encoding: 'utf8',
-      env: { ...process.env, PDSTACK_CHART_DIR: dir, CDK8S_OUTDIR: join(WORK, 'cdk8s-dist') },
+      env: { ...process.env, PDSTACK_CHART_DIR: dir },
     });
-    expect(app.stderr.split('\n').filter((l) => l && !l.includes(': warning: '))).toEqual([]);
     expect(app.status).toBe(0);
+    expect(readFileSync(join(WORK, 'cdk8s-dist', 'pdstack.k8s.yaml'), 'utf8')).toContain('pd-deployment-router');
     const strip = (text: string): string => text.replaceAll(join(WORK, 'cli-chart'), 'DIR').replaceAll(dir, 'DIR');
     for (const file of ['Chart.yaml', 'values.yaml', 'values.schema.json', 'templates/deployment-router.yaml', 'templates/_pdstack.tpl']) {
       expect(strip(readFileSync(join(dir, file), 'utf8'))).toBe(strip(readFileSync(join(WORK, 'cli-chart', file), 'utf8')));
