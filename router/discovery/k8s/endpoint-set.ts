@@ -51,6 +51,7 @@ export class EndpointSet {
   private snapshot: readonly Endpoint[] = Object.freeze([]);
   private readonly everSeen = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly opts: EndpointSetOptions) {}
 
@@ -75,11 +76,9 @@ export class EndpointSet {
     return this.everSeen.has(model);
   }
 
-  /** Resolves once no probe is in flight (bounded by the probes' own timeouts). */
+  /** Resolves once the probes in flight now have answered (each is bounded by its own timeout). */
   async settled(): Promise<void> {
-    while ([...this.entries.values()].some((e) => e.probing)) {
-      await new Promise<void>((resolve) => setTimeout(resolve, 10));
-    }
+    await Promise.all([...this.inFlight]);
   }
 
   /** Replaces the set of ready targets. */
@@ -131,7 +130,7 @@ export class EndpointSet {
     entry.probing = true;
     const generation = entry.generation;
     const { url } = entry.target;
-    void this.opts.probe(url).then((result) => {
+    const done = this.opts.probe(url).then((result) => {
       if (entry.generation !== generation || this.entries.get(entry.target.key) !== entry) return;
       entry.probing = false;
       const target = entry.target;
@@ -171,6 +170,8 @@ export class EndpointSet {
         }
       }
     });
+    this.inFlight.add(done);
+    void done.finally(() => this.inFlight.delete(done));
   }
 
   private publish(): void {
