@@ -9,8 +9,10 @@
  * - what counts as ready: `pod-ip.ts` (pods) and `service-name.ts` (Services + Endpoints);
  * - models from each engine's `/v1/models`, probed asynchronously and re-probed periodically: `endpoint-set.ts`.
  *
- * `health()` turns unhealthy once the API server has been unreachable for longer than
- * `apiServerLossThresholdSeconds`; the endpoints known at that moment are kept meanwhile (engines keep serving).
+ * `start()` resolves after the first list (and the first `/v1/models` probes) and rejects, so the router exits and
+ * Kubernetes restarts it, when the list is refused (401/403) or has not succeeded within
+ * `apiServerLossThresholdSeconds`. Afterwards `health()` turns unhealthy once the API server has been unreachable
+ * for longer than that threshold; the endpoints known at that moment are kept meanwhile (engines keep serving).
  */
 import {
   CoreV1Api,
