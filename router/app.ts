@@ -7,7 +7,6 @@ import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { RouterConfig } from './config/config.js';
 import { createDiscovery } from './discovery/index.js';
-import type { ServiceDiscovery } from './discovery/types.js';
 import { RouterError, errorBody, sendError } from './errors.js';
 import type { Logger } from './log.js';
 import { LeastLoaded } from './routing/balance.js';
@@ -66,8 +65,8 @@ function routingLogic(config: RouterConfig, deps: ProxyDeps): RoutingLogic {
   }
 }
 
-export function createRouter(config: RouterConfig, log: Logger, discovery?: ServiceDiscovery): Router {
-  const sd = discovery ?? createDiscovery(config.discovery, log.child('service_discovery'));
+export async function createRouter(config: RouterConfig, log: Logger): Promise<Router> {
+  const sd = await createDiscovery(config.discovery, log.child('service_discovery'));
   const requestStats = new RequestStatsMonitor(config.requestStatsWindowSeconds);
   const engineStats = new EngineStatsScraper(
     sd,

@@ -24,7 +24,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const config = buildConfig(flags, process.env);
   const log = new Logger(config.logLevel, config.logFormat, 'vllm_router');
   const { createRouter } = await import('./app.js');
-  const router = createRouter(config, log);
+  const router = await createRouter(config, log);
   const url = await router.start();
   process.stdout.write(`${PROG} listening on ${url}\n`);
   let stopping = false;

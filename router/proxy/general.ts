@@ -7,17 +7,8 @@ import type { ServerResponse } from 'node:http';
 import type { Endpoint } from '../discovery/types.js';
 import { RouterError, sendError } from '../errors.js';
 import type { RoutingLogic } from '../routing/logics.js';
-import {
-  type ProxiedRequest,
-  type ProxyDeps,
-  abortOnDisconnect,
-  account,
-  candidatesFor,
-  countUsage,
-  isStreaming,
-  noEndpoint,
-} from './shared.js';
-import { isAbort, isUnreachable, relay, requestHeaders, responseHeaders, transportError } from './upstream.js';
+import { ClientLink, type ProxiedRequest, type ProxyDeps, account, candidatesFor, countUsage, isStreaming, noEndpoint } from './shared.js';
+import { type Exchange, isAbort, isUnreachable, requestHeaders, responseHeaders, transportError } from './upstream.js';
 
 export async function proxyGeneral(
   deps: ProxyDeps,
@@ -30,7 +21,7 @@ export async function proxyGeneral(
   let candidates = candidatesFor(deps, req, accept);
   if (candidates.length === 0) return sendError(res, noEndpoint(deps, req.model), req.requestId);
   deps.metrics.incoming.inc({ model: req.model });
-  const controller = abortOnDisconnect(res);
+  const client = new ClientLink(res);
   const headers = requestHeaders(req.incoming.headers, req.requestId);
   const method = req.incoming.method === 'GET' ? 'GET' : 'POST';
   let lastError: RouterError | undefined;
@@ -40,16 +31,11 @@ export async function proxyGeneral(
       deps.log.debug(`Routing request ${req.requestId} to ${endpoint.url} at ${Date.now() / 1000}`);
     }
     const tracker = deps.requestStats.begin(endpoint.url);
-    let upstream;
+    let upstream: Exchange;
     try {
-      upstream = await deps.upstream.call({
-        url: endpoint.url,
-        path: req.path,
-        method,
-        headers,
-        body: req.raw,
-        signal: controller.signal,
-      });
+      upstream = await client.track(
+        deps.upstream.exchange({ url: endpoint.url, path: req.path, method, headers, body: req.raw }),
+      ).started;
     } catch (err) {
       account(deps, tracker, endpoint.url, req.model, isAbort(err) ? 'client_disconnected' : 'connection_error');
       if (isAbort(err)) return;
@@ -59,20 +45,19 @@ export async function proxyGeneral(
       candidates = candidates.filter((e) => e.url !== endpoint.url);
       continue;
     }
-    const ok = upstream.statusCode < 400;
+    const ok = upstream.status < 400;
     try {
-      const { body } = await relay(
-        upstream,
+      const body = await upstream.pipe(
         res,
         responseHeaders(upstream.headers, req.requestId),
         () => tracker.firstByte(),
         ok && !isStreaming(req.body),
       );
-      account(deps, tracker, endpoint.url, req.model, ok ? undefined : `http_${upstream.statusCode}`);
+      account(deps, tracker, endpoint.url, req.model, ok ? undefined : `http_${upstream.status}`);
       if (ok) countUsage(deps, endpoint.url, req.model, body);
     } catch (err) {
-      account(deps, tracker, endpoint.url, req.model, isAbort(err) || res.destroyed ? 'client_disconnected' : 'stream_error');
-      upstream.body.destroy();
+      account(deps, tracker, endpoint.url, req.model, isAbort(err) || client.gone ? 'client_disconnected' : 'stream_error');
+      upstream.abort();
       res.destroy();
     }
     return;

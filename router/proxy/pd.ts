@@ -14,14 +14,13 @@
  * aborts both upstream calls; both calls count in request stats and metrics.
  */
 import type { ServerResponse } from 'node:http';
-import type { Dispatcher } from 'undici';
 import type { Endpoint } from '../discovery/types.js';
 import { RouterError, sendError } from '../errors.js';
 import type { LeastLoaded } from '../routing/balance.js';
 import {
+  ClientLink,
   type ProxiedRequest,
   type ProxyDeps,
-  abortOnDisconnect,
   account,
   candidatesFor,
   countUsage,
@@ -29,10 +28,10 @@ import {
   noEndpoint,
 } from './shared.js';
 import {
+  type Exchange,
   engineErrorMessage,
   isAbort,
   isUnreachable,
-  relay,
   requestHeaders,
   responseHeaders,
   transportError,
@@ -87,14 +86,15 @@ export class PdProxy {
       return sendError(res, err, req.requestId);
     }
     deps.metrics.incoming.inc({ model: req.model });
-    const controller = abortOnDisconnect(res);
+    const client = new ClientLink(res);
     const headers = requestHeaders(req.incoming.headers, req.requestId);
     headers['content-type'] = 'application/json';
     try {
-      const kvParams = await this.prefill(req, prefills, headers, controller.signal);
+      const kvParams = await this.prefill(req, prefills, headers, client);
       const decodeRaw =
         kvParams === undefined ? req.raw : Buffer.from(JSON.stringify({ ...req.body, kv_transfer_params: kvParams }));
-      await this.decode(req, res, decodes, headers, decodeRaw, controller.signal);
+      if (client.gone) return;
+      await this.decode(req, res, decodes, headers, decodeRaw, client);
     } catch (err) {
       if (err instanceof Aborted) return;
       if (err instanceof RouterError) return sendError(res, err, req.requestId);
@@ -107,7 +107,7 @@ export class PdProxy {
     req: ProxiedRequest,
     prefills: readonly Endpoint[],
     headers: Record<string, string | string[]>,
-    signal: AbortSignal,
+    client: ClientLink,
   ): Promise<Record<string, unknown> | undefined> {
     const { deps } = this;
     const body = JSON.stringify(prefillBody(req.body, this.options.orchestrated));
@@ -116,9 +116,10 @@ export class PdProxy {
       const endpoint = this.prefillBalancer.pick(prefills, tried);
       tried.add(endpoint.url);
       const tracker = deps.requestStats.begin(endpoint.url);
-      let res: Dispatcher.ResponseData;
+      let res: Exchange;
       try {
-        res = await deps.upstream.call({ url: endpoint.url, path: req.path, method: 'POST', headers, body, signal });
+        res = await client.track(deps.upstream.exchange({ url: endpoint.url, path: req.path, method: 'POST', headers, body }))
+          .started;
       } catch (err) {
         account(deps, tracker, endpoint.url, req.model, isAbort(err) ? 'client_disconnected' : 'connection_error');
         if (isAbort(err)) throw new Aborted();
@@ -129,19 +130,18 @@ export class PdProxy {
       }
       let text: string;
       try {
-        text = await res.body.text();
+        text = await res.text();
       } catch (err) {
         account(deps, tracker, endpoint.url, req.model, isAbort(err) ? 'client_disconnected' : 'stream_error');
         if (isAbort(err)) throw new Aborted();
         throw transportError('prefiller', endpoint.url, err);
       }
       tracker.firstByte();
-      if (res.statusCode >= 400) {
-        account(deps, tracker, endpoint.url, req.model, `http_${res.statusCode}`);
-        throw new RouterError(res.statusCode, 'prefiller_error', `Prefiller error: ${engineErrorMessage(text, res.statusCode)}`);
+      if (res.status >= 400) {
+        account(deps, tracker, endpoint.url, req.model, `http_${res.status}`);
+        throw new RouterError(res.status, 'prefiller_error', `Prefiller error: ${engineErrorMessage(text, res.status)}`);
       }
       account(deps, tracker, endpoint.url, req.model);
-      countUsage(deps, endpoint.url, req.model, Buffer.from(text));
       if (deps.log.enabled('debug')) deps.log.debug(`${req.requestId} prefill done on ${endpoint.url}`);
       if (!this.options.orchestrated) return undefined;
       let kv: unknown;
@@ -164,43 +164,40 @@ export class PdProxy {
     decodes: readonly Endpoint[],
     headers: Record<string, string | string[]>,
     body: Buffer,
-    signal: AbortSignal,
+    client: ClientLink,
   ): Promise<void> {
     const { deps } = this;
     const endpoint = this.decodeBalancer.pick(decodes);
     const tracker = deps.requestStats.begin(endpoint.url);
-    let upstream: Dispatcher.ResponseData;
+    let upstream: Exchange;
     try {
-      upstream = await deps.upstream.call({ url: endpoint.url, path: req.path, method: 'POST', headers, body, signal });
+      upstream = await client.track(deps.upstream.exchange({ url: endpoint.url, path: req.path, method: 'POST', headers, body }))
+        .started;
     } catch (err) {
       account(deps, tracker, endpoint.url, req.model, isAbort(err) ? 'client_disconnected' : 'connection_error');
       if (isAbort(err)) throw new Aborted();
       throw transportError('decoder', endpoint.url, err);
     }
-    if (upstream.statusCode >= 400) {
+    if (upstream.status >= 400) {
       let text = '';
       try {
-        text = await upstream.body.text();
+        text = await upstream.text();
       } catch {
         // the status alone is reported
       }
-      account(deps, tracker, endpoint.url, req.model, `http_${upstream.statusCode}`);
-      throw new RouterError(
-        upstream.statusCode,
-        'decoder_error',
-        `Decoder error: ${engineErrorMessage(text, upstream.statusCode)}`,
-      );
+      account(deps, tracker, endpoint.url, req.model, `http_${upstream.status}`);
+      throw new RouterError(upstream.status, 'decoder_error', `Decoder error: ${engineErrorMessage(text, upstream.status)}`);
     }
     const streaming = isStreaming(req.body);
     const out = responseHeaders(upstream.headers, req.requestId);
     if (!out['content-type']) out['content-type'] = streaming ? 'text/event-stream' : 'application/json';
     try {
-      const { body: kept } = await relay(upstream, res, out, () => tracker.firstByte(), !streaming);
+      const kept = await upstream.pipe(res, out, () => tracker.firstByte(), !streaming);
       account(deps, tracker, endpoint.url, req.model);
       countUsage(deps, endpoint.url, req.model, kept);
     } catch (err) {
-      account(deps, tracker, endpoint.url, req.model, isAbort(err) || res.destroyed ? 'client_disconnected' : 'stream_error');
-      upstream.body.destroy();
+      account(deps, tracker, endpoint.url, req.model, isAbort(err) || client.gone ? 'client_disconnected' : 'stream_error');
+      upstream.abort();
       res.destroy();
     }
   }

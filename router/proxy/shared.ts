@@ -1,5 +1,5 @@
 /** What both proxy paths (general and P/D) share: request parsing, candidate selection and accounting. */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Endpoint, ServiceDiscovery } from '../discovery/types.js';
 import { RouterError, badRequest } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -7,7 +7,7 @@ import type { EngineStatsScraper } from '../stats/engine-stats.js';
 import type { RouterMetrics } from '../stats/metrics.js';
 import type { RequestStatsMonitor, RequestTracker } from '../stats/request-stats.js';
 import { withoutFailing } from '../routing/balance.js';
-import type { Upstream } from './upstream.js';
+import type { Exchange, Upstream } from './upstream.js';
 
 export interface ProxyDeps {
   readonly discovery: ServiceDiscovery;
@@ -113,13 +113,24 @@ export function countUsage(deps: ProxyDeps, server: string, model: string, body:
   }
 }
 
-/** An AbortController aborted when the client goes away before its answer is complete. */
-export function abortOnDisconnect(res: import('node:http').ServerResponse): AbortController {
-  const controller = new AbortController();
-  res.once('close', () => {
-    if (!res.writableFinished) controller.abort();
-  });
-  return controller;
+/** Aborts the current upstream exchange when the client goes away before its answer is complete. */
+export class ClientLink {
+  gone = false;
+  private current: Exchange | undefined;
+
+  constructor(res: ServerResponse) {
+    res.once('close', () => {
+      if (res.writableFinished) return;
+      this.gone = true;
+      this.current?.abort();
+    });
+  }
+
+  track(ex: Exchange): Exchange {
+    this.current = ex;
+    if (this.gone) ex.abort();
+    return ex;
+  }
 }
 
 export function isStreaming(body: Readonly<Record<string, unknown>>): boolean {

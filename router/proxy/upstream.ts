@@ -47,7 +47,6 @@ export interface UpstreamCall {
   readonly method: Dispatcher.HttpMethod;
   readonly headers: Record<string, string | string[]>;
   readonly body: string | Buffer | null;
-  readonly signal: AbortSignal;
 }
 
 /** Errors that prove the request never reached the engine, so another engine may be tried. */
@@ -108,16 +107,22 @@ export class Upstream {
     });
   }
 
-  call(c: UpstreamCall): Promise<Dispatcher.ResponseData> {
-    return this.agent.request({
-      origin: c.url,
-      path: c.path,
-      method: c.method,
-      headers: c.headers,
-      body: c.body,
-      signal: c.signal,
-      headersTimeout: this.firstByteTimeoutMs,
-    });
+  /** Starts one request; the returned exchange delivers the answer (callbacks, no intermediate streams). */
+  exchange(c: UpstreamCall): Exchange {
+    const ex = new Exchange();
+    this.agent.dispatch(
+      {
+        origin: c.url,
+        path: c.path,
+        method: c.method,
+        headers: c.headers,
+        body: c.body,
+        headersTimeout: this.firstByteTimeoutMs,
+        bodyTimeout: this.firstByteTimeoutMs,
+      },
+      ex,
+    );
+    return ex;
   }
 
   close(): Promise<void> {
@@ -125,51 +130,144 @@ export class Upstream {
   }
 }
 
-function waitDrain(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
+class AbortError extends Error {
+  override readonly name = 'AbortError';
+  constructor() {
+    super('the client went away');
+  }
 }
 
-export interface RelayResult {
-  /** The body, when `keepBody` was set and it was at most 1 MiB. */
-  readonly body?: Buffer;
+interface Sink {
+  data(chunk: Buffer): void;
+  end(): void;
+  error(err: Error): void;
 }
 
 /**
- * Streams an engine answer to the client as it arrives. `onFirstByte` runs at the first body chunk. Rejects if the
- * engine or the client fails mid-way (the caller then destroys the client connection so truncation is visible).
+ * One upstream request as an undici dispatch handler: `started` resolves with the status and headers; the body is
+ * then consumed with `text()` or `pipe()`. Chunks that arrive before a consumer attaches are held.
  */
-export async function relay(
-  upstream: Dispatcher.ResponseData,
-  res: ServerResponse,
-  headers: OutgoingHttpHeaders,
-  onFirstByte: () => void,
-  keepBody: boolean,
-): Promise<RelayResult> {
-  res.writeHead(upstream.statusCode, headers);
-  const kept: Buffer[] = [];
-  let keptBytes = 0;
-  let first = true;
-  for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
-    if (first) {
-      first = false;
-      onFirstByte();
-    }
-    if (keepBody && keptBytes <= 1 << 20) {
-      kept.push(chunk);
-      keptBytes += chunk.length;
-    }
-    if (!res.write(chunk)) await waitDrain(res);
-    if (res.destroyed) throw new Error('client connection closed');
+export class Exchange implements Dispatcher.DispatchHandler {
+  status = 0;
+  headers: IncomingHttpHeaders = {};
+  readonly started: Promise<Exchange>;
+  private resolveStart!: (ex: Exchange) => void;
+  private rejectStart!: (err: Error) => void;
+  private controller: Dispatcher.DispatchController | undefined;
+  private abortRequested = false;
+  private sink: Sink | undefined;
+  private held: Buffer[] = [];
+  private ended = false;
+  private failure: Error | undefined;
+
+  constructor() {
+    this.started = new Promise((resolve, reject) => {
+      this.resolveStart = resolve;
+      this.rejectStart = reject;
+    });
   }
-  if (first) onFirstByte();
-  res.end();
-  return keepBody && keptBytes <= 1 << 20 ? { body: Buffer.concat(kept) } : {};
+
+  /** Aborts the request (the engine sees its connection closed); a no-op once the answer is complete. */
+  abort(): void {
+    if (this.ended || this.failure) return;
+    if (this.controller) this.controller.abort(new AbortError());
+    else this.abortRequested = true;
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.abortRequested) controller.abort(new AbortError());
+  }
+
+  onResponseStart(_c: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders): void {
+    if (status < 200) return;
+    this.status = status;
+    this.headers = headers;
+    this.resolveStart(this);
+  }
+
+  onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.sink) this.sink.data(chunk);
+    else this.held.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    this.ended = true;
+    this.sink?.end();
+  }
+
+  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+    this.failure = err;
+    if (this.status === 0) this.rejectStart(err);
+    else this.sink?.error(err);
+  }
+
+  private attach(sink: Sink): void {
+    this.sink = sink;
+    const held = this.held;
+    this.held = [];
+    for (const chunk of held) sink.data(chunk);
+    if (this.failure) sink.error(this.failure);
+    else if (this.ended) sink.end();
+  }
+
+  /** The whole body as text. */
+  text(): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      this.attach({
+        data: (c) => chunks.push(c),
+        end: () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')),
+        error: reject,
+      });
+    });
+  }
+
+  /**
+   * Streams the body to the client as it arrives, with back-pressure. `onFirstByte` runs at the first chunk. Resolves
+   * with the body when `keepBody` is set and it was at most 1 MiB; rejects if the engine or the client fails mid-way.
+   * Writes of one event-loop turn leave in one syscall (the headers with the first chunk, the last chunk with the end
+   * of the chunked body).
+   */
+  pipe(res: ServerResponse, headers: OutgoingHttpHeaders, onFirstByte: () => void, keepBody: boolean): Promise<Buffer | undefined> {
+    res.writeHead(this.status, headers);
+    return new Promise((resolve, reject) => {
+      const kept: Buffer[] = [];
+      let keptBytes = 0;
+      let first = true;
+      let corked = false;
+      const uncork = () => {
+        corked = false;
+        res.uncork();
+      };
+      const resume = () => this.controller?.resume();
+      this.attach({
+        data: (chunk) => {
+          if (first) {
+            first = false;
+            onFirstByte();
+          }
+          if (keepBody && keptBytes <= 1 << 20) {
+            kept.push(chunk);
+            keptBytes += chunk.length;
+          }
+          if (!corked) {
+            corked = true;
+            res.cork();
+            setImmediate(uncork);
+          }
+          if (!res.write(chunk)) {
+            this.controller?.pause();
+            res.once('drain', resume);
+          }
+        },
+        end: () => {
+          if (first) onFirstByte();
+          res.end();
+          resolve(keepBody && keptBytes <= 1 << 20 ? Buffer.concat(kept) : undefined);
+        },
+        error: reject,
+      });
+    });
+  }
 }
