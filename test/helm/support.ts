@@ -44,11 +44,22 @@ export function helmTemplate(binary: string, release: string, chart: string, arg
   return { objects: byKey(all.filter((o) => !isHook(o))), hooks: all.filter(isHook) };
 }
 
-/** `pdstack synth -f VALUES --release R --namespace NS -o -` → its objects by `Kind/name`. */
+const synthOutputs = new Map<string, string>();
+
+/**
+ * `pdstack synth -f VALUES --release R --namespace NS -o -` → its objects by `Kind/name` (the CLI runs once per
+ * file, release and namespace; both Helm versions compare against the same output).
+ */
 export function synth(valuesFile: string, release: string, namespace = 'default'): Map<string, KubeObject> {
-  const r = pdstack(['synth', '-f', valuesFile, '--release', release, '--namespace', namespace, '-o', '-']);
-  if (r.status !== 0) throw new Error(`pdstack synth failed: ${r.stderr}`);
-  return byKey(parseManifests(r.stdout));
+  const key = JSON.stringify([valuesFile, release, namespace]);
+  let out = synthOutputs.get(key);
+  if (out === undefined) {
+    const r = pdstack(['synth', '-f', valuesFile, '--release', release, '--namespace', namespace, '-o', '-']);
+    if (r.status !== 0) throw new Error(`pdstack synth failed: ${r.stderr}`);
+    out = r.stdout;
+    synthOutputs.set(key, out);
+  }
+  return byKey(parseManifests(out));
 }
 
 export function byKey(objects: readonly KubeObject[]): Map<string, KubeObject> {
