@@ -31,7 +31,12 @@ function main(): number {
     const chartVersion = process.env.PDSTACK_CHART_VERSION || undefined;
     const valuesFile = relative(process.cwd(), file) || file;
     const recompile = recompileCommand({ valuesFile, outDir: chartDir, release, chartVersion });
-    writeChart(chartDir, generateChart(values, { release, chartVersion: chartVersion ?? version, pdstackVersion: version, recompile, valuesFile }));
+    try {
+      writeChart(chartDir, generateChart(values, { release, chartVersion: chartVersion ?? version, pdstackVersion: version, recompile, valuesFile }));
+    } catch (e) {
+      process.stderr.write(`pdstack: ${(e as Error).message}\n`);
+      return 1;
+    }
   }
   return 0;
 }
