@@ -4,7 +4,7 @@
  * index), the guard, the schema, Jinja templates rendered verbatim, and Helm 4's client-side dry-run install.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dump, load } from 'js-yaml';
@@ -47,6 +47,22 @@ const decode = (objects: Map<string, KubeObject>, release = 'pd'): Record<string
 
 describe.each([3, 4] as const)('Helm %i', (major) => {
   const bin = (): string => binaries[major];
+
+  test('--set on a list index replaces the chart\'s list: [null, {replicaCount: 3}] (what the chart is designed for)', () => {
+    const dir = join(WORK, `list-probe-${major}`);
+    mkdirSync(join(dir, 'templates'), { recursive: true });
+    writeFileSync(join(dir, 'Chart.yaml'), 'apiVersion: v2\nname: probe\nversion: 0.1.0\n');
+    writeFileSync(join(dir, 'values.yaml'), 'spec:\n  list:\n    - name: a\n      replicaCount: 1\n    - name: b\n      replicaCount: 1\n');
+    writeFileSync(join(dir, 'templates', 'probe.yaml'), 'kind: Probe\nlist: {{ toJson .Values.spec.list | quote }}\nkind3: {{ kindOf (index .Values.spec.list 1).replicaCount | quote }}\n');
+    const probe = (args: string[]): Record<string, string> => {
+      const r = helm(bin(), ['template', 'x', dir, ...args]);
+      expect(r.stderr).toBe('');
+      return load(r.stdout) as Record<string, string>;
+    };
+    expect(probe(['--set', 'spec.list[1].replicaCount=3'])).toEqual({ kind: 'Probe', list: '[null,{"replicaCount":3}]', kind3: 'int64' });
+    // With the list given by -f, --set merges into that file's entry instead.
+    expect(probe(['-f', join(dir, 'values.yaml'), '--set', 'spec.list[1].replicaCount=3'])['list']).toBe('[{"name":"a","replicaCount":1},{"name":"b","replicaCount":3}]');
+  });
 
   test.each(Object.keys(SPECS) as Spec[])('helm lint --strict passes on the chart of %s', (spec) => {
     const r = helm(bin(), ['lint', '--strict', charts[spec]]);
