@@ -94,7 +94,7 @@ export function account(
   error?: string,
 ): void {
   const latency = tracker.end();
-  deps.metrics.latency.observe({ server, model, status: error ? 'error' : 'success' }, latency);
+  deps.metrics.observeLatency(server, model, error === undefined, latency);
   if (error) deps.metrics.errors.inc({ server, model, error_type: error });
 }
 

@@ -226,7 +226,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   /**
    * Streams the body to the client as it arrives, with back-pressure. `onFirstByte` runs at the first chunk. Resolves
    * with the body when `keepBody` is set and it was at most 1 MiB; rejects if the engine or the client fails mid-way.
-   * Writes of one event-loop turn leave in one syscall (the headers with the first chunk, the last chunk with the end
+   * Writes of one parser pass leave in one syscall (the headers with the first chunk, the last chunk with the end
    * of the chunked body).
    */
   pipe(res: ServerResponse, headers: OutgoingHttpHeaders, onFirstByte: () => void, keepBody: boolean): Promise<Buffer | undefined> {
@@ -254,7 +254,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
           if (!corked) {
             corked = true;
             res.cork();
-            setImmediate(uncork);
+            process.nextTick(uncork);
           }
           if (!res.write(chunk)) {
             this.controller?.pause();

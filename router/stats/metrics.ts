@@ -65,6 +65,21 @@ export class RouterMetrics {
     registers: [this.registry],
   });
 
+  /** Histogram children by server, model and status: label hashing stays off the request path. */
+  private readonly latencyChildren = new Map<string, { observe(v: number): void }>();
+
+  observeLatency(server: string, model: string, success: boolean, seconds: number): void {
+    const status = success ? 'success' : 'error';
+    const key = `${server}\n${model}\n${status}`;
+    let child = this.latencyChildren.get(key);
+    if (!child) {
+      if (this.latencyChildren.size >= 10_000) this.latencyChildren.clear();
+      child = this.latency.labels({ server, model, status });
+      this.latencyChildren.set(key, child);
+    }
+    child.observe(seconds);
+  }
+
   private lastCpu = process.cpuUsage();
   private lastCpuAt = performance.now();
 
