@@ -98,7 +98,8 @@ export function readme(values: Readonly<PdstackValues>, options: { release: stri
   const { release } = options;
   const list = engines(values);
   const enginePort = values.servingEngineSpec?.servicePort ?? ENGINE_DEFAULTS.servicePort;
-  const id = (name: string): string => name.replace(/[^A-Za-z0-9]/g, '_');
+  // Model ids are prefixed so that a model called `router`, `client`, `prefill` or `decode` is not another node.
+  const id = (name: string): string => `model_${name.replace(/[^A-Za-z0-9]/g, '_')}`;
   const node = (e: EngineView): string => `  ${id(e.spec.name)}["${e.role} engine ${e.spec.name}<br/>svc ${names.engineServiceName(release, e.spec.name)}:${enginePort}<br/>${e.spec.modelURL}"]`;
   const lines = ['```mermaid', 'flowchart LR', '  client(["client"])'];
   if (routerEnabled(values)) {

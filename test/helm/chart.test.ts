@@ -278,9 +278,9 @@ describe('generated files', () => {
     expect(readme).toContain('```mermaid');
     expect(readme).toContain('svc pd-router-service:80');
     expect(readme).toContain('svc pd-llama-prefill-engine-service:80');
-    expect(readme).toContain('llama_prefill -->|"KV cache over NIXL<br/>pd-llama-decode-engine-service:55555"| llama_decode');
-    expect(readme).toMatch(/router -->\|"1\. prefill"\| llama_prefill/);
-    expect(readme).toMatch(/router -->\|"2\. decode"\| llama_decode/);
+    expect(readme).toContain('model_llama_prefill -->|"KV cache over NIXL<br/>pd-llama-decode-engine-service:55555"| model_llama_decode');
+    expect(readme).toMatch(/router -->\|"1\. prefill"\| model_llama_prefill/);
+    expect(readme).toMatch(/router -->\|"2\. decode"\| model_llama_decode/);
   });
 
   test('regenerating replaces the chart; a directory that is not a generated chart is refused', () => {
