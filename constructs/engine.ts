@@ -14,6 +14,7 @@ import { fromUser, intOrString, quantity } from './kube-json.js';
 import { engineLabels } from './labels.js';
 import { kvTransferConfig, lmcacheEnv } from './lmcache.js';
 import * as names from './names.js';
+import { UCX_PORT, ZMQ_PORT } from './ports.js';
 import { ENGINE_PROBE_DEFAULTS, probe } from './probes.js';
 import { ReleaseSecret } from './release-secret.js';
 import { TEMPLATES_MOUNT_PATH, usesV0, vllmCommand } from './vllm-command.js';
@@ -33,10 +34,6 @@ export interface VllmEngineProps {
   readonly settings?: EngineSettings;
 }
 
-/** The NIXL/ZMQ side-channel port of every engine container and Service. */
-export const ZMQ_PORT = 55555;
-/** The UCX port of every engine container and Service. */
-export const UCX_PORT = 9999;
 /** `progressDeadlineSeconds` of engine Deployments: pulling a large image and loading weights takes time. */
 export const ENGINE_PROGRESS_DEADLINE_SECONDS = 1200;
 /** `/dev/shm` size for tensor-parallel engines when `shmSize` is not set. */

@@ -4,6 +4,7 @@ export * from './engine.js';
 export * from './labels.js';
 export * from './lmcache.js';
 export * from './names.js';
+export * from './ports.js';
 export * from './probes.js';
 export * from './release-secret.js';
 export * from './router.js';

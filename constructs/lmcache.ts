@@ -7,6 +7,8 @@
 import type { ModelSpec } from '../schema/values.generated.js';
 import { usesV0 } from './vllm-command.js';
 
+/** The connector's kv_role when `lmcacheConfig.kvRole` is not set. */
+export const DEFAULT_KV_ROLE = 'kv_both';
 /** `LMCACHE_LOG_LEVEL` when `lmcacheConfig.logLevel` is not set. */
 export const DEFAULT_LMCACHE_LOG_LEVEL = 'INFO';
 /** Transports UCX may use for NIXL: CUDA IPC between pods of one node (hostIPC), then TCP. */
@@ -26,7 +28,7 @@ const pyBool = (b: boolean | undefined): string => (b ? 'True' : 'False');
 export function kvTransferConfig(spec: Readonly<ModelSpec>): string | undefined {
   const c = spec.lmcacheConfig;
   if (!c?.enabled) return undefined;
-  const role = c.kvRole ?? 'kv_both';
+  const role = c.kvRole ?? DEFAULT_KV_ROLE;
   if (c.enablePD !== undefined) {
     // production-stack passes nixlRole as lmcache_rpc_port: LMCache only needs a per-engine unique name there.
     return `{"kv_connector":"LMCacheConnectorV1","kv_role":"${role}","kv_connector_extra_config":{"discard_partial_chunks": false, "lmcache_rpc_port": "${c.nixlRole ?? ''}"}}`;

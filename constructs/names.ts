@@ -24,5 +24,9 @@ export const routerRoleName = (release: string): string => `${release}-reader`;
 export const routerRoleBindingName = (release: string): string => `${release}-deployment-access-binding`;
 export const routerPdbName = (release: string): string => `${release}-pdb-router`;
 
+/** The release name when none is given: the tutorial installs with `helm install pd`. */
+export const DEFAULT_RELEASE = 'pd';
+export const DEFAULT_NAMESPACE = 'default';
+
 /** The chart name production-stack's labels use (`app.kubernetes.io/part-of`). */
 export const PART_OF = 'vllm-stack';

@@ -14,17 +14,14 @@ import { RouterEngineDiscovery, VllmRouter } from './router.js';
 import { nonEmpty } from './workload.js';
 
 export interface PdStackProps {
-  /** Release name: prefix of every object name. @default 'pd' */
+  /** Release name: prefix of every object name. @default DEFAULT_RELEASE ('pd') */
   readonly release?: string;
-  /** Namespace of every object and of the router's discovery. @default 'default' */
+  /** Namespace of every object and of the router's discovery. @default DEFAULT_NAMESPACE ('default') */
   readonly namespace?: string;
   /** A values file that passed `pdstack validate` (schema defaults filled in or not: both work). */
   readonly values: Readonly<PdstackValues>;
 }
 
-/** The release name when none is given: the tutorial installs with `helm install pd`. */
-export const DEFAULT_RELEASE = 'pd';
-export const DEFAULT_NAMESPACE = 'default';
 
 export class PdStack extends Construct {
   public readonly engines: readonly VllmEngine[];
@@ -34,8 +31,8 @@ export class PdStack extends Construct {
 
   constructor(scope: Construct, id: string, props: PdStackProps) {
     super(scope, id);
-    const release = (this.release = props.release ?? DEFAULT_RELEASE);
-    const namespace = (this.namespace = props.namespace ?? DEFAULT_NAMESPACE);
+    const release = (this.release = props.release ?? names.DEFAULT_RELEASE);
+    const namespace = (this.namespace = props.namespace ?? names.DEFAULT_NAMESPACE);
     const engineSpec = props.values.servingEngineSpec ?? {};
     const { modelSpec = [], ...settings } = engineSpec;
     const enginesEnabled = engineSpec.enableEngine !== false;

@@ -3,7 +3,8 @@
  * Names that objects get come from `constructs/names.ts`, so these checks and the rendered manifests agree.
  */
 import { closest } from 'fastest-levenshtein';
-import { UCX_PORT, ZMQ_PORT } from '../constructs/engine.js';
+import { DEFAULT_KV_ROLE } from '../constructs/lmcache.js';
+import { UCX_PORT, ZMQ_PORT } from '../constructs/ports.js';
 import { engineServiceName, routerServiceName } from '../constructs/names.js';
 import type { Diagnostic, Severity } from './diagnostics.js';
 import { quantityValue } from './quantity.js';
@@ -220,7 +221,7 @@ function checkLmcache(c: Checker, e: Engine, l: LmcacheConfig): void {
   }
   if (l.nixlRole !== undefined) {
     const want = KV_ROLE_OF[l.nixlRole];
-    const kvRole = l.kvRole ?? 'kv_both';
+    const kvRole = l.kvRole ?? DEFAULT_KV_ROLE;
     if (kvRole !== want) {
       const side = l.nixlRole === 'sender' ? 'prefill' : 'decode';
       c.error(

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { Yaml } from 'cdk8s';
 import { DEFAULT_GPU_RESOURCE, engineResources } from '../../constructs/engine.js';
 import * as names from '../../constructs/names.js';
-import { DEFAULT_RELEASE } from '../../constructs/stack.js';
+import { DEFAULT_RELEASE } from '../../constructs/names.js';
 import { DEFAULT_VLLM_BINARY, VLLM_BINARY_BY_REPOSITORY, vllmBinary } from '../../constructs/vllm-command.js';
 import type { ModelSpec, PdstackValues, RouterSpec } from '../../schema/values.generated.js';
 import { buildApp } from '../synth.js';

@@ -5,7 +5,7 @@
  * sentinel for templates, `pd` for the README).
  */
 import { ENGINE_DEFAULTS, ROUTER_DEFAULTS } from '../../constructs/defaults.js';
-import { ZMQ_PORT } from '../../constructs/engine.js';
+import { ZMQ_PORT } from '../../constructs/ports.js';
 import * as names from '../../constructs/names.js';
 import type { ModelSpec, PdstackValues } from '../../schema/values.generated.js';
 
