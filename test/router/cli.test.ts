@@ -61,14 +61,16 @@ describe('pdstack-router command line', { timeout: 30_000 }, () => {
     expect(r.stderr).toMatch(/^pdstack-router: error: .*EADDRINUSE/);
   });
 
-  it('accepts --flag=value and underscore spellings, and accepted-but-inert compatibility flags', async () => {
+  it('accepts --flag=value and underscore spellings, --root-path, and accepted-but-inert compatibility flags', async () => {
     const r = await spawnRouter([
       '--service-discovery=static', '--static-backends=http://127.0.0.1:9', '--static_models=m', '--port=0',
       '--host=127.0.0.1', '--routing-logic=roundrobin', '--request-rewriter', 'noop', '--log-level', 'debug',
-      '--otel-service-name', 'x', '--log-format', 'json',
+      '--otel-service-name', 'x', '--log-format', 'json', '--root-path=/api',
     ]);
     const health = await fetch(`${r.url}/health`);
     expect(health.status).toBe(200);
+    const behindProxy = await fetch(`${r.url}/api/version`);
+    expect(((await behindProxy.json()) as { version: string }).version).toMatch(/^\d+\.\d+\.\d+/);
     expect(await r.stop()).toBe(0);
   });
 });
