@@ -77,7 +77,7 @@ export async function createRouter(config: RouterConfig, log: Logger): Promise<R
   );
   const metrics = new RouterMetrics(sd, requestStats, engineStats);
   const upstream = new Upstream(config.connectTimeoutMs, config.firstByteTimeoutMs);
-  const deps: ProxyDeps = { discovery: sd, upstream, requestStats, engineStats, metrics, aliases: config.aliases, log };
+  const deps: ProxyDeps = { discovery: sd, upstream, requestStats, engineStats, metrics, log };
   const logic = routingLogic(config, deps);
   const pd = config.routingLogic.startsWith('disaggregated_prefill')
     ? new PdProxy(deps, new LeastLoaded(requestStats, engineStats), new LeastLoaded(requestStats, engineStats), {

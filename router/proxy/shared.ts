@@ -15,7 +15,6 @@ export interface ProxyDeps {
   readonly requestStats: RequestStatsMonitor;
   readonly engineStats: EngineStatsScraper;
   readonly metrics: RouterMetrics;
-  readonly aliases: ReadonlyMap<string, string>;
   readonly log: Logger;
 }
 

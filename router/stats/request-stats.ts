@@ -125,10 +125,6 @@ export class RequestStatsMonitor {
     return s ? s.inPrefill + s.inDecoding : 0;
   }
 
-  has(url: string): boolean {
-    return this.byUrl.has(url);
-  }
-
   prune(s: UrlStats, now: number): void {
     const cutoff = now - this.windowMs;
     s.arrivals.prune(cutoff);
