@@ -34,7 +34,7 @@ describe('pdstack synth', () => {
     const r = pdstack(['synth', '-f', TUTORIAL_VALUES_FILE, '--release', 'pd', '-o', '-']);
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/values-16-disagg-prefill\.yaml:29:\d+: error: servingEngineSpec\.modelSpec\[0\]\.lmcacheConfig\.nixlPeerHost: .*pd-llama-decode-engine-service/);
+    expect(r.stderr).toMatch(/tutorial-16\.yaml:29:\d+: error: servingEngineSpec\.modelSpec\[0\]\.lmcacheConfig\.nixlPeerHost: .*pd-llama-decode-engine-service/);
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
   });
 

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pdstack } from '../support/cli.js';
-import { REPO, TUTORIAL_VALUES_FILE } from '../support/values.js';
+import { REFERENCE_TUTORIAL_FILE, REPO } from '../support/values.js';
 
 const FIXTURES = 'test/fixtures/values';
 const TUTORIAL = `${FIXTURES}/tutorial-16.yaml`;
@@ -24,7 +24,7 @@ const tutorialWarnings = (file: string, shift: number): string[] => [
 
 describe('pdstack validate: the P/D tutorial', () => {
   it('fixture is the tutorial values file, unchanged', () => {
-    if (existsSync(TUTORIAL_VALUES_FILE)) expect(readFileSync(join(REPO, TUTORIAL), 'utf8')).toBe(readFileSync(TUTORIAL_VALUES_FILE, 'utf8'));
+    if (existsSync(REFERENCE_TUTORIAL_FILE)) expect(readFileSync(join(REPO, TUTORIAL), 'utf8')).toBe(readFileSync(REFERENCE_TUTORIAL_FILE, 'utf8'));
   });
 
   it('fails for release pd with the peer-host error at line 29, suggesting pd-llama-decode-engine-service', () => {

@@ -6,7 +6,10 @@ import type { PdstackValues } from '../../schema/values.generated.js';
 
 export const REPO = join(__dirname, '..', '..');
 export const EXAMPLE_VALUES_FILE = join(REPO, 'charts', 'example', 'values.yaml');
-export const TUTORIAL_VALUES_FILE = join(REPO, '..', 'shared', 'reference', 'values-16-disagg-prefill.yaml');
+/** The tutorial's values file as shipped in ../shared/reference (present in CI and on developer machines). */
+export const REFERENCE_TUTORIAL_FILE = join(REPO, '..', 'shared', 'reference', 'values-16-disagg-prefill.yaml');
+/** The repository's byte-identical copy of it (a test compares the two when the reference is present). */
+export const TUTORIAL_VALUES_FILE = join(REPO, 'test', 'fixtures', 'values', 'tutorial-16.yaml');
 
 export function exampleValues(): PdstackValues {
   return load(readFileSync(EXAMPLE_VALUES_FILE, 'utf8')) as PdstackValues;
