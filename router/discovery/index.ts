@@ -10,5 +10,5 @@ import type { ServiceDiscovery } from './types.js';
 export async function createDiscovery(config: RouterConfig['discovery'], log: Logger): Promise<ServiceDiscovery> {
   if (config.kind === 'static') return new StaticDiscovery(config.options, log);
   const { createK8sDiscovery } = await import('./k8s/index.js');
-  return createK8sDiscovery(config.options);
+  return createK8sDiscovery(config.options, { log: log.child('service_discovery') });
 }
