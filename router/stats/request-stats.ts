@@ -21,35 +21,57 @@ export interface RequestStats {
   readonly numSwappedRequests: number;
 }
 
-/** Time-stamped samples with O(1) amortised pruning. */
+/**
+ * Time-stamped samples with O(1) pruning: a ring buffer over two typed arrays that only grows (doubling) when the
+ * window holds more samples than ever before. In steady state adding and pruning allocate nothing, so a busy engine
+ * does not churn large arrays (which only a full GC reclaims and which made the RSS climb under load).
+ */
 class Window {
-  private times: number[] = [];
-  private values: number[] = [];
+  private times = new Float64Array(64);
+  private values = new Float64Array(64);
   private head = 0;
+  private size = 0;
 
   add(t: number, v: number): void {
-    this.times.push(t);
-    this.values.push(v);
+    if (this.size === this.times.length) this.grow();
+    const i = (this.head + this.size) & (this.times.length - 1);
+    this.times[i] = t;
+    this.values[i] = v;
+    this.size++;
+  }
+
+  private grow(): void {
+    const cap = this.times.length;
+    const times = new Float64Array(cap * 2);
+    const values = new Float64Array(cap * 2);
+    for (let k = 0; k < this.size; k++) {
+      const i = (this.head + k) & (cap - 1);
+      times[k] = this.times[i]!;
+      values[k] = this.values[i]!;
+    }
+    this.times = times;
+    this.values = values;
+    this.head = 0;
   }
 
   prune(cutoff: number): void {
-    while (this.head < this.times.length && this.times[this.head]! < cutoff) this.head++;
-    if (this.head > 1024 && this.head * 2 > this.times.length) {
-      this.times = this.times.slice(this.head);
-      this.values = this.values.slice(this.head);
-      this.head = 0;
+    const mask = this.times.length - 1;
+    while (this.size > 0 && this.times[this.head]! < cutoff) {
+      this.head = (this.head + 1) & mask;
+      this.size--;
     }
   }
 
   count(): number {
-    return this.times.length - this.head;
+    return this.size;
   }
 
   mean(): number {
-    const n = this.count();
+    const n = this.size;
     if (n === 0) return -1;
+    const mask = this.values.length - 1;
     let s = 0;
-    for (let i = this.head; i < this.values.length; i++) s += this.values[i]!;
+    for (let k = 0; k < n; k++) s += this.values[(this.head + k) & mask]!;
     return s / n;
   }
 }
