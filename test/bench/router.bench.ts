@@ -29,6 +29,12 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK; // utime, stime
 }
 
+/** Machine-wide idle and total CPU ticks (all cores) from /proc/stat. */
+function machineTicks(): { idle: number; total: number } {
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return { idle: cpu[3]! + (cpu[4] ?? 0), total: cpu.reduce((a, b) => a + b, 0) };
+}
+
 function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
@@ -105,20 +111,42 @@ async function main(): Promise<void> {
       [16, 10_000, 20],
       [64, 20_000, 25],
     ];
-    const header = ['target', 'conc', 'requests', 'errors', 'req/s', 'ttft p50 ms', 'ttft p99 ms', 'e2e p50 ms', 'e2e p99 ms', 'router CPU ms/req', 'router RSS MB'];
+    const header = ['target', 'conc', 'requests', 'errors', 'req/s', 'ttft p50 ms', 'ttft p99 ms', 'e2e p50 ms', 'e2e p99 ms', 'router CPU ms/req', 'router RSS MB', 'client CPU %', 'sims CPU %', 'router CPU %', 'machine idle %'];
     const rows: string[][] = [];
     const summary: Record<string, { direct: LoadResult; pd: LoadResult; cpuMsPerReq: number }> = {};
+    // share of one core used by the load generator (this process), both simulators and the router during an arm, and
+    // the machine's idle share (all cores): shows whether one process or the whole machine limits each arm
+    const simPids = [prefill.proc.pid!, decode.proc.pid!];
+    const measured = async (url: string, c: number, n: number, secs: number) => {
+      const client0 = process.cpuUsage();
+      const sims0 = simPids.reduce((a, p) => a + cpuSeconds(p), 0);
+      const router0 = cpuSeconds(routerPid);
+      const m0 = machineTicks();
+      const r = await load(url, c, n, secs);
+      const m1 = machineTicks();
+      const used = process.cpuUsage(client0);
+      const pctOf = (cpu: number) => f((cpu / r.seconds) * 100, 0);
+      const usage = {
+        client: pctOf((used.user + used.system) / 1e6),
+        sims: pctOf(simPids.reduce((a, p) => a + cpuSeconds(p), 0) - sims0),
+        router: pctOf(cpuSeconds(routerPid) - router0),
+        idle: f(((m1.idle - m0.idle) / Math.max(1, m1.total - m0.total)) * 100, 0),
+      };
+      return { r, usage, routerCpu: cpuSeconds(routerPid) - router0 };
+    };
     for (const [c, n, secs] of plan) {
-      const direct = await load(decode.url, c, n, secs);
-      const cpu0 = cpuSeconds(routerPid);
-      const pd = await load(router.url, c, n, secs);
-      const cpuMsPerReq = ((cpuSeconds(routerPid) - cpu0) * 1000) / Math.max(1, pd.requests + pd.errors);
+      const d = await measured(decode.url, c, n, secs);
+      const p = await measured(router.url, c, n, secs);
+      const direct = d.r;
+      const pd = p.r;
+      const cpuMsPerReq = (p.routerCpu * 1000) / Math.max(1, pd.requests + pd.errors);
       summary[c] = { direct, pd, cpuMsPerReq };
-      for (const [name, r] of [['direct decode', direct], ['router P/D', pd]] as const) {
+      for (const [name, r, u] of [['direct decode', direct, d.usage], ['router P/D', pd, p.usage]] as const) {
         rows.push([
           name, String(c), String(r.requests), String(r.errors), f(r.requests / r.seconds, 0),
           f(pct(r.ttft, 50)), f(pct(r.ttft, 99)), f(pct(r.e2e, 50)), f(pct(r.e2e, 99)),
           name === 'router P/D' ? f(cpuMsPerReq, 3) : '-', name === 'router P/D' ? f(rssMb(routerPid), 1) : '-',
+          u.client, u.sims, u.router, u.idle,
         ]);
       }
     }
