@@ -59,6 +59,16 @@ merges maps), else COMPILED.KEY. */ -}}
 {{- dict "v" $v | toJson -}}
 {{- end -}}
 
+{{- /* (list GIVEN COMPILED KEYS) → the knobs KEYS as JSON, each read with pdstack.knob. */ -}}
+{{- define "pdstack.knobs" -}}
+{{- $given := index . 0 -}}{{- $compiled := index . 1 -}}
+{{- $out := dict -}}
+{{- range $key := index . 2 -}}
+{{- $_ := set $out $key (include "pdstack.knob" (list $given $compiled $key) | fromJson).v -}}
+{{- end -}}
+{{- toJson $out -}}
+{{- end -}}
+
 {{- /* (list $ INDEX COMPILED) → the knobs of servingEngineSpec.modelSpec[INDEX] as JSON; COMPILED holds their
 compiled values (each engine template carries its own, so no template parses all the compiled values). */ -}}
 {{- define "pdstack.modelKnobs" -}}
@@ -67,22 +77,14 @@ compiled values (each engine template carries its own, so no template parses all
 {{- with $root.Values.servingEngineSpec -}}{{- if kindIs "slice" .modelSpec -}}{{- $list = .modelSpec -}}{{- end -}}{{- end -}}
 {{- $given := dict -}}
 {{- if and (lt $i (len $list)) (kindIs "map" (index $list $i)) -}}{{- $given = index $list $i -}}{{- end -}}
-{{- $out := dict -}}
-{{- range $key := list ${MODEL_KNOBS.map(goString).join(' ')} -}}
-{{- $_ := set $out $key (include "pdstack.knob" (list $given $compiled $key) | fromJson).v -}}
-{{- end -}}
-{{- toJson $out -}}
+{{- include "pdstack.knobs" (list $given $compiled (list ${MODEL_KNOBS.map(goString).join(' ')})) -}}
 {{- end -}}
 
 {{- /* (list $ COMPILED) → the knobs of routerSpec as JSON; COMPILED holds their compiled values. */ -}}
 {{- define "pdstack.routerKnobs" -}}
 {{- $compiled := index . 1 -}}
 {{- $given := (index . 0).Values.routerSpec | default dict -}}
-{{- $out := dict -}}
-{{- range $key := list ${ROUTER_KNOBS.map(goString).join(' ')} -}}
-{{- $_ := set $out $key (include "pdstack.knob" (list $given $compiled $key) | fromJson).v -}}
-{{- end -}}
-{{- toJson $out -}}
+{{- include "pdstack.knobs" (list $given $compiled (list ${ROUTER_KNOBS.map(goString).join(' ')})) -}}
 {{- end -}}
 
 {{- /* KNOBS → "repository:tag". */ -}}
