@@ -58,13 +58,16 @@ function parse(argv: string[]): { command: string | undefined; options: Options 
   }
 }
 
-function load(options: Options): LoadResult & { release: string; namespace: string } {
+/** Loads `-f VALUES` and prints its diagnostics, plus the summary line when there are errors. */
+function load(options: Options): LoadResult & { release: string; namespace: string; failed: boolean } {
   if (!options.values) throw new UsageError('missing -f VALUES');
   const release = options.release ?? DEFAULT_RELEASE;
   const namespace = options.namespace ?? DEFAULT_NAMESPACE;
   const result = loadValuesFile(options.values, { release, namespace });
   for (const d of result.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
-  return { ...result, release, namespace };
+  const failed = hasErrors(result.diagnostics);
+  if (failed) process.stderr.write(`${summary(options.values, result)}\n`);
+  return { ...result, release, namespace, failed };
 }
 
 function summary(file: string, result: LoadResult): string {
@@ -89,16 +92,14 @@ async function run(argv: string[]): Promise<number> {
     case 'validate': {
       if (options.output !== undefined) throw new UsageError('validate takes no -o');
       const result = load(options);
+      if (result.failed) return 1;
       process.stderr.write(`${summary(options.values ?? '', result)}\n`);
-      return hasErrors(result.diagnostics) ? 1 : 0;
+      return 0;
     }
     case 'synth': {
       if (options.output === undefined) throw new UsageError('synth needs -o DIR (or -o - for stdout)');
       const result = load(options);
-      if (hasErrors(result.diagnostics)) {
-        process.stderr.write(`${summary(options.values ?? '', result)}\n`);
-        return 1;
-      }
+      if (result.failed) return 1;
       const { buildApp, synthYaml } = await import('./synth.js');
       const synthOptions = { release: result.release, namespace: result.namespace };
       if (options.output === '-') {
@@ -116,10 +117,7 @@ async function run(argv: string[]): Promise<number> {
       const chartVersion = options['chart-version'];
       if (chartVersion !== undefined && !SEMVER.test(chartVersion)) throw new UsageError(`--chart-version '${chartVersion}' is not a SemVer version (e.g. 1.2.3)`);
       const result = load(options);
-      if (hasErrors(result.diagnostics)) {
-        process.stderr.write(`${summary(options.values ?? '', result)}\n`);
-        return 1;
-      }
+      if (result.failed) return 1;
       const { generateChart, recompileCommand, writeChart } = await import('./helm/chart.js');
       const valuesFile = options.values ?? '';
       const recompile = recompileCommand({ valuesFile, outDir: options.output, release: result.release, chartVersion });

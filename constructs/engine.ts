@@ -78,7 +78,6 @@ export class VllmEngine extends Construct {
     const selector = engineLabels(release, spec.name, settings.labels ?? ENGINE_DEFAULTS.labels);
     this.podSelector = selector;
     this.serviceName = names.engineServiceName(release, spec.name);
-    const secret = (): ReleaseSecret => ReleaseSecret.of(this, { release, namespace });
 
     // Storage: a PVC (or an existing claim, or an emptyDir) mounted at /data, where HF_HOME points.
     const volumes: k8s.Volume[] = [];
@@ -137,16 +136,12 @@ export class VllmEngine extends Construct {
     }
     if (spec.hf_token !== undefined) {
       const ref = typeof spec.hf_token === 'string'
-        ? { name: secret().name, key: secret().set(names.hfTokenSecretKey(spec.name), spec.hf_token) }
+        ? ReleaseSecret.keyRef(this, { release, namespace }, names.hfTokenSecretKey(spec.name), spec.hf_token)
         : { name: spec.hf_token.secretName ?? '', key: spec.hf_token.secretKey ?? '' };
-      env.push({ name: 'HF_TOKEN', valueFrom: { secretKeyRef: ref } });
+      env.push({ name: 'HF_TOKEN', valueFrom: { secretKeyRef: { ...ref } } });
     }
-    const apiKey = settings.vllmApiKey;
-    if (typeof apiKey === 'string') {
-      env.push({ name: 'VLLM_API_KEY', valueFrom: { secretKeyRef: { name: secret().name, key: secret().set(names.VLLM_API_KEY_SECRET_KEY, apiKey) } } });
-    } else if (apiKey?.secretName && apiKey.secretKey) {
-      env.push({ name: 'VLLM_API_KEY', valueFrom: { secretKeyRef: { name: apiKey.secretName, key: apiKey.secretKey } } });
-    }
+    const apiKeyRef = ReleaseSecret.vllmApiKeyRef(this, { release, namespace }, settings.vllmApiKey);
+    if (apiKeyRef) env.push({ name: 'VLLM_API_KEY', valueFrom: { secretKeyRef: { ...apiKeyRef } } });
     env.push(...fromUser<k8s.EnvVar[]>(settings.env ?? []), ...fromUser<k8s.EnvVar[]>(spec.env ?? []));
     for (const e of lmcacheEnv(spec, { routerServiceName: names.routerServiceName(release) })) {
       env.push(e.fieldRef ? { name: e.name, valueFrom: { fieldRef: { fieldPath: e.fieldRef } } } : { name: e.name, value: e.value });

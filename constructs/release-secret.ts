@@ -6,7 +6,8 @@
 import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { releaseSecretName } from './names.js';
+import type { SecretValue } from '../schema/values.generated.js';
+import { releaseSecretName, VLLM_API_KEY_SECRET_KEY } from './names.js';
 
 export interface ReleaseSecretProps {
   /** Release name: the Secret is `<release>-secrets`. */
@@ -17,6 +18,12 @@ export interface ReleaseSecretProps {
   readonly labels?: Readonly<Record<string, string>>;
 }
 
+/** A reference to one key of a Secret. */
+export interface SecretKeyRef {
+  readonly name: string;
+  readonly key: string;
+}
+
 export class ReleaseSecret extends Construct {
   /** The release Secret of `release` in the chart of `scope`, created on first use. */
   public static of(scope: Construct, props: ReleaseSecretProps): ReleaseSecret {
@@ -25,6 +32,21 @@ export class ReleaseSecret extends Construct {
     const existing = chart.node.tryFindChild(id);
     if (existing instanceof ReleaseSecret) return existing;
     return new ReleaseSecret(chart, id, props);
+  }
+
+  /** A key of the release Secret holding `value` (the Secret is created on first use). */
+  public static keyRef(scope: Construct, props: ReleaseSecretProps, key: string, value: string): SecretKeyRef {
+    const secret = ReleaseSecret.of(scope, props);
+    return { name: secret.name, key: secret.set(key, value) };
+  }
+
+  /**
+   * `servingEngineSpec.vllmApiKey` as a Secret key reference: a literal is stored in the release Secret (key
+   * `vllmApiKey`), a `{secretName, secretKey}` map is referenced as is; `undefined` when not set.
+   */
+  public static vllmApiKeyRef(scope: Construct, props: ReleaseSecretProps, apiKey: SecretValue | undefined): SecretKeyRef | undefined {
+    if (typeof apiKey === 'string') return ReleaseSecret.keyRef(scope, props, VLLM_API_KEY_SECRET_KEY, apiKey);
+    return apiKey?.secretName && apiKey.secretKey ? { name: apiKey.secretName, key: apiKey.secretKey } : undefined;
   }
 
   public readonly name: string;

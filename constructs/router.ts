@@ -15,6 +15,7 @@ import { fromUser, intOrString } from './kube-json.js';
 import { routerLabels } from './labels.js';
 import * as names from './names.js';
 import { probe, ROUTER_PROBE_DEFAULTS } from './probes.js';
+import type { SecretKeyRef } from './release-secret.js';
 import { deploymentStrategy, nonEmpty, podAffinity, podDisruptionBudget } from './workload.js';
 
 /** The router's second container port (production-stack's LMCache controller port), exposed by its Service. */
@@ -27,7 +28,7 @@ export interface RouterEngineDiscovery {
   /** `--k8s-port`: the port engines answer on in the chosen discovery type. */
   readonly port: number;
   /** `VLLM_API_KEY` of the router when `routerSpec.vllmApiKey` is not set: a key of a Secret. @default - none */
-  readonly apiKeySecretRef?: { readonly name: string; readonly key: string };
+  readonly apiKeySecretRef?: SecretKeyRef;
 }
 
 export interface VllmRouterProps {

@@ -5,8 +5,8 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { PdstackValues } from '../schema/values.generated.js';
-import { ENGINE_DEFAULTS } from './defaults.js';
-import { EngineSettings, VllmEngine } from './engine.js';
+import { ENGINE_DEFAULTS, ROUTER_DEFAULTS } from './defaults.js';
+import { VllmEngine } from './engine.js';
 import { engineDiscoverySelector } from './labels.js';
 import * as names from './names.js';
 import { ReleaseSecret } from './release-secret.js';
@@ -44,29 +44,20 @@ export class PdStack extends Construct {
       }
       for (const spec of modelSpec) {
         if (spec.enabled === false) continue;
-        engines.push(new VllmEngine(this, `Engine-${spec.name}`, { release, namespace, spec, settings: settings as EngineSettings }));
+        engines.push(new VllmEngine(this, `Engine-${spec.name}`, { release, namespace, spec, settings }));
       }
     }
     this.engines = engines;
 
     const routerSpec = props.values.routerSpec ?? {};
     if (routerSpec.enableRouter !== false) {
-      const serviceNameDiscovery = (routerSpec.k8sServiceDiscoveryType ?? 'pod-ip') === 'service-name';
+      const serviceNameDiscovery = (routerSpec.k8sServiceDiscoveryType ?? ROUTER_DEFAULTS.k8sServiceDiscoveryType) === 'service-name';
       const discovery: RouterEngineDiscovery = {
         labelSelector: enginesEnabled ? engineDiscoverySelector(release, settings.labels ?? ENGINE_DEFAULTS.labels) : undefined,
         port: serviceNameDiscovery ? settings.servicePort ?? ENGINE_DEFAULTS.servicePort : settings.containerPort ?? ENGINE_DEFAULTS.containerPort,
-        apiKeySecretRef: enginesEnabled ? this.engineApiKeyRef(release, namespace, settings.vllmApiKey) : undefined,
+        apiKeySecretRef: enginesEnabled ? ReleaseSecret.vllmApiKeyRef(this, { release, namespace }, settings.vllmApiKey) : undefined,
       };
       this.router = new VllmRouter(this, 'Router', { release, namespace, spec: routerSpec, engines: discovery });
     }
-  }
-
-  /** The engines' `VLLM_API_KEY` as a Secret key reference, for the router to use the same key. */
-  private engineApiKeyRef(release: string, namespace: string, apiKey: EngineSettings['vllmApiKey']): { name: string; key: string } | undefined {
-    if (typeof apiKey === 'string') {
-      const secret = ReleaseSecret.of(this, { release, namespace });
-      return { name: secret.name, key: secret.set(names.VLLM_API_KEY_SECRET_KEY, apiKey) };
-    }
-    return apiKey?.secretName && apiKey.secretKey ? { name: apiKey.secretName, key: apiKey.secretKey } : undefined;
   }
 }

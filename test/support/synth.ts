@@ -1,13 +1,11 @@
 /** Synthesises constructs in memory (cdk8s Testing) and finds objects by kind and name. */
-import { Chart, Testing } from 'cdk8s';
-import { PdStack } from '../../constructs/stack.js';
+import { Testing } from 'cdk8s';
+import { buildApp } from '../../charts/synth.js';
 import type { PdstackValues } from '../../schema/values.generated.js';
 import type { KubeObject } from './kube-validate.js';
 
 export function synthStack(values: PdstackValues, release = 'pd', namespace = 'default'): KubeObject[] {
-  const chart = new Chart(Testing.app(), 'test');
-  new PdStack(chart, 'stack', { values, release, namespace });
-  return Testing.synth(chart) as KubeObject[];
+  return Testing.synth(buildApp(values, { release, namespace }).chart) as KubeObject[];
 }
 
 export function find(objects: readonly KubeObject[], kind: string, name: string): KubeObject & Record<string, any> {
