@@ -1,6 +1,6 @@
 /**
  * `vllmConfig` (and the model keys that become flags) → the `vllm serve` command, in production-stack's
- * exact order (reference §1.6), with three deliberate fixes: dash-form flags (`--gpu-memory-utilization`,
+ * exact order (reference §1.6), with two deliberate fixes: dash-form flags (`--gpu-memory-utilization`,
  * `--max-loras`), and `--no-enable-prefix-caching` only when `enablePrefixCaching` is `false` (absent means
  * vLLM's own default).
  */
