@@ -181,7 +181,7 @@ class Knobs {
     if (command[0] !== vllmBinary(spec.repository)) throw new Error(`internal: engine ${spec.name}'s command does not start with its vLLM binary`);
     command[0] = this.placeholder('{{ include "pdstack.vllmBinary" $knobs | quote }}');
     const base = engineResources({ ...spec, resources: undefined, requestGPU: undefined });
-    const baseJson = JSON.stringify(JSON.parse(JSON.stringify(base, (_k, v: unknown) => (isQuantity(v) ? v.value : v))));
+    const baseJson = JSON.stringify(base, (_k, v: unknown) => (isQuantity(v) ? v.value : v));
     const gpu = spec.requestGPUType ?? DEFAULT_GPU_RESOURCE;
     vllm['resources'] = this.placeholder(`{{ include "pdstack.engineResources" (dict "knobs" $knobs "base" (${goString(baseJson)} | fromJson) "gpu" ${goString(gpu)}) }}`);
   }
