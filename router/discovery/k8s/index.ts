@@ -156,15 +156,21 @@ class K8sDiscovery implements ServiceDiscovery {
   private informer<T extends KubernetesObject>(
     kc: KubeConfig,
     resource: 'pods' | 'services' | 'endpoints',
-    list: (api: CoreV1Api, opts: { middleware: ObservableMiddleware[]; middlewareMergeStrategy: 'append' }) => Promise<{
+    list: (
+      api: CoreV1Api,
+      query: { namespace: string; labelSelector: string | undefined },
+      opts: { middleware: ObservableMiddleware[]; middlewareMergeStrategy: 'append' },
+    ) => Promise<{
       items: T[];
       metadata?: { resourceVersion?: string };
     }>,
   ): ResilientInformer<T> {
     const { namespace, labelSelector } = this.options;
     const api = kc.makeApiClient(CoreV1Api);
+    const apiTimeoutMs = this.tuning.apiTimeoutMs ?? 30_000;
+    const query = { namespace, labelSelector: labelSelector || undefined };
     const callOptions = {
-      middleware: [timeoutMiddleware(this.tuning.apiTimeoutMs ?? 30_000)],
+      middleware: [timeoutMiddleware(apiTimeoutMs)],
       middlewareMergeStrategy: 'append' as const,
     };
     return new ResilientInformer<T>({
@@ -172,10 +178,10 @@ class K8sDiscovery implements ServiceDiscovery {
       path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/${resource}`,
       what: `${resource} in namespace ${namespace}`,
       labelSelector,
-      list: () => list(api, callOptions),
+      list: () => list(api, query, callOptions),
       watchTimeoutSeconds: this.options.watcherTimeoutSeconds,
       watchLimits: {
-        connectTimeoutMs: this.tuning.apiTimeoutMs ?? 30_000,
+        connectTimeoutMs: apiTimeoutMs,
         idleTimeoutMs: this.tuning.watchIdleTimeoutMs ?? 300_000,
       },
       restartDelayMs: this.tuning.restartDelayMs ?? { initial: 500, max: 10_000 },
@@ -185,25 +191,17 @@ class K8sDiscovery implements ServiceDiscovery {
   }
 
   private podIpInformers(kc: KubeConfig): ResilientInformer<KubernetesObject>[] {
-    const { namespace, labelSelector, port } = this.options;
-    const selector = labelSelector || undefined;
-    const pods = this.informer<V1Pod>(kc, 'pods', (api, o) =>
-      api.listNamespacedPod({ namespace, labelSelector: selector }, o),
-    );
+    const { namespace, port } = this.options;
+    const pods = this.informer<V1Pod>(kc, 'pods', (api, q, o) => api.listNamespacedPod(q, o));
     this.targets = () => podTargets(pods.objects(), port, namespace);
     return [pods];
   }
 
   private serviceNameInformers(kc: KubeConfig): ResilientInformer<KubernetesObject>[] {
-    const { namespace, labelSelector, port } = this.options;
-    const selector = labelSelector || undefined;
-    const services = this.informer<V1Service>(kc, 'services', (api, o) =>
-      api.listNamespacedService({ namespace, labelSelector: selector }, o),
-    );
+    const { namespace, port } = this.options;
+    const services = this.informer<V1Service>(kc, 'services', (api, q, o) => api.listNamespacedService(q, o));
     // The endpoints controller copies a Service's labels onto its Endpoints object, so the same selector applies.
-    const endpoints = this.informer<V1Endpoints>(kc, 'endpoints', (api, o) =>
-      api.listNamespacedEndpoints({ namespace, labelSelector: selector }, o),
-    );
+    const endpoints = this.informer<V1Endpoints>(kc, 'endpoints', (api, q, o) => api.listNamespacedEndpoints(q, o));
     this.targets = () => serviceTargets(services.objects(), endpoints.objects(), port, namespace);
     return [services, endpoints];
   }
