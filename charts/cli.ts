@@ -118,11 +118,8 @@ async function run(argv: string[]): Promise<number> {
       if (chartVersion !== undefined && !SEMVER.test(chartVersion)) throw new UsageError(`--chart-version '${chartVersion}' is not a SemVer version (e.g. 1.2.3)`);
       const result = load(options);
       if (result.failed) return 1;
-      const { generateChart, recompileCommand, writeChart } = await import('./helm/chart.js');
-      const valuesFile = options.values ?? '';
-      const recompile = recompileCommand({ valuesFile, outDir: options.output, release: result.release, chartVersion });
-      const files = generateChart(result.values, { release: result.release, chartVersion: chartVersion ?? version, pdstackVersion: version, recompile, valuesFile });
-      writeChart(options.output, files);
+      const { compileChart } = await import('./helm/chart.js');
+      compileChart(result.values, { valuesFile: options.values ?? '', outDir: options.output, release: result.release, chartVersion });
       process.stderr.write(`wrote chart ${options.output}\n`);
       return 0;
     }

@@ -11,9 +11,8 @@ import { join, relative } from 'node:path';
 import { DEFAULT_NAMESPACE, DEFAULT_RELEASE } from '../constructs/names.js';
 import { formatDiagnostic, hasErrors, loadValuesFile } from '../schema/index.js';
 import { PACKAGE_ROOT } from '../schema/paths.js';
-import { generateChart, recompileCommand, writeChart } from './helm/chart.js';
+import { compileChart } from './helm/chart.js';
 import { buildApp } from './synth.js';
-import { version } from '../package.json';
 
 /** The bundled example values: the tutorial's spec with its peer host fixed for release `pd`. */
 export const EXAMPLE_VALUES = join(PACKAGE_ROOT, 'charts', 'example', 'values.yaml');
@@ -30,9 +29,8 @@ function main(): number {
   if (chartDir) {
     const chartVersion = process.env.PDSTACK_CHART_VERSION || undefined;
     const valuesFile = relative(process.cwd(), file) || file;
-    const recompile = recompileCommand({ valuesFile, outDir: chartDir, release, chartVersion });
     try {
-      writeChart(chartDir, generateChart(values, { release, chartVersion: chartVersion ?? version, pdstackVersion: version, recompile, valuesFile }));
+      compileChart(values, { valuesFile, outDir: chartDir, release, chartVersion });
     } catch (e) {
       process.stderr.write(`pdstack: ${(e as Error).message}\n`);
       return 1;

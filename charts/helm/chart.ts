@@ -14,6 +14,7 @@ import * as names from '../../constructs/names.js';
 import { DEFAULT_RELEASE } from '../../constructs/names.js';
 import { DEFAULT_VLLM_BINARY, VLLM_BINARY_BY_REPOSITORY, vllmBinary } from '../../constructs/vllm-command.js';
 import type { ModelSpec, PdstackValues, RouterSpec } from '../../schema/values.generated.js';
+import { version as PDSTACK_VERSION } from '../../package.json';
 import { buildApp } from '../synth.js';
 import { notesText, readme, testPod } from './docs.js';
 import { helpersTpl, MODEL_KNOBS, ROUTER_KNOBS } from './helpers.js';
@@ -51,6 +52,16 @@ export function recompileCommand(options: { valuesFile: string; outDir: string; 
   if (options.release !== DEFAULT_RELEASE) args.push('--release', options.release);
   if (options.chartVersion !== undefined) args.push('--chart-version', options.chartVersion);
   return args.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`)).join(' ');
+}
+
+/**
+ * Generates the chart of `values` into `outDir`: what `pdstack chart` and `PDSTACK_CHART_DIR=... cdk8s synth` run.
+ * The chart version defaults to the pdstack version, which is always the chart's appVersion.
+ */
+export function compileChart(values: Readonly<PdstackValues>, options: { valuesFile: string; outDir: string; release: string; chartVersion?: string }): void {
+  const recompile = recompileCommand(options);
+  const { valuesFile, release } = options;
+  writeChart(options.outDir, generateChart(values, { release, chartVersion: options.chartVersion ?? PDSTACK_VERSION, pdstackVersion: PDSTACK_VERSION, recompile, valuesFile }));
 }
 
 /** Chart files by path relative to the chart directory. */
