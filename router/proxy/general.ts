@@ -7,8 +7,8 @@ import type { ServerResponse } from 'node:http';
 import type { Endpoint } from '../discovery/types.js';
 import { RouterError, sendError } from '../errors.js';
 import type { RoutingLogic } from '../routing/logics.js';
-import { ClientLink, type ProxiedRequest, type ProxyDeps, account, candidatesFor, countUsage, isStreaming, noEndpoint } from './shared.js';
-import { type Exchange, isAbort, isUnreachable, requestHeaders, responseHeaders, transportError } from './upstream.js';
+import { ClientLink, type ProxiedRequest, type ProxyDeps, account, candidatesFor, countUsage, isStreaming, noEndpoint, startCall, type StartedCall } from './shared.js';
+import { isAbort, isUnreachable, requestHeaders, responseHeaders, transportError } from './upstream.js';
 
 export async function proxyGeneral(
   deps: ProxyDeps,
@@ -30,14 +30,10 @@ export async function proxyGeneral(
     if (deps.log.enabled('debug')) {
       deps.log.debug(`Routing request ${req.requestId} to ${endpoint.url} at ${Date.now() / 1000}`);
     }
-    const tracker = deps.requestStats.begin(endpoint.url);
-    let upstream: Exchange;
+    let call: StartedCall;
     try {
-      upstream = await client.track(
-        deps.upstream.exchange({ url: endpoint.url, path: req.path, method, headers, body: req.raw }),
-      ).started;
+      call = await startCall(deps, client, req, endpoint.url, method, headers, req.raw);
     } catch (err) {
-      account(deps, tracker, endpoint.url, req.model, isAbort(err) ? 'client_disconnected' : 'connection_error');
       if (isAbort(err)) return;
       lastError = transportError('upstream', endpoint.url, err);
       if (!isUnreachable(err)) break;
@@ -45,6 +41,7 @@ export async function proxyGeneral(
       candidates = candidates.filter((e) => e.url !== endpoint.url);
       continue;
     }
+    const { tracker, upstream } = call;
     const ok = upstream.status < 400;
     try {
       const body = await upstream.pipe(

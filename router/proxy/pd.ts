@@ -26,9 +26,10 @@ import {
   countUsage,
   isStreaming,
   noEndpoint,
+  startCall,
+  type StartedCall,
 } from './shared.js';
 import {
-  type Exchange,
   engineErrorMessage,
   isAbort,
   isUnreachable,
@@ -115,19 +116,17 @@ export class PdProxy {
     for (let attempt = 0; ; attempt++) {
       const endpoint = this.prefillBalancer.pick(prefills, tried);
       tried.add(endpoint.url);
-      const tracker = deps.requestStats.begin(endpoint.url);
-      let res: Exchange;
+      let call: StartedCall;
       try {
-        res = await client.track(deps.upstream.exchange({ url: endpoint.url, path: req.path, method: 'POST', headers, body }))
-          .started;
+        call = await startCall(deps, client, req, endpoint.url, 'POST', headers, body);
       } catch (err) {
-        account(deps, tracker, endpoint.url, req.model, isAbort(err) ? 'client_disconnected' : 'connection_error');
         if (isAbort(err)) throw new Aborted();
         const canRetry = attempt === 0 && isUnreachable(err) && prefills.some((e) => !tried.has(e.url));
         if (!canRetry) throw transportError('prefiller', endpoint.url, err);
         deps.log.warn(`Prefill engine ${endpoint.url} cannot be reached for request ${req.requestId}; retrying on another`);
         continue;
       }
+      const { tracker, upstream: res } = call;
       let text: string;
       try {
         text = await res.text();
@@ -168,16 +167,14 @@ export class PdProxy {
   ): Promise<void> {
     const { deps } = this;
     const endpoint = this.decodeBalancer.pick(decodes);
-    const tracker = deps.requestStats.begin(endpoint.url);
-    let upstream: Exchange;
+    let call: StartedCall;
     try {
-      upstream = await client.track(deps.upstream.exchange({ url: endpoint.url, path: req.path, method: 'POST', headers, body }))
-        .started;
+      call = await startCall(deps, client, req, endpoint.url, 'POST', headers, body);
     } catch (err) {
-      account(deps, tracker, endpoint.url, req.model, isAbort(err) ? 'client_disconnected' : 'connection_error');
       if (isAbort(err)) throw new Aborted();
       throw transportError('decoder', endpoint.url, err);
     }
+    const { tracker, upstream } = call;
     if (upstream.status >= 400) {
       let text = '';
       try {

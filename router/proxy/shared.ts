@@ -7,7 +7,7 @@ import type { EngineStatsScraper } from '../stats/engine-stats.js';
 import type { RouterMetrics } from '../stats/metrics.js';
 import type { RequestStatsMonitor, RequestTracker } from '../stats/request-stats.js';
 import { withoutFailing } from '../routing/balance.js';
-import type { Exchange, Upstream } from './upstream.js';
+import { type Exchange, type Upstream, isAbort } from './upstream.js';
 
 export interface ProxyDeps {
   readonly discovery: ServiceDiscovery;
@@ -95,6 +95,34 @@ export function account(
   const latency = tracker.end();
   deps.metrics.observeLatency(server, model, error === undefined, latency);
   if (error) deps.metrics.errors.inc({ server, model, error_type: error });
+}
+
+export interface StartedCall {
+  readonly tracker: RequestTracker;
+  readonly upstream: Exchange;
+}
+
+/**
+ * Starts one upstream call (tracked in request stats, abortable by the client). A transport failure is accounted
+ * (`client_disconnected` / `connection_error`) and rethrown for the caller to decide: give up, retry or report.
+ */
+export async function startCall(
+  deps: ProxyDeps,
+  client: ClientLink,
+  req: ProxiedRequest,
+  url: string,
+  method: 'GET' | 'POST',
+  headers: Record<string, string | string[]>,
+  body: string | Buffer,
+): Promise<StartedCall> {
+  const tracker = deps.requestStats.begin(url);
+  try {
+    const upstream = await client.track(deps.upstream.exchange({ url, path: req.path, method, headers, body })).started;
+    return { tracker, upstream };
+  } catch (err) {
+    account(deps, tracker, url, req.model, isAbort(err) ? 'client_disconnected' : 'connection_error');
+    throw err;
+  }
 }
 
 /** Counts tokens from the `usage` of a non-streaming JSON answer. */
