@@ -8,20 +8,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { Agent } from 'undici';
+import { type LoadResult, load } from './load.js';
 import { type EngineSim, type Spawned, spawnEngineSim, spawnRouter, stopAll, tutorialArgs } from '../sim/processes.js';
 
 const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
 const BODY = JSON.stringify({ model: MODEL, prompt: 'The capital of France is', max_tokens: 16, stream: true });
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
-
-interface LoadResult {
-  readonly requests: number;
-  readonly errors: number;
-  readonly seconds: number;
-  readonly ttft: number[];
-  readonly e2e: number[];
-}
 
 function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -40,47 +32,8 @@ function rssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-async function load(url: string, concurrency: number, maxRequests: number, maxSeconds: number): Promise<LoadResult> {
-  const agent = new Agent({ pipelining: 1, connections: concurrency, keepAliveTimeout: 30_000 });
-  const { origin } = new URL(url);
-  const ttft: number[] = [];
-  const e2e: number[] = [];
-  let started = 0;
-  let errors = 0;
-  const t0 = performance.now();
-  const deadline = t0 + maxSeconds * 1000;
-  const worker = async () => {
-    while (started < maxRequests && performance.now() < deadline) {
-      started++;
-      const s = performance.now();
-      try {
-        const res = await agent.request({
-          origin,
-          path: '/v1/completions',
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: BODY,
-        });
-        let first = 0;
-        let bytes = 0;
-        for await (const chunk of res.body) {
-          if (first === 0) first = performance.now();
-          bytes += (chunk as Buffer).length;
-        }
-        if (res.statusCode !== 200 || bytes === 0) errors++;
-        else {
-          ttft.push(first - s);
-          e2e.push(performance.now() - s);
-        }
-      } catch {
-        errors++;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const seconds = (performance.now() - t0) / 1000;
-  await agent.close();
-  return { requests: ttft.length, errors, seconds, ttft, e2e };
+function run(url: string, concurrency: number, maxRequests: number, maxSeconds: number): Promise<LoadResult> {
+  return load(url, { concurrency, maxRequests, maxSeconds, path: '/v1/completions', body: BODY });
 }
 
 function pct(values: number[], p: number): number {
@@ -103,8 +56,8 @@ async function main(): Promise<void> {
     router = await spawnRouter(tutorialArgs(prefill.url, decode.url));
     const routerPid = router.proc.pid!;
     console.log(`router ${router.url} (pid ${routerPid}), prefill ${prefill.url}, decode ${decode.url}; ${CLK_TCK} ticks/s`);
-    await load(router.url, 16, 2000, 10); // warm-up (JIT, connections)
-    await load(decode.url, 16, 2000, 10);
+    await run(router.url, 16, 2000, 10); // warm-up (JIT, connections)
+    await run(decode.url, 16, 2000, 10);
 
     const plan: [number, number, number][] = [
       [1, 2000, 15],
@@ -122,7 +75,7 @@ async function main(): Promise<void> {
       const sims0 = simPids.reduce((a, p) => a + cpuSeconds(p), 0);
       const router0 = cpuSeconds(routerPid);
       const m0 = machineTicks();
-      const r = await load(url, c, n, secs);
+      const r = await run(url, c, n, secs);
       const m1 = machineTicks();
       const used = process.cpuUsage(client0);
       const pctOf = (cpu: number) => f((cpu / r.seconds) * 100, 0);
@@ -171,7 +124,7 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     let done = 0;
     while (done < 100_000 && performance.now() - t0 < 300_000) {
-      const r = await load(router.url, 64, 10_000, Math.max(1, 300 - (performance.now() - t0) / 1000));
+      const r = await run(router.url, 64, 10_000, Math.max(1, 300 - (performance.now() - t0) / 1000));
       done += r.requests + r.errors;
       samples.push(rssMb(routerPid));
       console.log(`  after ${done}: ${f(samples.at(-1)!, 1)} MB (errors ${r.errors})`);
