@@ -12,6 +12,7 @@ import type { Logger } from './log.js';
 import { LeastLoaded } from './routing/balance.js';
 import { PrefixAwareRouter, RoundRobin, type RoutingLogic, SessionRouter } from './routing/logics.js';
 import { proxyGeneral } from './proxy/general.js';
+import { FORM_POST_PATHS, parseFormRequest } from './proxy/multipart.js';
 import { PdProxy } from './proxy/pd.js';
 import { type ProxiedRequest, type ProxyDeps, applyAlias, parseBody } from './proxy/shared.js';
 import { Upstream } from './proxy/upstream.js';
@@ -114,12 +115,13 @@ export async function createRouter(config: RouterConfig, log: Logger): Promise<R
     reply.code(404).send(errorBody(404, 'not_found_error', `No route for ${req.method} ${req.url.split('?')[0]}.`)),
   );
 
-  const proxy = (route: string) => async (request: FastifyRequest, reply: FastifyReply) => {
+  const jsonBody = (request: FastifyRequest) => applyAlias(parseBody(request.body as Buffer | undefined), config.aliases);
+  const proxy = (route: string, parse = jsonBody) => async (request: FastifyRequest, reply: FastifyReply) => {
     const given = request.headers['x-request-id'];
     const requestId = typeof given === 'string' && given !== '' ? given : randomUUID();
     let parsed;
     try {
-      parsed = applyAlias(parseBody(request.body as Buffer | undefined), config.aliases);
+      parsed = parse(request);
     } catch (err) {
       if (!(err instanceof RouterError)) throw err;
       return reply.code(err.status).header('x-request-id', requestId).send(err.body());
@@ -137,6 +139,9 @@ export async function createRouter(config: RouterConfig, log: Logger): Promise<R
   };
   for (const path of PROXIED_POST_PATHS) app.post(path, proxy(path));
   for (const path of PROXIED_GET_PATHS) app.get(path, proxy(path));
+  for (const path of FORM_POST_PATHS) {
+    app.post(path, proxy(path, (request) => parseFormRequest(path, request.body as Buffer | undefined, request.headers['content-type'], config.aliases)));
+  }
 
   app.get('/v1/models', async () => {
     const seen = new Map<string, Record<string, unknown>>();

@@ -10,15 +10,18 @@
  * Serves `GET /v1/models`, `POST /v1/completions` and `/v1/chat/completions` (streaming SSE or JSON with usage;
  * first token after ttft-ms, then one every itl-ms; `max_tokens` honoured, default `--tokens`), `GET /health`,
  * `GET /metrics` (vLLM metric names), and, like vLLM's NixlConnector prefill, answers `kv_transfer_params` when the
- * request asks for `kv_transfer_params.do_remote_decode: true`.
+ * request asks for `kv_transfer_params.do_remote_decode: true`. The multipart endpoints `POST /v1/audio/transcriptions`
+ * (`{"text"}`, or plain text for `response_format=text`) and `POST /v1/images/edits` (`{"created", "data": [{"b64_json"}]}`)
+ * need a `model` field and a file part; their record's body is the form as undici 7 parses it (see `FormRecord`).
  *
  * Control plane: `GET /sim/requests` (recorded requests, last 10,000), `DELETE /sim/requests`,
  * `POST /sim/config` `{ttftMs?, itlMs?, failStatus?, extraWaiting?, modelsStatus?, metricsStatus?}`
  * (`failStatus: 0` or `null` turns failures off again).
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Response } from 'undici';
 
 export interface RecordedRequest {
   method: string;
@@ -49,7 +52,30 @@ interface Args {
   apiKey?: string;
 }
 
+/** How a multipart request is recorded: text fields, file parts, and the digest of the whole body as received. */
+export interface FormRecord {
+  fields: Record<string, string>;
+  files: { name: string; filename: string; type: string; size: number; sha256: string }[];
+  raw: { size: number; sha256: string };
+}
+
 const MAX_RECORDS = 10_000;
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+/** Parses a multipart body with undici's own parser (not the router's); undefined when it is not a valid form. */
+async function readForm(raw: Buffer, contentType: string): Promise<FormRecord | undefined> {
+  try {
+    const form = await new Response(raw, { headers: { 'content-type': contentType } }).formData();
+    const rec: FormRecord = { fields: {}, files: [], raw: { size: raw.length, sha256: sha256(raw) } };
+    for (const [name, v] of form) {
+      if (typeof v === 'string') rec.fields[name] = v;
+      else rec.files.push({ name, filename: v.name, type: v.type, size: v.size, sha256: sha256(Buffer.from(await v.arrayBuffer())) });
+    }
+    return rec;
+  } catch {
+    return undefined;
+  }
+}
 
 function parseArgs(argv: string[]): Args {
   const args: Args = { host: '127.0.0.1', port: 0, models: [], ttftMs: 0, itlMs: 0, tokens: 16 };
@@ -100,13 +126,34 @@ function main(): void {
   const error = (res: ServerResponse, status: number, message: string, type: string) =>
     json(res, status, { error: { message, type, param: null, code: status }, object: 'error', message, type, code: status });
 
-  const readBody = (req: IncomingMessage): Promise<string> =>
+  const readBody = (req: IncomingMessage): Promise<Buffer> =>
     new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      req.on('end', () => resolve(Buffer.concat(chunks)));
       req.on('error', reject);
     });
+
+  /** Transcriptions and image edits, answered like vLLM (errors like vLLM's for a bad form or an unknown model). */
+  const formEndpoint = (res: ServerResponse, path: string, form: FormRecord | null) => {
+    const file = path === '/v1/audio/transcriptions' ? 'file' : 'image';
+    if (form === null) return error(res, 400, 'Invalid multipart/form-data body', 'BadRequestError');
+    const upload = form.files.find((f) => f.name === file || f.name === `${file}[]`);
+    if (!upload) return error(res, 400, `Field required: ${file}`, 'BadRequestError');
+    if (config.failStatus >= 400) return error(res, config.failStatus, `Simulated failure ${config.failStatus}`, 'SimulatedError');
+    const model = form.fields.model;
+    if (model === undefined || !args.models.includes(model)) {
+      return error(res, 404, `The model \`${String(model)}\` does not exist.`, 'NotFoundError');
+    }
+    if (file === 'image') {
+      const b64 = Buffer.from(`edited ${upload.filename} (${upload.size} bytes)`).toString('base64');
+      return json(res, 200, { created: Math.floor(Date.now() / 1000), data: [{ b64_json: b64 }] });
+    }
+    const text = `transcribed ${upload.filename} (${upload.size} bytes)`;
+    if (form.fields.response_format !== 'text') return json(res, 200, { text });
+    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+    return void res.end(text);
+  };
 
   const metricsText = () => {
     const lines: string[] = [];
@@ -226,7 +273,8 @@ function main(): void {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
       return void res.end(text);
     }
-    void readBody(req).then((text) => {
+    void readBody(req).then(async (bytes) => {
+      const text = bytes.toString('utf8');
       if (path === '/sim/requests') {
         if (req.method === 'DELETE') {
           records.length = 0;
@@ -245,9 +293,10 @@ function main(): void {
           return error(res, 400, 'invalid config', 'BadRequestError');
         }
       }
+      const contentType = req.headers['content-type'] ?? '';
       let body: unknown = null;
       try {
-        body = text === '' ? null : JSON.parse(text);
+        body = /^multipart\/form-data\b/i.test(contentType) ? (await readForm(bytes, contentType)) ?? null : text === '' ? null : JSON.parse(text);
       } catch {
         body = null;
       }
@@ -267,6 +316,10 @@ function main(): void {
       }
       if (req.method === 'POST' && (path === '/v1/completions' || path === '/v1/chat/completions')) {
         return infer(res, rec, path === '/v1/chat/completions');
+      }
+      if (req.method === 'POST' && (path === '/v1/audio/transcriptions' || path === '/v1/images/edits')) {
+        rec.completed = true;
+        return formEndpoint(res, path, body as FormRecord | null);
       }
       if (req.method === 'POST' && ['/v1/embeddings', '/tokenize'].includes(path)) {
         rec.completed = true;
