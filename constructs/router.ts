@@ -3,8 +3,9 @@
  * ServiceAccount `<release>-router-service-account`, Role `<release>-reader` and RoleBinding
  * `<release>-deployment-access-binding`, as production-stack's router templates render them (reference §1.10),
  * with these fixes: `--k8s-port` is passed (the engines' `containerPort` in pod-ip mode, their `servicePort` in
- * service-name mode); the engine label selector includes `app.kubernetes.io/instance=<release>`; the Role is
- * least privilege (get/list/watch; no `patch`, as pdstack-router has no sleep mode).
+ * service-name mode); the engine label selector includes `app.kubernetes.io/instance=<release>`. The Role grants
+ * production-stack's verbs get/watch/list plus `patch`, which the router's `/sleep` and `/wake_up` use to set and
+ * remove the `sleeping=true` label on an engine's pod (or Service in service-name mode).
  */
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
@@ -92,7 +93,7 @@ export class VllmRouter extends Construct {
       const serviceName = (spec.k8sServiceDiscoveryType ?? d.k8sServiceDiscoveryType) === 'service-name';
       new k8s.KubeRole(this, 'Role', {
         metadata: { name: names.routerRoleName(release), namespace },
-        rules: [{ apiGroups: [''], resources: serviceName ? ['pods', 'services', 'endpoints'] : ['pods'], verbs: ['get', 'watch', 'list'] }],
+        rules: [{ apiGroups: [''], resources: serviceName ? ['pods', 'services', 'endpoints'] : ['pods'], verbs: ['get', 'watch', 'list', 'patch'] }],
       });
       new k8s.KubeRoleBinding(this, 'RoleBinding', {
         metadata: { name: names.routerRoleBindingName(release), namespace },

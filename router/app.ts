@@ -20,6 +20,7 @@ import { EngineStatsScraper } from './stats/engine-stats.js';
 import { startLogStats } from './stats/log-stats.js';
 import { RouterMetrics } from './stats/metrics.js';
 import { RequestStatsMonitor } from './stats/request-stats.js';
+import { registerSleepEndpoints } from './sleep.js';
 import { VERSION } from './version.js';
 
 /** OpenAI-style endpoints proxied to engines (reference §3.8). */
@@ -173,6 +174,7 @@ export async function createRouter(config: RouterConfig, log: Logger): Promise<R
   app.get('/metrics', async (_req, reply) =>
     reply.header('content-type', metrics.registry.contentType).send(await metrics.render()),
   );
+  registerSleepEndpoints(app, { discovery: sd, upstream, log, apiKey: process.env.VLLM_API_KEY });
 
   let stopLogStats: (() => void) | undefined;
   return {

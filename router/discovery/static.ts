@@ -3,7 +3,9 @@
  * from `--static-model-labels` (default `default`), model cards synthesised without calling the engines.
  *
  * With `--static-backend-health-checks`, every interval each pair gets a tiny real request for its model type
- * (as vllm_router does); pairs that fail are hidden from `endpoints()` until a later check succeeds.
+ * (as vllm_router does); pairs that fail are hidden from `endpoints()` until a later check succeeds. Pairs put to
+ * sleep through `/sleep` are not checked (a sleeping engine refuses inference) and stay listed, so `/wake_up` finds
+ * them; the sleep state lives in memory only.
  */
 import { randomUUID } from 'node:crypto';
 import { FormData, request } from 'undici';
@@ -67,7 +69,7 @@ function probeFor(backend: StaticBackend): Probe {
 }
 
 export class StaticDiscovery implements ServiceDiscovery {
-  private readonly all: readonly Endpoint[];
+  private all: readonly Endpoint[];
   private current: readonly Endpoint[];
   private readonly known: ReadonlySet<string>;
   private timer: NodeJS.Timeout | undefined;
@@ -118,6 +120,13 @@ export class StaticDiscovery implements ServiceDiscovery {
     return this.known.has(model);
   }
 
+  /** Marks every pair of the engine's URL (one engine may serve several of the static models). */
+  async setSleeping(endpoint: Endpoint, sleeping: boolean): Promise<void> {
+    const marked = new Map(this.all.map((e) => [e, e.url === endpoint.url ? { ...e, sleep: sleeping } : e]));
+    this.all = [...marked.values()];
+    this.current = this.current.map((e) => marked.get(e)!);
+  }
+
   private async probe(endpoint: Endpoint, backend: StaticBackend): Promise<boolean> {
     const probe = probeFor(backend);
     const { body, contentType } = probe.body();
@@ -139,9 +148,11 @@ export class StaticDiscovery implements ServiceDiscovery {
     if (this.checking) return;
     this.checking = true;
     try {
-      const results = await Promise.all(this.all.map((e, i) => this.probe(e, this.options.backends[i]!)));
-      const next = this.all.filter((_, i) => results[i]);
-      results.forEach((ok, i) => {
+      const results = await Promise.all(this.all.map((e, i) => e.sleep || this.probe(e, this.options.backends[i]!)));
+      // an engine put to sleep while the checks ran may have failed its probe: it stays listed as well
+      const passed = this.all.map((e, i) => e.sleep || results[i] === true);
+      const next = this.all.filter((_, i) => passed[i]);
+      passed.forEach((ok, i) => {
         const e = this.all[i]!;
         const was = this.current.includes(e);
         if (!ok && was) this.log.warn(`Static backend ${e.url} (${e.modelNames[0]}) failed its health check; hidden`);

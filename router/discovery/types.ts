@@ -30,7 +30,10 @@ export interface Endpoint {
   readonly modelLabel: string;
   /** Unix time (seconds, float) when discovery added this endpoint. */
   readonly addedTimestamp: number;
-  /** `true` while the engine reports sleep mode; sleeping endpoints get no traffic. */
+  /**
+   * `true` while the engine sleeps: put to sleep through `/sleep` (static), or labelled `sleeping=true`
+   * (Kubernetes, which `/sleep` does); sleeping endpoints get no traffic.
+   */
   readonly sleep: boolean;
   readonly modelInfo: Readonly<Record<string, ModelInfo>>;
   /** Kubernetes identity, when discovered from the API server. */
@@ -52,6 +55,12 @@ export interface ServiceDiscovery {
   health(): { readonly healthy: boolean; readonly reason?: string };
   /** Whether `model` was ever served (404 "not found" vs 503 "temporarily unavailable"). */
   hasEverSeenModel(model: string): boolean;
+  /**
+   * Records that the engine behind `endpoint` was put to sleep (`true`) or woken up (`false`) through `/sleep` /
+   * `/wake_up`, so that routing skips it or uses it again; resolves once `endpoints()` shows the change. Rejects
+   * with a readable message when the state cannot be recorded (Kubernetes: the label patch was refused).
+   */
+  setSleeping(endpoint: Endpoint, sleeping: boolean): Promise<void>;
 }
 
 /** Options of Kubernetes service discovery (`--service-discovery k8s`). */

@@ -157,13 +157,13 @@ describe('PdStack on the bundled example, release pd', () => {
     });
   });
 
-  it('exposes the router on port 80 and grants least-privilege discovery RBAC', () => {
+  it('exposes the router on port 80 and grants discovery RBAC (get/watch/list, patch for the sleeping label)', () => {
     const s = find(objects, 'Service', 'pd-router-service');
     expect(s.spec.ports).toEqual([
       { name: 'router-sport', port: 80, targetPort: 8000, protocol: 'TCP' },
       { name: 'lmcache-port', port: 9000, targetPort: 'lmcache-port', protocol: 'TCP' },
     ]);
-    expect(find(objects, 'Role', 'pd-reader').rules).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'watch', 'list'] }]);
+    expect(find(objects, 'Role', 'pd-reader').rules).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'watch', 'list', 'patch'] }]);
     expect(find(objects, 'RoleBinding', 'pd-deployment-access-binding')).toMatchObject({
       subjects: [{ kind: 'ServiceAccount', name: 'pd-router-service-account', namespace: 'default' }],
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pd-reader' },

@@ -8,7 +8,9 @@
  *   X from its history; a resourceVersion older than the history (compacted) gets `410 Gone`, as an in-stream
  *   `ERROR` event with a `Status` (what a real API server does) or, in `goneMode: 'http'`, as an HTTP 410;
  * - label selectors: `k=v`, `k==v`, `k!=v`, `k`, `!k`, `k in (a,b)`, `k notin (a,b)`, comma-separated;
- *   an object leaving the selector is sent as `DELETED`, one entering it as `ADDED`, as the real server does.
+ *   an object leaving the selector is sent as `DELETED`, one entering it as `ADDED`, as the real server does;
+ * - `PATCH /api/v1/namespaces/NS/pods|services/NAME` with a JSON merge patch (`application/merge-patch+json`, e.g.
+ *   the router's `sleeping` label) → the patched object, and a `MODIFIED` watch event; other patch types get 415.
  *
  * Tests mutate objects (every change gets the next resourceVersion), drop all watches, expire them with 410,
  * compact the history, and stop and restart the server on the same port (the restarted server keeps its objects,
@@ -145,7 +147,7 @@ export class ApiServerSim {
    * The Role of the client, enforced like the real authorizer: any other resource or verb gets 403 Forbidden and is
    * recorded in `forbidden`. Unset: everything allowed.
    */
-  rbac: { readonly resources: readonly Resource[]; readonly verbs: readonly ('get' | 'list' | 'watch')[] } | undefined;
+  rbac: { readonly resources: readonly Resource[]; readonly verbs: readonly ('get' | 'list' | 'watch' | 'patch')[] } | undefined;
   readonly forbidden: RecordedRequest[] = [];
   /** While set, requests are accepted but never answered (a hung API server). */
   hang = false;
@@ -192,6 +194,12 @@ export class ApiServerSim {
   /** Number of watch streams currently open. */
   get watchCount(): number {
     return this.watches.size;
+  }
+
+  /** A copy of an object as stored, if it exists. */
+  object(resource: Resource, name: string, namespace = 'default'): Json | undefined {
+    const o = this.objects[resource].get(`${namespace}/${name}`);
+    return o && clone(o);
   }
 
   /** Lists requests whose URL contains `fragment`. */
@@ -418,6 +426,10 @@ export class ApiServerSim {
     if (this.failWith !== undefined) {
       return this.status(res, this.failWith, this.failWith === 403 ? 'Forbidden' : 'InternalError', `simulated ${this.failWith}`);
     }
+    const item = url.pathname.match(/^\/api\/v1\/namespaces\/([^/]+)\/(pods|services)\/([^/]+)$/);
+    if (req.method === 'PATCH' && item) {
+      return this.patch(req, res, item[2] as Resource, decodeURIComponent(item[1]!), decodeURIComponent(item[3]!));
+    }
     const m = url.pathname.match(/^\/api\/v1\/namespaces\/([^/]+)\/(pods|services|endpoints)$/);
     if (req.method !== 'GET' || !m) {
       return this.status(res, 404, 'NotFound', `the server could not find the requested resource (${url.pathname})`);
@@ -449,6 +461,35 @@ export class ApiServerSim {
         items,
       }),
     );
+  }
+
+  private patch(req: IncomingMessage, res: ServerResponse, resource: Resource, namespace: string, name: string): void {
+    if (this.rbac && !(this.rbac.resources.includes(resource) && this.rbac.verbs.includes('patch'))) {
+      this.forbidden.push(this.requests.at(-1)!);
+      return this.status(res, 403, 'Forbidden', `cannot patch resource "${resource}" in namespace "${namespace}"`);
+    }
+    const contentType = req.headers['content-type'] ?? '';
+    if (contentType.split(';')[0]!.trim() !== 'application/merge-patch+json') {
+      return this.status(res, 415, 'UnsupportedMediaType', `the simulator only applies merge patches, not ${contentType}`);
+    }
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      let patch: unknown;
+      try {
+        patch = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      } catch (err) {
+        return this.status(res, 400, 'BadRequest', `invalid JSON patch: ${(err as Error).message}`);
+      }
+      if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) {
+        return this.status(res, 400, 'BadRequest', 'a merge patch must be a JSON object');
+      }
+      const current = this.objects[resource].get(`${namespace}/${name}`);
+      if (!current) return this.status(res, 404, 'NotFound', `${resource} "${name}" not found`);
+      const patched = this.put(resource, mergePatch(current, patch) as Json);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(patched));
+    });
   }
 
   private watch(res: ServerResponse, url: URL, resource: Resource, namespace: string, selector: Selector): void {
@@ -495,6 +536,17 @@ export class ApiServerSim {
     res.writeHead(code, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code }));
   }
+}
+
+/** RFC 7386 JSON merge patch: objects merge key by key, `null` deletes a key, anything else replaces. */
+function mergePatch(target: unknown, patch: unknown): unknown {
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
+  const out: Json = target !== null && typeof target === 'object' && !Array.isArray(target) ? { ...target } : {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete out[key];
+    else out[key] = mergePatch(out[key], value);
+  }
+  return out;
 }
 
 function goneStatus(compactedRv: number, requested?: string): Json {

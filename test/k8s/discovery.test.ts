@@ -57,8 +57,8 @@ function readyPod(name: string, host: string, model = 'prefill') {
 
 beforeAll(async () => {
   sim = new ApiServerSim();
-  // the Role the chart grants the router in pod-ip mode (constructs/router.ts): get/list/watch on pods
-  sim.rbac = { resources: ['pods'], verbs: ['get', 'list', 'watch'] };
+  // the Role the chart grants the router in pod-ip mode (constructs/router.ts): get/list/watch/patch on pods
+  sim.rbac = { resources: ['pods'], verbs: ['get', 'list', 'watch', 'patch'] };
   await sim.start();
   process.env.KUBECONFIG = writeKubeconfig(sim.url, 'sim-token-123');
   port = await commonFreePort(HOSTS);

@@ -20,7 +20,7 @@ let router: Spawned;
 
 beforeAll(async () => {
   sim = new ApiServerSim();
-  sim.rbac = { resources: ['pods', 'services', 'endpoints'], verbs: ['get', 'list', 'watch'] };
+  sim.rbac = { resources: ['pods', 'services', 'endpoints'], verbs: ['get', 'list', 'watch', 'patch'] };
   await sim.start();
   const port = await commonFreePort(['127.0.0.1']);
   engine = await spawnSimAt('127.0.0.1', port, [MODEL]);

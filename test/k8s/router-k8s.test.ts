@@ -52,7 +52,7 @@ async function complete(i: number): Promise<void> {
 
 beforeAll(async () => {
   sim = new ApiServerSim();
-  sim.rbac = { resources: ['pods'], verbs: ['get', 'list', 'watch'] }; // the chart's Role in pod-ip mode
+  sim.rbac = { resources: ['pods'], verbs: ['get', 'list', 'watch', 'patch'] }; // the chart's Role in pod-ip mode
   await sim.start();
   port = await commonFreePort(Object.values(HOSTS));
   for (const [name, host] of Object.entries(HOSTS)) {

@@ -20,8 +20,8 @@ let d: ServiceDiscovery;
 
 beforeAll(async () => {
   sim = new ApiServerSim();
-  // the Role the chart grants in service-name mode: get/list/watch on pods, services and endpoints
-  sim.rbac = { resources: ['pods', 'services', 'endpoints'], verbs: ['get', 'list', 'watch'] };
+  // the Role the chart grants in service-name mode: get/list/watch/patch on pods, services and endpoints
+  sim.rbac = { resources: ['pods', 'services', 'endpoints'], verbs: ['get', 'list', 'watch', 'patch'] };
   await sim.start();
   process.env.KUBECONFIG = writeKubeconfig(sim.url);
   const port = await commonFreePort(['127.0.0.1']);

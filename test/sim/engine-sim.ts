@@ -14,9 +14,12 @@
  * (`{"text"}`, or plain text for `response_format=text`) and `POST /v1/images/edits` (`{"created", "data": [{"b64_json"}]}`)
  * need a `model` field and a file part; their record's body is the form as undici 7 parses it (see `FormRecord`).
  *
+ * Sleep mode like vLLM's: `POST /sleep[?level=N]` and `POST /wake_up[?tags=..]` (empty 200), `GET /is_sleeping`
+ * (`{"is_sleeping": bool}`); while asleep, completions answer 503.
+ *
  * Control plane: `GET /sim/requests` (recorded requests, last 10,000), `DELETE /sim/requests`,
- * `POST /sim/config` `{ttftMs?, itlMs?, failStatus?, extraWaiting?, modelsStatus?, metricsStatus?}`
- * (`failStatus: 0` or `null` turns failures off again).
+ * `POST /sim/config` `{ttftMs?, itlMs?, failStatus?, extraWaiting?, modelsStatus?, metricsStatus?, sleepStatus?}`
+ * (`failStatus: 0` or `null` turns failures off again; `sleepStatus` fails the three sleep-mode endpoints).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
@@ -40,6 +43,7 @@ export interface SimConfig {
   extraWaiting: number;
   modelsStatus: number;
   metricsStatus: number;
+  sleepStatus: number;
 }
 
 interface Args {
@@ -113,7 +117,8 @@ function main(): void {
   }
   const engineId = randomUUID();
   const created = Math.floor(Date.now() / 1000);
-  const config: SimConfig = { ttftMs: args.ttftMs, itlMs: args.itlMs, failStatus: 0, extraWaiting: 0, modelsStatus: 200, metricsStatus: 200 };
+  const config: SimConfig = { ttftMs: args.ttftMs, itlMs: args.itlMs, failStatus: 0, extraWaiting: 0, modelsStatus: 200, metricsStatus: 200, sleepStatus: 200 };
+  let sleeping = false;
   const records: RecordedRequest[] = [];
   const inFlight = new Map<string, number>();
   let port = 0;
@@ -180,6 +185,7 @@ function main(): void {
       return error(res, 400, 'Invalid JSON body', 'BadRequestError');
     }
     if (config.failStatus >= 400) return error(res, config.failStatus, `Simulated failure ${config.failStatus}`, 'SimulatedError');
+    if (sleeping) return error(res, 503, 'The engine is sleeping', 'ServiceUnavailableError');
     const model = body.model;
     if (typeof model !== 'string' || !args.models.includes(model)) {
       return error(res, 404, `The model \`${String(model)}\` does not exist.`, 'NotFoundError');
@@ -320,6 +326,13 @@ function main(): void {
       if (req.method === 'POST' && (path === '/v1/audio/transcriptions' || path === '/v1/images/edits')) {
         rec.completed = true;
         return formEndpoint(res, path, body as FormRecord | null);
+      }
+      if ((req.method === 'POST' && (path === '/sleep' || path === '/wake_up')) || (req.method === 'GET' && path === '/is_sleeping')) {
+        rec.completed = true;
+        if (config.sleepStatus !== 200) return error(res, config.sleepStatus, `Simulated ${path} failure`, 'SimulatedError');
+        if (path === '/is_sleeping') return json(res, 200, { is_sleeping: sleeping });
+        sleeping = path === '/sleep';
+        return void res.writeHead(200).end();
       }
       if (req.method === 'POST' && ['/v1/embeddings', '/tokenize'].includes(path)) {
         rec.completed = true;

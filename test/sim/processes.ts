@@ -117,6 +117,7 @@ export interface EngineSim extends Spawned {
     extraWaiting?: number;
     modelsStatus?: number;
     metricsStatus?: number;
+    sleepStatus?: number;
   }): Promise<void>;
 }
 

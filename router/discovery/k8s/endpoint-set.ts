@@ -52,6 +52,8 @@ export class EndpointSet {
   private readonly everSeen = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Callbacks of `waitUntil`, run after each change of the snapshot. */
+  private readonly watchers = new Set<() => void>();
 
   constructor(private readonly opts: EndpointSetOptions) {}
 
@@ -74,6 +76,23 @@ export class EndpointSet {
 
   hasEverSeenModel(model: string): boolean {
     return this.everSeen.has(model);
+  }
+
+  /** Resolves `true` once `check` holds for the endpoints (now or after a later change), `false` after `timeoutMs`. */
+  waitUntil(check: (endpoints: readonly Endpoint[]) => boolean, timeoutMs: number): Promise<boolean> {
+    if (check(this.snapshot)) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const finish = (met: boolean) => {
+        clearTimeout(timer);
+        this.watchers.delete(watcher);
+        resolve(met);
+      };
+      const watcher = () => {
+        if (check(this.snapshot)) finish(true);
+      };
+      const timer = setTimeout(() => finish(false), timeoutMs);
+      this.watchers.add(watcher);
+    });
   }
 
   /** Resolves once the probes in flight now have answered (each is bounded by its own timeout). */
@@ -179,5 +198,6 @@ export class EndpointSet {
     for (const entry of this.entries.values()) if (entry.endpoint) list.push(entry.endpoint);
     list.sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0));
     this.snapshot = Object.freeze(list);
+    for (const watcher of [...this.watchers]) watcher();
   }
 }

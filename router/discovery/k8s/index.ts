@@ -7,7 +7,8 @@
  * - list + watch through `@kubernetes/client-node`'s informer with re-list on 410 and restart on failure:
  *   `informer.ts`;
  * - what counts as ready: `pod-ip.ts` (pods) and `service-name.ts` (Services + Endpoints);
- * - models from each engine's `/v1/models`, probed asynchronously and re-probed periodically: `endpoint-set.ts`.
+ * - models from each engine's `/v1/models`, probed asynchronously and re-probed periodically: `endpoint-set.ts`;
+ * - `/sleep` / `/wake_up` set and remove the `sleeping=true` label on the pod or Service: `sleep-label.ts`.
  *
  * `start()` resolves after the first list (and the first `/v1/models` probes) and rejects, so the router exits and
  * Kubernetes restarts it, when the list is refused (401/403) or has not succeeded within
@@ -27,10 +28,11 @@ import {
 import type { Endpoint, K8sDiscoveryOptions, ServiceDiscovery } from '../types.js';
 import { probeModels } from './engine-probe.js';
 import { EndpointSet, type Target } from './endpoint-set.js';
-import { ResilientInformer, type DiscoveryLogger } from './informer.js';
+import { ResilientInformer, describeK8sError, type DiscoveryLogger } from './informer.js';
 import { loadKubeConfig, type KubeConfigSource } from './kubeconfig.js';
 import { podTargets } from './pod-ip.js';
 import { serviceTargets } from './service-name.js';
+import { patchSleepingLabel } from './sleep-label.js';
 
 export { loadKubeConfig } from './kubeconfig.js';
 export type { DiscoveryLogger } from './informer.js';
@@ -42,7 +44,10 @@ export interface K8sDiscoveryTuning {
   readonly reprobeIntervalSeconds?: number;
   /** Backoff between re-lists after the API server failed. Default 500 ms doubling to 10 s. */
   readonly restartDelayMs?: { readonly initial: number; readonly max: number };
-  /** Timeout of each list call, and of a watch request until the server answers. Default 30 s. */
+  /**
+   * Timeout of each list and patch call, of a watch request until the server answers, and of the wait for a
+   * `sleeping` label change to come back through the watch. Default 30 s.
+   */
   readonly apiTimeoutMs?: number;
   /**
    * A watch silent this long (no event, not even a bookmark; servers send bookmarks about every minute) is closed
@@ -79,12 +84,18 @@ class K8sDiscovery implements ServiceDiscovery {
   private readonly set: EndpointSet;
   private informers: ResilientInformer<KubernetesObject>[] = [];
   private started = false;
+  private api: CoreV1Api | undefined;
+  private readonly apiTimeoutMs: number;
+  /** Options of every API call: each is aborted after `apiTimeoutMs`. */
+  private readonly callOptions: { middleware: ObservableMiddleware[]; middlewareMergeStrategy: 'append' };
 
   constructor(
     private readonly options: K8sDiscoveryOptions,
     private readonly tuning: K8sDiscoveryTuning,
   ) {
     this.log = tuning.log ?? consoleLogger;
+    this.apiTimeoutMs = tuning.apiTimeoutMs ?? 30_000;
+    this.callOptions = { middleware: [timeoutMiddleware(this.apiTimeoutMs)], middlewareMergeStrategy: 'append' };
     const timeoutMs = Math.max(1, options.healthCheckTimeoutSeconds) * 1000;
     this.set = new EndpointSet({
       probe: (url) => probeModels(url, options.apiKey, timeoutMs),
@@ -102,6 +113,7 @@ class K8sDiscovery implements ServiceDiscovery {
       `Kubernetes discovery (${type}) of namespace ${namespace}` +
         `${labelSelector ? ` with label selector ${labelSelector}` : ''} via ${server} (${kind} credentials)`,
     );
+    this.api = kc.makeApiClient(CoreV1Api);
     this.informers = type === 'service-name' ? this.serviceNameInformers(kc) : this.podIpInformers(kc);
     const deadlineMs = Math.max(1, this.options.apiServerLossThresholdSeconds) * 1000;
     try {
@@ -145,6 +157,27 @@ class K8sDiscovery implements ServiceDiscovery {
     return this.set.hasEverSeenModel(model);
   }
 
+  /** Patches the label, then waits (up to the API timeout) until the watch has brought the change to `endpoints()`. */
+  async setSleeping(endpoint: Endpoint, sleeping: boolean): Promise<void> {
+    const kind = this.options.type === 'service-name' ? 'service' : 'pod';
+    const name = kind === 'service' ? endpoint.serviceName : endpoint.podName;
+    const namespace = endpoint.namespace ?? this.options.namespace;
+    if (!this.api || name === undefined) throw new Error(`Engine ${endpoint.id} was not discovered from Kubernetes`);
+    const what = `label sleeping=true ${sleeping ? 'to' : 'from'} ${kind} ${namespace}/${name}`;
+    try {
+      await patchSleepingLabel(this.api, { kind, name, namespace }, sleeping, this.callOptions);
+    } catch (err) {
+      throw new Error(`Could not ${sleeping ? 'add' : 'remove'} the ${what}: ${describeK8sError(err)}`);
+    }
+    const seen = await this.set.waitUntil(
+      (endpoints) => !endpoints.some((e) => e.id === endpoint.id && e.sleep !== sleeping),
+      this.apiTimeoutMs,
+    );
+    if (!seen) {
+      this.log.warn(`Patched the ${what}, but the watch has not reported it within ${this.apiTimeoutMs} ms`);
+    }
+  }
+
   private targets: () => Target[] = () => [];
 
   /** Recomputes the ready targets from the informers' caches (once all of them have listed). */
@@ -167,21 +200,16 @@ class K8sDiscovery implements ServiceDiscovery {
   ): ResilientInformer<T> {
     const { namespace, labelSelector } = this.options;
     const api = kc.makeApiClient(CoreV1Api);
-    const apiTimeoutMs = this.tuning.apiTimeoutMs ?? 30_000;
     const query = { namespace, labelSelector: labelSelector || undefined };
-    const callOptions = {
-      middleware: [timeoutMiddleware(apiTimeoutMs)],
-      middlewareMergeStrategy: 'append' as const,
-    };
     return new ResilientInformer<T>({
       kc,
       path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/${resource}`,
       what: `${resource} in namespace ${namespace}`,
       labelSelector,
-      list: () => list(api, query, callOptions),
+      list: () => list(api, query, this.callOptions),
       watchTimeoutSeconds: this.options.watcherTimeoutSeconds,
       watchLimits: {
-        connectTimeoutMs: apiTimeoutMs,
+        connectTimeoutMs: this.apiTimeoutMs,
         idleTimeoutMs: this.tuning.watchIdleTimeoutMs ?? 300_000,
       },
       restartDelayMs: this.tuning.restartDelayMs ?? { initial: 500, max: 10_000 },

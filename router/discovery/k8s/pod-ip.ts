@@ -6,6 +6,7 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Target } from './endpoint-set.js';
+import { hasSleepingLabel } from './sleep-label.js';
 
 export function isPodReady(pod: V1Pod): boolean {
   if (pod.metadata?.deletionTimestamp) return false;
@@ -26,7 +27,7 @@ export function podTargets(pods: readonly V1Pod[], port: number, namespace: stri
       key: name,
       url: `http://${host}:${port}`,
       modelLabel: labels.model ?? 'default',
-      sleep: labels.sleeping === 'true',
+      sleep: hasSleepingLabel(labels),
       revision: pod.metadata?.resourceVersion ?? '',
       namespace: pod.metadata?.namespace ?? namespace,
       podName: name,

@@ -6,6 +6,7 @@
  */
 import type { V1Endpoints, V1Service } from '@kubernetes/client-node';
 import type { Target } from './endpoint-set.js';
+import { hasSleepingLabel } from './sleep-label.js';
 
 export function hasReadyAddress(endpoints: V1Endpoints | undefined): boolean {
   return (endpoints?.subsets ?? []).some((s) => (s.addresses ?? []).length > 0);
@@ -29,7 +30,7 @@ export function serviceTargets(
       key: name,
       url: `http://${name}:${port}`,
       modelLabel: svc.spec?.selector?.model ?? 'default',
-      sleep: svc.metadata?.labels?.sleeping === 'true',
+      sleep: hasSleepingLabel(svc.metadata?.labels),
       revision: `${svc.metadata?.resourceVersion ?? ''}/${eps?.metadata?.resourceVersion ?? ''}`,
       namespace: svc.metadata?.namespace ?? namespace,
       serviceName: name,
