@@ -14,7 +14,7 @@ import { PrefixAwareRouter, RoundRobin, type RoutingLogic, SessionRouter } from 
 import { proxyGeneral } from './proxy/general.js';
 import { FORM_POST_PATHS, parseFormRequest } from './proxy/multipart.js';
 import { PdProxy } from './proxy/pd.js';
-import { type ProxiedRequest, type ProxyDeps, applyAlias, parseBody } from './proxy/shared.js';
+import { type ProxiedRequest, type ProxyDeps, applyAlias, enginePath, parseBody } from './proxy/shared.js';
 import { Upstream } from './proxy/upstream.js';
 import { EngineStatsScraper } from './stats/engine-stats.js';
 import { startLogStats } from './stats/log-stats.js';
@@ -39,16 +39,6 @@ export interface Router {
   start(): Promise<string>;
   /** Stops accepting, drains in-flight requests (up to the grace time), closes upstream connections and discovery. */
   stop(): Promise<void>;
-}
-
-function enginePath(route: string, url: string): { path: string; engineId?: string } {
-  const q = url.indexOf('?');
-  if (q < 0) return { path: route };
-  const params = new URLSearchParams(url.slice(q + 1));
-  const engineId = params.get('id') ?? undefined;
-  params.delete('id');
-  const rest = params.toString();
-  return { path: rest ? `${route}?${rest}` : route, ...(engineId !== undefined ? { engineId } : {}) };
 }
 
 function routingLogic(config: RouterConfig, deps: ProxyDeps): RoutingLogic {
@@ -174,7 +164,7 @@ export async function createRouter(config: RouterConfig, log: Logger): Promise<R
   app.get('/metrics', async (_req, reply) =>
     reply.header('content-type', metrics.registry.contentType).send(await metrics.render()),
   );
-  registerSleepEndpoints(app, { discovery: sd, upstream, log, apiKey: process.env.VLLM_API_KEY });
+  registerSleepEndpoints(app, { discovery: sd, upstream, log, apiKey: config.engineApiKey });
 
   let stopLogStats: (() => void) | undefined;
   return {

@@ -19,6 +19,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServiceDiscovery } from './discovery/types.js';
 import { RouterError, badRequest } from './errors.js';
 import type { Logger } from './log.js';
+import { enginePath } from './proxy/shared.js';
 import { type Upstream, engineErrorMessage, transportError } from './proxy/upstream.js';
 
 export interface SleepDeps {
@@ -55,14 +56,11 @@ async function forward(
   reply: FastifyReply,
   requestId: string,
 ): Promise<FastifyReply> {
-  const q = request.url.indexOf('?');
-  const params = new URLSearchParams(q < 0 ? '' : request.url.slice(q + 1));
-  const id = params.get('id');
+  const target = enginePath(path, request.url);
+  const id = target.engineId;
   if (!id) throw badRequest('Invalid request: missing target Engine Id.');
   const endpoint = deps.discovery.endpoints().find((e) => e.id === id);
   if (!endpoint) throw badRequest(`Engine with Id ${id} not found.`);
-  params.delete('id');
-  const query = params.toString();
   const authorization = deps.apiKey ? `Bearer ${deps.apiKey}` : request.headers.authorization;
 
   let status: number;
@@ -70,7 +68,7 @@ async function forward(
   try {
     const answer = await deps.upstream.exchange({
       url: endpoint.url,
-      path: query ? `${path}?${query}` : path,
+      path: target.path,
       method: path === '/is_sleeping' ? 'GET' : 'POST',
       headers: { 'x-request-id': requestId, ...(authorization ? { authorization } : {}) },
       body: null,

@@ -36,6 +36,8 @@ export interface RouterConfig {
     | { readonly kind: 'static'; readonly options: StaticDiscoveryOptions }
     | { readonly kind: 'k8s'; readonly options: K8sDiscoveryOptions };
   readonly aliases: ReadonlyMap<string, string>;
+  /** `VLLM_API_KEY`: sent as a bearer token on the router's own calls to engines (model probes, sleep mode). */
+  readonly engineApiKey?: string;
   readonly routingLogic: RoutingLogicName;
   readonly sessionKey?: string;
   readonly prefillLabels: readonly string[];
@@ -179,6 +181,7 @@ export function buildConfig(flags: ParsedFlags, env: NodeJS.ProcessEnv): RouterC
     throw new UsageError(`--prefill-model-labels and --decode-model-labels are required with --routing-logic ${routingLogic}`);
   }
   const aliases = parseAliases(v.get('static-aliases'));
+  const engineApiKey = env.VLLM_API_KEY || undefined;
   const discovery: RouterConfig['discovery'] =
     sd === 'static'
       ? { kind: 'static', options: staticOptions(flags, aliases) }
@@ -191,7 +194,7 @@ export function buildConfig(flags: ParsedFlags, env: NodeJS.ProcessEnv): RouterC
             type: ((v.get('k8s-service-discovery-type') as string | undefined) ?? 'pod-ip') as 'pod-ip' | 'service-name',
             watcherTimeoutSeconds: nonNegative(flags, 'k8s-watcher-timeout-seconds'),
             healthCheckTimeoutSeconds: positive(flags, 'backend-health-check-timeout-seconds'),
-            ...(env.VLLM_API_KEY ? { apiKey: env.VLLM_API_KEY } : {}),
+            ...(engineApiKey ? { apiKey: engineApiKey } : {}),
             apiServerLossThresholdSeconds: positive(flags, 'k8s-api-loss-threshold-seconds'),
           },
         };
@@ -203,6 +206,7 @@ export function buildConfig(flags: ParsedFlags, env: NodeJS.ProcessEnv): RouterC
     rootPath,
     discovery,
     aliases,
+    ...(engineApiKey ? { engineApiKey } : {}),
     routingLogic,
     ...(sessionKey ? { sessionKey } : {}),
     prefillLabels,

@@ -32,6 +32,17 @@ export interface ProxiedRequest {
   readonly engineId?: string;
 }
 
+/** The engine path for `route` with the client's query string, minus the router's own `id` (which pins an engine). */
+export function enginePath(route: string, url: string): { path: string; engineId?: string } {
+  const q = url.indexOf('?');
+  if (q < 0) return { path: route };
+  const params = new URLSearchParams(url.slice(q + 1));
+  const engineId = params.get('id') ?? undefined;
+  params.delete('id');
+  const rest = params.toString();
+  return { path: rest ? `${route}?${rest}` : route, ...(engineId !== undefined ? { engineId } : {}) };
+}
+
 /** Validates the body: JSON object with a string `model` (400 otherwise); applies `--static-aliases`. */
 export function parseBody(raw: Buffer | undefined): { raw: Buffer; body: Record<string, unknown>; model: string } {
   const bytes = raw ?? Buffer.alloc(0);
