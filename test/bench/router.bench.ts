@@ -2,17 +2,21 @@
  * `npm run bench:router`: the router's P/D path against the same load sent straight to the decode simulator.
  *
  * Two engine simulators with zero delay (16 tokens) and the router with the tutorial's arguments, all real processes
- * on 127.0.0.1. At concurrency 1, 16 and 64 (each bounded by a request count and a time limit) it prints req/s,
- * p50/p99 time to first token and end-to-end latency, router CPU time per request (from /proc/<pid>/stat) and RSS;
- * then RSS while 100,000 requests (also bounded by time) go through, to show it does not grow.
+ * on 127.0.0.1, driven by the lean load generator of `load.ts`. At concurrency 1, 16 and 64 the direct and the P/D
+ * arm alternate three times (each arm bounded by a request count and a time limit); it prints the median req/s of the
+ * rounds (and each round's), p50/p99 time to first token and end-to-end latency over all rounds, router CPU time per
+ * request (from /proc/<pid>/stat, median of the rounds) and RSS. Then the same c=64 rounds through `floor-proxy.ts`
+ * (about the least a Node.js P/D proxy can do) show what this machine allows any such proxy. Last, RSS while 100,000
+ * requests (also bounded by time) go through, to show it does not grow.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { type LoadResult, load } from './load.js';
-import { type EngineSim, type Spawned, spawnEngineSim, spawnRouter, stopAll, tutorialArgs } from '../sim/processes.js';
+import { type EngineSim, type Spawned, spawnEngineSim, spawnFloorProxy, spawnRouter, stopAll, tutorialArgs } from '../sim/processes.js';
 
 const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
 const BODY = JSON.stringify({ model: MODEL, prompt: 'The capital of France is', max_tokens: 16, stream: true });
+const ROUNDS = 3;
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
 function cpuSeconds(pid: number): number {
@@ -34,6 +38,29 @@ function rssMb(pid: number): number {
 
 function run(url: string, concurrency: number, maxRequests: number, maxSeconds: number): Promise<LoadResult> {
   return load(url, { concurrency, maxRequests, maxSeconds, path: '/v1/completions', body: BODY });
+}
+
+interface Arm {
+  readonly r: LoadResult;
+  /** Share of one core (%) used by the load generator, both simulators and the router; the machine's idle share. */
+  readonly usage: { readonly client: number; readonly sims: number; readonly router: number; readonly idle: number };
+  readonly routerCpu: number;
+}
+
+/** The rounds of one arm together: counts summed, latencies pooled, the rate the median of the rounds' rates. */
+function pooled(arms: readonly Arm[]): LoadResult & { rate: number } {
+  return {
+    requests: arms.reduce((a, x) => a + x.r.requests, 0),
+    errors: arms.reduce((a, x) => a + x.r.errors, 0),
+    seconds: arms.reduce((a, x) => a + x.r.seconds, 0),
+    ttft: arms.flatMap((x) => x.r.ttft),
+    e2e: arms.flatMap((x) => x.r.e2e),
+    rate: median(arms.map((x) => x.r.requests / x.r.seconds)),
+  };
+}
+
+function median(values: readonly number[]): number {
+  return pct([...values], 50);
 }
 
 function pct(values: number[], p: number): number {
@@ -64,42 +91,54 @@ async function main(): Promise<void> {
       [16, 10_000, 20],
       [64, 20_000, 25],
     ];
-    const header = ['target', 'conc', 'requests', 'errors', 'req/s', 'ttft p50 ms', 'ttft p99 ms', 'e2e p50 ms', 'e2e p99 ms', 'router CPU ms/req', 'router RSS MB', 'client CPU %', 'sims CPU %', 'router CPU %', 'machine idle %'];
+    const header = ['target', 'conc', 'requests', 'errors', `req/s median (${ROUNDS} rounds)`, 'ttft p50 ms', 'ttft p99 ms', 'e2e p50 ms', 'e2e p99 ms', 'router CPU ms/req median (rounds)', 'router RSS MB', 'client CPU %', 'sims CPU %', 'router CPU %', 'machine idle %'];
     const rows: string[][] = [];
-    const summary: Record<string, { direct: LoadResult; pd: LoadResult; cpuMsPerReq: number }> = {};
+    const summary: Record<string, { direct: ReturnType<typeof pooled>; pd: ReturnType<typeof pooled>; cpuMsPerReq: number }> = {};
     // share of one core used by the load generator (this process), both simulators and the router during an arm, and
     // the machine's idle share (all cores): shows whether one process or the whole machine limits each arm
     const simPids = [prefill.proc.pid!, decode.proc.pid!];
-    const measured = async (url: string, c: number, n: number, secs: number) => {
+    const measured = async (url: string, c: number, n: number, secs: number, proxyPid = routerPid): Promise<Arm> => {
       const client0 = process.cpuUsage();
       const sims0 = simPids.reduce((a, p) => a + cpuSeconds(p), 0);
-      const router0 = cpuSeconds(routerPid);
+      const router0 = cpuSeconds(proxyPid);
       const m0 = machineTicks();
       const r = await run(url, c, n, secs);
       const m1 = machineTicks();
       const used = process.cpuUsage(client0);
-      const pctOf = (cpu: number) => f((cpu / r.seconds) * 100, 0);
+      const pctOf = (cpu: number) => (cpu / r.seconds) * 100;
       const usage = {
         client: pctOf((used.user + used.system) / 1e6),
         sims: pctOf(simPids.reduce((a, p) => a + cpuSeconds(p), 0) - sims0),
-        router: pctOf(cpuSeconds(routerPid) - router0),
-        idle: f(((m1.idle - m0.idle) / Math.max(1, m1.total - m0.total)) * 100, 0),
+        router: pctOf(cpuSeconds(proxyPid) - router0),
+        idle: ((m1.idle - m0.idle) / Math.max(1, m1.total - m0.total)) * 100,
       };
-      return { r, usage, routerCpu: cpuSeconds(routerPid) - router0 };
+      return { r, usage, routerCpu: cpuSeconds(proxyPid) - router0 };
     };
+    // direct and P/D alternate, ROUNDS times each: on 2 shared cores one arm can be slowed by where the scheduler
+    // happens to put four busy processes, so each figure is the median of the rounds (all rounds are printed)
+    const rounds = async (proxy: Spawned, c: number, n: number, secs: number) => {
+      const directs: Arm[] = [];
+      const pds: Arm[] = [];
+      for (let i = 0; i < ROUNDS; i++) {
+        directs.push(await measured(decode!.url, c, n, secs));
+        pds.push(await measured(proxy.url, c, n, secs, proxy.proc.pid!));
+      }
+      const cpuPerReq = pds.map((p) => (p.routerCpu * 1000) / Math.max(1, p.r.requests + p.r.errors));
+      return { directs, pds, cpuPerReq };
+    };
+    const col = (values: number[], d: number) => `${f(median(values), d)} (${values.map((v) => f(v, d)).join(' ')})`;
     for (const [c, n, secs] of plan) {
-      const d = await measured(decode.url, c, n, secs);
-      const p = await measured(router.url, c, n, secs);
-      const direct = d.r;
-      const pd = p.r;
-      const cpuMsPerReq = (p.routerCpu * 1000) / Math.max(1, pd.requests + pd.errors);
-      summary[c] = { direct, pd, cpuMsPerReq };
-      for (const [name, r, u] of [['direct decode', direct, d.usage], ['router P/D', pd, p.usage]] as const) {
+      const { directs, pds, cpuPerReq } = await rounds(router, c, n, secs);
+      const direct = pooled(directs);
+      const pd = pooled(pds);
+      summary[c] = { direct, pd, cpuMsPerReq: median(cpuPerReq) };
+      for (const [name, arms, r] of [['direct decode', directs, direct], ['router P/D', pds, pd]] as const) {
+        const isPd = name === 'router P/D';
         rows.push([
-          name, String(c), String(r.requests), String(r.errors), f(r.requests / r.seconds, 0),
+          name, String(c), String(r.requests), String(r.errors), col(arms.map((a) => a.r.requests / a.r.seconds), 0),
           f(pct(r.ttft, 50)), f(pct(r.ttft, 99)), f(pct(r.e2e, 50)), f(pct(r.e2e, 99)),
-          name === 'router P/D' ? f(cpuMsPerReq, 3) : '-', name === 'router P/D' ? f(rssMb(routerPid), 1) : '-',
-          u.client, u.sims, u.router, u.idle,
+          isPd ? col(cpuPerReq, 3) : '-', isPd ? f(rssMb(routerPid), 1) : '-',
+          ...(['client', 'sims', 'router', 'idle'] as const).map((k) => f(median(arms.map((a) => a.usage[k])), 0)),
         ]);
       }
     }
@@ -110,7 +149,7 @@ async function main(): Promise<void> {
 
     const c64 = summary[64]!;
     const c1 = summary[1]!;
-    const ratio = c64.pd.requests / c64.pd.seconds / (c64.direct.requests / c64.direct.seconds);
+    const ratio = c64.pd.rate / c64.direct.rate;
     const addedTtft = pct(c1.pd.ttft, 50) - pct(c1.direct.ttft, 50);
     const maxCpu = Math.max(...Object.values(summary).map((s) => s.cpuMsPerReq));
     console.log('\ntargets:');
@@ -118,20 +157,38 @@ async function main(): Promise<void> {
     console.log(`  c=1 added p50 TTFT = ${f(addedTtft)} ms (target < 1.5) ${addedTtft < 1.5 ? 'OK' : 'MISSED'}`);
     console.log(`  router CPU per request (worst) = ${f(maxCpu, 3)} ms (target < 0.5) ${maxCpu < 0.5 ? 'OK' : 'MISSED'}`);
 
+    // what this machine allows any Node.js P/D proxy: the same c=64 rounds through the bare floor-proxy.ts
+    const floor = await spawnFloorProxy(prefill.url, decode.url);
+    await run(floor.url, 16, 2000, 10);
+    const fl = await rounds(floor, 64, 20_000, 25);
+    await floor.stop();
+    const floorRatio = pooled(fl.pds).rate / pooled(fl.directs).rate;
+    console.log('\nfloor: bare node:http + undici P/D proxy (test/bench/floor-proxy.ts; no fastify, checks, stats), c=64:');
+    console.log(`  direct req/s ${col(fl.directs.map((a) => a.r.requests / a.r.seconds), 0)}; floor P/D req/s ${col(fl.pds.map((a) => a.r.requests / a.r.seconds), 0)}`);
+    console.log(`  floor CPU ms/req ${col(fl.cpuPerReq, 3)}; floor P/D / direct = ${f(floorRatio)} (pdstack-router: ${f(ratio)})`);
+
+    // RSS, and the V8 heap in use from the router's own /metrics: RSS settles as V8 sizes its heap, the heap in use
+    // shows whether anything is retained per request
+    const heapUsedMb = async () => {
+      const text = await (await fetch(`${router!.url}/metrics`)).text();
+      return Number(/^nodejs_heap_size_used_bytes (\S+)$/m.exec(text)?.[1]) / 1048576;
+    };
     console.log('\nRSS over 100,000 requests (c=64, at most 300 s):');
     const samples: number[] = [rssMb(routerPid)];
-    console.log(`  after 0: ${f(samples[0]!, 1)} MB`);
+    const heap: number[] = [await heapUsedMb()];
+    console.log(`  after 0: RSS ${f(samples[0]!, 1)} MB, heap used ${f(heap[0]!, 1)} MB`);
     const t0 = performance.now();
     let done = 0;
     while (done < 100_000 && performance.now() - t0 < 300_000) {
       const r = await run(router.url, 64, 10_000, Math.max(1, 300 - (performance.now() - t0) / 1000));
       done += r.requests + r.errors;
       samples.push(rssMb(routerPid));
-      console.log(`  after ${done}: ${f(samples.at(-1)!, 1)} MB (errors ${r.errors})`);
+      heap.push(await heapUsedMb());
+      console.log(`  after ${done}: RSS ${f(samples.at(-1)!, 1)} MB, heap used ${f(heap.at(-1)!, 1)} MB (errors ${r.errors})`);
     }
     const peak = Math.max(...samples);
-    const growth = samples.at(-1)! - samples[Math.min(2, samples.length - 1)]!;
-    console.log(`  peak ${f(peak, 1)} MB (target < 150) ${peak < 150 ? 'OK' : 'MISSED'}; change after the first 20k: ${f(growth, 1)} MB`);
+    const after20k = Math.min(2, samples.length - 1);
+    console.log(`  peak RSS ${f(peak, 1)} MB (target < 150) ${peak < 150 ? 'OK' : 'MISSED'}; change after the first 20k: RSS ${f(samples.at(-1)! - samples[after20k]!, 1)} MB, heap used ${f(heap.at(-1)! - heap[after20k]!, 1)} MB`);
   } finally {
     await stopAll();
   }

@@ -28,6 +28,7 @@ function repoRoot(): string {
 export const ROOT = repoRoot();
 export const ROUTER_MAIN = join(ROOT, 'build', 'router', 'main.js');
 export const SIM_MAIN = join(ROOT, 'build', 'test', 'sim', 'engine-sim.js');
+export const FLOOR_PROXY_MAIN = join(ROOT, 'build', 'test', 'bench', 'floor-proxy.js');
 
 const live = new Set<ChildProcess>();
 process.once('exit', () => {
@@ -147,6 +148,11 @@ export async function spawnEngineSim(opts: SimOptions): Promise<EngineSim> {
 
 export function spawnRouter(args: readonly string[], env?: NodeJS.ProcessEnv): Promise<Spawned> {
   return start(ROUTER_MAIN, args, env, /pdstack-router listening on (http:\/\/\S+)/);
+}
+
+/** The benchmark's bare P/D proxy (`test/bench/floor-proxy.ts`) in front of one prefill and one decode engine. */
+export function spawnFloorProxy(prefill: string, decode: string): Promise<Spawned> {
+  return start(FLOOR_PROXY_MAIN, [prefill, decode], undefined, /floor-proxy listening on (http:\/\/\S+)/);
 }
 
 /** Runs the router to completion (CLI checks): exit code and output; killed after `timeoutMs`. */
