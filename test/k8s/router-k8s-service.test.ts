@@ -5,9 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uuid5 } from '../../router/discovery/k8s/uuid5.js';
-import { spawnRouter, stopAll, type Spawned } from '../sim/processes.js';
+import { type EngineSim, type Spawned, spawnEngineSim, spawnRouter, stopAll } from '../sim/processes.js';
+import { inference } from '../router/fixtures.js';
 import { ApiServerSim } from './apiserver-sim.js';
-import { spawnSimAt, type FixedPortSim } from './engine-procs.js';
 import { commonFreePort, waitFor, writeKubeconfig } from './helpers.js';
 
 const T = 90_000;
@@ -15,7 +15,7 @@ const MODEL = 'facebook/opt-125m';
 const LABELS = { environment: 'test', release: 'svc' };
 
 let sim: ApiServerSim;
-let engine: FixedPortSim;
+let engine: EngineSim;
 let router: Spawned;
 
 beforeAll(async () => {
@@ -23,7 +23,7 @@ beforeAll(async () => {
   sim.rbac = { resources: ['pods', 'services', 'endpoints'], verbs: ['get', 'list', 'watch', 'patch'] };
   await sim.start();
   const port = await commonFreePort(['127.0.0.1']);
-  engine = await spawnSimAt('127.0.0.1', port, [MODEL]);
+  engine = await spawnEngineSim({ host: '127.0.0.1', port, models: [MODEL] });
   sim.addService('localhost', { labels: LABELS, selector: { model: 'opt' } });
   sim.setEndpoints('localhost', { notReady: ['10.0.0.9'] }, { labels: LABELS });
   router = await spawnRouter(
@@ -57,7 +57,7 @@ describe('router with Kubernetes service-name discovery', () => {
       body: JSON.stringify({ model: MODEL, prompt: 'hi', max_tokens: 2 }),
     });
     expect(res.status, await res.clone().text()).toBe(200);
-    expect((await engine.requests()).map((r) => r.path)).toContain('/v1/completions');
+    expect((await inference(engine)).map((r) => r.path)).toContain('/v1/completions');
     sim.setEndpoints('localhost', { notReady: ['10.0.0.9'] });
     await waitFor('no endpoint once not ready', async () => (await engines()).length === 0);
   }, T);

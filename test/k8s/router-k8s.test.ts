@@ -6,9 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uuid5 } from '../../router/discovery/k8s/uuid5.js';
-import { spawnRouter, stopAll, type Spawned } from '../sim/processes.js';
+import { type EngineSim, type Spawned, spawnEngineSim, spawnRouter, stopAll } from '../sim/processes.js';
+import { inference } from '../router/fixtures.js';
 import { ApiServerSim } from './apiserver-sim.js';
-import { spawnSimAt, type FixedPortSim } from './engine-procs.js';
 import { commonFreePort, waitFor, writeKubeconfig } from './helpers.js';
 
 const T = 90_000;
@@ -19,7 +19,7 @@ const HOSTS = { p1: '127.0.0.2', p2: '127.0.0.3', d1: '127.0.0.4', d2: '127.0.0.
 let sim: ApiServerSim;
 let port: number;
 let router: Spawned;
-const engines = {} as Record<keyof typeof HOSTS, FixedPortSim>;
+const engines = {} as Record<keyof typeof HOSTS, EngineSim>;
 
 function addReadyPod(name: string, ip: string, role: 'prefill' | 'decode') {
   sim.addPod({ name, ip, ready: true, labels: { ...LABELS, model: `llama-${role}` } });
@@ -56,7 +56,7 @@ beforeAll(async () => {
   await sim.start();
   port = await commonFreePort(Object.values(HOSTS));
   for (const [name, host] of Object.entries(HOSTS)) {
-    engines[name as keyof typeof HOSTS] = await spawnSimAt(host, port, [MODEL]);
+    engines[name as keyof typeof HOSTS] = await spawnEngineSim({ host: host, port, models: [MODEL] });
   }
   addReadyPod('pd-prefill-1', HOSTS.p1, 'prefill');
   addReadyPod('pd-prefill-2', HOSTS.p2, 'prefill');
@@ -100,15 +100,15 @@ describe('router with Kubernetes pod-ip discovery', () => {
     await engines.p1.clearRequests();
     await engines.p2.clearRequests();
     for (let i = 0; i < 12; i++) await complete(i);
-    expect((await engines.p1.requests()).length).toBe(0);
-    expect((await engines.p2.requests()).length).toBe(12);
+    expect((await inference(engines.p1)).length).toBe(0);
+    expect((await inference(engines.p2)).length).toBe(12);
     await engines.p1.config({ extraWaiting: 0 });
     await waitFor('queue back to 0', async () => !waitingLine.test((await get('/metrics')).text));
     await engines.p1.clearRequests();
     await engines.p2.clearRequests();
     for (let i = 0; i < 12; i++) await complete(i);
-    expect((await engines.p1.requests()).length).toBeGreaterThan(0);
-    expect((await engines.p2.requests()).length).toBeGreaterThan(0);
+    expect((await inference(engines.p1)).length).toBeGreaterThan(0);
+    expect((await inference(engines.p2)).length).toBeGreaterThan(0);
   }, T);
 
   it('follows pods: a new ready pod gets traffic, an unready one none; an engine whose /v1/models fails is kept out', async () => {
@@ -120,7 +120,7 @@ describe('router with Kubernetes pod-ip discovery', () => {
     expect(await engineIds()).not.toContain(uuid5('pd-decode-2'));
     await engines.p2.clearRequests();
     for (let i = 0; i < 4; i++) await complete(i);
-    expect((await engines.p2.requests()).length).toBe(0);
+    expect((await inference(engines.p2)).length).toBe(0);
     await engines.d2.config({ modelsStatus: 200 });
     sim.setLabels('pods', 'pd-decode-2', { ...LABELS, model: 'llama-decode', touched: '1' }); // any event re-probes
     await waitFor('pd-decode-2 added once /v1/models answers', async () => (await engineIds()).includes(uuid5('pd-decode-2')));
@@ -140,6 +140,6 @@ describe('router with Kubernetes pod-ip discovery', () => {
     await waitFor('no zombie: pd-prefill-2 gone', async () => !(await engineIds()).includes(uuid5('pd-prefill-2')));
     await engines.p2.clearRequests();
     for (let i = 0; i < 6; i++) await complete(i);
-    expect((await engines.p2.requests()).length).toBe(0);
+    expect((await inference(engines.p2)).length).toBe(0);
   }, T);
 });

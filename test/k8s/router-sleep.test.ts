@@ -7,9 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createK8sDiscovery } from '../../router/discovery/k8s/index.js';
 import { uuid5 } from '../../router/discovery/k8s/uuid5.js';
-import { spawnRouter, stopAll, type Spawned } from '../sim/processes.js';
+import { type EngineSim, type Spawned, spawnEngineSim, spawnRouter, stopAll } from '../sim/processes.js';
+import { inference } from '../router/fixtures.js';
 import { ApiServerSim } from './apiserver-sim.js';
-import { spawnSimAt, type FixedPortSim } from './engine-procs.js';
 import { commonFreePort, ModelsEngine, waitFor, writeKubeconfig } from './helpers.js';
 
 const T = 60_000;
@@ -20,7 +20,7 @@ const ROLE = { resources: ['pods', 'services', 'endpoints'], verbs: ['get', 'lis
 
 let sim: ApiServerSim;
 let router: Spawned;
-const engines = {} as Record<keyof typeof HOSTS, FixedPortSim>;
+const engines = {} as Record<keyof typeof HOSTS, EngineSim>;
 
 async function call(method: 'GET' | 'POST', path: string): Promise<{ status: number; body: any }> {
   const res = await fetch(router.url + path, { method });
@@ -38,12 +38,7 @@ async function spread(n: number): Promise<{ d1: number; d2: number }> {
     });
     expect(res.status, await res.text()).toBe(200);
   }
-  return { d1: (await engines.d1.requests()).length, d2: (await engines.d2.requests()).length };
-}
-
-/** Every request the engine simulator recorded (`FixedPortSim.requests` keeps inference only). */
-async function engineCalls(e: FixedPortSim): Promise<{ method: string; path: string; headers: Record<string, string> }[]> {
-  return (await fetch(`${e.url}/sim/requests`)).json() as Promise<any>;
+  return { d1: (await inference(engines.d1)).length, d2: (await inference(engines.d2)).length };
 }
 
 const labelsOf = (kind: 'pods' | 'services', name: string) => sim.object(kind, name)!.metadata.labels as Record<string, string>;
@@ -53,8 +48,8 @@ beforeAll(async () => {
   sim.rbac = ROLE;
   await sim.start();
   const port = await commonFreePort(Object.values(HOSTS));
-  engines.d1 = await spawnSimAt(HOSTS.d1, port, [MODEL]);
-  engines.d2 = await spawnSimAt(HOSTS.d2, port, [MODEL]);
+  engines.d1 = await spawnEngineSim({ host: HOSTS.d1, port, models: [MODEL] });
+  engines.d2 = await spawnEngineSim({ host: HOSTS.d2, port, models: [MODEL] });
   sim.addPod({ name: 'pd-decode-1', ip: HOSTS.d1, ready: true, labels: { ...LABELS, model: 'llama-decode' } });
   sim.addPod({ name: 'pd-decode-2', ip: HOSTS.d2, ready: true, labels: { ...LABELS, model: 'llama-decode' } });
   router = await spawnRouter(
@@ -78,7 +73,7 @@ describe('sleep mode with Kubernetes pod-ip discovery (router process)', () => {
 
   it('/sleep: the engine is called, the pod gets sleeping=true by merge patch, and traffic leaves it at once', async () => {
     expect(await call('POST', `/sleep?id=${d1}&level=1`)).toEqual({ status: 200, body: { status: 'success' } });
-    expect((await engineCalls(engines.d1)).at(-1)).toMatchObject({
+    expect((await engines.d1.requests()).at(-1)).toMatchObject({
       method: 'POST',
       path: '/sleep?level=1',
       headers: { authorization: 'Bearer sk-k8s' },

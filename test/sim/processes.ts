@@ -91,6 +91,8 @@ function start(main: string, args: readonly string[], env: NodeJS.ProcessEnv | u
 export interface SimOptions {
   readonly models: readonly string[];
   readonly host?: string;
+  /** Default 0 (any free port); Kubernetes pod-ip tests need one port shared by engines on distinct addresses. */
+  readonly port?: number;
   readonly ttftMs?: number;
   readonly itlMs?: number;
   readonly tokens?: number;
@@ -123,7 +125,7 @@ export interface EngineSim extends Spawned {
 }
 
 export async function spawnEngineSim(opts: SimOptions): Promise<EngineSim> {
-  const args = ['--host', opts.host ?? '127.0.0.1', '--port', '0'];
+  const args = ['--host', opts.host ?? '127.0.0.1', '--port', String(opts.port ?? 0)];
   for (const m of opts.models) args.push('--model', m);
   if (opts.ttftMs !== undefined) args.push('--ttft-ms', String(opts.ttftMs));
   if (opts.itlMs !== undefined) args.push('--itl-ms', String(opts.itlMs));
