@@ -50,13 +50,16 @@ describe('credentials', () => {
 
   it('KUBECONFIG wins, then ~/.kube/config; nothing at all is a clear error, not a silent localhost:8080', () => {
     const root = serviceAccountRoot();
-    process.env.KUBECONFIG = writeKubeconfig('http://127.0.0.1:6443', 'tok');
+    const kubeconfig = writeKubeconfig('http://127.0.0.1:6443', 'tok');
     const fromEnv = loadKubeConfig({
-      env: { KUBECONFIG: process.env.KUBECONFIG, KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' },
+      env: { KUBECONFIG: kubeconfig, KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' },
       rootPrefix: root,
     });
     expect([fromEnv.kind, fromEnv.server]).toEqual(['kubeconfig', 'http://127.0.0.1:6443']);
-    delete process.env.KUBECONFIG;
+    // the given env is read, not process.env; a list of files keeps the first one's current context, as kubectl does
+    expect(process.env.KUBECONFIG).toBeUndefined();
+    const list = loadKubeConfig({ env: { KUBECONFIG: `${kubeconfig}:${writeKubeconfig('http://127.0.0.1:6444')}` }, rootPrefix: root });
+    expect(list.server).toBe('http://127.0.0.1:6443');
 
     const home = mkdtempSync(join(tmpdir(), 'pdstack-home-'));
     mkdirSync(join(home, '.kube'));

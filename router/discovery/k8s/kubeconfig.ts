@@ -8,7 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -30,7 +30,18 @@ export function loadKubeConfig(
   const kc = new KubeConfig();
   let kind: CredentialsKind;
   if (env.KUBECONFIG) {
-    kc.loadFromDefault();
+    // read from `env`, not process.env; a list of files merges as kubectl merges it: the first file to name a
+    // cluster, user or context wins (the client library throws on such duplicates), and so does its current context
+    const [first, ...rest] = env.KUBECONFIG.split(delimiter).filter((f) => f !== '');
+    kc.loadFromFile(first!);
+    for (const file of rest) {
+      const more = new KubeConfig();
+      more.loadFromFile(file);
+      for (const c of more.clusters) if (!kc.getCluster(c.name)) kc.addCluster(c);
+      for (const u of more.users) if (!kc.getUser(u.name)) kc.addUser(u);
+      for (const c of more.contexts) if (!kc.getContextObject(c.name)) kc.addContext(c);
+      if (!kc.getCurrentContext()) kc.setCurrentContext(more.getCurrentContext());
+    }
     kind = 'kubeconfig';
   } else if (
     env.KUBERNETES_SERVICE_HOST &&
