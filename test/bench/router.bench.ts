@@ -60,10 +60,10 @@ function pooled(arms: readonly Arm[]): LoadResult & { rate: number } {
 }
 
 function median(values: readonly number[]): number {
-  return pct([...values], 50);
+  return pct(values, 50);
 }
 
-function pct(values: number[], p: number): number {
+function pct(values: readonly number[], p: number): number {
   if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
