@@ -6,7 +6,9 @@
  *    `kv_transfer_params.do_remote_decode=true`. Its answer is waited for; an unreachable prefill engine is replaced
  *    once by another one.
  * 2. Decode: the original request (orchestrated: plus the prefill's `kv_transfer_params`, `remote_host` set to the
- *    prefill engine's host) is sent to a decode engine and streamed back as it arrives.
+ *    prefill engine's host) is sent to a decode engine and streamed back as it arrives. An unreachable decode engine
+ *    is replaced once by another one too (the request never reached it; the replacement pulls the KV from the
+ *    prefill engine in orchestrated mode, or recomputes the prompt when LMCache pushed the KV to the dead peer).
  *
  * Every engine carrying one of the labels (exact match) and serving the model is used, the least loaded first. The
  * client's headers (Authorization, X-Request-Id, ...) reach both engines; errors before the answer starts are
@@ -103,6 +105,36 @@ export class PdProxy {
     }
   }
 
+  /**
+   * Starts the request on the least loaded of `candidates`. An engine that cannot be reached (the request never
+   * left the router) is replaced once by another candidate, so a dead pod costs one connection attempt, not the
+   * request; any other failure is the client's error, typed by `side` (`prefiller_error` / `decoder_error`).
+   */
+  private async start(
+    side: 'prefiller' | 'decoder',
+    balancer: LeastLoaded,
+    candidates: readonly Endpoint[],
+    req: ProxiedRequest,
+    client: ClientLink,
+    headers: Record<string, string | string[]>,
+    body: string | Buffer,
+  ): Promise<{ endpoint: Endpoint; call: StartedCall }> {
+    const tried = new Set<string>();
+    for (let attempt = 0; ; attempt++) {
+      const endpoint = balancer.pick(candidates, tried);
+      tried.add(endpoint.url);
+      try {
+        return { endpoint, call: await startCall(this.deps, client, req, endpoint.url, 'POST', headers, body) };
+      } catch (err) {
+        if (isAbort(err)) throw new Aborted();
+        const canRetry = attempt === 0 && isUnreachable(err) && candidates.some((e) => !tried.has(e.url));
+        if (!canRetry) throw transportError(side, endpoint.url, err);
+        const role = side === 'prefiller' ? 'Prefill' : 'Decode';
+        this.deps.log.warn(`${role} engine ${endpoint.url} cannot be reached for request ${req.requestId}; trying another`);
+      }
+    }
+  }
+
   /** Runs the prefill step; returns the `kv_transfer_params` for decode (orchestrated mode). */
   private async prefill(
     req: ProxiedRequest,
@@ -112,49 +144,35 @@ export class PdProxy {
   ): Promise<Record<string, unknown> | undefined> {
     const { deps } = this;
     const body = JSON.stringify(prefillBody(req.body, this.options.orchestrated));
-    const tried = new Set<string>();
-    for (let attempt = 0; ; attempt++) {
-      const endpoint = this.prefillBalancer.pick(prefills, tried);
-      tried.add(endpoint.url);
-      let call: StartedCall;
-      try {
-        call = await startCall(deps, client, req, endpoint.url, 'POST', headers, body);
-      } catch (err) {
-        if (isAbort(err)) throw new Aborted();
-        const canRetry = attempt === 0 && isUnreachable(err) && prefills.some((e) => !tried.has(e.url));
-        if (!canRetry) throw transportError('prefiller', endpoint.url, err);
-        deps.log.warn(`Prefill engine ${endpoint.url} cannot be reached for request ${req.requestId}; retrying on another`);
-        continue;
-      }
-      const { tracker, upstream: res } = call;
-      let text: string;
-      try {
-        text = await res.text();
-      } catch (err) {
-        account(deps, tracker, endpoint.url, req.model, isAbort(err) ? 'client_disconnected' : 'stream_error');
-        if (isAbort(err)) throw new Aborted();
-        throw transportError('prefiller', endpoint.url, err);
-      }
-      tracker.firstByte();
-      if (res.status >= 400) {
-        account(deps, tracker, endpoint.url, req.model, `http_${res.status}`);
-        throw new RouterError(res.status, 'prefiller_error', `Prefiller error: ${engineErrorMessage(text, res.status)}`);
-      }
-      account(deps, tracker, endpoint.url, req.model);
-      if (deps.log.enabled('debug')) deps.log.debug(`${req.requestId} prefill done on ${endpoint.url}`);
-      if (!this.options.orchestrated) return undefined;
-      let kv: unknown;
-      try {
-        kv = (JSON.parse(text) as { kv_transfer_params?: unknown }).kv_transfer_params;
-      } catch {
-        throw new RouterError(502, 'prefiller_error', `Prefiller error: ${endpoint.url} answered with invalid JSON`);
-      }
-      if (kv === null || typeof kv !== 'object') {
-        deps.log.warn(`Prefill answer of ${endpoint.url} has no kv_transfer_params; decode recomputes the prompt`);
-        return undefined;
-      }
-      return { ...(kv as Record<string, unknown>), remote_host: new URL(endpoint.url).hostname };
+    const { endpoint, call } = await this.start('prefiller', this.prefillBalancer, prefills, req, client, headers, body);
+    const { tracker, upstream: res } = call;
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (err) {
+      account(deps, tracker, endpoint.url, req.model, isAbort(err) ? 'client_disconnected' : 'stream_error');
+      if (isAbort(err)) throw new Aborted();
+      throw transportError('prefiller', endpoint.url, err);
     }
+    tracker.firstByte();
+    if (res.status >= 400) {
+      account(deps, tracker, endpoint.url, req.model, `http_${res.status}`);
+      throw new RouterError(res.status, 'prefiller_error', `Prefiller error: ${engineErrorMessage(text, res.status)}`);
+    }
+    account(deps, tracker, endpoint.url, req.model);
+    if (deps.log.enabled('debug')) deps.log.debug(`${req.requestId} prefill done on ${endpoint.url}`);
+    if (!this.options.orchestrated) return undefined;
+    let kv: unknown;
+    try {
+      kv = (JSON.parse(text) as { kv_transfer_params?: unknown }).kv_transfer_params;
+    } catch {
+      throw new RouterError(502, 'prefiller_error', `Prefiller error: ${endpoint.url} answered with invalid JSON`);
+    }
+    if (kv === null || typeof kv !== 'object') {
+      deps.log.warn(`Prefill answer of ${endpoint.url} has no kv_transfer_params; decode recomputes the prompt`);
+      return undefined;
+    }
+    return { ...(kv as Record<string, unknown>), remote_host: new URL(endpoint.url).hostname };
   }
 
   private async decode(
@@ -166,14 +184,7 @@ export class PdProxy {
     client: ClientLink,
   ): Promise<void> {
     const { deps } = this;
-    const endpoint = this.decodeBalancer.pick(decodes);
-    let call: StartedCall;
-    try {
-      call = await startCall(deps, client, req, endpoint.url, 'POST', headers, body);
-    } catch (err) {
-      if (isAbort(err)) throw new Aborted();
-      throw transportError('decoder', endpoint.url, err);
-    }
+    const { endpoint, call } = await this.start('decoder', this.decodeBalancer, decodes, req, client, headers, body);
     const { tracker, upstream } = call;
     if (upstream.status >= 400) {
       let text = '';

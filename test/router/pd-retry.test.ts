@@ -1,4 +1,7 @@
-/** A prefill engine that cannot be reached is retried once on another prefill engine; the client never notices. */
+/**
+ * A prefill or decode engine that cannot be reached is replaced once by another engine of its kind; the client never
+ * notices. With no other engine of that kind left, the client gets a 502 of that side.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EngineSim, type Spawned, spawnEngineSim, spawnRouter, stopAll } from '../sim/processes.js';
 import { MODEL, inference, postJson } from './fixtures.js';
@@ -44,5 +47,32 @@ describe('prefill retry', { timeout: 30_000 }, () => {
     const r = await postJson(`${only.url}/v1/completions`, { model: MODEL, prompt: 'x' });
     expect(r.status).toBe(502);
     expect((r.json() as { error: { type: string } }).error.type).toBe('prefiller_error');
+  });
+
+  it('a decode engine that cannot be reached is replaced by the live one; no other left → 502 decoder_error', async () => {
+    const args = (decodes: string[]) => [
+      '--host', '127.0.0.1', '--port', '0', '--service-discovery', 'static',
+      '--static-backends', [live.url, ...decodes].join(','), '--static-models', [MODEL, ...decodes.map(() => MODEL)].join(','),
+      '--static-model-labels', ['llama-prefill', ...decodes.map(() => 'llama-decode')].join(','),
+      '--routing-logic', 'disaggregated_prefill',
+      '--prefill-model-labels', 'llama-prefill', '--decode-model-labels', 'llama-decode',
+    ];
+    const both = await spawnRouter(args([DEAD, decode.url]));
+    await Promise.all([live.clearRequests(), decode.clearRequests()]);
+    for (let i = 0; i < 6; i++) {
+      const r = await postJson(`${both.url}/v1/completions`, { model: MODEL, prompt: `d${i}`, max_tokens: 2, stream: true });
+      expect(r.status).toBe(200);
+      expect(r.text).toContain('data: [DONE]');
+    }
+    expect((await inference(live)).map((r) => r.body?.max_tokens)).toEqual([1, 1, 1, 1, 1, 1]);
+    expect((await inference(decode)).map((r) => r.body?.prompt)).toEqual(['d0', 'd1', 'd2', 'd3', 'd4', 'd5']);
+    const metrics = await (await fetch(`${both.url}/metrics`)).text();
+    const m = new RegExp(`vllm:request_errors_total\\{server="${DEAD}",model="${MODEL}",error_type="connection_error"\\} (\\d+)`).exec(metrics);
+    expect(Number(m?.[1])).toBeGreaterThanOrEqual(1);
+
+    const deadOnly = await spawnRouter(args([DEAD]));
+    const r = await postJson(`${deadOnly.url}/v1/completions`, { model: MODEL, prompt: 'x' });
+    expect(r.status).toBe(502);
+    expect((r.json() as { error: { type: string } }).error.type).toBe('decoder_error');
   });
 });
