@@ -91,8 +91,11 @@ describe('router/Dockerfile', { timeout: 60_000 }, () => {
       });
       expect(await (await fetch(`${url}/version`)).json()).toEqual({ version });
     } finally {
-      proc.kill('SIGTERM');
-      await new Promise((r) => proc.once('exit', r));
+      if (proc.exitCode === null && proc.signalCode === null) {
+        const exited = new Promise((r) => proc.once('exit', r));
+        proc.kill('SIGTERM');
+        await exited;
+      }
     }
   });
 });

@@ -10,9 +10,10 @@
  *   `node:<major>-...` with the major version of the Node.js running the test: that is the machine's own Node.js,
  *   so base-image contents (Debian, the `node` user) are not emulated, only the layers the Dockerfile adds.
  * - WORKDIR, COPY (from the context or `--from=<stage>`, directory contents copied into the destination as Docker
- *   does), RUN (`sh -c`, in the working directory, with the stage's ENV and a private npm cache, so a
- *   `npm cache clean` in the Dockerfile does not clear the user's), ENV, USER, EXPOSE and exec-form ENTRYPOINT are
- *   carried out or recorded; any other instruction fails the build, so the emulation never silently skips a step.
+ *   does), RUN (`sh -c`, in the working directory, with only PATH, a private HOME, the stage's ENV and a private npm
+ *   cache, so a `npm cache clean` in the Dockerfile does not clear the user's), ENV, USER, EXPOSE and exec-form
+ *   ENTRYPOINT are carried out or recorded; any other instruction fails the build, so the emulation never silently
+ *   skips a step.
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -119,6 +120,8 @@ function build(text: string, dockerfile: string, contextDir: string, work: strin
     cpSync(join(contextDir, rel), join(context, rel));
   }
   const npmCache = join(work, 'npm-cache');
+  const home = join(work, 'home');
+  mkdirSync(home);
   const stages: Stage[] = [];
   const inImage = (stage: Stage, path: string) => join(stage.root, posix.resolve(stage.workdir, path));
   let step = 0;
@@ -169,7 +172,9 @@ function build(text: string, dockerfile: string, contextDir: string, work: strin
         try {
           execFileSync('sh', ['-c', ins.getArgumentsContent() ?? ''], {
             cwd: join(stage.root, stage.workdir),
-            env: { ...process.env, ...stage.env, npm_config_cache: npmCache, npm_config_update_notifier: 'false' },
+            // what a build container would have: PATH, a HOME of its own and the stage's ENV, not this shell's
+            // variables (NODE_ENV=production or npm_config_* of `npm test` would change what `npm ci` installs)
+            env: { PATH: process.env.PATH, HOME: home, ...stage.env, npm_config_cache: npmCache, npm_config_update_notifier: 'false' },
             stdio: 'pipe',
           });
         } catch (err) {
