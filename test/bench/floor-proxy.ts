@@ -6,9 +6,11 @@
  *   node build/test/bench/floor-proxy.js PREFILL_URL DECODE_URL
  *
  * Per request: read the body, send it to the prefill engine with `max_tokens: 1, stream: false` and wait for the
- * answer, then stream the decode engine's answer back. Nothing else: no fastify, no routing or balancing, no checks,
- * no error mapping, no header forwarding, no stats or metrics. Not a router; never deploy it.
+ * answer, then stream the decode engine's answer back with back-pressure. Nothing else: no fastify, no routing or
+ * balancing, no checks, no error mapping (a failure is a bare 502, or a cut stream once the answer has started), no
+ * header forwarding, no stats or metrics. Not a router; never deploy it.
  */
+import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
@@ -34,9 +36,9 @@ const server = createServer((req, res) => {
       await p.body.text();
       const d = await decode.request({ path, method: 'POST', headers, body: raw });
       res.writeHead(d.statusCode, { 'content-type': String(d.headers['content-type']) });
-      for await (const chunk of d.body) res.write(chunk);
+      for await (const chunk of d.body) if (!res.write(chunk)) await once(res, 'drain');
       res.end();
-    })().catch((err: unknown) => res.writeHead(502).end(String(err)));
+    })().catch((err: unknown) => (res.headersSent ? res.destroy() : res.writeHead(502).end(String(err))));
   });
 });
 server.listen(0, '127.0.0.1', () => {
