@@ -1,9 +1,10 @@
 /**
- * The benchmark's load generator parses HTTP/1.1 itself, so its framing is checked here against node's own server:
- * chunked SSE split at every awkward place, content-length bodies, error statuses and dropped connections.
+ * The benchmark's load generator parses HTTP/1.1 itself, so its framing is checked here: chunked SSE from a raw
+ * server that splits every answer at every kind of place, and against node's own server content-length bodies,
+ * error statuses, truncated streams and dropped connections.
  */
 import { type Server, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { load } from './load.js';
 
@@ -21,27 +22,46 @@ const opts = (maxRequests: number) => ({ concurrency: 3, maxRequests, maxSeconds
 
 describe('bench load generator', () => {
   it('reads chunked SSE answers however the bytes are split, and records TTFT before the end', async () => {
-    let n = 0;
+    // a raw server writes each answer in slices of 1 to 13 bytes, 1 ms apart, so the status line, headers, chunk-size
+    // lines, payloads and the final CRLF all arrive split across reads
+    const events = Array.from({ length: 5 }, (_, i) => `data: {"text":" t${i}"}\n\n`).concat('data: [DONE]\n\n');
+    const answer =
+      'HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n' +
+      events.map((e) => `${Buffer.byteLength(e).toString(16)}\r\n${e}\r\n`).join('') +
+      '0\r\n\r\n';
     const bodies: string[] = [];
-    const url = await serve((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        bodies.push(body);
-        res.writeHead(200, { 'content-type': 'text/event-stream' });
-        // request k writes the stream in pieces of k+1 bytes, with a 40 ms pause before the last piece
-        const step = (n++ % 7) + 1;
-        const pieces: string[] = [];
-        for (let i = 0; i < SSE.length; i += step) pieces.push(SSE.slice(i, i + step));
-        const last = pieces.pop()!;
-        for (const p of pieces) res.write(p);
-        setTimeout(() => res.end(last), 40);
+    let n = 0;
+    const raw = createNetServer((socket) => {
+      let buf = '';
+      socket.on('data', (d: Buffer) => {
+        buf += d.toString('latin1');
+        for (;;) {
+          const end = buf.indexOf('\r\n\r\n');
+          const len = Number(/content-length: (\d+)/i.exec(buf)?.[1] ?? NaN);
+          if (end < 0 || buf.length < end + 4 + len) return;
+          bodies.push(buf.slice(end + 4, end + 4 + len));
+          buf = buf.slice(end + 4 + len);
+          const step = (n++ % 13) + 1;
+          const slices: string[] = [];
+          for (let i = 0; i < answer.length; i += step) slices.push(answer.slice(i, i + step));
+          const write = () => {
+            if (socket.destroyed) return;
+            socket.write(slices.shift()!);
+            if (slices.length > 0) setTimeout(write, 1);
+          };
+          write();
+        }
       });
     });
-    const r = await load(url, opts(30));
-    expect(r).toMatchObject({ requests: 30, errors: 0 });
-    expect(bodies.every((b) => b === '{"model":"m"}')).toBe(true);
-    for (let i = 0; i < 30; i++) expect(r.e2e[i]! - r.ttft[i]!).toBeGreaterThan(20);
+    await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+    try {
+      const r = await load(`http://127.0.0.1:${(raw.address() as AddressInfo).port}`, opts(26));
+      expect(r).toMatchObject({ requests: 26, errors: 0 });
+      expect(bodies).toEqual(Array(26).fill('{"model":"m"}'));
+      for (let i = 0; i < 26; i++) expect(r.e2e[i]!).toBeGreaterThan(r.ttft[i]!);
+    } finally {
+      await new Promise((resolve) => raw.close(resolve));
+    }
   });
 
   it('reads content-length answers and counts non-200 answers and truncated streams as errors', async () => {
