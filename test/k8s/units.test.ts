@@ -56,10 +56,27 @@ describe('credentials', () => {
       rootPrefix: root,
     });
     expect([fromEnv.kind, fromEnv.server]).toEqual(['kubeconfig', 'http://127.0.0.1:6443']);
-    // the given env is read, not process.env; a list of files keeps the first one's current context, as kubectl does
+    // the given env is read, not process.env; a list of files merges as kubectl does: missing files skipped, the
+    // first definition of a name and the first current context win, later files fill in what is missing
     expect(process.env.KUBECONFIG).toBeUndefined();
-    const list = loadKubeConfig({ env: { KUBECONFIG: `${kubeconfig}:${writeKubeconfig('http://127.0.0.1:6444')}` }, rootPrefix: root });
-    expect(list.server).toBe('http://127.0.0.1:6443');
+    const dir = mkdtempSync(join(tmpdir(), 'pdstack-kubeconfigs-'));
+    const a = join(dir, 'a');
+    const b = join(dir, 'b');
+    writeFileSync(a, [
+      'apiVersion: v1', 'kind: Config', 'current-context: ctx-a',
+      'clusters: [{name: c-a, cluster: {server: "http://127.0.0.1:6443", insecure-skip-tls-verify: true}}]',
+      'contexts: [{name: ctx-a, context: {cluster: c-a, user: u-b}}]', 'users: []', '',
+    ].join('\n'));
+    writeFileSync(b, [
+      'apiVersion: v1', 'kind: Config', 'current-context: ctx-b',
+      'clusters: [{name: c-a, cluster: {server: "http://127.0.0.1:9999"}}]',
+      'contexts: [{name: ctx-b, context: {cluster: c-a, user: u-b}}]', 'users: [{name: u-b, user: {token: tok-b}}]', '',
+    ].join('\n'));
+    const merged = loadKubeConfig({ env: { KUBECONFIG: [a, join(dir, 'missing'), b].join(':') }, rootPrefix: root });
+    expect([merged.server, merged.kc.getCurrentContext(), merged.kc.getCurrentUser()?.token]).toEqual(['http://127.0.0.1:6443', 'ctx-a', 'tok-b']);
+    expect(() => loadKubeConfig({ env: { KUBECONFIG: `:${join(dir, 'missing')}` }, rootPrefix: root })).toThrow(
+      /KUBECONFIG \(.*\) names no file that exists/,
+    );
 
     const home = mkdtempSync(join(tmpdir(), 'pdstack-home-'));
     mkdirSync(join(home, '.kube'));

@@ -30,9 +30,12 @@ export function loadKubeConfig(
   const kc = new KubeConfig();
   let kind: CredentialsKind;
   if (env.KUBECONFIG) {
-    // read from `env`, not process.env; a list of files merges as kubectl merges it: the first file to name a
-    // cluster, user or context wins (the client library throws on such duplicates), and so does its current context
-    const [first, ...rest] = env.KUBECONFIG.split(delimiter).filter((f) => f !== '');
+    // read from `env`, not process.env; a list of files merges as kubectl merges it: files that do not exist are
+    // skipped, the first file to name a cluster, user or context wins (the client library throws on such
+    // duplicates), and so does the first current context
+    const files = env.KUBECONFIG.split(delimiter).filter((f) => f !== '' && existsSync(f));
+    if (files.length === 0) throw new Error(`KUBECONFIG (${env.KUBECONFIG}) names no file that exists`);
+    const [first, ...rest] = files;
     kc.loadFromFile(first!);
     for (const file of rest) {
       const more = new KubeConfig();
