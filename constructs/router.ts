@@ -4,8 +4,9 @@
  * `<release>-deployment-access-binding`, as production-stack's router templates render them (reference §1.10),
  * with these fixes: `--k8s-port` is passed (the engines' `containerPort` in pod-ip mode, their `servicePort` in
  * service-name mode); the engine label selector includes `app.kubernetes.io/instance=<release>`. The Role grants
- * production-stack's verbs get/watch/list plus `patch`, which the router's `/sleep` and `/wake_up` use to set and
- * remove the `sleeping=true` label on an engine's pod (or Service in service-name mode).
+ * production-stack's verbs get/watch/list, and `patch` only on what carries the `sleeping=true` label that the
+ * router's `/sleep` and `/wake_up` set and remove: pods, or Services in service-name mode (production-stack grants
+ * `patch` on every resource of the rule, Endpoints included).
  */
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
@@ -93,7 +94,10 @@ export class VllmRouter extends Construct {
       const serviceName = (spec.k8sServiceDiscoveryType ?? d.k8sServiceDiscoveryType) === 'service-name';
       new k8s.KubeRole(this, 'Role', {
         metadata: { name: names.routerRoleName(release), namespace },
-        rules: [{ apiGroups: [''], resources: serviceName ? ['pods', 'services', 'endpoints'] : ['pods'], verbs: ['get', 'watch', 'list', 'patch'] }],
+        rules: [
+          { apiGroups: [''], resources: serviceName ? ['pods', 'services', 'endpoints'] : ['pods'], verbs: ['get', 'watch', 'list'] },
+          { apiGroups: [''], resources: [serviceName ? 'services' : 'pods'], verbs: ['patch'] },
+        ],
       });
       new k8s.KubeRoleBinding(this, 'RoleBinding', {
         metadata: { name: names.routerRoleBindingName(release), namespace },

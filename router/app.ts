@@ -2,7 +2,6 @@
  * The router: a fastify app wiring discovery, stats, routing and the two proxy paths together, plus its lifecycle
  * (start, graceful stop).
  */
-import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { RouterConfig } from './config/config.js';
@@ -14,7 +13,7 @@ import { PrefixAwareRouter, RoundRobin, type RoutingLogic, SessionRouter } from 
 import { proxyGeneral } from './proxy/general.js';
 import { FORM_POST_PATHS, parseFormRequest } from './proxy/multipart.js';
 import { PdProxy } from './proxy/pd.js';
-import { type ProxiedRequest, type ProxyDeps, applyAlias, enginePath, parseBody } from './proxy/shared.js';
+import { type ProxiedRequest, type ProxyDeps, applyAlias, enginePath, parseBody, requestIdOf } from './proxy/shared.js';
 import { Upstream } from './proxy/upstream.js';
 import { EngineStatsScraper } from './stats/engine-stats.js';
 import { startLogStats } from './stats/log-stats.js';
@@ -108,8 +107,7 @@ export async function createRouter(config: RouterConfig, log: Logger): Promise<R
 
   const jsonBody = (request: FastifyRequest) => applyAlias(parseBody(request.body as Buffer | undefined), config.aliases);
   const proxy = (route: string, parse = jsonBody) => async (request: FastifyRequest, reply: FastifyReply) => {
-    const given = request.headers['x-request-id'];
-    const requestId = typeof given === 'string' && given !== '' ? given : randomUUID();
+    const requestId = requestIdOf(request.headers);
     let parsed;
     try {
       parsed = parse(request);

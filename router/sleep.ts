@@ -3,42 +3,72 @@
  * `POST /wake_up?id=<engineId>[&tags=..]` and `GET /is_sleeping?id=<engineId>` go to the engine whose `engine_id`
  * `GET /engines` shows, with the other query parameters unchanged.
  *
- * - The engine gets `Authorization: Bearer $VLLM_API_KEY` when that is set, else the client's Authorization.
+ * - With `VLLM_API_KEY` set, the client must send `Authorization: Bearer $VLLM_API_KEY` (else 401, nothing
+ *   forwarded): vLLM checks its key on `/v1` paths only, so the router is what keeps any client that reaches it from
+ *   putting every engine to sleep. The client's Authorization goes to the engine (with the key set, that is the key).
  * - Timeouts are the data path's (the shared `Upstream`): `--upstream-connect-timeout-seconds` and
  *   `--upstream-first-byte-timeout-seconds`. Putting a large model to sleep or waking it up can take tens of
- *   seconds; a shorter timeout firing while the engine completes would leave the router routing to a sleeping
- *   engine. For the same reason a client that disconnects does not abort the call.
- * - When the engine succeeds, `/sleep` and `/wake_up` record the new state in service discovery (static: in memory;
- *   Kubernetes: the `sleeping=true` label), so routing skips the engine or uses it again, and answer
+ *   seconds; a shorter timeout firing while the engine completes would leave the router's state wrong. For the same
+ *   reason a client that disconnects does not abort the call.
+ * - The engine's routing state lives in service discovery (static: in memory; Kubernetes: the `sleeping=true`
+ *   label). The order is always the one that never lets client traffic reach an engine that cannot serve it:
+ *   `/sleep` takes the engine out of routing first, then calls it (and routes it again if the engine refuses);
+ *   `/wake_up` calls the engine first and routes it again only once it is awake. Both answer
  *   `{"status": "success"}` with the engine's status; `/is_sleeping` answers the engine's JSON.
- * - Errors are OpenAI-style: 400 for a missing or unknown id, the engine's status and message when it refuses,
- *   502 when it cannot be reached or its new state cannot be recorded, 504 when it times out.
+ * - `/sleep` and `/wake_up` of one engine run one at a time, so crossing calls cannot leave an awake engine marked
+ *   sleeping (or the reverse).
+ * - Errors are OpenAI-style: 401 without the key, 400 for a missing or unknown id, the engine's status and message
+ *   when it refuses (4xx/5xx; a 3xx is 502), 502 when it cannot be reached or the routing state cannot be changed,
+ *   504 when it times out.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ServiceDiscovery } from './discovery/types.js';
+import type { Endpoint, ServiceDiscovery } from './discovery/types.js';
 import { RouterError, badRequest } from './errors.js';
 import type { Logger } from './log.js';
-import { enginePath } from './proxy/shared.js';
+import { enginePath, requestIdOf } from './proxy/shared.js';
 import { type Upstream, engineErrorMessage, transportError } from './proxy/upstream.js';
 
 export interface SleepDeps {
   readonly discovery: ServiceDiscovery;
   readonly upstream: Upstream;
   readonly log: Logger;
-  /** `VLLM_API_KEY`, sent to the engine as a bearer token in place of the client's Authorization. */
+  /** `VLLM_API_KEY`: when set, the bearer token clients must present. */
   readonly apiKey: string | undefined;
 }
 
 type EnginePath = '/sleep' | '/wake_up' | '/is_sleeping';
 
+/** The answer of an engine call that succeeded (2xx). */
+interface EngineAnswer {
+  readonly status: number;
+  readonly text: string;
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest();
+
 export function registerSleepEndpoints(app: FastifyInstance, deps: SleepDeps): void {
+  // compared as SHA-256 digests: timingSafeEqual needs equal lengths, and the time taken then tells nothing of the key
+  const expected = deps.apiKey ? sha256(`Bearer ${deps.apiKey}`) : undefined;
+  const serialise = perEngineQueue();
   const route = (path: EnginePath) => async (request: FastifyRequest, reply: FastifyReply) => {
-    const given = request.headers['x-request-id'];
-    const requestId = typeof given === 'string' && given !== '' ? given : randomUUID();
+    const requestId = requestIdOf(request.headers);
     reply.header('x-request-id', requestId);
     try {
-      return await forward(deps, path, request, reply, requestId);
+      const given = request.headers.authorization;
+      if (expected && !(given !== undefined && timingSafeEqual(sha256(given), expected))) {
+        throw new RouterError(401, 'authentication_error', 'Invalid or missing API key (Authorization: Bearer $VLLM_API_KEY).');
+      }
+      const target = enginePath(path, request.url);
+      const id = target.engineId;
+      if (!id) throw badRequest('Invalid request: missing target Engine Id.');
+      const call: EngineCall = { deps, path, enginePath: target.path, authorization: given, requestId };
+      if (path === '/is_sleeping') {
+        const answer = await isSleeping(call, find(deps, id));
+        return reply.code(answer.status).send(answer.body);
+      }
+      const status = await serialise(id, () => (path === '/sleep' ? sleep(call, find(deps, id)) : wakeUp(call, find(deps, id))));
+      return reply.code(status).send({ status: 'success' });
     } catch (err) {
       if (!(err instanceof RouterError)) throw err;
       return reply.code(err.status).send(err.body());
@@ -49,28 +79,51 @@ export function registerSleepEndpoints(app: FastifyInstance, deps: SleepDeps): v
   app.get('/is_sleeping', route('/is_sleeping'));
 }
 
-async function forward(
-  deps: SleepDeps,
-  path: EnginePath,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  requestId: string,
-): Promise<FastifyReply> {
-  const target = enginePath(path, request.url);
-  const id = target.engineId;
-  if (!id) throw badRequest('Invalid request: missing target Engine Id.');
+/**
+ * Runs the tasks given for one key one after the other (a promise chain per key); a key's entry is removed once its
+ * chain has settled, so the map holds only engines with calls in progress.
+ */
+function perEngineQueue(): <T>(key: string, task: () => Promise<T>) => Promise<T> {
+  const tails = new Map<string, Promise<void>>();
+  return (key, task) => {
+    const run = (tails.get(key) ?? Promise.resolve()).then(task);
+    const tail = run.then(
+      () => {},
+      () => {},
+    );
+    tails.set(key, tail);
+    void tail.then(() => {
+      if (tails.get(key) === tail) tails.delete(key);
+    });
+    return run;
+  };
+}
+
+function find(deps: SleepDeps, id: string): Endpoint {
   const endpoint = deps.discovery.endpoints().find((e) => e.id === id);
   if (!endpoint) throw badRequest(`Engine with Id ${id} not found.`);
-  const authorization = deps.apiKey ? `Bearer ${deps.apiKey}` : request.headers.authorization;
+  return endpoint;
+}
 
+interface EngineCall {
+  readonly deps: SleepDeps;
+  readonly path: EnginePath;
+  /** Path on the engine, with the client's query minus `id`. */
+  readonly enginePath: string;
+  readonly authorization: string | undefined;
+  readonly requestId: string;
+}
+
+/** Calls the engine; rejects with the client-visible error unless it answered 2xx. */
+async function callEngine(call: EngineCall, endpoint: Endpoint): Promise<EngineAnswer> {
   let status: number;
   let text: string;
   try {
-    const answer = await deps.upstream.exchange({
+    const answer = await call.deps.upstream.exchange({
       url: endpoint.url,
-      path: target.path,
-      method: path === '/is_sleeping' ? 'GET' : 'POST',
-      headers: { 'x-request-id': requestId, ...(authorization ? { authorization } : {}) },
+      path: call.enginePath,
+      method: call.path === '/is_sleeping' ? 'GET' : 'POST',
+      headers: { 'x-request-id': call.requestId, ...(call.authorization ? { authorization: call.authorization } : {}) },
       body: null,
     }).started;
     status = answer.status;
@@ -78,26 +131,72 @@ async function forward(
   } catch (err) {
     throw transportError('engine', endpoint.url, err);
   }
-  if (status >= 300) throw new RouterError(status, 'engine_error', engineErrorMessage(text, status));
+  if (status >= 400) throw new RouterError(status, 'engine_error', engineErrorMessage(text, status));
+  // a redirect is not an answer of vLLM's sleep endpoints (and is no error status to pass on)
+  if (status >= 300) throw new RouterError(502, 'engine_error', `Engine ${endpoint.url} answered ${call.path} with HTTP ${status}.`);
+  return { status, text };
+}
 
-  if (path === '/is_sleeping') {
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw new RouterError(502, 'engine_error', `Engine ${endpoint.url} answered ${path} with invalid JSON.`);
-    }
-    return reply.code(status).send(body);
-  }
-  const sleeping = path === '/sleep';
-  const state = sleeping ? 'asleep' : 'awake';
+async function isSleeping(call: EngineCall, endpoint: Endpoint): Promise<{ status: number; body: unknown }> {
+  const { status, text } = await callEngine(call, endpoint);
   try {
-    await deps.discovery.setSleeping(endpoint, sleeping);
+    return { status, body: JSON.parse(text) };
+  } catch {
+    throw new RouterError(502, 'engine_error', `Engine ${endpoint.url} answered ${call.path} with invalid JSON.`);
+  }
+}
+
+/** Out of routing first, then the engine; routed again if the engine refuses. Resolves with the engine's status. */
+async function sleep(call: EngineCall, endpoint: Endpoint): Promise<number> {
+  const { deps } = call;
+  const where = `Engine ${endpoint.id} at ${endpoint.url}`;
+  try {
+    await deps.discovery.setSleeping(endpoint, true);
   } catch (err) {
-    const message = `Engine ${id} at ${endpoint.url} is ${state}, but the router could not record it: ${(err as Error).message}`;
+    const message = `${where} was not put to sleep: the router could not take it out of routing: ${(err as Error).message}`;
     deps.log.error(message);
     throw new RouterError(502, 'service_discovery_error', message);
   }
-  deps.log.info(`Engine ${id} at ${endpoint.url} is ${state}${sleeping ? ': no traffic until /wake_up' : ''}`);
-  return reply.code(status).send({ status: 'success' });
+  let answer: EngineAnswer;
+  try {
+    answer = await callEngine(call, endpoint);
+  } catch (err) {
+    // an engine already marked sleeping before this call stays so
+    throw endpoint.sleep ? err : await routeAgain(deps, endpoint, err as RouterError);
+  }
+  deps.log.info(`${where} is asleep: no traffic until /wake_up`);
+  return answer.status;
+}
+
+/**
+ * Routes the engine again after its `/sleep` failed; resolves with the error to answer: the engine's, which also
+ * says so when the engine could not be routed again.
+ */
+async function routeAgain(deps: SleepDeps, endpoint: Endpoint, failure: RouterError): Promise<RouterError> {
+  try {
+    await deps.discovery.setSleeping(endpoint, false);
+    return failure;
+  } catch (err) {
+    const message =
+      `${failure.message} (and the router could not route engine ${endpoint.id} at ${endpoint.url} again, ` +
+      `so it gets no traffic: ${(err as Error).message})`;
+    deps.log.error(`/sleep failed: ${message}`);
+    return new RouterError(failure.status, failure.type, message);
+  }
+}
+
+/** The engine first, routed again only once it is awake. Resolves with the engine's status. */
+async function wakeUp(call: EngineCall, endpoint: Endpoint): Promise<number> {
+  const { deps } = call;
+  const where = `Engine ${endpoint.id} at ${endpoint.url}`;
+  const answer = await callEngine(call, endpoint);
+  try {
+    await deps.discovery.setSleeping(endpoint, false);
+  } catch (err) {
+    const message = `${where} is awake, but still marked sleeping, so it gets no traffic: ${(err as Error).message}`;
+    deps.log.error(message);
+    throw new RouterError(502, 'service_discovery_error', message);
+  }
+  deps.log.info(`${where} is awake: routed again`);
+  return answer.status;
 }

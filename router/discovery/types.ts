@@ -56,9 +56,11 @@ export interface ServiceDiscovery {
   /** Whether `model` was ever served (404 "not found" vs 503 "temporarily unavailable"). */
   hasEverSeenModel(model: string): boolean;
   /**
-   * Records that the engine behind `endpoint` was put to sleep (`true`) or woken up (`false`) through `/sleep` /
-   * `/wake_up`, so that routing skips it or uses it again; resolves once `endpoints()` shows the change. Rejects
-   * with a readable message when the state cannot be recorded (Kubernetes: the label patch was refused).
+   * Marks the engine behind `endpoint` as sleeping (`true`: routing skips it) or awake (`false`: routed again), for
+   * `/sleep` / `/wake_up`. `endpoints()` shows the change from the moment this is called (Kubernetes: before the
+   * label patch is answered), so `/sleep` can stop traffic before it calls the engine. Rejects with a readable
+   * message when the state cannot be recorded (Kubernetes: the label patch was refused); `endpoints()` then shows
+   * the previous state again.
    */
   setSleeping(endpoint: Endpoint, sleeping: boolean): Promise<void>;
 }

@@ -1,5 +1,6 @@
 /** What both proxy paths (general and P/D) share: request parsing, candidate selection and accounting. */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Endpoint, ServiceDiscovery } from '../discovery/types.js';
 import { RouterError, badRequest } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -30,6 +31,12 @@ export interface ProxiedRequest {
   readonly model: string;
   /** `?id=<engineId>` pins one engine. */
   readonly engineId?: string;
+}
+
+/** The client's `x-request-id` when it sent a non-empty one, else a fresh uuid4; engines and the answer get it. */
+export function requestIdOf(headers: IncomingHttpHeaders): string {
+  const given = headers['x-request-id'];
+  return typeof given === 'string' && given !== '' ? given : randomUUID();
 }
 
 /** The engine path for `route` with the client's query string, minus the router's own `id` (which pins an engine). */

@@ -157,17 +157,29 @@ describe('PdStack on the bundled example, release pd', () => {
     });
   });
 
-  it('exposes the router on port 80 and grants discovery RBAC (get/watch/list, patch for the sleeping label)', () => {
+  it('exposes the router on port 80 and grants discovery RBAC (get/watch/list, patch on pods for the sleeping label)', () => {
     const s = find(objects, 'Service', 'pd-router-service');
     expect(s.spec.ports).toEqual([
       { name: 'router-sport', port: 80, targetPort: 8000, protocol: 'TCP' },
       { name: 'lmcache-port', port: 9000, targetPort: 'lmcache-port', protocol: 'TCP' },
     ]);
-    expect(find(objects, 'Role', 'pd-reader').rules).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'watch', 'list', 'patch'] }]);
+    expect(find(objects, 'Role', 'pd-reader').rules).toEqual([
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'watch', 'list'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['patch'] },
+    ]);
     expect(find(objects, 'RoleBinding', 'pd-deployment-access-binding')).toMatchObject({
       subjects: [{ kind: 'ServiceAccount', name: 'pd-router-service-account', namespace: 'default' }],
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pd-reader' },
     });
+  });
+
+  it('in service-name mode grants patch on Services only (they carry the sleeping label), not on pods or Endpoints', () => {
+    const values = exampleValues();
+    const withServiceName = { ...values, routerSpec: { ...values.routerSpec, k8sServiceDiscoveryType: 'service-name' as const } };
+    expect(find(synthStack(withServiceName), 'Role', 'pd-reader').rules).toEqual([
+      { apiGroups: [''], resources: ['pods', 'services', 'endpoints'], verbs: ['get', 'watch', 'list'] },
+      { apiGroups: [''], resources: ['services'], verbs: ['patch'] },
+    ]);
   });
 
   it('names everything after another release consistently', () => {

@@ -10,10 +10,11 @@
  * - label selectors: `k=v`, `k==v`, `k!=v`, `k`, `!k`, `k in (a,b)`, `k notin (a,b)`, comma-separated;
  *   an object leaving the selector is sent as `DELETED`, one entering it as `ADDED`, as the real server does;
  * - `PATCH /api/v1/namespaces/NS/pods|services/NAME` with a JSON merge patch (`application/merge-patch+json`, e.g.
- *   the router's `sleeping` label) → the patched object, and a `MODIFIED` watch event; other patch types get 415.
+ *   the router's `sleeping` label) → the patched object, and a `MODIFIED` watch event unless the patch changed
+ *   nothing; other patch types get 415.
  *
  * Tests mutate objects (every change gets the next resourceVersion), drop all watches, expire them with 410,
- * compact the history, and stop and restart the server on the same port (the restarted server keeps its objects,
+ * hold back their events (a lagging watch), compact the history, and stop and restart the server on the same port (the restarted server keeps its objects,
  * like etcd, but not its watch history, like a real API server's watch cache).
  */
 import { once } from 'node:events';
@@ -21,6 +22,25 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 
 export type Resource = 'pods' | 'services' | 'endpoints';
+export type Verb = 'get' | 'list' | 'watch' | 'patch';
+
+/** One rule of a Role (core API group): the verbs it allows on the resources it names. */
+export interface RbacRule {
+  readonly resources: readonly Resource[];
+  readonly verbs: readonly Verb[];
+}
+
+/** The Role `constructs/router.ts` renders for each `--k8s-service-discovery-type`. */
+export const CHART_ROLE: Record<'pod-ip' | 'service-name', readonly RbacRule[]> = {
+  'pod-ip': [
+    { resources: ['pods'], verbs: ['get', 'watch', 'list'] },
+    { resources: ['pods'], verbs: ['patch'] },
+  ],
+  'service-name': [
+    { resources: ['pods', 'services', 'endpoints'], verbs: ['get', 'watch', 'list'] },
+    { resources: ['services'], verbs: ['patch'] },
+  ],
+};
 const KINDS: Record<Resource, string> = { pods: 'Pod', services: 'Service', endpoints: 'Endpoints' };
 
 type Json = Record<string, any>;
@@ -138,16 +158,19 @@ export class ApiServerSim {
   };
   private history: HistoryEvent[] = [];
   private readonly watches = new Set<ActiveWatch>();
+  /** Set by `pauseWatches()`: events after this resourceVersion are held back from the watches. */
+  private pausedAt: number | undefined;
   readonly requests: RecordedRequest[] = [];
   /** How a too-old resourceVersion is refused on watch. */
   goneMode: 'event' | 'http' = 'event';
   /** HTTP status every request gets instead of an answer while set (e.g. 503, 403). */
   failWith: number | undefined;
   /**
-   * The Role of the client, enforced like the real authorizer: any other resource or verb gets 403 Forbidden and is
-   * recorded in `forbidden`. Unset: everything allowed.
+   * The rules of the client's Role, enforced like the real authorizer: a request is allowed when one rule names both
+   * its verb and its resource; any other gets 403 Forbidden and is recorded in `forbidden`. Unset: everything
+   * allowed.
    */
-  rbac: { readonly resources: readonly Resource[]; readonly verbs: readonly ('get' | 'list' | 'watch' | 'patch')[] } | undefined;
+  rbac: readonly RbacRule[] | undefined;
   readonly forbidden: RecordedRequest[] = [];
   /** While set, requests are accepted but never answered (a hung API server). */
   hang = false;
@@ -333,6 +356,22 @@ export class ApiServerSim {
     this.watches.clear();
   }
 
+  /** Holds back every watch event (objects still change and answer lists) until `resumeWatches()`. */
+  pauseWatches(): void {
+    this.pausedAt ??= this.rv;
+  }
+
+  /** Sends the watch events held back since `pauseWatches()`, in order. */
+  resumeWatches(): void {
+    const from = this.pausedAt;
+    this.pausedAt = undefined;
+    if (from === undefined) return;
+    for (const e of this.history) {
+      if (e.rv <= from) continue;
+      for (const w of this.watches) if (w.resource === e.resource && w.namespace === e.namespace) this.sendEvent(w, e);
+    }
+  }
+
   /** Sends `ERROR 410 Gone` on every open watch and closes it, and compacts the history (so resuming fails too). */
   expireWatches(): void {
     this.compact();
@@ -385,6 +424,7 @@ export class ApiServerSim {
 
   private emit(event: HistoryEvent): void {
     this.history.push(event);
+    if (this.pausedAt !== undefined) return;
     for (const w of this.watches) {
       if (w.resource === event.resource && w.namespace === event.namespace) this.sendEvent(w, event);
     }
@@ -444,10 +484,7 @@ export class ApiServerSim {
     }
     const watch = url.searchParams.get('watch');
     const isWatch = watch === '1' || watch === 'true';
-    if (this.rbac && !(this.rbac.resources.includes(resource) && this.rbac.verbs.includes(isWatch ? 'watch' : 'list'))) {
-      this.forbidden.push(this.requests.at(-1)!);
-      return this.status(res, 403, 'Forbidden', `cannot ${isWatch ? 'watch' : 'list'} resource "${resource}" in namespace "${namespace}"`);
-    }
+    if (this.refused(res, isWatch ? 'watch' : 'list', resource, namespace)) return;
     if (isWatch) return this.watch(res, url, resource, namespace, selector);
     const items = [...this.objects[resource].values()].filter(
       (o) => o.metadata.namespace === namespace && matches(selector, o),
@@ -463,11 +500,16 @@ export class ApiServerSim {
     );
   }
 
+  /** Answers 403 (and records the request) unless a rule of `rbac` allows `verb` on `resource`. */
+  private refused(res: ServerResponse, verb: Verb, resource: Resource, namespace: string): boolean {
+    if (!this.rbac || this.rbac.some((r) => r.resources.includes(resource) && r.verbs.includes(verb))) return false;
+    this.forbidden.push(this.requests.at(-1)!);
+    this.status(res, 403, 'Forbidden', `cannot ${verb} resource "${resource}" in namespace "${namespace}"`);
+    return true;
+  }
+
   private patch(req: IncomingMessage, res: ServerResponse, resource: Resource, namespace: string, name: string): void {
-    if (this.rbac && !(this.rbac.resources.includes(resource) && this.rbac.verbs.includes('patch'))) {
-      this.forbidden.push(this.requests.at(-1)!);
-      return this.status(res, 403, 'Forbidden', `cannot patch resource "${resource}" in namespace "${namespace}"`);
-    }
+    if (this.refused(res, 'patch', resource, namespace)) return;
     const contentType = req.headers['content-type'] ?? '';
     if (contentType.split(';')[0]!.trim() !== 'application/merge-patch+json') {
       return this.status(res, 415, 'UnsupportedMediaType', `the simulator only applies merge patches, not ${contentType}`);
@@ -486,7 +528,9 @@ export class ApiServerSim {
       }
       const current = this.objects[resource].get(`${namespace}/${name}`);
       if (!current) return this.status(res, 404, 'NotFound', `${resource} "${name}" not found`);
-      const patched = this.put(resource, mergePatch(current, patch) as Json);
+      const merged = mergePatch(current, patch) as Json;
+      // like the real server, a patch that changes nothing stores nothing: no new resourceVersion, no watch event
+      const patched = JSON.stringify(merged) === JSON.stringify(current) ? clone(current) : this.put(resource, merged);
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(patched));
     });

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createK8sDiscovery, type DiscoveryLogger, type K8sDiscoveryTuning } from '../../router/discovery/k8s/index.js';
 import { uuid5 } from '../../router/discovery/k8s/uuid5.js';
 import type { K8sDiscoveryOptions, ServiceDiscovery } from '../../router/discovery/types.js';
-import { ApiServerSim } from './apiserver-sim.js';
+import { ApiServerSim, CHART_ROLE } from './apiserver-sim.js';
 import { commonFreePort, ModelsEngine, waitFor, writeKubeconfig } from './helpers.js';
 
 const T = 60_000;
@@ -58,7 +58,7 @@ function readyPod(name: string, host: string, model = 'prefill') {
 beforeAll(async () => {
   sim = new ApiServerSim();
   // the Role the chart grants the router in pod-ip mode (constructs/router.ts): get/list/watch/patch on pods
-  sim.rbac = { resources: ['pods'], verbs: ['get', 'list', 'watch', 'patch'] };
+  sim.rbac = CHART_ROLE['pod-ip'];
   await sim.start();
   process.env.KUBECONFIG = writeKubeconfig(sim.url, 'sim-token-123');
   port = await commonFreePort(HOSTS);
@@ -298,7 +298,7 @@ describe('pod-ip discovery', () => {
     readyPod('p1', HOSTS[0]!);
     const granted = sim.rbac;
     const d = await startDiscovery();
-    sim.rbac = { resources: ['pods'], verbs: ['list'] }; // watch: 403
+    sim.rbac = [{ resources: ['pods'], verbs: ['list'] }]; // watch: 403
     const lists = listCalls();
     sim.dropWatches();
     sim.deletePod('p1');
@@ -331,7 +331,7 @@ describe('pod-ip discovery', () => {
 
   it('start() rejects clearly when listing is forbidden (RBAC) or the API server cannot be reached', async () => {
     const granted = sim.rbac;
-    sim.rbac = { resources: ['services'], verbs: ['get', 'list', 'watch'] }; // a Role without pods
+    sim.rbac = [{ resources: ['services'], verbs: ['get', 'list', 'watch'] }]; // a Role without pods
     await expect(startDiscovery()).rejects.toThrow(/refused \(HTTP 403: cannot list resource "pods".*get\/list\/watch.*RBAC/);
     sim.rbac = granted;
     sim.forbidden.splice(0);

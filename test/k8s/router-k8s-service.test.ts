@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uuid5 } from '../../router/discovery/k8s/uuid5.js';
 import { type EngineSim, type Spawned, spawnEngineSim, spawnRouter, stopAll } from '../sim/processes.js';
 import { inference } from '../router/fixtures.js';
-import { ApiServerSim } from './apiserver-sim.js';
+import { ApiServerSim, CHART_ROLE } from './apiserver-sim.js';
 import { commonFreePort, waitFor, writeKubeconfig } from './helpers.js';
 
 const T = 90_000;
@@ -20,7 +20,7 @@ let router: Spawned;
 
 beforeAll(async () => {
   sim = new ApiServerSim();
-  sim.rbac = { resources: ['pods', 'services', 'endpoints'], verbs: ['get', 'list', 'watch', 'patch'] };
+  sim.rbac = CHART_ROLE['service-name'];
   await sim.start();
   const port = await commonFreePort(['127.0.0.1']);
   engine = await spawnEngineSim({ host: '127.0.0.1', port, models: [MODEL] });

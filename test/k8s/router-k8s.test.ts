@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uuid5 } from '../../router/discovery/k8s/uuid5.js';
 import { type EngineSim, type Spawned, spawnEngineSim, spawnRouter, stopAll } from '../sim/processes.js';
 import { inference } from '../router/fixtures.js';
-import { ApiServerSim } from './apiserver-sim.js';
+import { ApiServerSim, CHART_ROLE } from './apiserver-sim.js';
 import { commonFreePort, waitFor, writeKubeconfig } from './helpers.js';
 
 const T = 90_000;
@@ -52,7 +52,7 @@ async function complete(i: number): Promise<void> {
 
 beforeAll(async () => {
   sim = new ApiServerSim();
-  sim.rbac = { resources: ['pods'], verbs: ['get', 'list', 'watch', 'patch'] }; // the chart's Role in pod-ip mode
+  sim.rbac = CHART_ROLE['pod-ip'];
   await sim.start();
   port = await commonFreePort(Object.values(HOSTS));
   for (const [name, host] of Object.entries(HOSTS)) {

@@ -1,29 +1,33 @@
 /**
  * Sleep mode with Kubernetes discovery against the fake API server: the router process (pod-ip) answers `/sleep` and
- * `/wake_up` by patching the pod label `sleeping=true` (merge patch, the chart's Role with `patch`), so the engine
- * leaves routing and rejoins it; without the `patch` verb the client gets a 502 saying so. In service-name mode the
- * label goes on the Service (discovery in-process).
+ * `/wake_up` by patching the pod label `sleeping=true` (merge patch, the chart's Role with `patch` on pods), so the
+ * engine leaves routing and rejoins it — at once, not when the watch reports the label; without the `patch` verb the
+ * client gets a 502 saying so, and no engine sleeps while routed. In service-name mode the label goes on the Service
+ * (discovery in-process).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createK8sDiscovery } from '../../router/discovery/k8s/index.js';
 import { uuid5 } from '../../router/discovery/k8s/uuid5.js';
 import { type EngineSim, type Spawned, spawnEngineSim, spawnRouter, stopAll } from '../sim/processes.js';
 import { inference } from '../router/fixtures.js';
-import { ApiServerSim } from './apiserver-sim.js';
+import { ApiServerSim, CHART_ROLE } from './apiserver-sim.js';
 import { commonFreePort, ModelsEngine, waitFor, writeKubeconfig } from './helpers.js';
 
 const T = 60_000;
 const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
 const LABELS = { environment: 'test', release: 'pd' };
 const HOSTS = { d1: '127.0.0.2', d2: '127.0.0.3' } as const;
-const ROLE = { resources: ['pods', 'services', 'endpoints'], verbs: ['get', 'list', 'watch', 'patch'] } as const;
+const ROLE = CHART_ROLE['pod-ip'];
+/** The chart's Role in pod-ip mode without its `patch` rule. */
+const NO_PATCH = ROLE.filter((r) => !r.verbs.includes('patch'));
+const AUTH = { authorization: 'Bearer sk-k8s' };
 
 let sim: ApiServerSim;
 let router: Spawned;
 const engines = {} as Record<keyof typeof HOSTS, EngineSim>;
 
-async function call(method: 'GET' | 'POST', path: string): Promise<{ status: number; body: any }> {
-  const res = await fetch(router.url + path, { method });
+async function call(method: 'GET' | 'POST', path: string, headers: Record<string, string> = AUTH): Promise<{ status: number; body: any }> {
+  const res = await fetch(router.url + path, { method, headers });
   return { status: res.status, body: await res.json() };
 }
 
@@ -80,7 +84,6 @@ describe('sleep mode with Kubernetes pod-ip discovery (router process)', () => {
     });
     expect(labelsOf('pods', 'pd-decode-1')).toEqual({ ...LABELS, model: 'llama-decode', sleeping: 'true' });
     expect(sim.requests.filter((r) => r.method === 'PATCH').map((r) => r.url)).toEqual(['/api/v1/namespaces/default/pods/pd-decode-1']);
-    // the answer came once the watch had delivered the label: no request reaches the sleeping engine
     expect(await spread(6)).toEqual({ d1: 0, d2: 6 });
     expect(await call('GET', `/is_sleeping?id=${d1}`)).toEqual({ status: 200, body: { is_sleeping: true } });
   }, T);
@@ -91,27 +94,77 @@ describe('sleep mode with Kubernetes pod-ip discovery (router process)', () => {
     expect(await spread(4)).toEqual({ d1: 2, d2: 2 });
   }, T);
 
-  it('a Role without `patch` → 502 naming the refused label change, logged; the engine stays in routing', async () => {
-    sim.rbac = { resources: ['pods'], verbs: ['get', 'list', 'watch'] };
+  it('/sleep and /wake_up change routing at once, without waiting for the watch to report the label', async () => {
+    sim.pauseWatches();
+    try {
+      expect(await call('POST', `/sleep?id=${d1}`)).toEqual({ status: 200, body: { status: 'success' } });
+      expect(labelsOf('pods', 'pd-decode-1')).toHaveProperty('sleeping', 'true');
+      expect(await spread(4)).toEqual({ d1: 0, d2: 4 });
+    } finally {
+      sim.resumeWatches();
+    }
+    sim.pauseWatches();
+    try {
+      expect(await call('POST', `/wake_up?id=${d1}`)).toEqual({ status: 200, body: { status: 'success' } });
+      expect(await spread(4)).toEqual({ d1: 2, d2: 2 });
+    } finally {
+      sim.resumeWatches();
+    }
+  }, T);
+
+  it('without Bearer $VLLM_API_KEY → 401, nothing forwarded and no label changed', async () => {
+    await engines.d1.clearRequests();
+    const patches = sim.requests.filter((r) => r.method === 'PATCH').length;
+    for (const headers of [{}, { authorization: 'Bearer other' }] as Record<string, string>[]) {
+      expect(await call('POST', `/sleep?id=${d1}`, headers)).toMatchObject({ status: 401, body: { error: { type: 'authentication_error', code: 401 } } });
+    }
+    expect(await engines.d1.requests()).toEqual([]);
+    expect(sim.requests.filter((r) => r.method === 'PATCH')).toHaveLength(patches);
+  }, T);
+
+  const url1 = () => `http://${HOSTS.d1}:${new URL(engines.d1.url).port}`;
+
+  it('a Role without `patch`: /sleep → 502 naming the refused label change, logged; the engine was not called and stays in routing', async () => {
+    await engines.d1.clearRequests();
+    sim.rbac = NO_PATCH;
     const r = await call('POST', `/sleep?id=${d1}`);
     sim.rbac = ROLE;
     expect(r.status).toBe(502);
     const message =
-      `Engine ${d1} at http://${HOSTS.d1}:${new URL(engines.d1.url).port} is asleep, but the router could not record it: ` +
+      `Engine ${d1} at ${url1()} was not put to sleep: the router could not take it out of routing: ` +
       'Could not add the label sleeping=true to pod default/pd-decode-1: HTTP 403: cannot patch resource "pods" in namespace "default"';
     expect(r.body).toEqual({ error: { message, type: 'service_discovery_error', code: 502 } });
     expect(sim.forbidden.map((f) => f.method)).toEqual(['PATCH']);
+    sim.forbidden.splice(0);
     expect(labelsOf('pods', 'pd-decode-1')).not.toHaveProperty('sleeping');
     await waitFor('the error logged', () => router.stderr().includes(message));
-    // the engine did fall asleep: wake it up again through the router
+    expect(await engines.d1.requests()).toEqual([]);
+    expect(await spread(2)).toEqual({ d1: 1, d2: 1 });
+  }, T);
+
+  it('a Role without `patch`: /wake_up wakes the engine but → 502 saying it is still marked sleeping (no traffic)', async () => {
+    expect((await call('POST', `/sleep?id=${d1}`)).status).toBe(200);
+    sim.rbac = NO_PATCH;
+    const r = await call('POST', `/wake_up?id=${d1}`);
+    sim.rbac = ROLE;
+    sim.forbidden.splice(0);
+    const message =
+      `Engine ${d1} at ${url1()} is awake, but still marked sleeping, so it gets no traffic: ` +
+      'Could not remove the label sleeping=true from pod default/pd-decode-1: HTTP 403: cannot patch resource "pods" in namespace "default"';
+    expect(r).toEqual({ status: 502, body: { error: { message, type: 'service_discovery_error', code: 502 } } });
+    expect((await engines.d1.requests()).at(-1)).toMatchObject({ method: 'POST', path: '/wake_up' });
+    expect(labelsOf('pods', 'pd-decode-1')).toHaveProperty('sleeping', 'true');
+    expect(await spread(2)).toEqual({ d1: 0, d2: 2 });
+    // with the Role's patch back, /wake_up completes
     expect((await call('POST', `/wake_up?id=${d1}`)).status).toBe(200);
     expect(await spread(2)).toEqual({ d1: 1, d2: 1 });
   }, T);
 });
 
 describe('sleep mode with Kubernetes service-name discovery (in-process)', () => {
-  it('setSleeping patches the Service label and resolves once the endpoint shows it', async () => {
+  it('setSleeping shows the state at once, patches the Service label, and puts the state back when the patch is refused', async () => {
     process.env.KUBECONFIG = writeKubeconfig(sim.url);
+    sim.rbac = CHART_ROLE['service-name'];
     const port = await commonFreePort(['127.0.0.1']);
     const engine = new ModelsEngine('127.0.0.1', port, ['model-s']);
     await engine.start();
@@ -125,17 +178,62 @@ describe('sleep mode with Kubernetes service-name discovery (in-process)', () =>
       },
       { log: { debug: () => {}, info: () => {}, warn: () => {} } },
     );
+    const sleep = () => d.endpoints()[0]!.sleep;
     try {
       await d.start();
       const [endpoint] = d.endpoints();
       expect(endpoint).toMatchObject({ serviceName: 'localhost', sleep: false });
-      await d.setSleeping(endpoint!, true);
+      sim.pauseWatches(); // the watch has not reported the label yet
+      const patched = d.setSleeping(endpoint!, true);
+      expect(sleep()).toBe(true); // before the patch is even answered
+      await patched;
       expect(labelsOf('services', 'localhost')).toEqual({ ...svcLabels, sleeping: 'true' });
-      expect(d.endpoints()[0]!.sleep).toBe(true);
+      expect(sleep()).toBe(true);
+      sim.resumeWatches();
+      // let the held event arrive on its own (events of one read are coalesced, so only the last state would count)
+      await new Promise((r) => setTimeout(r, 500));
+      // once the watch has reported the label, the label alone decides: removed by someone else, the engine is awake
+      sim.setLabels('services', 'localhost', svcLabels);
+      await waitFor('the label removal seen', () => !sleep());
+      sim.setLabels('services', 'localhost', { ...svcLabels, sleeping: 'true' });
+      await waitFor('the label seen', () => sleep());
+      // a patch that changes nothing brings no watch event, and leaves nothing behind that could outlive the label
+      const patches = sim.requests.filter((r) => r.method === 'PATCH').length;
+      await d.setSleeping(d.endpoints()[0]!, true);
+      expect(sim.requests.filter((r) => r.method === 'PATCH')).toHaveLength(patches + 1);
+      sim.setLabels('services', 'localhost', svcLabels);
+      await waitFor('the label removal seen after a no-op patch', () => !sleep());
+      sim.setLabels('services', 'localhost', { ...svcLabels, sleeping: 'true' });
+      await waitFor('the label seen', () => sleep());
+
+      // a refused patch: the previous state again, and the error names the change
+      sim.rbac = CHART_ROLE['service-name'].filter((r) => !r.verbs.includes('patch'));
+      await expect(d.setSleeping(d.endpoints()[0]!, false)).rejects.toThrow(
+        'Could not remove the label sleeping=true from service default/localhost: HTTP 403: cannot patch resource "services"',
+      );
+      expect(sleep()).toBe(true);
+      sim.rbac = CHART_ROLE['service-name'];
+      sim.forbidden.splice(0);
       await d.setSleeping(d.endpoints()[0]!, false);
+      expect(sleep()).toBe(false);
       expect(labelsOf('services', 'localhost')).toEqual(svcLabels);
-      expect(d.endpoints()[0]!.sleep).toBe(false);
+
+      // /sleep then /wake_up while the watch lags: the late report of the first patch does not undo the second
+      sim.pauseWatches();
+      await d.setSleeping(d.endpoints()[0]!, true);
+      sim.resumeWatches(); // the `sleeping=true` event is on its way, not yet read
+      sim.pauseWatches();
+      const woken = d.setSleeping(d.endpoints()[0]!, false);
+      expect(sleep()).toBe(false);
+      await woken;
+      await new Promise((r) => setTimeout(r, 500)); // the `sleeping=true` event arrives meanwhile
+      expect(sleep()).toBe(false);
+      sim.resumeWatches();
+      await new Promise((r) => setTimeout(r, 200));
+      expect(sleep()).toBe(false);
     } finally {
+      sim.resumeWatches();
+      sim.rbac = ROLE;
       await d.stop();
       await engine.stop();
     }

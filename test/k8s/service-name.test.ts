@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createK8sDiscovery, type DiscoveryLogger } from '../../router/discovery/k8s/index.js';
 import { uuid5 } from '../../router/discovery/k8s/uuid5.js';
 import type { ServiceDiscovery } from '../../router/discovery/types.js';
-import { ApiServerSim } from './apiserver-sim.js';
+import { ApiServerSim, CHART_ROLE } from './apiserver-sim.js';
 import { commonFreePort, ModelsEngine, waitFor, writeKubeconfig } from './helpers.js';
 
 const T = 60_000;
@@ -21,7 +21,7 @@ let d: ServiceDiscovery;
 beforeAll(async () => {
   sim = new ApiServerSim();
   // the Role the chart grants in service-name mode: get/list/watch/patch on pods, services and endpoints
-  sim.rbac = { resources: ['pods', 'services', 'endpoints'], verbs: ['get', 'list', 'watch', 'patch'] };
+  sim.rbac = CHART_ROLE['service-name'];
   await sim.start();
   process.env.KUBECONFIG = writeKubeconfig(sim.url);
   const port = await commonFreePort(['127.0.0.1']);

@@ -11,6 +11,10 @@
  *   it is ignored when it returns (generation counter), so it can never come back as a zombie.
  *
  * `endpoints()` is an immutable snapshot, rebuilt on each change.
+ *
+ * `overrideSleep` shows a new `sleep` state of an endpoint before the watch reports its `sleeping` label (the
+ * router's `/sleep` must stop traffic before the engine falls asleep, not a watch round-trip later); the override
+ * lasts until the watch reports the same value or the target disappears.
  */
 import type { Endpoint } from '../types.js';
 import type { ProbeResult } from './engine-probe.js';
@@ -38,6 +42,8 @@ interface Entry {
   generation: number;
   probing: boolean;
   lastFailure: string | undefined;
+  /** `sleep` as set by `overrideSleep`, shown instead of the target's until the target reports the same value. */
+  sleepOverride: boolean | undefined;
 }
 
 export interface EndpointSetOptions {
@@ -52,8 +58,6 @@ export class EndpointSet {
   private readonly everSeen = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Set<Promise<void>>();
-  /** Callbacks of `waitUntil`, run after each change of the snapshot. */
-  private readonly watchers = new Set<() => void>();
 
   constructor(private readonly opts: EndpointSetOptions) {}
 
@@ -78,21 +82,23 @@ export class EndpointSet {
     return this.everSeen.has(model);
   }
 
-  /** Resolves `true` once `check` holds for the endpoints (now or after a later change), `false` after `timeoutMs`. */
-  waitUntil(check: (endpoints: readonly Endpoint[]) => boolean, timeoutMs: number): Promise<boolean> {
-    if (check(this.snapshot)) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const finish = (met: boolean) => {
-        clearTimeout(timer);
-        this.watchers.delete(watcher);
-        resolve(met);
-      };
-      const watcher = () => {
-        if (check(this.snapshot)) finish(true);
-      };
-      const timer = setTimeout(() => finish(false), timeoutMs);
-      this.watchers.add(watcher);
-    });
+  /**
+   * Shows the endpoint `id` with `sleep` at once (in `endpoints()`, until the watch reports the same value); returns
+   * the undo, which restores what was shown before. A no-op for an id that is not a current target.
+   */
+  overrideSleep(id: string, sleep: boolean): () => void {
+    const entry = [...this.entries.values()].find((e) => uuid5(e.target.key) === id);
+    if (!entry) return () => {};
+    const previous = entry.sleepOverride;
+    // The value the watch reported last, with no override pending, is on the server already: the patch will change
+    // nothing, so no watch event would ever drop an override. With one pending, the patch reverts it: an event comes.
+    entry.sleepOverride = previous === undefined && entry.target.sleep === sleep ? undefined : sleep;
+    this.publish();
+    return () => {
+      if (this.entries.get(entry.target.key) !== entry) return;
+      entry.sleepOverride = previous;
+      this.publish();
+    };
   }
 
   /** Resolves once the probes in flight now have answered (each is bounded by its own timeout). */
@@ -108,13 +114,21 @@ export class EndpointSet {
       seen.add(target.key);
       const entry = this.entries.get(target.key);
       if (!entry) {
-        const fresh: Entry = { target, endpoint: undefined, generation: 0, probing: false, lastFailure: undefined };
+        const fresh: Entry = {
+          target,
+          endpoint: undefined,
+          generation: 0,
+          probing: false,
+          lastFailure: undefined,
+          sleepOverride: undefined,
+        };
         this.entries.set(target.key, fresh);
         this.probe(fresh);
         continue;
       }
       const previous = entry.target;
       entry.target = target;
+      if (entry.sleepOverride === target.sleep) entry.sleepOverride = undefined;
       if (previous.url !== target.url) {
         if (entry.endpoint) changed = true;
         entry.endpoint = undefined;
@@ -195,9 +209,12 @@ export class EndpointSet {
 
   private publish(): void {
     const list: Endpoint[] = [];
-    for (const entry of this.entries.values()) if (entry.endpoint) list.push(entry.endpoint);
+    for (const { endpoint, sleepOverride } of this.entries.values()) {
+      if (!endpoint) continue;
+      const sleep = sleepOverride ?? endpoint.sleep;
+      list.push(sleep === endpoint.sleep ? endpoint : Object.freeze({ ...endpoint, sleep }));
+    }
     list.sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0));
     this.snapshot = Object.freeze(list);
-    for (const watcher of [...this.watchers]) watcher();
   }
 }

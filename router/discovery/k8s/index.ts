@@ -44,10 +44,7 @@ export interface K8sDiscoveryTuning {
   readonly reprobeIntervalSeconds?: number;
   /** Backoff between re-lists after the API server failed. Default 500 ms doubling to 10 s. */
   readonly restartDelayMs?: { readonly initial: number; readonly max: number };
-  /**
-   * Timeout of each list and patch call, of a watch request until the server answers, and of the wait for a
-   * `sleeping` label change to come back through the watch. Default 30 s.
-   */
+  /** Timeout of each list and patch call, and of a watch request until the server answers. Default 30 s. */
   readonly apiTimeoutMs?: number;
   /**
    * A watch silent this long (no event, not even a bookmark; servers send bookmarks about every minute) is closed
@@ -157,24 +154,22 @@ class K8sDiscovery implements ServiceDiscovery {
     return this.set.hasEverSeenModel(model);
   }
 
-  /** Patches the label, then waits (up to the API timeout) until the watch has brought the change to `endpoints()`. */
+  /**
+   * Shows the new state in `endpoints()` at once, then patches the label (the watch confirms it later); a refused
+   * patch puts back what was shown before and rejects, so `endpoints()` never keeps a state the label does not have.
+   */
   async setSleeping(endpoint: Endpoint, sleeping: boolean): Promise<void> {
     const kind = this.options.type === 'service-name' ? 'service' : 'pod';
     const name = kind === 'service' ? endpoint.serviceName : endpoint.podName;
     const namespace = endpoint.namespace ?? this.options.namespace;
     if (!this.api || name === undefined) throw new Error(`Engine ${endpoint.id} was not discovered from Kubernetes`);
-    const what = `label sleeping=true ${sleeping ? 'to' : 'from'} ${kind} ${namespace}/${name}`;
+    const undo = this.set.overrideSleep(endpoint.id, sleeping);
     try {
       await patchSleepingLabel(this.api, { kind, name, namespace }, sleeping, this.callOptions);
     } catch (err) {
+      undo();
+      const what = `label sleeping=true ${sleeping ? 'to' : 'from'} ${kind} ${namespace}/${name}`;
       throw new Error(`Could not ${sleeping ? 'add' : 'remove'} the ${what}: ${describeK8sError(err)}`);
-    }
-    const seen = await this.set.waitUntil(
-      (endpoints) => !endpoints.some((e) => e.id === endpoint.id && e.sleep !== sleeping),
-      this.apiTimeoutMs,
-    );
-    if (!seen) {
-      this.log.warn(`Patched the ${what}, but the watch has not reported it within ${this.apiTimeoutMs} ms`);
     }
   }
 
