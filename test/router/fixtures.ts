@@ -9,6 +9,28 @@ export interface PdStack {
   readonly decodes: EngineSim[];
 }
 
+/**
+ * Router arguments for a static P/D set-up on `127.0.0.1:0`: the prefill URLs (label `llama-prefill`) then the decode
+ * URLs (label `llama-decode`), all serving MODEL; `extra` is appended last.
+ */
+export function pdArgs(
+  prefillUrls: readonly string[],
+  decodeUrls: readonly string[],
+  extra: readonly string[] = [],
+  logic: 'disaggregated_prefill' | 'disaggregated_prefill_orchestrated' = 'disaggregated_prefill',
+): string[] {
+  const urls = [...prefillUrls, ...decodeUrls];
+  return [
+    '--host', '127.0.0.1', '--port', '0', '--service-discovery', 'static',
+    '--static-backends', urls.join(','),
+    '--static-models', urls.map(() => MODEL).join(','),
+    '--static-model-labels', [...prefillUrls.map(() => 'llama-prefill'), ...decodeUrls.map(() => 'llama-decode')].join(','),
+    '--routing-logic', logic,
+    '--prefill-model-labels', 'llama-prefill', '--decode-model-labels', 'llama-decode',
+    ...extra,
+  ];
+}
+
 /** `p` prefill and `d` decode simulators (labels `llama-prefill` / `llama-decode`) behind one router. */
 export async function pdStack(opts: {
   p: number;
@@ -20,16 +42,7 @@ export async function pdStack(opts: {
   const sim = { models: [MODEL], ...opts.sim };
   const prefills = await Promise.all(Array.from({ length: opts.p }, () => spawnEngineSim(sim)));
   const decodes = await Promise.all(Array.from({ length: opts.d }, () => spawnEngineSim(sim)));
-  const urls = [...prefills, ...decodes].map((s) => s.url);
-  const router = await spawnRouter([
-    '--host', '127.0.0.1', '--port', '0', '--service-discovery', 'static',
-    '--static-backends', urls.join(','),
-    '--static-models', urls.map(() => MODEL).join(','),
-    '--static-model-labels', [...prefills.map(() => 'llama-prefill'), ...decodes.map(() => 'llama-decode')].join(','),
-    '--routing-logic', opts.logic ?? 'disaggregated_prefill',
-    '--prefill-model-labels', 'llama-prefill', '--decode-model-labels', 'llama-decode',
-    ...(opts.extraArgs ?? []),
-  ]);
+  const router = await spawnRouter(pdArgs(prefills.map((s) => s.url), decodes.map((s) => s.url), opts.extraArgs, opts.logic));
   return { router, prefills, decodes };
 }
 

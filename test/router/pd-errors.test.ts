@@ -5,7 +5,7 @@
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawnRouter, stopAll } from '../sim/processes.js';
-import { MODEL, type PdStack, inference, pdStack, postJson } from './fixtures.js';
+import { MODEL, type PdStack, inference, pdArgs, pdStack, postJson } from './fixtures.js';
 
 let stack: PdStack;
 beforeAll(async () => {
@@ -62,12 +62,7 @@ describe('P/D errors', { timeout: 30_000 }, () => {
       "Model 'other/model' not found. Available models can be listed at /v1/models.",
     );
 
-    const noDecode = await spawnRouter([
-      '--host', '127.0.0.1', '--port', '0', '--service-discovery', 'static',
-      '--static-backends', stack.prefills[0]!.url, '--static-models', MODEL, '--static-model-labels', 'llama-prefill',
-      '--routing-logic', 'disaggregated_prefill',
-      '--prefill-model-labels', 'llama-prefill', '--decode-model-labels', 'llama-decode',
-    ]);
+    const noDecode = await spawnRouter(pdArgs([stack.prefills[0]!.url], []));
     const r503 = await postJson(`${noDecode.url}/v1/completions`, body);
     expect(r503.status).toBe(503);
     expect(r503.json()).toEqual({
@@ -81,12 +76,7 @@ describe('P/D errors', { timeout: 30_000 }, () => {
 
   it('a decode engine that cannot be reached → 502 decoder_error', async () => {
     const dead = 'http://127.0.0.1:1';
-    const router = await spawnRouter([
-      '--host', '127.0.0.1', '--port', '0', '--service-discovery', 'static',
-      '--static-backends', `${stack.prefills[0]!.url},${dead}`, '--static-models', `${MODEL},${MODEL}`,
-      '--static-model-labels', 'llama-prefill,llama-decode', '--routing-logic', 'disaggregated_prefill',
-      '--prefill-model-labels', 'llama-prefill', '--decode-model-labels', 'llama-decode',
-    ]);
+    const router = await spawnRouter(pdArgs([stack.prefills[0]!.url], [dead]));
     const r = await postJson(`${router.url}/v1/chat/completions`, {
       model: MODEL,
       messages: [{ role: 'user', content: 'x' }],

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EngineSim, type Spawned, spawnEngineSim, spawnRouter, stopAll } from '../sim/processes.js';
-import { MODEL, inference, postJson } from './fixtures.js';
+import { MODEL, inference, pdArgs, postJson } from './fixtures.js';
 
 const DEAD = 'http://127.0.0.1:1';
 let live: EngineSim;
@@ -13,14 +13,7 @@ let router: Spawned;
 
 beforeAll(async () => {
   [live, decode] = await Promise.all([spawnEngineSim({ models: [MODEL] }), spawnEngineSim({ models: [MODEL] })]);
-  router = await spawnRouter([
-    '--host', '127.0.0.1', '--port', '0', '--service-discovery', 'static',
-    '--static-backends', `${DEAD},${live.url},${decode.url}`,
-    '--static-models', [MODEL, MODEL, MODEL].join(','),
-    '--static-model-labels', 'llama-prefill,llama-prefill,llama-decode',
-    '--routing-logic', 'disaggregated_prefill',
-    '--prefill-model-labels', 'llama-prefill', '--decode-model-labels', 'llama-decode',
-  ]);
+  router = await spawnRouter(pdArgs([DEAD, live.url], [decode.url]));
 }, 30_000);
 afterAll(stopAll, 30_000);
 
@@ -38,25 +31,14 @@ describe('prefill retry', { timeout: 30_000 }, () => {
   });
 
   it('with no other prefill engine left, the client gets 502 prefiller_error', async () => {
-    const only = await spawnRouter([
-      '--host', '127.0.0.1', '--port', '0', '--service-discovery', 'static',
-      '--static-backends', `${DEAD},${decode.url}`, '--static-models', `${MODEL},${MODEL}`,
-      '--static-model-labels', 'llama-prefill,llama-decode', '--routing-logic', 'disaggregated_prefill',
-      '--prefill-model-labels', 'llama-prefill', '--decode-model-labels', 'llama-decode',
-    ]);
+    const only = await spawnRouter(pdArgs([DEAD], [decode.url]));
     const r = await postJson(`${only.url}/v1/completions`, { model: MODEL, prompt: 'x' });
     expect(r.status).toBe(502);
     expect((r.json() as { error: { type: string } }).error.type).toBe('prefiller_error');
   });
 
   it('a decode engine that cannot be reached is replaced by the live one; no other left → 502 decoder_error', async () => {
-    const args = (decodes: string[]) => [
-      '--host', '127.0.0.1', '--port', '0', '--service-discovery', 'static',
-      '--static-backends', [live.url, ...decodes].join(','), '--static-models', [MODEL, ...decodes.map(() => MODEL)].join(','),
-      '--static-model-labels', ['llama-prefill', ...decodes.map(() => 'llama-decode')].join(','),
-      '--routing-logic', 'disaggregated_prefill',
-      '--prefill-model-labels', 'llama-prefill', '--decode-model-labels', 'llama-decode',
-    ];
+    const args = (decodes: string[]) => pdArgs([live.url], decodes);
     const both = await spawnRouter(args([DEAD, decode.url]));
     await Promise.all([live.clearRequests(), decode.clearRequests()]);
     for (let i = 0; i < 6; i++) {
