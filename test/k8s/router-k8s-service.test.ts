@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uuid5 } from '../../router/discovery/k8s/uuid5.js';
 import { type EngineSim, type Spawned, spawnEngineSim, spawnRouter, stopAll } from '../sim/processes.js';
-import { inference } from '../router/fixtures.js';
+import { inference, postJson } from '../router/fixtures.js';
 import { ApiServerSim, CHART_ROLE } from './apiserver-sim.js';
 import { commonFreePort, waitFor, writeKubeconfig } from './helpers.js';
 
@@ -51,12 +51,8 @@ describe('router with Kubernetes service-name discovery', () => {
     sim.setEndpoints('localhost', { ready: ['10.0.0.9'] });
     await waitFor('the Service is an endpoint', async () => (await engines()).length === 1);
     expect((await engines())[0]!.engine_id).toBe(uuid5('localhost'));
-    const res = await fetch(`${router.url}/v1/completions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: MODEL, prompt: 'hi', max_tokens: 2 }),
-    });
-    expect(res.status, await res.clone().text()).toBe(200);
+    const res = await postJson(`${router.url}/v1/completions`, { model: MODEL, prompt: 'hi', max_tokens: 2 });
+    expect(res.status, res.text).toBe(200);
     expect((await inference(engine)).map((r) => r.path)).toContain('/v1/completions');
     sim.setEndpoints('localhost', { notReady: ['10.0.0.9'] });
     await waitFor('no endpoint once not ready', async () => (await engines()).length === 0);

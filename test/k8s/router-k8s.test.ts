@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uuid5 } from '../../router/discovery/k8s/uuid5.js';
 import { type EngineSim, type Spawned, spawnEngineSim, spawnRouter, stopAll } from '../sim/processes.js';
-import { inference } from '../router/fixtures.js';
+import { inference, postJson } from '../router/fixtures.js';
 import { ApiServerSim, CHART_ROLE } from './apiserver-sim.js';
 import { commonFreePort, waitFor, writeKubeconfig } from './helpers.js';
 
@@ -41,13 +41,8 @@ const engineIds = async () => ((await get('/engines')).body as { engine_id: stri
 const ids = (...pods: string[]) => pods.map((p) => uuid5(p)).sort();
 
 async function complete(i: number): Promise<void> {
-  const res = await fetch(`${router.url}/v1/completions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model: MODEL, prompt: `request ${i}`, max_tokens: 4 }),
-  });
-  const text = await res.text();
-  expect(res.status, text).toBe(200);
+  const res = await postJson(`${router.url}/v1/completions`, { model: MODEL, prompt: `request ${i}`, max_tokens: 4 });
+  expect(res.status, res.text).toBe(200);
 }
 
 beforeAll(async () => {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createK8sDiscovery } from '../../router/discovery/k8s/index.js';
 import { uuid5 } from '../../router/discovery/k8s/uuid5.js';
 import { type EngineSim, type Spawned, spawnEngineSim, spawnRouter, stopAll } from '../sim/processes.js';
-import { inference } from '../router/fixtures.js';
+import { inference, postJson } from '../router/fixtures.js';
 import { ApiServerSim, CHART_ROLE } from './apiserver-sim.js';
 import { commonFreePort, ModelsEngine, waitFor, writeKubeconfig } from './helpers.js';
 
@@ -35,12 +35,8 @@ async function call(method: 'GET' | 'POST', path: string, headers: Record<string
 async function spread(n: number): Promise<{ d1: number; d2: number }> {
   await Promise.all([engines.d1.clearRequests(), engines.d2.clearRequests()]);
   for (let i = 0; i < n; i++) {
-    const res = await fetch(`${router.url}/v1/completions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: MODEL, prompt: `p${i}`, max_tokens: 1 }),
-    });
-    expect(res.status, await res.text()).toBe(200);
+    const res = await postJson(`${router.url}/v1/completions`, { model: MODEL, prompt: `p${i}`, max_tokens: 1 });
+    expect(res.status, res.text).toBe(200);
   }
   return { d1: (await inference(engines.d1)).length, d2: (await inference(engines.d2)).length };
 }

@@ -5,7 +5,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type EngineSim, type Spawned, spawnEngineSim, spawnRouter, stopAll, tutorialArgs } from '../sim/processes.js';
-import { MODEL, inference } from './fixtures.js';
+import { MODEL, inference, postJson } from './fixtures.js';
 
 let prefill: EngineSim;
 let decode: EngineSim;
@@ -58,15 +58,15 @@ describe('disaggregated_prefill (tutorial arguments)', { timeout: 30_000 }, () =
   });
 
   it('answers SSE with text/event-stream and echoes X-Request-Id', async () => {
-    const res = await fetch(`${router.url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-request-id': 'req-sse' },
-      body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: 2, stream: true }),
-    });
+    const res = await postJson(
+      `${router.url}/v1/chat/completions`,
+      { model: MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: 2, stream: true },
+      { 'x-request-id': 'req-sse' },
+    );
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     expect(res.headers.get('x-request-id')).toBe('req-sse');
-    const text = await res.text();
+    const text = res.text;
     expect(text.trim().endsWith('data: [DONE]')).toBe(true);
   });
 
