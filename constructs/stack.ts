@@ -4,6 +4,7 @@
  */
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { enginesEnabled as renderEngines, renderedModels, routerEnabled } from '../schema/rendered.js';
 import type { PdstackValues } from '../schema/values.generated.js';
 import { ENGINE_DEFAULTS, ROUTER_DEFAULTS } from './defaults.js';
 import { VllmEngine } from './engine.js';
@@ -34,23 +35,22 @@ export class PdStack extends Construct {
     const release = (this.release = props.release ?? names.DEFAULT_RELEASE);
     const namespace = (this.namespace = props.namespace ?? names.DEFAULT_NAMESPACE);
     const engineSpec = props.values.servingEngineSpec ?? {};
-    const { modelSpec = [], ...settings } = engineSpec;
-    const enginesEnabled = engineSpec.enableEngine !== false;
+    const { modelSpec: _models, ...settings } = engineSpec;
+    const enginesEnabled = renderEngines(props.values);
     const engines: VllmEngine[] = [];
     if (enginesEnabled) {
       ReleaseSecret.of(this, { release, namespace });
       if (nonEmpty(settings.configs)) {
         new k8s.KubeConfigMap(this, 'Configs', { metadata: { name: names.configsConfigMapName(release), namespace }, data: { ...settings.configs } });
       }
-      for (const spec of modelSpec) {
-        if (spec.enabled === false) continue;
+      for (const { spec } of renderedModels(props.values)) {
         engines.push(new VllmEngine(this, `Engine-${spec.name}`, { release, namespace, spec, settings }));
       }
     }
     this.engines = engines;
 
     const routerSpec = props.values.routerSpec ?? {};
-    if (routerSpec.enableRouter !== false) {
+    if (routerEnabled(props.values)) {
       const serviceNameDiscovery = (routerSpec.k8sServiceDiscoveryType ?? ROUTER_DEFAULTS.k8sServiceDiscoveryType) === 'service-name';
       const discovery: RouterEngineDiscovery = {
         labelSelector: enginesEnabled ? engineDiscoverySelector(release, settings.labels ?? ENGINE_DEFAULTS.labels) : undefined,

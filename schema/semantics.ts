@@ -8,6 +8,7 @@ import { UCX_PORT, ZMQ_PORT } from '../constructs/ports.js';
 import { engineServiceName, routerServiceName } from '../constructs/names.js';
 import type { Diagnostic, Severity } from './diagnostics.js';
 import { quantityValue } from './quantity.js';
+import { renderedModels, routerEnabled } from './rendered.js';
 import { formatPath, type Locate, type Path, type PathSegment } from './source.js';
 import type { LmcacheConfig, ModelSpec, PdstackValues, RouterSpec, ServingEngineSpec } from './values.generated.js';
 
@@ -77,10 +78,9 @@ export function checkSemantics(values: PdstackValues, ctx: SemanticContext): Dia
   if (engineSpec.serviceMonitor?.enabled) {
     c.error(['servingEngineSpec', 'serviceMonitor', 'enabled'], 'pdstack does not render ServiceMonitors; set enabled: false and scrape the engines with your own ServiceMonitor or PodMonitor');
   }
-  const rendered = engineSpec.enableEngine === false ? [] : engines.filter((e) => e.spec.enabled !== false);
+  const rendered = renderedModels(values).map(({ index }) => engines[index]!);
   checkDisaggregation(c, rendered, enginePorts(engineSpec));
-  const router = values.routerSpec ?? {};
-  if (router.enableRouter !== false) checkRouter(c, router, rendered);
+  if (routerEnabled(values)) checkRouter(c, values.routerSpec ?? {}, rendered);
   return c.diagnostics;
 }
 

@@ -13,6 +13,7 @@ import { DEFAULT_GPU_RESOURCE, engineResources } from '../../constructs/engine.j
 import * as names from '../../constructs/names.js';
 import { DEFAULT_RELEASE } from '../../constructs/names.js';
 import { DEFAULT_VLLM_BINARY, VLLM_BINARY_BY_REPOSITORY, vllmBinary } from '../../constructs/vllm-command.js';
+import { renderedModels, routerEnabled } from '../../schema/rendered.js';
 import type { ModelSpec, PdstackValues, RouterSpec } from '../../schema/values.generated.js';
 import { version as PDSTACK_VERSION } from '../../package.json';
 import { buildApp } from '../synth.js';
@@ -85,14 +86,11 @@ export function generateChart(values: Readonly<PdstackValues>, options: ChartOpt
   const templateHeader = escapeTemplate(header);
   const files: ChartFiles = new Map();
   const knobs = new Knobs();
-  const enginesEnabled = compiled.servingEngineSpec?.enableEngine !== false;
-  models.forEach((spec, index) => {
-    if (!enginesEnabled || spec.enabled === false) return;
+  for (const { spec, index } of renderedModels(compiled)) {
     const deployment = find(objects, 'Deployment', names.engineDeploymentName(RELEASE_SENTINEL, spec.name));
     knobs.engine(deployment, spec, index);
-  });
-  const routerSpec = compiled.routerSpec ?? {};
-  if (routerSpec.enableRouter !== false) knobs.router(find(objects, 'Deployment', names.routerDeploymentName(RELEASE_SENTINEL)), routerSpec);
+  }
+  if (routerEnabled(compiled)) knobs.router(find(objects, 'Deployment', names.routerDeploymentName(RELEASE_SENTINEL)), compiled.routerSpec ?? {});
 
   for (const object of objects) {
     const file = templateFileName(object, files);

@@ -7,6 +7,7 @@
 import { ENGINE_DEFAULTS, ROUTER_DEFAULTS } from '../../constructs/defaults.js';
 import { ZMQ_PORT } from '../../constructs/ports.js';
 import * as names from '../../constructs/names.js';
+import { renderedModels, routerEnabled } from '../../schema/rendered.js';
 import type { ModelSpec, PdstackValues } from '../../schema/values.generated.js';
 
 /** The image of the `helm test` Pod. */
@@ -23,18 +24,13 @@ interface EngineView {
 
 /** The rendered engines (enabled models, when engines are enabled) with their P/D role. */
 export function engines(values: Readonly<PdstackValues>): EngineView[] {
-  const engineSpec = values.servingEngineSpec ?? {};
-  if (engineSpec.enableEngine === false) return [];
-  return (engineSpec.modelSpec ?? [])
-    .filter((spec) => spec.enabled !== false)
-    .map((spec) => {
-      const c = spec.lmcacheConfig;
-      const role: Role = c?.kvRole === 'kv_producer' || c?.nixlRole === 'sender' ? 'prefill' : c?.kvRole === 'kv_consumer' || c?.nixlRole === 'receiver' ? 'decode' : 'engine';
-      return { spec, role };
-    });
+  return renderedModels(values).map(({ spec }) => {
+    const c = spec.lmcacheConfig;
+    const role: Role = c?.kvRole === 'kv_producer' || c?.nixlRole === 'sender' ? 'prefill' : c?.kvRole === 'kv_consumer' || c?.nixlRole === 'receiver' ? 'decode' : 'engine';
+    return { spec, role };
+  });
 }
 
-const routerEnabled = (values: Readonly<PdstackValues>): boolean => values.routerSpec?.enableRouter !== false;
 const routerServicePort = (values: Readonly<PdstackValues>): number => values.routerSpec?.servicePort ?? ROUTER_DEFAULTS.servicePort;
 const shellQuote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
 
