@@ -65,6 +65,7 @@ export async function createRouter(config: RouterConfig, log: Logger): Promise<R
     config.engineStatsTimeoutSeconds,
     config.engineStatsFailureThreshold,
     log.child('engine_stats'),
+    (urls) => requestStats.retain(urls),
   );
   const metrics = new RouterMetrics(sd, requestStats, engineStats);
   const upstream = new Upstream(config.connectTimeoutMs, config.firstByteTimeoutMs);

@@ -63,6 +63,8 @@ export class EngineStatsScraper {
     private readonly timeoutSeconds: number,
     private readonly failureThreshold: number,
     private readonly log: Logger,
+    /** Called each interval with the URLs discovery lists, so other per-URL state can be pruned alongside. */
+    private readonly onUrls?: (urls: ReadonlySet<string>) => void,
   ) {}
 
   /** Starts the first scrape without waiting for it, then one every interval. */
@@ -92,10 +94,11 @@ export class EngineStatsScraper {
   scrapeAll(): Promise<void> {
     if (this.inFlight) return this.inFlight;
     const run = async () => {
-      const urls = [...new Set(this.discovery.endpoints().map((e) => e.url))];
-      this.log.debug(`Scraping metrics from ${urls.length} serving engine(s)`);
-      for (const url of this.entries.keys()) if (!urls.includes(url)) this.entries.delete(url);
-      await Promise.all(urls.map((u) => this.scrape(u)));
+      const urls = new Set(this.discovery.endpoints().map((e) => e.url));
+      this.log.debug(`Scraping metrics from ${urls.size} serving engine(s)`);
+      for (const url of this.entries.keys()) if (!urls.has(url)) this.entries.delete(url);
+      this.onUrls?.(urls);
+      await Promise.all([...urls].map((u) => this.scrape(u)));
     };
     this.inFlight = run().finally(() => {
       this.inFlight = undefined;

@@ -100,7 +100,6 @@ export class RouterMetrics {
     ];
     for (const g of perServer) g.reset();
     const urls = new Set(this.discovery.endpoints().map((e) => e.url));
-    this.requestStats.retain(urls);
     for (const url of urls) {
       const labels = { server: url };
       this.healthyPods.set(labels, 1);
