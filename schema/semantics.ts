@@ -6,6 +6,7 @@ import { closest } from 'fastest-levenshtein';
 import { DEFAULT_KV_ROLE } from '../constructs/lmcache.js';
 import { UCX_PORT, ZMQ_PORT } from '../constructs/ports.js';
 import { engineServiceName, routerServiceName } from '../constructs/names.js';
+import { usesV0 } from '../constructs/vllm-command.js';
 import type { Diagnostic, Severity } from './diagnostics.js';
 import { quantityValue } from './quantity.js';
 import { renderedModels, routerEnabled } from './rendered.js';
@@ -121,7 +122,7 @@ function checkModel(c: Checker, e: Engine): void {
       c.error([...e.path, 'vllmConfig', 'gpuMemoryUtilization'], `must be in (0, 1], the fraction of GPU memory vLLM may use (e.g. 0.9), given ${String(vllm.gpuMemoryUtilization)}`);
     }
   }
-  if (vllm?.v1 !== undefined && String(vllm.v1) === '1' && String(vllm.v0) === '1') {
+  if (vllm?.v1 !== undefined && String(vllm.v1) === '1' && usesV0(m)) {
     c.error([...e.path, 'vllmConfig', 'v1'], 'v1: 1 asks for the V1 engine but v0: "1" selects V0; remove one of them');
   }
   if (vllm?.pipelineParallelSize !== undefined) {
