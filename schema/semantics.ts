@@ -135,21 +135,21 @@ function checkModel(c: Checker, e: Engine): void {
   if (m.lmcacheConfig) checkLmcache(c, e, m.lmcacheConfig);
 }
 
-/** GPUs the engine's container gets: from `resources` when given (it replaces the request* keys), else `requestGPU`. */
-function requestedGpus(m: ModelSpec): number {
-  if (m.resources && Object.keys(m.resources).length > 0) {
-    const fromResources = ['requests', 'limits'].flatMap((k) => Object.entries((m.resources?.[k] ?? {}) as Record<string, unknown>));
-    const gpu = fromResources.find(([name]) => /gpu$/.test(name))?.[1];
-    return typeof gpu === 'number' || typeof gpu === 'string' ? (quantityValue(gpu) ?? 0) : 0;
-  }
-  return m.requestGPU === undefined ? 0 : (quantityValue(m.requestGPU) ?? 0);
+/** GPUs a non-empty `resources` requests (it replaces the request* keys): its first `*gpu` request or limit. */
+function resourcesGpus(resources: NonNullable<ModelSpec['resources']>): number {
+  const fromResources = ['requests', 'limits'].flatMap((k) => Object.entries((resources[k] ?? {}) as Record<string, unknown>));
+  const gpu = fromResources.find(([name]) => /gpu$/.test(name))?.[1];
+  return typeof gpu === 'number' || typeof gpu === 'string' ? (quantityValue(gpu) ?? 0) : 0;
 }
 
 function checkResources(c: Checker, e: Engine): void {
   const m = e.spec;
-  const usesResources = m.resources !== undefined && Object.keys(m.resources).length > 0;
-  if (!usesResources) {
-    const gpus = m.requestGPU === undefined ? 0 : (quantityValue(m.requestGPU) ?? 0);
+  const resources = m.resources && Object.keys(m.resources).length > 0 ? m.resources : undefined;
+  // GPUs the engine's container gets: from `resources` when given, else `requestGPU`.
+  let gpus: number;
+  if (resources) gpus = resourcesGpus(resources);
+  else {
+    gpus = m.requestGPU === undefined ? 0 : (quantityValue(m.requestGPU) ?? 0);
     if (!Number.isInteger(gpus)) c.error([...e.path, 'requestGPU'], `GPUs are whole devices: requestGPU must be a whole number, given ${String(m.requestGPU)}`);
     for (const [limit, request] of [['limitCPU', 'requestCPU'], ['limitMemory', 'requestMemory']] as const) {
       const l = m[limit] === undefined ? undefined : quantityValue(m[limit]);
@@ -159,7 +159,6 @@ function checkResources(c: Checker, e: Engine): void {
       }
     }
   }
-  const gpus = requestedGpus(m);
   const tp = m.vllmConfig?.tensorParallelSize;
   if (tp !== undefined && gpus > 0 && tp > gpus) {
     c.error([...e.path, 'vllmConfig', 'tensorParallelSize'], `tensorParallelSize ${tp} needs ${tp} GPUs but the engine requests ${gpus}; raise requestGPU to ${tp} or lower tensorParallelSize`);
