@@ -8,24 +8,10 @@
  * exits) so nothing is left behind even when a test fails.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../../schema/paths.js';
 
-function repoRoot(): string {
-  let dir = __dirname;
-  for (;;) {
-    const pkg = join(dir, 'package.json');
-    // build/ may hold a copy of package.json (emitted by tsc for JSON imports): the root also has tsconfig.json
-    if (existsSync(pkg) && existsSync(join(dir, 'tsconfig.json')) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'pdstack') {
-      return dir;
-    }
-    const up = dirname(dir);
-    if (up === dir) throw new Error('repository root (package.json of pdstack next to tsconfig.json) not found');
-    dir = up;
-  }
-}
-
-export const ROOT = repoRoot();
+export const ROOT = PACKAGE_ROOT;
 export const ROUTER_MAIN = join(ROOT, 'build', 'router', 'main.js');
 export const SIM_MAIN = join(ROOT, 'build', 'test', 'sim', 'engine-sim.js');
 export const FLOOR_PROXY_MAIN = join(ROOT, 'build', 'test', 'bench', 'floor-proxy.js');

@@ -2,9 +2,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
+import { PACKAGE_ROOT } from '../../schema/paths.js';
 import type { PdstackValues } from '../../schema/values.generated.js';
 
-export const REPO = join(__dirname, '..', '..');
+export const REPO = PACKAGE_ROOT;
 export const EXAMPLE_VALUES_FILE = join(REPO, 'charts', 'example', 'values.yaml');
 /** The tutorial's values file as shipped in ../shared/reference (present in CI and on developer machines). */
 export const REFERENCE_TUTORIAL_FILE = join(REPO, '..', 'shared', 'reference', 'values-16-disagg-prefill.yaml');
