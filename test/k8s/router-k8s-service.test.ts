@@ -40,7 +40,6 @@ beforeAll(async () => {
 afterAll(async () => {
   expect(sim.forbidden).toEqual([]);
   await stopAll();
-  await engine?.stop();
   await sim.stop();
 }, T);
 

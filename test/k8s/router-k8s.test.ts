@@ -75,7 +75,6 @@ beforeAll(async () => {
 afterAll(async () => {
   expect(sim.forbidden).toEqual([]);
   await stopAll();
-  await Promise.all(Object.values(engines).map((e) => e?.stop()));
   await sim.stop();
 }, T);
 

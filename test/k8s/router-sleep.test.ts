@@ -64,7 +64,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stopAll();
-  await Promise.all(Object.values(engines).map((e) => e?.stop()));
   await sim.stop();
 }, T);
 
