@@ -94,9 +94,8 @@ export function candidatesFor(
 
 /** 404 for a model never served, 503 for one served before (or by other engines) but not now. */
 export function noEndpoint(deps: ProxyDeps, model: string, what = ''): RouterError {
-  const everSeen =
-    deps.discovery.hasEverSeenModel(model) || deps.discovery.endpoints().some((e) => e.modelNames.includes(model));
-  if (!everSeen) {
+  // every model an endpoint lists has been seen (static: all backends' models; k8s: recorded when probed)
+  if (!deps.discovery.hasEverSeenModel(model)) {
     return new RouterError(404, 'model_not_found', `Model '${model}' not found. Available models can be listed at /v1/models.`);
   }
   return new RouterError(503, 'service_unavailable', `Model '${model}' is temporarily unavailable${what}. Please try again later.`);
