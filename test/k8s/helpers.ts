@@ -90,11 +90,16 @@ export class ModelsEngine {
   hang = false;
   readonly authorizations: (string | undefined)[] = [];
 
+  /** `port` 0 takes a free port; `port` reads the actual one once started (a restart keeps it). */
   constructor(
     readonly host: string,
-    readonly port: number,
+    private listenPort: number,
     public models: string[],
   ) {}
+
+  get port(): number {
+    return this.listenPort;
+  }
 
   get url(): string {
     return `http://${this.host}:${this.port}`;
@@ -133,8 +138,9 @@ export class ModelsEngine {
       }
       res.writeHead(404).end();
     });
-    server.listen(this.port, this.host);
+    server.listen(this.listenPort, this.host);
     await once(server, 'listening');
+    this.listenPort = (server.address() as AddressInfo).port;
     this.server = server;
   }
 

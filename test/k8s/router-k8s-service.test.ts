@@ -8,7 +8,7 @@ import { uuid5 } from '../../router/discovery/k8s/uuid5.js';
 import { type EngineSim, type Spawned, spawnEngineSim, spawnRouter, stopAll } from '../sim/processes.js';
 import { inference, postJson } from '../router/fixtures.js';
 import { ApiServerSim, CHART_ROLE } from './apiserver-sim.js';
-import { commonFreePort, waitFor, writeKubeconfig } from './helpers.js';
+import { waitFor, writeKubeconfig } from './helpers.js';
 
 const T = 90_000;
 const MODEL = 'facebook/opt-125m';
@@ -22,15 +22,14 @@ beforeAll(async () => {
   sim = new ApiServerSim();
   sim.rbac = CHART_ROLE['service-name'];
   await sim.start();
-  const port = await commonFreePort(['127.0.0.1']);
-  engine = await spawnEngineSim({ host: '127.0.0.1', port, models: [MODEL] });
+  engine = await spawnEngineSim({ host: '127.0.0.1', models: [MODEL] });
   sim.addService('localhost', { labels: LABELS, selector: { model: 'opt' } });
   sim.setEndpoints('localhost', { notReady: ['10.0.0.9'] }, { labels: LABELS });
   router = await spawnRouter(
     [
       '--host', '127.0.0.1', '--port', '0',
       '--service-discovery', 'k8s', '--k8s-service-discovery-type', 'service-name',
-      '--k8s-label-selector', 'environment=test,release=svc', '--k8s-port', String(port),
+      '--k8s-label-selector', 'environment=test,release=svc', '--k8s-port', String(engine.port),
       '--routing-logic', 'roundrobin',
     ],
     { KUBECONFIG: writeKubeconfig(sim.url) },

@@ -160,9 +160,9 @@ describe('sleep mode with Kubernetes service-name discovery (in-process)', () =>
   it('setSleeping shows the state at once, patches the Service label, and puts the state back when the patch is refused', async () => {
     process.env.KUBECONFIG = writeKubeconfig(sim.url);
     sim.rbac = CHART_ROLE['service-name'];
-    const port = await commonFreePort(['127.0.0.1']);
-    const engine = new ModelsEngine('127.0.0.1', port, ['model-s']);
+    const engine = new ModelsEngine('127.0.0.1', 0, ['model-s']);
     await engine.start();
+    const port = engine.port;
     const svcLabels = { environment: 'test', release: 'svc' };
     sim.addService('localhost', { labels: svcLabels, selector: { model: 'llama-decode' } });
     sim.setEndpoints('localhost', { ready: ['10.0.0.1'] }, { labels: svcLabels });

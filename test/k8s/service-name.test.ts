@@ -8,7 +8,7 @@ import { createK8sDiscovery, type DiscoveryLogger } from '../../router/discovery
 import { uuid5 } from '../../router/discovery/k8s/uuid5.js';
 import type { ServiceDiscovery } from '../../router/discovery/types.js';
 import { ApiServerSim, CHART_ROLE } from './apiserver-sim.js';
-import { commonFreePort, ModelsEngine, waitFor, writeKubeconfig } from './helpers.js';
+import { ModelsEngine, waitFor, writeKubeconfig } from './helpers.js';
 
 const T = 60_000;
 const LABELS = { environment: 'test', release: 'svc' };
@@ -24,9 +24,9 @@ beforeAll(async () => {
   sim.rbac = CHART_ROLE['service-name'];
   await sim.start();
   process.env.KUBECONFIG = writeKubeconfig(sim.url);
-  const port = await commonFreePort(['127.0.0.1']);
-  engine = new ModelsEngine('127.0.0.1', port, ['model-s']);
+  engine = new ModelsEngine('127.0.0.1', 0, ['model-s']);
   await engine.start();
+  const port = engine.port;
   sim.addService('localhost', { labels: LABELS, selector: { model: 'llama-prefill' } });
   sim.setEndpoints('localhost', { notReady: ['10.0.0.1'] }, { labels: LABELS });
   sim.addService('unreachable-svc', { labels: LABELS, selector: { model: 'llama-decode' } });
