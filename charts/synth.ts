@@ -17,11 +17,11 @@ export interface SynthOptions {
 }
 
 /** Builds the app holding one chart with the whole stack. */
-export function buildApp(values: Readonly<PdstackValues>, options: SynthOptions): { app: App; chart: Chart; stack: PdStack } {
+export function buildApp(values: Readonly<PdstackValues>, options: SynthOptions): { app: App; chart: Chart } {
   const app = new App({ outdir: options.outdir, yamlOutputType: YamlOutputType.FILE_PER_CHART });
   const chart = new Chart(app, CHART_ID, { disableResourceNameHashes: true });
-  const stack = new PdStack(chart, 'Stack', { release: options.release, namespace: options.namespace, values });
-  return { app, chart, stack };
+  new PdStack(chart, 'Stack', { release: options.release, namespace: options.namespace, values });
+  return { app, chart };
 }
 
 /**

@@ -15,6 +15,7 @@ import type { RouterSpec } from '../schema/values.generated.js';
 import { ROUTER_DEFAULTS } from './defaults.js';
 import { fromUser, intOrString } from './kube-json.js';
 import { routerLabels } from './labels.js';
+import { DEFAULT_LMCACHE_LOG_LEVEL } from './lmcache.js';
 import * as names from './names.js';
 import { probe, ROUTER_PROBE_DEFAULTS } from './probes.js';
 import type { SecretKeyRef } from './release-secret.js';
@@ -108,7 +109,7 @@ export class VllmRouter extends Construct {
 
     const env: k8s.EnvVar[] = [];
     if (spec.hf_token) env.push({ name: 'HF_TOKEN', value: spec.hf_token });
-    env.push({ name: 'PYTHONHASHSEED', value: '123' }, { name: 'LMCACHE_LOG_LEVEL', value: spec.lmcacheConfig?.logLevel ?? 'INFO' });
+    env.push({ name: 'PYTHONHASHSEED', value: '123' }, { name: 'LMCACHE_LOG_LEVEL', value: spec.lmcacheConfig?.logLevel ?? DEFAULT_LMCACHE_LOG_LEVEL });
     if (spec.vllmApiKey?.secretName && spec.vllmApiKey.secretKey) {
       env.push({ name: 'VLLM_API_KEY', valueFrom: { secretKeyRef: { name: spec.vllmApiKey.secretName, key: spec.vllmApiKey.secretKey } } });
     } else if (engines.apiKeySecretRef) {

@@ -69,11 +69,10 @@ export function compileChart(values: Readonly<PdstackValues>, options: { valuesF
 export type ChartFiles = Map<string, string>;
 
 /**
- * The chart of validated `values` (schema defaults filled in). Throws with one line when the values cannot be
- * expressed as a chart.
+ * The chart of validated values `compiled` (schema defaults filled in; not modified). Throws with one line when
+ * the values cannot be expressed as a chart.
  */
-export function generateChart(values: Readonly<PdstackValues>, options: ChartOptions): ChartFiles {
-  const compiled = structuredClone(values) as PdstackValues;
+export function generateChart(compiled: Readonly<PdstackValues>, options: ChartOptions): ChartFiles {
   const text = JSON.stringify(compiled);
   if (holdsSentinel(text) || text.includes(KNOB_PREFIX)) {
     throw new Error(`the values contain ${RELEASE_SENTINEL}, ${NAMESPACE_SENTINEL} or ${KNOB_PREFIX}, which the chart generator reserves`);
