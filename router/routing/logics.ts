@@ -68,7 +68,8 @@ export class RoundRobin implements RoutingLogic {
 
   route(candidates: readonly Endpoint[]): Endpoint {
     const sorted = [...candidates].sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0));
-    const key = setKey(sorted);
+    // same key as setKey (both orders compare UTF-16 code units), without sorting again
+    const key = sorted.map((e) => e.url).join('\n');
     let c = this.counters.get(key);
     if (!c) {
       c = { i: 0 };
