@@ -52,11 +52,11 @@ export function qpsRoute(candidates: readonly Endpoint[], requestStats: RequestS
   let best = candidates[0]!;
   let bestQps = Infinity;
   for (const e of candidates) {
-    const s = requestStats.get(e.url);
-    if (!s) return e;
-    if (s.qps < bestQps) {
+    const qps = requestStats.qps(e.url);
+    if (qps === undefined) return e;
+    if (qps < bestQps) {
       best = e;
-      bestQps = s.qps;
+      bestQps = qps;
     }
   }
   return best;

@@ -161,6 +161,14 @@ export class RequestStatsMonitor {
     }
   }
 
+  /** Same value as `get(url)?.qps`, pruning only the arrivals window (routing reads it per candidate). */
+  qps(url: string): number | undefined {
+    const s = this.byUrl.get(url);
+    if (!s) return undefined;
+    s.arrivals.prune(performance.now() - this.windowMs);
+    return s.arrivals.count() / (this.windowMs / 1000);
+  }
+
   get(url: string): RequestStats | undefined {
     const s = this.byUrl.get(url);
     if (!s) return undefined;
