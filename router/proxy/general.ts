@@ -7,7 +7,7 @@ import type { ServerResponse } from 'node:http';
 import type { Endpoint } from '../discovery/types.js';
 import { RouterError, sendError } from '../errors.js';
 import type { RoutingLogic } from '../routing/logics.js';
-import { ClientLink, type ProxiedRequest, type ProxyDeps, account, candidatesFor, countUsage, isStreaming, noEndpoint, startCall, type StartedCall } from './shared.js';
+import { ClientLink, type ProxiedRequest, type ProxyDeps, candidatesFor, isStreaming, noEndpoint, relay, startCall, type StartedCall } from './shared.js';
 import { isAbort, isUnreachable, requestHeaders, responseHeaders, transportError } from './upstream.js';
 
 export async function proxyGeneral(
@@ -41,22 +41,10 @@ export async function proxyGeneral(
       candidates = candidates.filter((e) => e.url !== endpoint.url);
       continue;
     }
-    const { tracker, upstream } = call;
+    const { upstream } = call;
     const ok = upstream.status < 400;
-    try {
-      const body = await upstream.pipe(
-        res,
-        responseHeaders(upstream.headers, req.requestId),
-        () => tracker.firstByte(),
-        ok && !isStreaming(req.body),
-      );
-      account(deps, tracker, endpoint.url, req.model, ok ? undefined : `http_${upstream.status}`);
-      if (ok) countUsage(deps, endpoint.url, req.model, body);
-    } catch (err) {
-      account(deps, tracker, endpoint.url, req.model, isAbort(err) || client.gone ? 'client_disconnected' : 'stream_error');
-      upstream.abort();
-      res.destroy();
-    }
+    const headersOut = responseHeaders(upstream.headers, req.requestId);
+    await relay(deps, client, req, endpoint.url, call, res, headersOut, ok && !isStreaming(req.body), ok ? undefined : `http_${upstream.status}`);
     return;
   }
   sendError(res, lastError ?? noEndpoint(deps, req.model), req.requestId);

@@ -25,9 +25,9 @@ import {
   type ProxyDeps,
   account,
   candidatesFor,
-  countUsage,
   isStreaming,
   noEndpoint,
+  relay,
   startCall,
   type StartedCall,
 } from './shared.js';
@@ -199,14 +199,6 @@ export class PdProxy {
     const streaming = isStreaming(req.body);
     const out = responseHeaders(upstream.headers, req.requestId);
     if (!out['content-type']) out['content-type'] = streaming ? 'text/event-stream' : 'application/json';
-    try {
-      const kept = await upstream.pipe(res, out, () => tracker.firstByte(), !streaming);
-      account(deps, tracker, endpoint.url, req.model);
-      countUsage(deps, endpoint.url, req.model, kept);
-    } catch (err) {
-      account(deps, tracker, endpoint.url, req.model, isAbort(err) || client.gone ? 'client_disconnected' : 'stream_error');
-      upstream.abort();
-      res.destroy();
-    }
+    await relay(deps, client, req, endpoint.url, call, res, out, !streaming);
   }
 }

@@ -1,6 +1,6 @@
 /** What both proxy paths (general and P/D) share: request parsing, candidate selection and accounting. */
 import { randomUUID } from 'node:crypto';
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Endpoint, ServiceDiscovery } from '../discovery/types.js';
 import { RouterError, badRequest } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -139,6 +139,34 @@ export async function startCall(
   } catch (err) {
     account(deps, tracker, url, req.model, isAbort(err) ? 'client_disconnected' : 'connection_error');
     throw err;
+  }
+}
+
+/**
+ * Pipes a started call's answer to the client and accounts it (with `error`, if given; token usage only without).
+ * When the pipe fails the call is accounted `client_disconnected` or `stream_error`, the upstream exchange is
+ * aborted and the client's socket destroyed.
+ */
+export async function relay(
+  deps: ProxyDeps,
+  client: ClientLink,
+  req: ProxiedRequest,
+  server: string,
+  call: StartedCall,
+  res: ServerResponse,
+  headers: OutgoingHttpHeaders,
+  keepBody: boolean,
+  error?: string,
+): Promise<void> {
+  const { tracker, upstream } = call;
+  try {
+    const body = await upstream.pipe(res, headers, () => tracker.firstByte(), keepBody);
+    account(deps, tracker, server, req.model, error);
+    if (error === undefined) countUsage(deps, server, req.model, body);
+  } catch (err) {
+    account(deps, tracker, server, req.model, isAbort(err) || client.gone ? 'client_disconnected' : 'stream_error');
+    upstream.abort();
+    res.destroy();
   }
 }
 
