@@ -1,4 +1,5 @@
 /** Shared set-ups of the router tests: simulators plus a router, all real processes on 127.0.0.1. */
+import { waitFor } from '../k8s/helpers.js';
 import { type EngineSim, type SimOptions, type Spawned, spawnEngineSim, spawnRouter } from '../sim/processes.js';
 
 export const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
@@ -65,12 +66,7 @@ export async function postJson(
   return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) as unknown };
 }
 
-/** Polls `check` until it returns true (bounded: `timeoutMs`). */
+/** Polls `check` every 100 ms until it returns true (bounded: `timeoutMs`); `waitFor` of the k8s tests does the polling. */
 export async function eventually(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`condition not met within ${timeoutMs} ms`);
+  await waitFor('condition', check, timeoutMs, 100);
 }
