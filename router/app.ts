@@ -138,13 +138,10 @@ export async function createRouter(config: RouterConfig, log: Logger): Promise<R
     for (const e of sd.endpoints()) {
       for (const name of e.modelNames) {
         if (seen.has(name)) continue;
+        // both discoveries give every listed model its card (static builds one, k8s lists the engine's cards)
         const info = e.modelInfo[name];
-        seen.set(
-          name,
-          info
-            ? { ...info.extra, id: info.id, object: info.object, created: info.created, owned_by: info.owned_by, root: info.root, parent: info.parent }
-            : { id: name, object: 'model', created: Math.floor(e.addedTimestamp), owned_by: 'vllm', root: null, parent: null },
-        );
+        if (!info) continue;
+        seen.set(name, { ...info.extra, id: info.id, object: info.object, created: info.created, owned_by: info.owned_by, root: info.root, parent: info.parent });
       }
     }
     return { object: 'list', data: [...seen.values()] };

@@ -90,7 +90,6 @@ export class StaticDiscovery implements ServiceDiscovery {
       modelInfo: {
         [b.model]: { id: b.model, object: 'model', created: Math.floor(now), owned_by: 'vllm', root: null, parent: null },
       },
-      ...(b.modelType ? { modelType: b.modelType } : {}),
     }));
     this.current = this.all;
     this.known = new Set([...options.backends.map((b) => b.model), ...options.aliases.keys()]);

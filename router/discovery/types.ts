@@ -40,8 +40,6 @@ export interface Endpoint {
   readonly podName?: string;
   readonly serviceName?: string;
   readonly namespace?: string;
-  /** Static discovery: declared model type (`chat`, `completion`, ...), used by health checks. */
-  readonly modelType?: string;
 }
 
 export interface ServiceDiscovery {

@@ -96,12 +96,13 @@ export function engineErrorMessage(text: string, status: number): string {
 export class Upstream {
   private readonly agent: Agent;
 
-  constructor(connectTimeoutMs: number, private readonly firstByteTimeoutMs: number) {
+  constructor(connectTimeoutMs: number, firstByteTimeoutMs: number) {
     this.agent = new Agent({
       connect: { timeout: connectTimeoutMs },
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 600_000,
       pipelining: 1,
+      // the Agent hands these to every pool and client it creates, so each request gets them
       headersTimeout: firstByteTimeoutMs,
       bodyTimeout: firstByteTimeoutMs,
     });
@@ -117,8 +118,6 @@ export class Upstream {
         method: c.method,
         headers: c.headers,
         body: c.body,
-        headersTimeout: this.firstByteTimeoutMs,
-        bodyTimeout: this.firstByteTimeoutMs,
       },
       ex,
     );
