@@ -15,8 +15,8 @@ const DOCKERFILE = join(ROOT, 'router', 'Dockerfile');
 const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 let image: BuiltImage;
 
-beforeAll(() => {
-  image = emulateDockerBuild(DOCKERFILE, ROOT);
+beforeAll(async () => {
+  image = await emulateDockerBuild(DOCKERFILE, ROOT);
 }, 300_000);
 afterAll(async () => {
   await stopAll();

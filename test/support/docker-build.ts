@@ -15,8 +15,10 @@
  *   ENTRYPOINT are carried out or recorded; any other instruction fails the build, so the emulation never silently
  *   skips a step.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cp } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, posix } from 'node:path';
 import { Copy, DockerfileParser, Env, type Instruction } from 'dockerfile-ast';
@@ -91,12 +93,14 @@ export function contextFiles(dir: string, dockerignore: string): string[] {
 }
 
 const args = (i: Instruction) => i.getArguments().map((a) => a.getValue());
+/** Steps run asynchronously: a test worker whose event loop is blocked for a minute of `npm ci` loses its RPC. */
+const run = promisify(execFile);
 
 /**
  * Builds `dockerfile` (path) with `contextDir` as the context; the stages go into a new directory under the OS temp
- * directory (world-readable, so a non-root user can run what was built). Throws with the failing step.
+ * directory (world-readable, so a non-root user can run what was built). Rejects with the failing step.
  */
-export function emulateDockerBuild(dockerfile: string, contextDir: string): BuiltImage {
+export async function emulateDockerBuild(dockerfile: string, contextDir: string): Promise<BuiltImage> {
   const text = readFileSync(dockerfile, 'utf8');
   const problems = validate(text);
   if (problems.length > 0) {
@@ -105,14 +109,14 @@ export function emulateDockerBuild(dockerfile: string, contextDir: string): Buil
   const work = mkdtempSync(join(tmpdir(), 'pdstack-docker-build-'));
   chmodSync(work, 0o755);
   try {
-    return build(text, dockerfile, contextDir, work);
+    return await build(text, dockerfile, contextDir, work);
   } catch (err) {
     rmSync(work, { recursive: true, force: true });
     throw err;
   }
 }
 
-function build(text: string, dockerfile: string, contextDir: string, work: string): BuiltImage {
+async function build(text: string, dockerfile: string, contextDir: string, work: string): Promise<BuiltImage> {
   const context = join(work, 'context');
   const ignoreFile = `${dockerfile}.dockerignore`;
   for (const rel of contextFiles(contextDir, existsSync(ignoreFile) ? readFileSync(ignoreFile, 'utf8') : '')) {
@@ -164,18 +168,18 @@ function build(text: string, dockerfile: string, contextDir: string, work: strin
           if (!existsSync(srcPath)) throw new Error(`${where}: ${src} is not in the ${source ? `stage ${from}` : 'build context'}`);
           const target = statSync(srcPath).isDirectory() || !(dest.endsWith('/') || all.length > 1) ? destPath : join(destPath, basename(src));
           mkdirSync(statSync(srcPath).isDirectory() ? target : dirname(target), { recursive: true });
-          cpSync(srcPath, target, { recursive: true });
+          await cp(srcPath, target, { recursive: true });
         }
         break;
       }
       case 'RUN':
         try {
-          execFileSync('sh', ['-c', ins.getArgumentsContent() ?? ''], {
+          await run('sh', ['-c', ins.getArgumentsContent() ?? ''], {
             cwd: join(stage.root, stage.workdir),
             // what a build container would have: PATH, a HOME of its own and the stage's ENV, not this shell's
             // variables (NODE_ENV=production or npm_config_* of `npm test` would change what `npm ci` installs)
             env: { PATH: process.env.PATH, HOME: home, ...stage.env, npm_config_cache: npmCache, npm_config_update_notifier: 'false' },
-            stdio: 'pipe',
+            maxBuffer: 64 * 1024 * 1024,
           });
         } catch (err) {
           const e = err as { stdout?: Buffer; stderr?: Buffer; message: string };
