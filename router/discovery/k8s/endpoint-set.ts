@@ -83,11 +83,12 @@ export class EndpointSet {
   }
 
   /**
-   * Shows the endpoint `id` with `sleep` at once (in `endpoints()`, until the watch reports the same value); returns
-   * the undo, which restores what was shown before. A no-op for an id that is not a current target.
+   * Shows the endpoint of target `key` (pod or Service name, the seed of its id) with `sleep` at once (in
+   * `endpoints()`, until the watch reports the same value); returns the undo, which restores what was shown before.
+   * A no-op for a key that is not a current target.
    */
-  overrideSleep(id: string, sleep: boolean): () => void {
-    const entry = [...this.entries.values()].find((e) => uuid5(e.target.key) === id);
+  overrideSleep(key: string, sleep: boolean): () => void {
+    const entry = this.entries.get(key);
     if (!entry) return () => {};
     const previous = entry.sleepOverride;
     // The value the watch reported last, with no override pending, is on the server already: the patch will change

@@ -163,7 +163,7 @@ class K8sDiscovery implements ServiceDiscovery {
     const name = kind === 'service' ? endpoint.serviceName : endpoint.podName;
     const namespace = endpoint.namespace ?? this.options.namespace;
     if (!this.api || name === undefined) throw new Error(`Engine ${endpoint.id} was not discovered from Kubernetes`);
-    const undo = this.set.overrideSleep(endpoint.id, sleeping);
+    const undo = this.set.overrideSleep(name, sleeping);
     try {
       await patchSleepingLabel(this.api, { kind, name, namespace }, sleeping, this.callOptions);
     } catch (err) {
