@@ -91,6 +91,7 @@ export async function createRouter(config: RouterConfig, log: Logger): Promise<R
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
+    if (err instanceof RouterError) return reply.code(err.status).send(err.body());
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       return reply
         .code(413)
@@ -109,13 +110,8 @@ export async function createRouter(config: RouterConfig, log: Logger): Promise<R
   const jsonBody = (request: FastifyRequest) => applyAlias(parseBody(request.body as Buffer | undefined), config.aliases);
   const proxy = (route: string, parse = jsonBody) => async (request: FastifyRequest, reply: FastifyReply) => {
     const requestId = requestIdOf(request.headers);
-    let parsed;
-    try {
-      parsed = parse(request);
-    } catch (err) {
-      if (!(err instanceof RouterError)) throw err;
-      return reply.code(err.status).header('x-request-id', requestId).send(err.body());
-    }
+    reply.header('x-request-id', requestId);
+    const parsed = parse(request); // a RouterError is answered by the error handler
     reply.hijack();
     const res = reply.raw;
     const req: ProxiedRequest = { requestId, incoming: request.raw, ...enginePath(route, request.url), ...parsed };

@@ -54,25 +54,21 @@ export function registerSleepEndpoints(app: FastifyInstance, deps: SleepDeps): v
   const route = (path: EnginePath) => async (request: FastifyRequest, reply: FastifyReply) => {
     const requestId = requestIdOf(request.headers);
     reply.header('x-request-id', requestId);
-    try {
-      const given = request.headers.authorization;
-      if (expected && !(given !== undefined && timingSafeEqual(sha256(given), expected))) {
-        throw new RouterError(401, 'authentication_error', 'Invalid or missing API key (Authorization: Bearer $VLLM_API_KEY).');
-      }
-      const target = enginePath(path, request.url);
-      const id = target.engineId;
-      if (!id) throw badRequest('Invalid request: missing target Engine Id.');
-      const call: EngineCall = { deps, path, enginePath: target.path, authorization: given, requestId };
-      if (path === '/is_sleeping') {
-        const answer = await isSleeping(call, find(deps, id));
-        return reply.code(answer.status).send(answer.body);
-      }
-      const status = await serialise(id, () => (path === '/sleep' ? sleep(call, find(deps, id)) : wakeUp(call, find(deps, id))));
-      return reply.code(status).send({ status: 'success' });
-    } catch (err) {
-      if (!(err instanceof RouterError)) throw err;
-      return reply.code(err.status).send(err.body());
+    // a RouterError thrown here is answered by the app's error handler (its status and OpenAI-style body)
+    const given = request.headers.authorization;
+    if (expected && !(given !== undefined && timingSafeEqual(sha256(given), expected))) {
+      throw new RouterError(401, 'authentication_error', 'Invalid or missing API key (Authorization: Bearer $VLLM_API_KEY).');
     }
+    const target = enginePath(path, request.url);
+    const id = target.engineId;
+    if (!id) throw badRequest('Invalid request: missing target Engine Id.');
+    const call: EngineCall = { deps, path, enginePath: target.path, authorization: given, requestId };
+    if (path === '/is_sleeping') {
+      const answer = await isSleeping(call, find(deps, id));
+      return reply.code(answer.status).send(answer.body);
+    }
+    const status = await serialise(id, () => (path === '/sleep' ? sleep(call, find(deps, id)) : wakeUp(call, find(deps, id))));
+    return reply.code(status).send({ status: 'success' });
   };
   app.post('/sleep', route('/sleep'));
   app.post('/wake_up', route('/wake_up'));
