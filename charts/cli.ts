@@ -31,7 +31,8 @@ const USAGE = `usage:
 `;
 
 /** SemVer 2 (what Helm requires of a chart version). */
-const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
+const SEMVER =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
 
 /** A command-line mistake: reported with the usage, exit 2. */
 class UsageError extends Error {}
@@ -46,7 +47,15 @@ const OPTIONS = {
   version: { type: 'boolean' },
 } as const;
 
-type Options = { values?: string; release?: string; namespace?: string; output?: string; 'chart-version'?: string; help?: boolean; version?: boolean };
+type Options = {
+  values?: string;
+  release?: string;
+  namespace?: string;
+  output?: string;
+  'chart-version'?: string;
+  help?: boolean;
+  version?: boolean;
+};
 
 function parse(argv: string[]): { command: string | undefined; options: Options } {
   try {
@@ -87,7 +96,8 @@ async function run(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return command === undefined && !options.help ? 2 : 0;
   }
-  if (command !== 'chart' && options['chart-version'] !== undefined) throw new UsageError(`${command} takes no --chart-version`);
+  if (command !== 'chart' && options['chart-version'] !== undefined)
+    throw new UsageError(`${command} takes no --chart-version`);
   switch (command) {
     case 'validate': {
       if (options.output !== undefined) throw new UsageError('validate takes no -o');
@@ -113,13 +123,22 @@ async function run(argv: string[]): Promise<number> {
     }
     case 'chart': {
       if (options.output === undefined || options.output === '-') throw new UsageError('chart needs -o DIR');
-      if (options.namespace !== undefined) throw new UsageError('chart takes no --namespace: the chart installs into the release namespace (helm install -n NS)');
+      if (options.namespace !== undefined)
+        throw new UsageError(
+          'chart takes no --namespace: the chart installs into the release namespace (helm install -n NS)',
+        );
       const chartVersion = options['chart-version'];
-      if (chartVersion !== undefined && !SEMVER.test(chartVersion)) throw new UsageError(`--chart-version '${chartVersion}' is not a SemVer version (e.g. 1.2.3)`);
+      if (chartVersion !== undefined && !SEMVER.test(chartVersion))
+        throw new UsageError(`--chart-version '${chartVersion}' is not a SemVer version (e.g. 1.2.3)`);
       const result = load(options);
       if (result.failed) return 1;
       const { compileChart } = await import('./helm/chart.js');
-      compileChart(result.values, { valuesFile: options.values ?? '', outDir: options.output, release: result.release, chartVersion });
+      compileChart(result.values, {
+        valuesFile: options.values ?? '',
+        outDir: options.output,
+        release: result.release,
+        chartVersion,
+      });
       process.stderr.write(`wrote chart ${options.output}\n`);
       return 0;
     }

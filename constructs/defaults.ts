@@ -20,7 +20,10 @@ export const ENGINE_DEFAULTS = {
   servicePort: schemaDefault<number>('servingEngineSpec', 'servicePort'),
   labels: schemaDefault<Record<string, string>>('servingEngineSpec', 'labels'),
   runtimeClassName: schemaDefault<string>('servingEngineSpec', 'runtimeClassName'),
-  imagePullPolicy: schemaDefault<NonNullable<ServingEngineSpec['imagePullPolicy']>>('servingEngineSpec', 'imagePullPolicy'),
+  imagePullPolicy: schemaDefault<NonNullable<ServingEngineSpec['imagePullPolicy']>>(
+    'servingEngineSpec',
+    'imagePullPolicy',
+  ),
   containerSecurityContext: schemaDefault<Record<string, unknown>>('servingEngineSpec', 'containerSecurityContext'),
   replicaCount: schemaDefault<number>('modelSpec', 'replicaCount'),
 } as const;
@@ -34,7 +37,10 @@ export const ROUTER_DEFAULTS = {
   servicePort: schemaDefault<number>('routerSpec', 'servicePort'),
   serviceType: schemaDefault<NonNullable<RouterSpec['serviceType']>>('routerSpec', 'serviceType'),
   serviceDiscovery: schemaDefault<NonNullable<RouterSpec['serviceDiscovery']>>('routerSpec', 'serviceDiscovery'),
-  k8sServiceDiscoveryType: schemaDefault<NonNullable<RouterSpec['k8sServiceDiscoveryType']>>('routerSpec', 'k8sServiceDiscoveryType'),
+  k8sServiceDiscoveryType: schemaDefault<NonNullable<RouterSpec['k8sServiceDiscoveryType']>>(
+    'routerSpec',
+    'k8sServiceDiscoveryType',
+  ),
   routingLogic: schemaDefault<NonNullable<RouterSpec['routingLogic']>>('routerSpec', 'routingLogic'),
   prefixMinMatchLength: schemaDefault<number>('routerSpec', 'prefixMinMatchLength'),
   engineScrapeInterval: schemaDefault<number>('routerSpec', 'engineScrapeInterval'),

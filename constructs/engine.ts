@@ -52,7 +52,6 @@ const HAMI_RESOURCES: ReadonlyArray<readonly [keyof ModelSpec, keyof ModelSpec, 
   ['requestGPUCores', 'limitGPUCores', 'nvidia.com/gpucores'],
 ];
 
-
 export class VllmEngine extends Construct {
   /** The model name (`modelSpec.name`), also the pod label `model` the router classifies P/D by. */
   public readonly modelName: string;
@@ -69,7 +68,9 @@ export class VllmEngine extends Construct {
     const { release, spec } = props;
     const settings: EngineSettings = props.settings ?? {};
     if (spec.enabled === false) {
-      throw new Error(`VllmEngine ${spec.name}: the model is disabled (enabled: false); disabled models get no objects, so do not create an engine for it`);
+      throw new Error(
+        `VllmEngine ${spec.name}: the model is disabled (enabled: false); disabled models get no objects, so do not create an engine for it`,
+      );
     }
     this.modelName = spec.name;
     const containerPort = settings.containerPort ?? ENGINE_DEFAULTS.containerPort;
@@ -91,7 +92,12 @@ export class VllmEngine extends Construct {
         const claimName = spec.pvcExistingClaimName ?? names.engineStorageClaimName(release, spec.name);
         if (spec.pvcExistingClaimName === undefined) {
           this.storageClaim = new k8s.KubePersistentVolumeClaim(this, 'Storage', {
-            metadata: { name: claimName, namespace, labels: nonEmpty({ ...spec.pvcLabels }), annotations: nonEmpty({ ...spec.pvcAnnotations }) },
+            metadata: {
+              name: claimName,
+              namespace,
+              labels: nonEmpty({ ...spec.pvcLabels }),
+              annotations: nonEmpty({ ...spec.pvcAnnotations }),
+            },
             spec: {
               accessModes: [...(spec.pvcAccessMode ?? ['ReadWriteOnce'])],
               resources: { requests: { storage: quantity(storage) } },
@@ -105,7 +111,10 @@ export class VllmEngine extends Construct {
       mounts.push({ name: storageVolume, mountPath: '/data' });
     }
     if (spec.vllmConfig?.tensorParallelSize !== undefined) {
-      volumes.push({ name: 'shm', emptyDir: { medium: 'Memory', sizeLimit: quantity(spec.shmSize ?? DEFAULT_SHM_SIZE) } });
+      volumes.push({
+        name: 'shm',
+        emptyDir: { medium: 'Memory', sizeLimit: quantity(spec.shmSize ?? DEFAULT_SHM_SIZE) },
+      });
       mounts.push({ name: 'shm', mountPath: '/dev/shm' });
     }
     if (spec.chatTemplate) {
@@ -135,22 +144,29 @@ export class VllmEngine extends Construct {
       else env.push({ name: 'PROMETHEUS_MULTIPROC_DIR', value: spec.vllmConfig.prometheusMultiprocDir ?? '/tmp' });
     }
     if (spec.hf_token !== undefined) {
-      const ref = typeof spec.hf_token === 'string'
-        ? ReleaseSecret.keyRef(this, { release, namespace }, names.hfTokenSecretKey(spec.name), spec.hf_token)
-        : { name: spec.hf_token.secretName ?? '', key: spec.hf_token.secretKey ?? '' };
+      const ref =
+        typeof spec.hf_token === 'string'
+          ? ReleaseSecret.keyRef(this, { release, namespace }, names.hfTokenSecretKey(spec.name), spec.hf_token)
+          : { name: spec.hf_token.secretName ?? '', key: spec.hf_token.secretKey ?? '' };
       env.push({ name: 'HF_TOKEN', valueFrom: { secretKeyRef: { ...ref } } });
     }
     const apiKeyRef = ReleaseSecret.vllmApiKeyRef(this, { release, namespace }, settings.vllmApiKey);
     if (apiKeyRef) env.push({ name: 'VLLM_API_KEY', valueFrom: { secretKeyRef: { ...apiKeyRef } } });
     env.push(...fromUser<k8s.EnvVar[]>(settings.env ?? []), ...fromUser<k8s.EnvVar[]>(spec.env ?? []));
     for (const e of lmcacheEnv(spec, { routerServiceName: names.routerServiceName(release) })) {
-      env.push(e.fieldRef ? { name: e.name, valueFrom: { fieldRef: { fieldPath: e.fieldRef } } } : { name: e.name, value: e.value });
+      env.push(
+        e.fieldRef
+          ? { name: e.name, valueFrom: { fieldRef: { fieldPath: e.fieldRef } } }
+          : { name: e.name, value: e.value },
+      );
     }
     const envFrom: k8s.EnvFromSource[] = [];
     if (nonEmpty(settings.configs)) envFrom.push({ configMapRef: { name: names.configsConfigMapName(release) } });
     if (spec.envFromSecret) envFrom.push({ secretRef: { name: spec.envFromSecret.name } });
 
-    const containerSecurityContext = fromUser<k8s.SecurityContext>(settings.containerSecurityContext ?? ENGINE_DEFAULTS.containerSecurityContext);
+    const containerSecurityContext = fromUser<k8s.SecurityContext>(
+      settings.containerSecurityContext ?? ENGINE_DEFAULTS.containerSecurityContext,
+    );
     const vllm: k8s.Container = {
       name: 'vllm',
       image: `${spec.repository}:${spec.tag}`,
@@ -183,11 +199,14 @@ export class VllmEngine extends Construct {
         volumeMounts: [{ name: storageVolume, mountPath: '/data' }],
       });
     }
-    const initContainers = spec.initContainer ? [this.initContainer(release, spec, containerSecurityContext, storageVolume, envFrom)] : undefined;
+    const initContainers = spec.initContainer
+      ? [this.initContainer(release, spec, containerSecurityContext, storageVolume, envFrom)]
+      : undefined;
 
-    const tolerations = spec.tolerationsPolicy === 'override' && (spec.tolerations?.length ?? 0) > 0
-      ? spec.tolerations ?? []
-      : [...(settings.tolerations ?? []), ...(spec.tolerations ?? [])];
+    const tolerations =
+      spec.tolerationsPolicy === 'override' && (spec.tolerations?.length ?? 0) > 0
+        ? (spec.tolerations ?? [])
+        : [...(settings.tolerations ?? []), ...(spec.tolerations ?? [])];
     const runtimeClassName = spec.runtimeClassName ?? settings.runtimeClassName ?? ENGINE_DEFAULTS.runtimeClassName;
     const pd = spec.lmcacheConfig?.enablePD === true;
 
@@ -208,7 +227,9 @@ export class VllmEngine extends Construct {
           spec: {
             priorityClassName: spec.priorityClassName || undefined,
             initContainers,
-            securityContext: nonEmpty(settings.securityContext) ? fromUser<k8s.PodSecurityContext>(settings.securityContext) : undefined,
+            securityContext: nonEmpty(settings.securityContext)
+              ? fromUser<k8s.PodSecurityContext>(settings.securityContext)
+              : undefined,
             serviceAccountName: spec.serviceAccountName || undefined,
             hostIpc: pd ? true : undefined,
             hostPid: pd ? true : undefined,
@@ -228,7 +249,12 @@ export class VllmEngine extends Construct {
     });
 
     this.service = new k8s.KubeService(this, 'Service', {
-      metadata: { name: this.serviceName, namespace, labels: { ...selector }, annotations: nonEmpty({ ...spec.serviceAnnotations }) },
+      metadata: {
+        name: this.serviceName,
+        namespace,
+        labels: { ...selector },
+        annotations: nonEmpty({ ...spec.serviceAnnotations }),
+      },
       spec: {
         type: 'ClusterIP',
         selector: { ...selector },
@@ -242,13 +268,31 @@ export class VllmEngine extends Construct {
     });
 
     if (spec.pdb?.enabled) {
-      podDisruptionBudget(this, 'Pdb', { name: names.enginePdbName(release, spec.name), namespace, selector, pdb: spec.pdb });
+      podDisruptionBudget(this, 'Pdb', {
+        name: names.enginePdbName(release, spec.name),
+        namespace,
+        selector,
+        pdb: spec.pdb,
+      });
     }
   }
 
-  private initContainer(release: string, spec: Readonly<ModelSpec>, securityContext: k8s.SecurityContext, storageVolume: string, envFrom: k8s.EnvFromSource[]): k8s.Container {
+  private initContainer(
+    release: string,
+    spec: Readonly<ModelSpec>,
+    securityContext: k8s.SecurityContext,
+    storageVolume: string,
+    envFrom: k8s.EnvFromSource[],
+  ): k8s.Container {
     const init = spec.initContainer as Record<string, unknown> & {
-      name?: string; image?: string; command?: string[]; args?: string[]; env?: unknown[]; resources?: unknown; mountPvcStorage?: boolean; extraVolumeMounts?: unknown[];
+      name?: string;
+      image?: string;
+      command?: string[];
+      args?: string[];
+      env?: unknown[];
+      resources?: unknown;
+      mountPvcStorage?: boolean;
+      extraVolumeMounts?: unknown[];
     };
     const mounts: k8s.VolumeMount[] = [];
     if (init.mountPvcStorage && spec.pvcStorage !== undefined) mounts.push({ name: storageVolume, mountPath: '/data' });

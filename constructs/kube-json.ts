@@ -42,7 +42,8 @@ function convert(value: unknown, key: string | undefined, parentKey: string | un
   if (key !== undefined && (typeof value === 'string' || typeof value === 'number')) {
     if (QUANTITY_KEYS.has(key)) return quantity(value);
     if (INT_OR_STRING_KEYS.has(key)) return intOrString(value);
-    if (key === 'port' && parentKey !== undefined && INT_OR_STRING_PORT_PARENTS.has(parentKey)) return intOrString(value);
+    if (key === 'port' && parentKey !== undefined && INT_OR_STRING_PORT_PARENTS.has(parentKey))
+      return intOrString(value);
   }
   return value;
 }

@@ -82,8 +82,10 @@ export function lmcacheEnv(spec: Readonly<ModelSpec>, ctx: LmcacheEnvContext): P
   if (c.enableController !== undefined) add('LMCACHE_ENABLE_CONTROLLER', pyBool(c.enableController));
   if (c.instanceId !== undefined) add('LMCACHE_LMCACHE_INSTANCE_ID', c.instanceId);
   else env.push({ name: 'LMCACHE_LMCACHE_INSTANCE_ID', fieldRef: 'metadata.name' });
-  if (c.controllerPort !== undefined) add('LMCACHE_CONTROLLER_PULL_URL', `${ctx.routerServiceName}:${c.controllerPort}`);
-  if (c.controllerReplyPort !== undefined) add('LMCACHE_CONTROLLER_REPLY_URL', `${ctx.routerServiceName}:${c.controllerReplyPort}`);
+  if (c.controllerPort !== undefined)
+    add('LMCACHE_CONTROLLER_PULL_URL', `${ctx.routerServiceName}:${c.controllerPort}`);
+  if (c.controllerReplyPort !== undefined)
+    add('LMCACHE_CONTROLLER_REPLY_URL', `${ctx.routerServiceName}:${c.controllerReplyPort}`);
   add('LMCACHE_LMCACHE_WORKER_PORTS', c.workerPorts);
   add('LMCACHE_P2P_HOST', c.p2pHost);
   add('LMCACHE_P2P_INIT_PORTS', c.p2pInitPorts);

@@ -6,7 +6,8 @@
 export const engineDeploymentName = (release: string, model: string): string => `${release}-${model}-deployment-vllm`;
 export const engineServiceName = (release: string, model: string): string => `${release}-${model}-engine-service`;
 export const engineStorageClaimName = (release: string, model: string): string => `${release}-${model}-storage-claim`;
-export const engineChatTemplatesConfigMapName = (release: string, model: string): string => `${release}-${model}-chat-templates`;
+export const engineChatTemplatesConfigMapName = (release: string, model: string): string =>
+  `${release}-${model}-chat-templates`;
 export const enginePdbName = (release: string, model: string): string => `${release}-${model}-pdb-vllm`;
 /** The pod `hostname` production-stack sets on engine pods. */
 export const engineHostname = (release: string, model: string): string => `${release}-${model}-vllm-stack`;

@@ -44,7 +44,11 @@ export class ReleaseSecret extends Construct {
    * `servingEngineSpec.vllmApiKey` as a Secret key reference: a literal is stored in the release Secret (key
    * `vllmApiKey`), a `{secretName, secretKey}` map is referenced as is; `undefined` when not set.
    */
-  public static vllmApiKeyRef(scope: Construct, props: ReleaseSecretProps, apiKey: SecretValue | undefined): SecretKeyRef | undefined {
+  public static vllmApiKeyRef(
+    scope: Construct,
+    props: ReleaseSecretProps,
+    apiKey: SecretValue | undefined,
+  ): SecretKeyRef | undefined {
     if (typeof apiKey === 'string') return ReleaseSecret.keyRef(scope, props, VLLM_API_KEY_SECRET_KEY, apiKey);
     return apiKey?.secretName && apiKey.secretKey ? { name: apiKey.secretName, key: apiKey.secretKey } : undefined;
   }
@@ -59,7 +63,9 @@ export class ReleaseSecret extends Construct {
     this.apiObject = new k8s.KubeSecret(this, 'Resource', {
       metadata: { name: this.name, namespace: props.namespace, labels: props.labels ? { ...props.labels } : undefined },
       type: 'Opaque',
-      data: Lazy.any({ produce: () => Object.fromEntries([...this.entries].map(([k, v]) => [k, Buffer.from(v).toString('base64')])) }),
+      data: Lazy.any({
+        produce: () => Object.fromEntries([...this.entries].map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+      }),
     });
   }
 

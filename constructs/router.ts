@@ -45,14 +45,25 @@ export interface VllmRouterProps {
   readonly engines: RouterEngineDiscovery;
 }
 
-
 /** The router's arguments, in production-stack's order (the image's entrypoint is the router). */
 export function routerArgs(spec: Readonly<RouterSpec>, namespace: string, engines: RouterEngineDiscovery): string[] {
   const d = ROUTER_DEFAULTS;
   const discovery = spec.serviceDiscovery ?? d.serviceDiscovery;
-  const args = ['--host', '0.0.0.0', '--port', String(spec.containerPort ?? d.containerPort), '--service-discovery', discovery];
+  const args = [
+    '--host',
+    '0.0.0.0',
+    '--port',
+    String(spec.containerPort ?? d.containerPort),
+    '--service-discovery',
+    discovery,
+  ];
   if (discovery === 'k8s') {
-    args.push('--k8s-namespace', namespace, '--k8s-service-discovery-type', spec.k8sServiceDiscoveryType ?? d.k8sServiceDiscoveryType);
+    args.push(
+      '--k8s-namespace',
+      namespace,
+      '--k8s-service-discovery-type',
+      spec.k8sServiceDiscoveryType ?? d.k8sServiceDiscoveryType,
+    );
     if (engines.labelSelector !== undefined) args.push('--k8s-label-selector', engines.labelSelector);
     args.push('--k8s-port', String(engines.port));
   } else {
@@ -96,7 +107,11 @@ export class VllmRouter extends Construct {
       new k8s.KubeRole(this, 'Role', {
         metadata: { name: names.routerRoleName(release), namespace },
         rules: [
-          { apiGroups: [''], resources: serviceName ? ['pods', 'services', 'endpoints'] : ['pods'], verbs: ['get', 'watch', 'list'] },
+          {
+            apiGroups: [''],
+            resources: serviceName ? ['pods', 'services', 'endpoints'] : ['pods'],
+            verbs: ['get', 'watch', 'list'],
+          },
           { apiGroups: [''], resources: [serviceName ? 'services' : 'pods'], verbs: ['patch'] },
         ],
       });
@@ -109,14 +124,19 @@ export class VllmRouter extends Construct {
 
     const env: k8s.EnvVar[] = [];
     if (spec.hf_token) env.push({ name: 'HF_TOKEN', value: spec.hf_token });
-    env.push({ name: 'PYTHONHASHSEED', value: '123' }, { name: 'LMCACHE_LOG_LEVEL', value: spec.lmcacheConfig?.logLevel ?? DEFAULT_LMCACHE_LOG_LEVEL });
+    env.push(
+      { name: 'PYTHONHASHSEED', value: '123' },
+      { name: 'LMCACHE_LOG_LEVEL', value: spec.lmcacheConfig?.logLevel ?? DEFAULT_LMCACHE_LOG_LEVEL },
+    );
     if (spec.vllmApiKey?.secretName && spec.vllmApiKey.secretKey) {
-      env.push({ name: 'VLLM_API_KEY', valueFrom: { secretKeyRef: { name: spec.vllmApiKey.secretName, key: spec.vllmApiKey.secretKey } } });
+      env.push({
+        name: 'VLLM_API_KEY',
+        valueFrom: { secretKeyRef: { name: spec.vllmApiKey.secretName, key: spec.vllmApiKey.secretKey } },
+      });
     } else if (engines.apiKeySecretRef) {
       env.push({ name: 'VLLM_API_KEY', valueFrom: { secretKeyRef: { ...engines.apiKeySecretRef } } });
     }
     env.push(...fromUser<k8s.EnvVar[]>(spec.env ?? []));
-
 
     this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
       metadata: { name: names.routerDeploymentName(release), namespace, labels: { ...labels } },
@@ -129,27 +149,37 @@ export class VllmRouter extends Construct {
           spec: {
             serviceAccountName: this.serviceAccountName,
             priorityClassName: spec.priorityClassName || undefined,
-            securityContext: nonEmpty(spec.securityContext) ? fromUser<k8s.PodSecurityContext>(spec.securityContext) : undefined,
-            imagePullSecrets: spec.imagePullSecrets?.length ? fromUser<k8s.LocalObjectReference[]>(spec.imagePullSecrets) : undefined,
+            securityContext: nonEmpty(spec.securityContext)
+              ? fromUser<k8s.PodSecurityContext>(spec.securityContext)
+              : undefined,
+            imagePullSecrets: spec.imagePullSecrets?.length
+              ? fromUser<k8s.LocalObjectReference[]>(spec.imagePullSecrets)
+              : undefined,
             affinity: podAffinity(spec.affinity, spec.nodeSelectorTerms),
             volumes: spec.extraVolumes?.length ? fromUser<k8s.Volume[]>(spec.extraVolumes) : undefined,
-            containers: [{
-              name: 'router-container',
-              image: `${spec.repository ?? d.repository}:${spec.tag ?? d.tag}`,
-              imagePullPolicy: spec.imagePullPolicy ?? d.imagePullPolicy,
-              args: routerArgs(spec, namespace, engines),
-              env,
-              ports: [
-                { name: 'router-port', containerPort },
-                { name: 'lmcache-port', containerPort: ROUTER_LMCACHE_PORT },
-              ],
-              resources: fromUser<k8s.ResourceRequirements>(spec.resources ?? d.resources),
-              securityContext: nonEmpty(spec.containerSecurityContext) ? fromUser<k8s.SecurityContext>(spec.containerSecurityContext) : undefined,
-              startupProbe: probe(ROUTER_PROBE_DEFAULTS.startup, 'router-port', spec.startupProbe),
-              livenessProbe: probe(ROUTER_PROBE_DEFAULTS.liveness, 'router-port', spec.livenessProbe),
-              readinessProbe: probe(ROUTER_PROBE_DEFAULTS.readiness, 'router-port', spec.readinessProbe),
-              volumeMounts: spec.extraVolumeMounts?.length ? fromUser<k8s.VolumeMount[]>(spec.extraVolumeMounts) : undefined,
-            }],
+            containers: [
+              {
+                name: 'router-container',
+                image: `${spec.repository ?? d.repository}:${spec.tag ?? d.tag}`,
+                imagePullPolicy: spec.imagePullPolicy ?? d.imagePullPolicy,
+                args: routerArgs(spec, namespace, engines),
+                env,
+                ports: [
+                  { name: 'router-port', containerPort },
+                  { name: 'lmcache-port', containerPort: ROUTER_LMCACHE_PORT },
+                ],
+                resources: fromUser<k8s.ResourceRequirements>(spec.resources ?? d.resources),
+                securityContext: nonEmpty(spec.containerSecurityContext)
+                  ? fromUser<k8s.SecurityContext>(spec.containerSecurityContext)
+                  : undefined,
+                startupProbe: probe(ROUTER_PROBE_DEFAULTS.startup, 'router-port', spec.startupProbe),
+                livenessProbe: probe(ROUTER_PROBE_DEFAULTS.liveness, 'router-port', spec.livenessProbe),
+                readinessProbe: probe(ROUTER_PROBE_DEFAULTS.readiness, 'router-port', spec.readinessProbe),
+                volumeMounts: spec.extraVolumeMounts?.length
+                  ? fromUser<k8s.VolumeMount[]>(spec.extraVolumeMounts)
+                  : undefined,
+              },
+            ],
           },
         },
       },
@@ -157,7 +187,12 @@ export class VllmRouter extends Construct {
 
     const serviceType = spec.serviceType ?? d.serviceType;
     this.service = new k8s.KubeService(this, 'Service', {
-      metadata: { name: this.serviceName, namespace, labels: { ...labels }, annotations: nonEmpty({ ...spec.serviceAnnotations }) },
+      metadata: {
+        name: this.serviceName,
+        namespace,
+        labels: { ...labels },
+        annotations: nonEmpty({ ...spec.serviceAnnotations }),
+      },
       spec: {
         type: serviceType,
         selector: { ...labels },
@@ -176,7 +211,12 @@ export class VllmRouter extends Construct {
     });
 
     if (spec.pdb?.enabled) {
-      podDisruptionBudget(this, 'Pdb', { name: names.routerPdbName(release), namespace, selector: labels, pdb: spec.pdb });
+      podDisruptionBudget(this, 'Pdb', {
+        name: names.routerPdbName(release),
+        namespace,
+        selector: labels,
+        pdb: spec.pdb,
+      });
     }
   }
 }

@@ -23,7 +23,6 @@ export interface PdStackProps {
   readonly values: Readonly<PdstackValues>;
 }
 
-
 export class PdStack extends Construct {
   public readonly engines: readonly VllmEngine[];
   public readonly router?: VllmRouter;
@@ -41,7 +40,10 @@ export class PdStack extends Construct {
     if (enginesEnabled) {
       ReleaseSecret.of(this, { release, namespace });
       if (nonEmpty(settings.configs)) {
-        new k8s.KubeConfigMap(this, 'Configs', { metadata: { name: names.configsConfigMapName(release), namespace }, data: { ...settings.configs } });
+        new k8s.KubeConfigMap(this, 'Configs', {
+          metadata: { name: names.configsConfigMapName(release), namespace },
+          data: { ...settings.configs },
+        });
       }
       for (const { spec } of renderedModels(props.values)) {
         engines.push(new VllmEngine(this, `Engine-${spec.name}`, { release, namespace, spec, settings }));
@@ -51,11 +53,18 @@ export class PdStack extends Construct {
 
     const routerSpec = props.values.routerSpec ?? {};
     if (routerEnabled(props.values)) {
-      const serviceNameDiscovery = (routerSpec.k8sServiceDiscoveryType ?? ROUTER_DEFAULTS.k8sServiceDiscoveryType) === 'service-name';
+      const serviceNameDiscovery =
+        (routerSpec.k8sServiceDiscoveryType ?? ROUTER_DEFAULTS.k8sServiceDiscoveryType) === 'service-name';
       const discovery: RouterEngineDiscovery = {
-        labelSelector: enginesEnabled ? engineDiscoverySelector(release, settings.labels ?? ENGINE_DEFAULTS.labels) : undefined,
-        port: serviceNameDiscovery ? settings.servicePort ?? ENGINE_DEFAULTS.servicePort : settings.containerPort ?? ENGINE_DEFAULTS.containerPort,
-        apiKeySecretRef: enginesEnabled ? ReleaseSecret.vllmApiKeyRef(this, { release, namespace }, settings.vllmApiKey) : undefined,
+        labelSelector: enginesEnabled
+          ? engineDiscoverySelector(release, settings.labels ?? ENGINE_DEFAULTS.labels)
+          : undefined,
+        port: serviceNameDiscovery
+          ? (settings.servicePort ?? ENGINE_DEFAULTS.servicePort)
+          : (settings.containerPort ?? ENGINE_DEFAULTS.containerPort),
+        apiKeySecretRef: enginesEnabled
+          ? ReleaseSecret.vllmApiKeyRef(this, { release, namespace }, settings.vllmApiKey)
+          : undefined,
       };
       this.router = new VllmRouter(this, 'Router', { release, namespace, spec: routerSpec, engines: discovery });
     }

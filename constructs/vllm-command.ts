@@ -7,28 +7,46 @@
 import type { ModelSpec } from '../schema/values.generated.js';
 
 /** The engine binary of images that do not have `vllm` on their PATH: the LMCache images keep vLLM in a venv. */
-export const VLLM_BINARY_BY_REPOSITORY: Readonly<Record<string, string>> = { 'lmcache/vllm-openai': '/opt/venv/bin/vllm' };
+export const VLLM_BINARY_BY_REPOSITORY: Readonly<Record<string, string>> = {
+  'lmcache/vllm-openai': '/opt/venv/bin/vllm',
+};
 /** The engine binary of every other image. */
 export const DEFAULT_VLLM_BINARY = 'vllm';
 
 /** The engine binary of an image repository (the Helm chart generator renders the same table as a template). */
 export function vllmBinary(repository: string): string {
-  return Object.hasOwn(VLLM_BINARY_BY_REPOSITORY, repository) ? VLLM_BINARY_BY_REPOSITORY[repository]! : DEFAULT_VLLM_BINARY;
+  return Object.hasOwn(VLLM_BINARY_BY_REPOSITORY, repository)
+    ? VLLM_BINARY_BY_REPOSITORY[repository]!
+    : DEFAULT_VLLM_BINARY;
 }
 
 /** Where chat templates are mounted in the engine container. */
 export const TEMPLATES_MOUNT_PATH = '/templates';
 
 /** `kvTransferConfig` is the `--kv-transfer-config` JSON (see `lmcache.ts`), or `undefined` for none. */
-export function vllmCommand(spec: Readonly<ModelSpec>, containerPort: number, kvTransferConfig: string | undefined): string[] {
-  const cmd = [vllmBinary(spec.repository), 'serve', spec.modelURL, '--host', '0.0.0.0', '--port', String(containerPort)];
+export function vllmCommand(
+  spec: Readonly<ModelSpec>,
+  containerPort: number,
+  kvTransferConfig: string | undefined,
+): string[] {
+  const cmd = [
+    vllmBinary(spec.repository),
+    'serve',
+    spec.modelURL,
+    '--host',
+    '0.0.0.0',
+    '--port',
+    String(containerPort),
+  ];
   if (spec.enableLoRA) cmd.push('--enable-lora');
   if (spec.enableTool) cmd.push('--enable-auto-tool-choice');
   if (spec.toolCallParser) cmd.push('--tool-call-parser', spec.toolCallParser);
   const v = spec.vllmConfig;
   if (v) {
-    if (v.enableChunkedPrefill !== undefined) cmd.push(v.enableChunkedPrefill ? '--enable-chunked-prefill' : '--no-enable-chunked-prefill');
-    if (v.enablePrefixCaching !== undefined) cmd.push(v.enablePrefixCaching ? '--enable-prefix-caching' : '--no-enable-prefix-caching');
+    if (v.enableChunkedPrefill !== undefined)
+      cmd.push(v.enableChunkedPrefill ? '--enable-chunked-prefill' : '--no-enable-chunked-prefill');
+    if (v.enablePrefixCaching !== undefined)
+      cmd.push(v.enablePrefixCaching ? '--enable-prefix-caching' : '--no-enable-prefix-caching');
     if (v.maxModelLen !== undefined) cmd.push('--max-model-len', String(v.maxModelLen));
     if (v.dtype !== undefined) cmd.push('--dtype', v.dtype);
     if (v.tensorParallelSize !== undefined) cmd.push('--tensor-parallel-size', String(v.tensorParallelSize));
@@ -46,4 +64,5 @@ export function vllmCommand(spec: Readonly<ModelSpec>, containerPort: number, kv
 }
 
 /** `vllmConfig.v0: "1"` selects vLLM's V0 engine (env `VLLM_USE_V1=0`, the V0 LMCache connector). */
-export const usesV0 = (spec: Readonly<ModelSpec>): boolean => spec.vllmConfig?.v0 !== undefined && String(spec.vllmConfig.v0) === '1';
+export const usesV0 = (spec: Readonly<ModelSpec>): boolean =>
+  spec.vllmConfig?.v0 !== undefined && String(spec.vllmConfig.v0) === '1';

@@ -7,13 +7,17 @@ import { fromUser, intOrString } from './kube-json.js';
 /** Default rollout when `strategy` is empty: surge a full new pod set, never take a serving pod down first. */
 export const DEFAULT_ROLLING_UPDATE = { maxSurge: '100%', maxUnavailable: 0 } as const;
 
-export const nonEmpty = <T extends object>(o: T | undefined): T | undefined => (o && Object.keys(o).length > 0 ? o : undefined);
+export const nonEmpty = <T extends object>(o: T | undefined): T | undefined =>
+  o && Object.keys(o).length > 0 ? o : undefined;
 
 export function deploymentStrategy(given: Readonly<Record<string, unknown>> | undefined): k8s.DeploymentStrategy {
   if (nonEmpty(given)) return fromUser<k8s.DeploymentStrategy>(given);
   return {
     type: 'RollingUpdate',
-    rollingUpdate: { maxSurge: intOrString(DEFAULT_ROLLING_UPDATE.maxSurge), maxUnavailable: intOrString(DEFAULT_ROLLING_UPDATE.maxUnavailable) },
+    rollingUpdate: {
+      maxSurge: intOrString(DEFAULT_ROLLING_UPDATE.maxSurge),
+      maxUnavailable: intOrString(DEFAULT_ROLLING_UPDATE.maxUnavailable),
+    },
   };
 }
 
@@ -25,7 +29,9 @@ export function podAffinity(
 ): k8s.Affinity | undefined {
   if (nonEmpty(affinity)) return fromUser<k8s.Affinity>(affinity);
   if ((nodeSelectorTerms?.length ?? 0) === 0 || nodeName) return undefined;
-  return fromUser<k8s.Affinity>({ nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms } } });
+  return fromUser<k8s.Affinity>({
+    nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms } },
+  });
 }
 
 export interface DisruptionBudgetProps {
@@ -36,13 +42,24 @@ export interface DisruptionBudgetProps {
 }
 
 /** A PodDisruptionBudget: `maxUnavailable` wins, else `minAvailable` (default 0), as production-stack renders it. */
-export function podDisruptionBudget(scope: Construct, id: string, props: DisruptionBudgetProps): k8s.KubePodDisruptionBudget {
+export function podDisruptionBudget(
+  scope: Construct,
+  id: string,
+  props: DisruptionBudgetProps,
+): k8s.KubePodDisruptionBudget {
   const { pdb, selector } = props;
   return new k8s.KubePodDisruptionBudget(scope, id, {
-    metadata: { name: props.name, namespace: props.namespace, labels: { ...selector, ...pdb.labels }, annotations: nonEmpty({ ...pdb.annotations }) },
+    metadata: {
+      name: props.name,
+      namespace: props.namespace,
+      labels: { ...selector, ...pdb.labels },
+      annotations: nonEmpty({ ...pdb.annotations }),
+    },
     spec: {
       selector: { matchLabels: { ...selector } },
-      ...(pdb.maxUnavailable !== undefined ? { maxUnavailable: intOrString(pdb.maxUnavailable) } : { minAvailable: intOrString(pdb.minAvailable ?? 0) }),
+      ...(pdb.maxUnavailable !== undefined
+        ? { maxUnavailable: intOrString(pdb.maxUnavailable) }
+        : { minAvailable: intOrString(pdb.minAvailable ?? 0) }),
     },
   });
 }

@@ -3,7 +3,12 @@
  * (start, graceful stop).
  */
 import type { AddressInfo } from 'node:net';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify';
 import type { RouterConfig } from './config/config.js';
 import { createDiscovery } from './discovery/index.js';
 import { RouterError, errorBody, sendError } from './errors.js';
@@ -24,8 +29,19 @@ import { VERSION } from './version.js';
 
 /** OpenAI-style endpoints proxied to engines (reference §3.8). */
 export const PROXIED_POST_PATHS = [
-  '/v1/chat/completions', '/v1/completions', '/v1/embeddings', '/tokenize', '/detokenize', '/v1/rerank', '/rerank',
-  '/v1/score', '/score', '/v1/responses', '/v1/audio/speech', '/v1/audio/translations', '/v1/images/generations',
+  '/v1/chat/completions',
+  '/v1/completions',
+  '/v1/embeddings',
+  '/tokenize',
+  '/detokenize',
+  '/v1/rerank',
+  '/rerank',
+  '/v1/score',
+  '/score',
+  '/v1/responses',
+  '/v1/audio/speech',
+  '/v1/audio/translations',
+  '/v1/images/generations',
   '/v1/messages',
 ] as const;
 export const PROXIED_GET_PATHS = ['/v1/audio/voices'] as const;
@@ -95,38 +111,54 @@ export async function createRouter(config: RouterConfig, log: Logger): Promise<R
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       return reply
         .code(413)
-        .send(errorBody(413, 'invalid_request_error', `Request body is larger than ${config.maxRequestBodyBytes} bytes.`));
+        .send(
+          errorBody(413, 'invalid_request_error', `Request body is larger than ${config.maxRequestBodyBytes} bytes.`),
+        );
     }
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) log.error(`Unhandled error: ${err.stack ?? err.message}`);
     return reply
       .code(status)
-      .send(errorBody(status, status === 500 ? 'internal_error' : 'invalid_request_error', status === 500 ? 'Internal server error.' : err.message));
+      .send(
+        errorBody(
+          status,
+          status === 500 ? 'internal_error' : 'invalid_request_error',
+          status === 500 ? 'Internal server error.' : err.message,
+        ),
+      );
   });
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).send(errorBody(404, 'not_found_error', `No route for ${req.method} ${req.url.split('?')[0]}.`)),
   );
 
-  const jsonBody = (request: FastifyRequest) => applyAlias(parseBody(request.body as Buffer | undefined), config.aliases);
-  const proxy = (route: string, parse = jsonBody) => async (request: FastifyRequest, reply: FastifyReply) => {
-    const requestId = requestIdOf(request.headers);
-    reply.header('x-request-id', requestId);
-    const parsed = parse(request); // a RouterError is answered by the error handler
-    reply.hijack();
-    const res = reply.raw;
-    const req: ProxiedRequest = { requestId, incoming: request.raw, ...enginePath(route, request.url), ...parsed };
-    try {
-      if (pd && GENERATION_PATHS.has(route)) await pd.handle(req, res);
-      else await proxyGeneral(deps, logic, config.failoverAttempts, req, res, pd?.isDecode);
-    } catch (err) {
-      log.error(`Request ${requestId} failed: ${(err as Error).stack ?? String(err)}`);
-      sendError(res, new RouterError(500, 'internal_error', 'Internal server error.'), requestId);
-    }
-  };
+  const jsonBody = (request: FastifyRequest) =>
+    applyAlias(parseBody(request.body as Buffer | undefined), config.aliases);
+  const proxy =
+    (route: string, parse = jsonBody) =>
+    async (request: FastifyRequest, reply: FastifyReply) => {
+      const requestId = requestIdOf(request.headers);
+      reply.header('x-request-id', requestId);
+      const parsed = parse(request); // a RouterError is answered by the error handler
+      reply.hijack();
+      const res = reply.raw;
+      const req: ProxiedRequest = { requestId, incoming: request.raw, ...enginePath(route, request.url), ...parsed };
+      try {
+        if (pd && GENERATION_PATHS.has(route)) await pd.handle(req, res);
+        else await proxyGeneral(deps, logic, config.failoverAttempts, req, res, pd?.isDecode);
+      } catch (err) {
+        log.error(`Request ${requestId} failed: ${(err as Error).stack ?? String(err)}`);
+        sendError(res, new RouterError(500, 'internal_error', 'Internal server error.'), requestId);
+      }
+    };
   for (const path of PROXIED_POST_PATHS) app.post(path, proxy(path));
   for (const path of PROXIED_GET_PATHS) app.get(path, proxy(path));
   for (const path of FORM_POST_PATHS) {
-    app.post(path, proxy(path, (request) => parseFormRequest(path, request.body as Buffer | undefined, request.headers['content-type'], config.aliases)));
+    app.post(
+      path,
+      proxy(path, (request) =>
+        parseFormRequest(path, request.body as Buffer | undefined, request.headers['content-type'], config.aliases),
+      ),
+    );
   }
 
   app.get('/v1/models', async () => {
@@ -137,7 +169,15 @@ export async function createRouter(config: RouterConfig, log: Logger): Promise<R
         // both discoveries give every listed model its card (static builds one, k8s lists the engine's cards)
         const info = e.modelInfo[name];
         if (!info) continue;
-        seen.set(name, { ...info.extra, id: info.id, object: info.object, created: info.created, owned_by: info.owned_by, root: info.root, parent: info.parent });
+        seen.set(name, {
+          ...info.extra,
+          id: info.id,
+          object: info.object,
+          created: info.created,
+          owned_by: info.owned_by,
+          root: info.root,
+          parent: info.parent,
+        });
       }
     }
     return { object: 'list', data: [...seen.values()] };
@@ -149,7 +189,9 @@ export async function createRouter(config: RouterConfig, log: Logger): Promise<R
   app.get('/health', async (_req, reply) => {
     const h = sd.health();
     if (!h.healthy) {
-      return reply.code(503).send({ status: 'Service discovery module is down.', ...(h.reason ? { reason: h.reason } : {}) });
+      return reply
+        .code(503)
+        .send({ status: 'Service discovery module is down.', ...(h.reason ? { reason: h.reason } : {}) });
     }
     return { status: 'healthy' };
   });
@@ -165,7 +207,13 @@ export async function createRouter(config: RouterConfig, log: Logger): Promise<R
       await sd.start();
       engineStats.start();
       if (config.logStats) {
-        stopLogStats = startLogStats(config.logStatsIntervalSeconds, log.child('log_stats'), sd, engineStats, requestStats);
+        stopLogStats = startLogStats(
+          config.logStatsIntervalSeconds,
+          log.child('log_stats'),
+          sd,
+          engineStats,
+          requestStats,
+        );
       }
       await app.listen({ host: config.host, port: config.port });
       const addr = app.server.address() as AddressInfo;

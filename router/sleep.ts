@@ -57,7 +57,11 @@ export function registerSleepEndpoints(app: FastifyInstance, deps: SleepDeps): v
     // a RouterError thrown here is answered by the app's error handler (its status and OpenAI-style body)
     const given = request.headers.authorization;
     if (expected && !(given !== undefined && timingSafeEqual(sha256(given), expected))) {
-      throw new RouterError(401, 'authentication_error', 'Invalid or missing API key (Authorization: Bearer $VLLM_API_KEY).');
+      throw new RouterError(
+        401,
+        'authentication_error',
+        'Invalid or missing API key (Authorization: Bearer $VLLM_API_KEY).',
+      );
     }
     const target = enginePath(path, request.url);
     const id = target.engineId;
@@ -67,7 +71,9 @@ export function registerSleepEndpoints(app: FastifyInstance, deps: SleepDeps): v
       const answer = await isSleeping(call, find(deps, id));
       return reply.code(answer.status).send(answer.body);
     }
-    const status = await serialise(id, () => (path === '/sleep' ? sleep(call, find(deps, id)) : wakeUp(call, find(deps, id))));
+    const status = await serialise(id, () =>
+      path === '/sleep' ? sleep(call, find(deps, id)) : wakeUp(call, find(deps, id)),
+    );
     return reply.code(status).send({ status: 'success' });
   };
   app.post('/sleep', route('/sleep'));
@@ -129,7 +135,8 @@ async function callEngine(call: EngineCall, endpoint: Endpoint): Promise<EngineA
   }
   if (status >= 400) throw new RouterError(status, 'engine_error', engineErrorMessage(text, status));
   // a redirect is not an answer of vLLM's sleep endpoints (and is no error status to pass on)
-  if (status >= 300) throw new RouterError(502, 'engine_error', `Engine ${endpoint.url} answered ${call.path} with HTTP ${status}.`);
+  if (status >= 300)
+    throw new RouterError(502, 'engine_error', `Engine ${endpoint.url} answered ${call.path} with HTTP ${status}.`);
   return { status, text };
 }
 

@@ -38,7 +38,12 @@ export const IN_CODE_FILE = '<values>';
 function check(data: unknown, file: string, locate: Locate, options: LoadOptions): Diagnostic[] {
   const diagnostics = validateSchema(data, file, locate);
   if (!hasErrors(diagnostics)) {
-    const context = { file, locate, release: options.release ?? DEFAULT_RELEASE, namespace: options.namespace ?? DEFAULT_NAMESPACE };
+    const context = {
+      file,
+      locate,
+      release: options.release ?? DEFAULT_RELEASE,
+      namespace: options.namespace ?? DEFAULT_NAMESPACE,
+    };
     diagnostics.push(...checkSemantics(data as PdstackValues, context));
   }
   return diagnostics.sort((a, b) => a.line - b.line || a.column - b.column);
@@ -59,7 +64,12 @@ export function loadValuesFile(path: string, options: LoadOptions = {}): LoadRes
     text = readFileSync(path, 'utf8');
   } catch (e) {
     const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
-    return { values: {}, diagnostics: [{ file: path, ...START, severity: 'error', path: '(root)', message: `cannot read the values file: ${reason}` }] };
+    return {
+      values: {},
+      diagnostics: [
+        { file: path, ...START, severity: 'error', path: '(root)', message: `cannot read the values file: ${reason}` },
+      ],
+    };
   }
   return loadValuesText(text, path, options);
 }
@@ -70,7 +80,15 @@ export function checkValues(values: unknown, options: LoadOptions = {}): readonl
   try {
     copy = structuredClone(values);
   } catch (e) {
-    return [{ file: IN_CODE_FILE, ...START, severity: 'error', path: '(root)', message: `values must be plain data (objects, lists, strings, numbers, booleans): ${(e as Error).message}` }];
+    return [
+      {
+        file: IN_CODE_FILE,
+        ...START,
+        severity: 'error',
+        path: '(root)',
+        message: `values must be plain data (objects, lists, strings, numbers, booleans): ${(e as Error).message}`,
+      },
+    ];
   }
   return check(copy, IN_CODE_FILE, () => START, options);
 }

@@ -11,7 +11,8 @@ export interface RenderedModel {
 }
 
 /** Whether engines (and the objects they share: release Secret, configs ConfigMap) are rendered. */
-export const enginesEnabled = (values: Readonly<PdstackValues>): boolean => values.servingEngineSpec?.enableEngine !== false;
+export const enginesEnabled = (values: Readonly<PdstackValues>): boolean =>
+  values.servingEngineSpec?.enableEngine !== false;
 
 /** The models that get an engine: every enabled model when engines are enabled, in modelSpec order. */
 export function renderedModels(values: Readonly<PdstackValues>): RenderedModel[] {

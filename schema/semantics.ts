@@ -29,7 +29,15 @@ function enginePorts(spec: ServingEngineSpec): number[] {
 /** The router logics that split a request into prefill and decode. */
 const PD_ROUTING_LOGICS: ReadonlySet<string> = new Set(['disaggregated_prefill', 'disaggregated_prefill_orchestrated']);
 /** The LMCache NIXL keys, rendered only on a P/D engine (`enabled` and `enablePD`). */
-const NIXL_KEYS = ['enableNixl', 'nixlRole', 'nixlPeerHost', 'nixlPeerPort', 'nixlBufferSize', 'nixlBufferDevice', 'nixlEnableGc'] as const;
+const NIXL_KEYS = [
+  'enableNixl',
+  'nixlRole',
+  'nixlPeerHost',
+  'nixlPeerPort',
+  'nixlBufferSize',
+  'nixlBufferDevice',
+  'nixlEnableGc',
+] as const;
 const KV_ROLE_OF = { sender: 'kv_producer', receiver: 'kv_consumer' } as const;
 const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 /** Helm's limit on release names (its objects append suffixes). */
@@ -75,9 +83,18 @@ export function checkSemantics(values: PdstackValues, ctx: SemanticContext): Dia
   }));
   checkNames(c, engines);
   for (const e of engines) checkModel(c, e);
-  checkToken(c, ['servingEngineSpec', 'vllmApiKey'], engineSpec.vllmApiKey, 'an API key', 'remove vllmApiKey to serve without one');
+  checkToken(
+    c,
+    ['servingEngineSpec', 'vllmApiKey'],
+    engineSpec.vllmApiKey,
+    'an API key',
+    'remove vllmApiKey to serve without one',
+  );
   if (engineSpec.serviceMonitor?.enabled) {
-    c.error(['servingEngineSpec', 'serviceMonitor', 'enabled'], 'pdstack does not render ServiceMonitors; set enabled: false and scrape the engines with your own ServiceMonitor or PodMonitor');
+    c.error(
+      ['servingEngineSpec', 'serviceMonitor', 'enabled'],
+      'pdstack does not render ServiceMonitors; set enabled: false and scrape the engines with your own ServiceMonitor or PodMonitor',
+    );
   }
   const rendered = renderedModels(values).map(({ index }) => engines[index]!);
   checkDisaggregation(c, rendered, enginePorts(engineSpec));
@@ -88,10 +105,16 @@ export function checkSemantics(values: PdstackValues, ctx: SemanticContext): Dia
 function checkRelease(c: Checker): void {
   const { release, namespace } = c.ctx;
   if (!DNS_LABEL.test(release) || release.length > MAX_RELEASE_NAME) {
-    c.error([], `release name \`${release}\` is not valid: use at most ${MAX_RELEASE_NAME} lower-case letters, digits and '-', starting with a letter (e.g. pd)`);
+    c.error(
+      [],
+      `release name \`${release}\` is not valid: use at most ${MAX_RELEASE_NAME} lower-case letters, digits and '-', starting with a letter (e.g. pd)`,
+    );
   }
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace) || namespace.length > 63) {
-    c.error([], `namespace \`${namespace}\` is not a valid DNS label: use lower-case letters, digits and '-' (e.g. default)`);
+    c.error(
+      [],
+      `namespace \`${namespace}\` is not a valid DNS label: use lower-case letters, digits and '-' (e.g. default)`,
+    );
   }
 }
 
@@ -101,14 +124,23 @@ function checkNames(c: Checker, engines: readonly Engine[]): void {
     const name = e.spec.name ?? '';
     const first = seen.get(name);
     if (first) {
-      c.error([...e.path, 'name'], `model name \`${name}\` is already used by modelSpec[${first.index}]${c.lineOf([...first.path, 'name'])}; names must be unique: they name the objects and the pod label \`model\``);
+      c.error(
+        [...e.path, 'name'],
+        `model name \`${name}\` is already used by modelSpec[${first.index}]${c.lineOf([...first.path, 'name'])}; names must be unique: they name the objects and the pod label \`model\``,
+      );
     } else seen.set(name, e);
     if (e.service.length > 63) {
-      c.error([...e.path, 'name'], `the engine Service \`${e.service}\` would be ${e.service.length} characters long; Kubernetes allows 63: shorten the model name (or the release name \`${c.ctx.release}\`)`);
+      c.error(
+        [...e.path, 'name'],
+        `the engine Service \`${e.service}\` would be ${e.service.length} characters long; Kubernetes allows 63: shorten the model name (or the release name \`${c.ctx.release}\`)`,
+      );
     }
     const label = e.spec.labels?.['model'];
     if (label !== undefined && label !== name) {
-      c.error([...e.path, 'labels', 'model'], `labels.model \`${label}\` contradicts the label model=${name} every engine of this model carries (the router selects engines by it); remove it or set it to \`${name}\``);
+      c.error(
+        [...e.path, 'labels', 'model'],
+        `labels.model \`${label}\` contradicts the label model=${name} every engine of this model carries (the router selects engines by it); remove it or set it to \`${name}\``,
+      );
     }
   }
 }
@@ -119,17 +151,31 @@ function checkModel(c: Checker, e: Engine): void {
   if (vllm?.gpuMemoryUtilization !== undefined) {
     const u = Number(vllm.gpuMemoryUtilization);
     if (!(u > 0 && u <= 1)) {
-      c.error([...e.path, 'vllmConfig', 'gpuMemoryUtilization'], `must be in (0, 1], the fraction of GPU memory vLLM may use (e.g. 0.9), given ${String(vllm.gpuMemoryUtilization)}`);
+      c.error(
+        [...e.path, 'vllmConfig', 'gpuMemoryUtilization'],
+        `must be in (0, 1], the fraction of GPU memory vLLM may use (e.g. 0.9), given ${String(vllm.gpuMemoryUtilization)}`,
+      );
     }
   }
   if (vllm?.v1 !== undefined && String(vllm.v1) === '1' && usesV0(m)) {
     c.error([...e.path, 'vllmConfig', 'v1'], 'v1: 1 asks for the V1 engine but v0: "1" selects V0; remove one of them');
   }
   if (vllm?.pipelineParallelSize !== undefined) {
-    c.error([...e.path, 'vllmConfig', 'pipelineParallelSize'], 'pipeline parallelism needs a KubeRay cluster (raySpec), which pdstack does not render; remove pipelineParallelSize');
+    c.error(
+      [...e.path, 'vllmConfig', 'pipelineParallelSize'],
+      'pipeline parallelism needs a KubeRay cluster (raySpec), which pdstack does not render; remove pipelineParallelSize',
+    );
   }
-  if (m.keda?.enabled) c.error([...e.path, 'keda', 'enabled'], 'pdstack does not render KEDA ScaledObjects; set enabled: false and scale with replicaCount');
-  if (m.raySpec?.enabled) c.error([...e.path, 'raySpec', 'enabled'], 'pdstack does not render KubeRay clusters; set enabled: false (one Deployment per model)');
+  if (m.keda?.enabled)
+    c.error(
+      [...e.path, 'keda', 'enabled'],
+      'pdstack does not render KEDA ScaledObjects; set enabled: false and scale with replicaCount',
+    );
+  if (m.raySpec?.enabled)
+    c.error(
+      [...e.path, 'raySpec', 'enabled'],
+      'pdstack does not render KubeRay clusters; set enabled: false (one Deployment per model)',
+    );
   checkResources(c, e);
   checkToken(c, [...e.path, 'hf_token'], m.hf_token, 'a Hugging Face token', 'remove hf_token for a public model');
   if (m.lmcacheConfig) checkLmcache(c, e, m.lmcacheConfig);
@@ -137,7 +183,9 @@ function checkModel(c: Checker, e: Engine): void {
 
 /** GPUs a non-empty `resources` requests (it replaces the request* keys): its first `*gpu` request or limit. */
 function resourcesGpus(resources: NonNullable<ModelSpec['resources']>): number {
-  const fromResources = ['requests', 'limits'].flatMap((k) => Object.entries((resources[k] ?? {}) as Record<string, unknown>));
+  const fromResources = ['requests', 'limits'].flatMap((k) =>
+    Object.entries((resources[k] ?? {}) as Record<string, unknown>),
+  );
   const gpu = fromResources.find(([name]) => /gpu$/.test(name))?.[1];
   return typeof gpu === 'number' || typeof gpu === 'string' ? (quantityValue(gpu) ?? 0) : 0;
 }
@@ -150,18 +198,31 @@ function checkResources(c: Checker, e: Engine): void {
   if (resources) gpus = resourcesGpus(resources);
   else {
     gpus = m.requestGPU === undefined ? 0 : (quantityValue(m.requestGPU) ?? 0);
-    if (!Number.isInteger(gpus)) c.error([...e.path, 'requestGPU'], `GPUs are whole devices: requestGPU must be a whole number, given ${String(m.requestGPU)}`);
-    for (const [limit, request] of [['limitCPU', 'requestCPU'], ['limitMemory', 'requestMemory']] as const) {
+    if (!Number.isInteger(gpus))
+      c.error(
+        [...e.path, 'requestGPU'],
+        `GPUs are whole devices: requestGPU must be a whole number, given ${String(m.requestGPU)}`,
+      );
+    for (const [limit, request] of [
+      ['limitCPU', 'requestCPU'],
+      ['limitMemory', 'requestMemory'],
+    ] as const) {
       const l = m[limit] === undefined ? undefined : quantityValue(m[limit]);
       const r = m[request] === undefined ? undefined : quantityValue(m[request]);
       if (l !== undefined && r !== undefined && l < r) {
-        c.error([...e.path, limit], `${limit} ${String(m[limit])} is below ${request} ${String(m[request])}; Kubernetes rejects a limit below its request: raise ${limit} or lower ${request}`);
+        c.error(
+          [...e.path, limit],
+          `${limit} ${String(m[limit])} is below ${request} ${String(m[request])}; Kubernetes rejects a limit below its request: raise ${limit} or lower ${request}`,
+        );
       }
     }
   }
   const tp = m.vllmConfig?.tensorParallelSize;
   if (tp !== undefined && gpus > 0 && tp > gpus) {
-    c.error([...e.path, 'vllmConfig', 'tensorParallelSize'], `tensorParallelSize ${tp} needs ${tp} GPUs but the engine requests ${gpus}; raise requestGPU to ${tp} or lower tensorParallelSize`);
+    c.error(
+      [...e.path, 'vllmConfig', 'tensorParallelSize'],
+      `tensorParallelSize ${tp} needs ${tp} GPUs but the engine requests ${gpus}; raise requestGPU to ${tp} or lower tensorParallelSize`,
+    );
   }
   const devices = m.lmcacheConfig?.cudaVisibleDevices;
   if (devices === undefined) return;
@@ -190,32 +251,48 @@ function checkResources(c: Checker, e: Engine): void {
 
 function isPlaceholder(value: string): boolean {
   const v = value.trim();
-  return /^<[^<>]*>$/.test(v) || /^(change-?me|todo|x{3,}|hf_x+|(your|my)[-_ ]?(hf[-_ ]?)?(token|key|api[-_ ]?key)([-_ ]?here)?)$/i.test(v);
+  return (
+    /^<[^<>]*>$/.test(v) ||
+    /^(change-?me|todo|x{3,}|hf_x+|(your|my)[-_ ]?(hf[-_ ]?)?(token|key|api[-_ ]?key)([-_ ]?here)?)$/i.test(v)
+  );
 }
 
 function checkToken(c: Checker, path: Path, value: unknown, what: string, alternative: string): void {
   if (typeof value === 'string' && isPlaceholder(value)) {
-    c.warning(path, `\`${value}\` looks like a placeholder, not ${what}: set the real value (or {secretName, secretKey} of an existing Secret), or ${alternative}`);
+    c.warning(
+      path,
+      `\`${value}\` looks like a placeholder, not ${what}: set the real value (or {secretName, secretKey} of an existing Secret), or ${alternative}`,
+    );
   }
 }
 
 const isPdEngine = (m: ModelSpec): boolean => m.lmcacheConfig?.enabled === true && m.lmcacheConfig.enablePD === true;
-const isRole = (m: ModelSpec, role: 'sender' | 'receiver'): boolean => isPdEngine(m) && m.lmcacheConfig?.nixlRole === role;
+const isRole = (m: ModelSpec, role: 'sender' | 'receiver'): boolean =>
+  isPdEngine(m) && m.lmcacheConfig?.nixlRole === role;
 const usesNixl = (l: LmcacheConfig): boolean => l.enablePD === true || l.enableNixl === true;
 
 function checkLmcache(c: Checker, e: Engine, l: LmcacheConfig): void {
   const path = [...e.path, 'lmcacheConfig'];
   if (l.enablePD === true && l.enabled !== true) {
-    c.error([...path, 'enablePD'], 'enablePD needs enabled: true: without the LMCache connector vLLM transfers no KV; set enabled: true');
+    c.error(
+      [...path, 'enablePD'],
+      'enablePD needs enabled: true: without the LMCache connector vLLM transfers no KV; set enabled: true',
+    );
   }
   const nixlKey = NIXL_KEYS.find((k) => l[k] !== undefined);
   if (nixlKey && !isPdEngine(e.spec) && !(l.enablePD === true && l.enabled !== true)) {
-    c.error([...path, nixlKey], `${nixlKey} takes effect only on a P/D engine; set enabled: true and enablePD: true, or remove the NIXL keys`);
+    c.error(
+      [...path, nixlKey],
+      `${nixlKey} takes effect only on a P/D engine; set enabled: true and enablePD: true, or remove the NIXL keys`,
+    );
   }
   if (usesNixl(l)) {
     for (const key of ['cpuOffloadingBufferSize', 'diskOffloadingBufferSize'] as const) {
       if (l[key] !== undefined && Number(l[key]) > 0) {
-        c.error([...path, key], `LMCache requires local ${key === 'cpuOffloadingBufferSize' ? 'CPU' : 'disk'} offloading off with NIXL (P/D); set ${key}: 0 or remove it`);
+        c.error(
+          [...path, key],
+          `LMCache requires local ${key === 'cpuOffloadingBufferSize' ? 'CPU' : 'disk'} offloading off with NIXL (P/D); set ${key}: 0 or remove it`,
+        );
       }
     }
   }
@@ -231,17 +308,35 @@ function checkLmcache(c: Checker, e: Engine, l: LmcacheConfig): void {
     }
   }
   if (!isPdEngine(e.spec)) return;
-  if (l.enableNixl !== true) c.error([...path, l.enableNixl === undefined ? 'enablePD' : 'enableNixl'], 'a P/D engine moves the KV over NIXL; set enableNixl: true');
-  if (l.nixlRole === undefined) c.error([...path, 'enablePD'], 'a P/D engine needs nixlRole: sender (prefill) or receiver (decode)');
-  if (l.nixlPeerPort === undefined) c.error(path, 'a P/D engine needs nixlPeerPort: the port the receiver listens on (e.g. "55555"), the same on sender and receiver');
+  if (l.enableNixl !== true)
+    c.error(
+      [...path, l.enableNixl === undefined ? 'enablePD' : 'enableNixl'],
+      'a P/D engine moves the KV over NIXL; set enableNixl: true',
+    );
+  if (l.nixlRole === undefined)
+    c.error([...path, 'enablePD'], 'a P/D engine needs nixlRole: sender (prefill) or receiver (decode)');
+  if (l.nixlPeerPort === undefined)
+    c.error(
+      path,
+      'a P/D engine needs nixlPeerPort: the port the receiver listens on (e.g. "55555"), the same on sender and receiver',
+    );
   if (l.nixlPeerHost === undefined) {
-    c.error(path, l.nixlRole === 'sender' ? "a sender needs nixlPeerHost: the receiver engine's Service" : 'a P/D engine needs nixlPeerHost: on a receiver the address it binds, usually "0.0.0.0"');
+    c.error(
+      path,
+      l.nixlRole === 'sender'
+        ? "a sender needs nixlPeerHost: the receiver engine's Service"
+        : 'a P/D engine needs nixlPeerHost: on a receiver the address it binds, usually "0.0.0.0"',
+    );
   } else if (l.nixlRole === 'receiver' && !isIpAddress(l.nixlPeerHost)) {
-    c.warning([...path, 'nixlPeerHost'], `a receiver binds nixlPeerHost, and \`${l.nixlPeerHost}\` is not an IP address of its pod; use "0.0.0.0" to listen on all interfaces`);
+    c.warning(
+      [...path, 'nixlPeerHost'],
+      `a receiver binds nixlPeerHost, and \`${l.nixlPeerHost}\` is not an IP address of its pod; use "0.0.0.0" to listen on all interfaces`,
+    );
   }
 }
 
-const isIpAddress = (host: string): boolean => /^(\d{1,3})(\.\d{1,3}){3}$/.test(host) || (host.includes(':') && /^[0-9a-fA-F:.]+$/.test(host));
+const isIpAddress = (host: string): boolean =>
+  /^(\d{1,3})(\.\d{1,3}){3}$/.test(host) || (host.includes(':') && /^[0-9a-fA-F:.]+$/.test(host));
 
 /** The Service part and namespace of `<svc>`, `<svc>.<ns>`, `<svc>.<ns>.svc` or `<svc>.<ns>.svc.cluster.local`. */
 function parseServiceHost(host: string): { service: string; namespace?: string } | undefined {
@@ -250,7 +345,8 @@ function parseServiceHost(host: string): { service: string; namespace?: string }
   if (!parts.slice(0, 2).every((p) => label.test(p))) return undefined;
   const suffix = parts.slice(2).join('.');
   if (parts.length === 1) return { service: parts[0]! };
-  if (suffix === '' || suffix === 'svc' || suffix === 'svc.cluster.local') return { service: parts[0]!, namespace: parts[1]! };
+  if (suffix === '' || suffix === 'svc' || suffix === 'svc.cluster.local')
+    return { service: parts[0]!, namespace: parts[1]! };
   return undefined;
 }
 
@@ -261,10 +357,16 @@ function checkDisaggregation(c: Checker, engines: readonly Engine[], servicePort
   const receivers = pd.filter((e) => isRole(e.spec, 'receiver'));
   const first = [...pd[0]!.path, 'lmcacheConfig', 'enablePD'];
   if (senders.length === 0) {
-    c.error(first, 'P/D needs at least one enabled sender (prefill) engine: nixlRole: sender with kvRole: kv_producer; none of the enabled models is one');
+    c.error(
+      first,
+      'P/D needs at least one enabled sender (prefill) engine: nixlRole: sender with kvRole: kv_producer; none of the enabled models is one',
+    );
   }
   if (receivers.length === 0) {
-    c.error(first, 'P/D needs at least one enabled receiver (decode) engine: nixlRole: receiver with kvRole: kv_consumer; none of the enabled models is one');
+    c.error(
+      first,
+      'P/D needs at least one enabled receiver (decode) engine: nixlRole: receiver with kvRole: kv_consumer; none of the enabled models is one',
+    );
   }
   for (const s of senders) {
     const host = s.spec.lmcacheConfig?.nixlPeerHost;
@@ -275,7 +377,13 @@ function checkDisaggregation(c: Checker, engines: readonly Engine[], servicePort
 }
 
 /** The receiver a sender's `nixlPeerHost` names (or most likely means); reports what is wrong with it. */
-function resolvePeer(c: Checker, sender: Engine, host: string, engines: readonly Engine[], receivers: readonly Engine[]): Engine | undefined {
+function resolvePeer(
+  c: Checker,
+  sender: Engine,
+  host: string,
+  engines: readonly Engine[],
+  receivers: readonly Engine[],
+): Engine | undefined {
   const { release, namespace } = c.ctx;
   const path = [...sender.path, 'lmcacheConfig', 'nixlPeerHost'];
   const parsed = parseServiceHost(host);
@@ -283,16 +391,24 @@ function resolvePeer(c: Checker, sender: Engine, host: string, engines: readonly
   const target = inRelease ? engines.find((e) => e.service === parsed.service) : undefined;
   if (target && isRole(target.spec, 'receiver')) return target;
   const guess = receivers.length > 0 ? closestReceiver(parsed?.service ?? host, receivers) : undefined;
-  const setIt = guess ? `set nixlPeerHost to the receiver's Service \`${guess.service}\`` : 'add a receiver engine and point nixlPeerHost at its Service';
+  const setIt = guess
+    ? `set nixlPeerHost to the receiver's Service \`${guess.service}\``
+    : 'add a receiver engine and point nixlPeerHost at its Service';
   if (target) {
-    c.error(path, `\`${host}\` is the Service of \`${target.spec.name}\`, which is not a receiver engine (nixlRole: receiver); ${setIt}`);
+    c.error(
+      path,
+      `\`${host}\` is the Service of \`${target.spec.name}\`, which is not a receiver engine (nixlRole: receiver); ${setIt}`,
+    );
     return guess;
   }
   if (inRelease) {
     // Not a Service of this release, but named like one of its engines (another release's name, or a typo).
     const meant = engines.find((e) => parsed.service.endsWith(`-${e.spec.name}-engine-service`));
     if (meant || (parsed.service.startsWith(`${release}-`) && parsed.service.endsWith('-engine-service'))) {
-      const fix = meant && meant === guess ? `: installed as release \`${release}\`, receiver \`${meant.spec.name}\` is reached at \`${meant.service}\`; set nixlPeerHost to it` : `; ${setIt}`;
+      const fix =
+        meant && meant === guess
+          ? `: installed as release \`${release}\`, receiver \`${meant.spec.name}\` is reached at \`${meant.service}\`; set nixlPeerHost to it`
+          : `; ${setIt}`;
       c.error(path, `\`${host}\` is not the Service of an engine of release \`${release}\`${fix}`);
       return guess;
     }
@@ -305,7 +421,10 @@ function resolvePeer(c: Checker, sender: Engine, host: string, engines: readonly
 }
 
 function closestReceiver(service: string, receivers: readonly Engine[]): Engine {
-  const best = closest(service, receivers.map((r) => r.service));
+  const best = closest(
+    service,
+    receivers.map((r) => r.service),
+  );
   return receivers.find((r) => r.service === best)!;
 }
 
@@ -317,11 +436,18 @@ function checkPeerAgreement(c: Checker, sender: Engine, receiver: Engine, servic
     const a = s.lmcacheConfig?.[key];
     const b = r.lmcacheConfig?.[key];
     if (a === undefined || b === undefined || String(a) === String(b)) return true;
-    c.error(lm(sender, key), `${key} ${String(a)} differs from receiver \`${r.name}\`'s ${String(b)}${c.lineOf(lm(receiver, key))}: ${why}; make them equal`);
+    c.error(
+      lm(sender, key),
+      `${key} ${String(a)} differs from receiver \`${r.name}\`'s ${String(b)}${c.lineOf(lm(receiver, key))}: ${why}; make them equal`,
+    );
     return false;
   };
   const port = s.lmcacheConfig?.nixlPeerPort;
-  if (compare('nixlPeerPort', 'the sender connects to the port the receiver listens on') && port !== undefined && !servicePorts.includes(Number(port))) {
+  if (
+    compare('nixlPeerPort', 'the sender connects to the port the receiver listens on') &&
+    port !== undefined &&
+    !servicePorts.includes(Number(port))
+  ) {
     c.error(
       lm(sender, 'nixlPeerPort'),
       `the receiver's Service \`${receiver.service}\` does not expose port ${String(port)} (its ports: ${servicePorts.join(', ')}); use ${ZMQ_PORT} on sender and receiver, or add the port to servingEngineSpec.extraPorts`,
@@ -329,10 +455,16 @@ function checkPeerAgreement(c: Checker, sender: Engine, receiver: Engine, servic
   }
   const sb = s.lmcacheConfig?.nixlBufferSize;
   if (sb !== undefined && r.lmcacheConfig?.nixlBufferSize === undefined) {
-    c.error(lm(sender, 'nixlBufferSize'), `receiver \`${r.name}\` sets no nixlBufferSize while this sender sets ${String(sb)}: NIXL needs the same buffer on both sides; set it on both`);
+    c.error(
+      lm(sender, 'nixlBufferSize'),
+      `receiver \`${r.name}\` sets no nixlBufferSize while this sender sets ${String(sb)}: NIXL needs the same buffer on both sides; set it on both`,
+    );
   } else compare('nixlBufferSize', 'NIXL needs the same buffer size on both sides');
   if (s.modelURL !== r.modelURL) {
-    c.error([...sender.path, 'modelURL'], `modelURL \`${s.modelURL}\` differs from receiver \`${r.name}\`'s \`${r.modelURL}\`${c.lineOf([...receiver.path, 'modelURL'])}: prefill and decode must serve the same model to share its KV cache; make them equal`);
+    c.error(
+      [...sender.path, 'modelURL'],
+      `modelURL \`${s.modelURL}\` differs from receiver \`${r.name}\`'s \`${r.modelURL}\`${c.lineOf([...receiver.path, 'modelURL'])}: prefill and decode must serve the same model to share its KV cache; make them equal`,
+    );
   }
 }
 
@@ -341,36 +473,80 @@ function checkRouter(c: Checker, router: RouterSpec, engines: readonly Engine[])
   const logic = router.routingLogic!; // filled in by the schema's default
   const pdLogic = PD_ROUTING_LOGICS.has(logic);
   checkToken(c, rp('hf_token'), router.hf_token, 'a Hugging Face token', 'remove it');
-  if (router.autoscaling?.enabled) c.error(rp('autoscaling', 'enabled'), 'pdstack does not render a HorizontalPodAutoscaler; set enabled: false and scale the router with replicaCount');
-  if (router.ingress?.enabled) c.error(rp('ingress', 'enabled'), `pdstack does not render Ingresses; set enabled: false and expose \`${routerServiceName(c.ctx.release)}\` with your own Ingress`);
-  if (router.route && Object.keys(router.route).length > 0) c.error(rp('route'), `pdstack does not render Gateway API routes; remove route and attach your own HTTPRoute to \`${routerServiceName(c.ctx.release)}\``);
-  if (router.otel?.endpoint) c.error(rp('otel', 'endpoint'), 'pdstack-router does not export OpenTelemetry traces; remove otel.endpoint');
-  for (const key of ['lmcacheControllerPort', 'lmcacheControllerReplyPort', 'lmcacheControllerHeartbeatPort'] as const) {
-    if (router[key] !== undefined && router[key] !== '') c.error(rp(key), `KV-aware routing (the LMCache controller) is not supported by pdstack-router; remove ${key}`);
+  if (router.autoscaling?.enabled)
+    c.error(
+      rp('autoscaling', 'enabled'),
+      'pdstack does not render a HorizontalPodAutoscaler; set enabled: false and scale the router with replicaCount',
+    );
+  if (router.ingress?.enabled)
+    c.error(
+      rp('ingress', 'enabled'),
+      `pdstack does not render Ingresses; set enabled: false and expose \`${routerServiceName(c.ctx.release)}\` with your own Ingress`,
+    );
+  if (router.route && Object.keys(router.route).length > 0)
+    c.error(
+      rp('route'),
+      `pdstack does not render Gateway API routes; remove route and attach your own HTTPRoute to \`${routerServiceName(c.ctx.release)}\``,
+    );
+  if (router.otel?.endpoint)
+    c.error(rp('otel', 'endpoint'), 'pdstack-router does not export OpenTelemetry traces; remove otel.endpoint');
+  for (const key of [
+    'lmcacheControllerPort',
+    'lmcacheControllerReplyPort',
+    'lmcacheControllerHeartbeatPort',
+  ] as const) {
+    if (router[key] !== undefined && router[key] !== '')
+      c.error(rp(key), `KV-aware routing (the LMCache controller) is not supported by pdstack-router; remove ${key}`);
   }
-  if (router.serviceMonitor?.enabled) c.error(rp('serviceMonitor', 'enabled'), 'pdstack does not render ServiceMonitors; set enabled: false and scrape the router with your own ServiceMonitor or PodMonitor');
+  if (router.serviceMonitor?.enabled)
+    c.error(
+      rp('serviceMonitor', 'enabled'),
+      'pdstack does not render ServiceMonitors; set enabled: false and scrape the router with your own ServiceMonitor or PodMonitor',
+    );
   if (router.serviceDiscovery === 'static') {
-    const list = (s: string | undefined): string[] => (s ?? '').split(',').map((x) => x.trim()).filter((x) => x !== '');
+    const list = (s: string | undefined): string[] =>
+      (s ?? '')
+        .split(',')
+        .map((x) => x.trim())
+        .filter((x) => x !== '');
     const backends = list(router.staticBackends);
     const models = list(router.staticModels);
     if (backends.length === 0 || models.length === 0) {
-      c.error(rp('serviceDiscovery'), 'serviceDiscovery: static needs staticBackends (comma-separated engine URLs) and staticModels (the model of each backend)');
+      c.error(
+        rp('serviceDiscovery'),
+        'serviceDiscovery: static needs staticBackends (comma-separated engine URLs) and staticModels (the model of each backend)',
+      );
     } else if (backends.length !== models.length) {
-      c.error(rp('staticModels'), `staticModels lists ${models.length} model(s) for ${backends.length} staticBackends; give one model per backend, in the same order`);
+      c.error(
+        rp('staticModels'),
+        `staticModels lists ${models.length} model(s) for ${backends.length} staticBackends; give one model per backend, in the same order`,
+      );
     }
   }
   if (logic === 'session' && !router.sessionKey) {
-    c.error(rp('routingLogic'), 'routingLogic: session needs sessionKey: the request header that identifies a session (e.g. x-user-id)');
+    c.error(
+      rp('routingLogic'),
+      'routingLogic: session needs sessionKey: the request header that identifies a session (e.g. x-user-id)',
+    );
   }
   if (router.enablePD === true && !pdLogic) {
-    c.error(rp('enablePD'), `enablePD: true but routingLogic is ${logic}; P/D routing is chosen by routingLogic: set routingLogic: disaggregated_prefill, or remove enablePD`);
+    c.error(
+      rp('enablePD'),
+      `enablePD: true but routingLogic is ${logic}; P/D routing is chosen by routingLogic: set routingLogic: disaggregated_prefill, or remove enablePD`,
+    );
   } else if (router.enablePD === false && pdLogic) {
-    c.error(rp('enablePD'), `enablePD: false contradicts routingLogic: ${logic}; remove enablePD or choose another routingLogic`);
+    c.error(
+      rp('enablePD'),
+      `enablePD: false contradicts routingLogic: ${logic}; remove enablePD or choose another routingLogic`,
+    );
   }
   const pdEngines = engines.filter((e) => isPdEngine(e.spec));
   if (!pdLogic) {
     if (pdEngines.length > 0) {
-      c.error(rp('routingLogic'), `the engines are set up for P/D (enablePD) but routingLogic ${logic} sends whole requests to any engine; set routingLogic: disaggregated_prefill`);
+      c.error(
+        rp('routingLogic'),
+        `the engines are set up for P/D (enablePD) but routingLogic ${logic} sends whole requests to any engine; set routingLogic: disaggregated_prefill`,
+      );
     }
     return;
   }
@@ -389,13 +565,21 @@ export function flagValues(args: readonly string[], flag: string): FlagValue[] {
   args.forEach((arg, i) => {
     if (arg === flag) {
       const next = args[i + 1];
-      found.push(next === undefined || next.startsWith('--') ? { index: i, value: undefined } : { index: i + 1, value: next });
+      found.push(
+        next === undefined || next.startsWith('--') ? { index: i, value: undefined } : { index: i + 1, value: next },
+      );
     } else if (arg.startsWith(`${flag}=`)) found.push({ index: i, value: arg.slice(flag.length + 1) });
   });
   return found;
 }
 
-function checkModelLabels(c: Checker, router: RouterSpec, logic: string, engines: readonly Engine[], nixl: boolean): void {
+function checkModelLabels(
+  c: Checker,
+  router: RouterSpec,
+  logic: string,
+  engines: readonly Engine[],
+  nixl: boolean,
+): void {
   const args = router.extraArgs ?? [];
   const names = engines.map((e) => e.spec.name ?? '');
   const sides = [
@@ -407,7 +591,10 @@ function checkModelLabels(c: Checker, router: RouterSpec, logic: string, engines
     const example = fitting.length > 0 ? fitting.join(',') : `<${side} model names>`;
     const occurrences = flagValues(args, flag);
     if (occurrences.length === 0) {
-      c.error(['routerSpec', 'routingLogic'], `routingLogic ${logic} needs ${flag} in routerSpec.extraArgs, naming the ${side} engines by their model name (e.g. extraArgs: ["${flag}", "${example}"])`);
+      c.error(
+        ['routerSpec', 'routingLogic'],
+        `routingLogic ${logic} needs ${flag} in routerSpec.extraArgs, naming the ${side} engines by their model name (e.g. extraArgs: ["${flag}", "${example}"])`,
+      );
       continue;
     }
     for (const { index, value } of occurrences) {
@@ -416,14 +603,23 @@ function checkModelLabels(c: Checker, router: RouterSpec, logic: string, engines
         c.error(path, `${flag} needs a value: the ${side} engines' model names, comma-separated (e.g. ${example})`);
         continue;
       }
-      for (const label of value.split(',').map((x) => x.trim()).filter((x) => x !== '')) {
+      for (const label of value
+        .split(',')
+        .map((x) => x.trim())
+        .filter((x) => x !== '')) {
         const engine = engines.find((e) => e.spec.name === label);
         if (!engine) {
           const near = names.length > 0 ? closest(label, names) : undefined;
           const hint = near !== undefined && near.length > 0 ? `; did you mean \`${near}\`?` : '';
-          c.error(path, `${flag} \`${label}\` matches no enabled engine (the router selects pods by the label model=<modelSpec name>)${hint}`);
+          c.error(
+            path,
+            `${flag} \`${label}\` matches no enabled engine (the router selects pods by the label model=<modelSpec name>)${hint}`,
+          );
         } else if (nixl && !isRole(engine.spec, role)) {
-          c.error(path, `${flag} lists \`${label}\`, which is not a NIXL ${role} (the ${side} engine); list ${fitting.length > 0 ? fitting.map((n) => `\`${n}\``).join(', ') : `a ${role}`} here`);
+          c.error(
+            path,
+            `${flag} lists \`${label}\`, which is not a NIXL ${role} (the ${side} engine); list ${fitting.length > 0 ? fitting.map((n) => `\`${n}\``).join(', ') : `a ${role}`} here`,
+          );
         }
       }
     }

@@ -37,7 +37,9 @@ export function formatPath(path: Path): string {
 }
 
 /** YAML 1.2 core types (no timestamps, so a `tag: 2025-05-27` stays a string as Helm keeps it) plus `<<` merges. */
-const VALUES_YAML_SCHEMA = CORE_SCHEMA.extend({ implicit: [(jsYaml as unknown as { types: { merge: jsYaml.Type } }).types.merge] });
+const VALUES_YAML_SCHEMA = CORE_SCHEMA.extend({
+  implicit: [(jsYaml as unknown as { types: { merge: jsYaml.Type } }).types.merge],
+});
 
 interface Frame {
   readonly line: number;
@@ -58,7 +60,14 @@ export function parseValuesYaml(text: string, file: string): ParseResult {
   const stack: Frame[] = [root];
   const listener = (event: 'open' | 'close', state: State): void => {
     if (event === 'open') {
-      stack.push({ line: state.line, column: state.position - state.lineStart, children: [], end: 0, kind: null, result: undefined });
+      stack.push({
+        line: state.line,
+        column: state.position - state.lineStart,
+        children: [],
+        end: 0,
+        kind: null,
+        result: undefined,
+      });
       return;
     }
     const frame = stack.pop()!;
@@ -84,7 +93,8 @@ function yamlDiagnostic(e: YAMLException, text: string, file: string): Diagnosti
   const line = mark.line + 1;
   const column = mark.column + 1;
   let message = `invalid YAML: ${e.reason}`;
-  if (e.reason.startsWith('expected a single document')) message += ': a values file is one YAML document; remove the `---` and merge the documents';
+  if (e.reason.startsWith('expected a single document'))
+    message += ': a values file is one YAML document; remove the `---` and merge the documents';
   if (e.reason === 'duplicated mapping key') {
     const key = /^\s*("[^"]*"|'[^']*'|[^:#]+?)\s*:/.exec(text.slice(mark.position))?.[1] ?? '';
     message = `duplicate key \`${key}\`: a key may appear only once in a mapping (the chart would silently keep one); merge the two entries`;
@@ -102,7 +112,8 @@ function indexPositions(value: unknown, document: Frame, text: string): Locate {
   const collections = new Map<unknown, Frame>();
   const register = (frame: Frame): void => {
     for (const child of frame.children) register(child);
-    if ((frame.kind === 'mapping' || frame.kind === 'sequence') && !collections.has(frame.result)) collections.set(frame.result, frame);
+    if ((frame.kind === 'mapping' || frame.kind === 'sequence') && !collections.has(frame.result))
+      collections.set(frame.result, frame);
   };
   register(document);
 

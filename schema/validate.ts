@@ -38,7 +38,10 @@ const DEFINITION_FORMS = new Map<unknown, string>([
 
 /** What a pattern means, by the schema object that declares it or by the key that holds the value. */
 const PATTERN_FORMS = new Map<unknown, string>([
-  [DEFINITIONS['dnsLabel'], "is not a valid DNS label: use lower-case letters, digits and '-', starting and ending with a letter or digit (e.g. llama-prefill)"],
+  [
+    DEFINITIONS['dnsLabel'],
+    "is not a valid DNS label: use lower-case letters, digits and '-', starting and ending with a letter or digit (e.g. llama-prefill)",
+  ],
 ]);
 const PATTERN_FORMS_BY_KEY: Readonly<Record<string, string>> = {
   cudaVisibleDevices: 'is not a list of GPU indexes (e.g. "0" or "0,1")',
@@ -89,7 +92,12 @@ function withoutTypoedRequired(group: readonly ErrorObject[]): ErrorObject[] {
   const suggested = new Set(
     group
       .filter((e) => e.keyword === 'additionalProperties')
-      .map((e) => didYouMean(String(e.params['additionalProperty']), Object.keys((e.parentSchema as SchemaObject).properties ?? {}))),
+      .map((e) =>
+        didYouMean(
+          String(e.params['additionalProperty']),
+          Object.keys((e.parentSchema as SchemaObject).properties ?? {}),
+        ),
+      ),
   );
   return group.filter((e) => !(e.keyword === 'required' && suggested.has(String(e.params['missingProperty']))));
 }
@@ -107,7 +115,10 @@ function collapseAnyOf(group: readonly ErrorObject[], hasDeeper: boolean): Error
   if (named && (data === null || typeof data !== 'object')) {
     // A string or number was meant as the named form; anything else, when the named definition is one branch of a
     // wider anyOf (pvcStorage: a quantity or {emptyDir}), is better told what the wider one accepts.
-    const wider = anyOf.find((e) => !DEFINITION_FORMS.has(e.parentSchema) && typeof (e.parentSchema as SchemaObject)['description'] === 'string');
+    const wider = anyOf.find(
+      (e) =>
+        !DEFINITION_FORMS.has(e.parentSchema) && typeof (e.parentSchema as SchemaObject)['description'] === 'string',
+    );
     return [typeof data === 'string' || typeof data === 'number' ? named : (wider ?? named)];
   }
   const inBranch = group.filter((e) => e.keyword !== 'anyOf' && e.keyword !== 'type');
@@ -121,28 +132,50 @@ function explainOne(e: ErrorObject, path: Path): Explained {
   const data: unknown = e.data;
   switch (e.keyword) {
     case 'additionalProperties':
-      return unknownKey(path, String(e.params['additionalProperty']), Object.keys((e.parentSchema as SchemaObject).properties ?? {}));
+      return unknownKey(
+        path,
+        String(e.params['additionalProperty']),
+        Object.keys((e.parentSchema as SchemaObject).properties ?? {}),
+      );
     case 'required':
-      return { path: [...path, String(e.params['missingProperty'])], message: `missing required key \`${String(e.params['missingProperty'])}\`: add it` };
+      return {
+        path: [...path, String(e.params['missingProperty'])],
+        message: `missing required key \`${String(e.params['missingProperty'])}\`: add it`,
+      };
     case 'type':
       return { path, message: `expected ${String(e.params['type'])}, given ${describe(data)}` };
     case 'enum':
-      return { path, message: `${describe(data)} is not one of the allowed values: ${(e.params['allowedValues'] as unknown[]).map(String).join(', ')}` };
+      return {
+        path,
+        message: `${describe(data)} is not one of the allowed values: ${(e.params['allowedValues'] as unknown[]).map(String).join(', ')}`,
+      };
     case 'anyOf':
-      return { path, message: `${describe(data)} ${DEFINITION_FORMS.get(e.parentSchema) ?? `is not allowed here: ${String((e.parentSchema as SchemaObject)['description'])}`}` };
+      return {
+        path,
+        message: `${describe(data)} ${DEFINITION_FORMS.get(e.parentSchema) ?? `is not allowed here: ${String((e.parentSchema as SchemaObject)['description'])}`}`,
+      };
     case 'pattern': {
       const form = PATTERN_FORMS.get(e.parentSchema) ?? PATTERN_FORMS_BY_KEY[String(path[path.length - 1])];
-      return { path, message: `${describe(data)} ${form ?? `does not match the pattern ${String(e.params['pattern'])}`}` };
+      return {
+        path,
+        message: `${describe(data)} ${form ?? `does not match the pattern ${String(e.params['pattern'])}`}`,
+      };
     }
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
     case 'exclusiveMaximum':
-      return { path, message: `must be ${String(e.params['comparison']).replace('>=', '≥').replace('<=', '≤')} ${String(e.params['limit'])}, given ${describe(data)}` };
+      return {
+        path,
+        message: `must be ${String(e.params['comparison']).replace('>=', '≥').replace('<=', '≤')} ${String(e.params['limit'])}, given ${describe(data)}`,
+      };
     case 'minLength':
       return { path, message: 'must not be empty' };
     case 'maxLength':
-      return { path, message: `${describe(data)} is ${String(data).length} characters long; at most ${String(e.params['limit'])} are allowed` };
+      return {
+        path,
+        message: `${describe(data)} is ${String(data).length} characters long; at most ${String(e.params['limit'])} are allowed`,
+      };
     default:
       return { path, message: e.message ?? e.keyword };
   }
@@ -151,7 +184,10 @@ function explainOne(e: ErrorObject, path: Path): Explained {
 function unknownKey(parent: Path, key: string, allowed: readonly string[]): Explained {
   const path: PathSegment[] = [...parent, key];
   if (parent.length === 0 && key in UNSUPPORTED_TOP_LEVEL_KEYS) {
-    return { path, message: `\`${key}\` (${UNSUPPORTED_TOP_LEVEL_KEYS[key]}) is a production-stack feature not supported by pdstack; remove it` };
+    return {
+      path,
+      message: `\`${key}\` (${UNSUPPORTED_TOP_LEVEL_KEYS[key]}) is a production-stack feature not supported by pdstack; remove it`,
+    };
   }
   const suggestion = didYouMean(key, allowed);
   if (suggestion) return { path, message: `unknown key \`${key}\`; did you mean \`${suggestion}\`?` };

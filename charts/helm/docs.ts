@@ -26,34 +26,48 @@ interface EngineView {
 export function engines(values: Readonly<PdstackValues>): EngineView[] {
   return renderedModels(values).map(({ spec }) => {
     const c = spec.lmcacheConfig;
-    const role: Role = c?.kvRole === 'kv_producer' || c?.nixlRole === 'sender' ? 'prefill' : c?.kvRole === 'kv_consumer' || c?.nixlRole === 'receiver' ? 'decode' : 'engine';
+    const role: Role =
+      c?.kvRole === 'kv_producer' || c?.nixlRole === 'sender'
+        ? 'prefill'
+        : c?.kvRole === 'kv_consumer' || c?.nixlRole === 'receiver'
+          ? 'decode'
+          : 'engine';
     return { spec, role };
   });
 }
 
-const routerServicePort = (values: Readonly<PdstackValues>): number => values.routerSpec?.servicePort ?? ROUTER_DEFAULTS.servicePort;
+const routerServicePort = (values: Readonly<PdstackValues>): number =>
+  values.routerSpec?.servicePort ?? ROUTER_DEFAULTS.servicePort;
 const shellQuote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
 
 /** NOTES.txt before templating: `release`/`namespace` are the sentinels. */
-export function notesText(values: Readonly<PdstackValues>, release: string, namespace: string, version: string): string {
+export function notesText(
+  values: Readonly<PdstackValues>,
+  release: string,
+  namespace: string,
+  version: string,
+): string {
   const list = engines(values);
   const lines = [`pdstack ${version}: release ${release} in namespace ${namespace}.`, ''];
   if (list.length > 0) {
     lines.push('Engines (kubectl get pods -n ' + namespace + ' -l app.kubernetes.io/instance=' + release + '):');
-    for (const { spec, role } of list) lines.push(`  ${role.padEnd(7)} ${names.engineDeploymentName(release, spec.name)} serving ${spec.modelURL}`);
+    for (const { spec, role } of list)
+      lines.push(`  ${role.padEnd(7)} ${names.engineDeploymentName(release, spec.name)} serving ${spec.modelURL}`);
     lines.push('');
   }
   if (routerEnabled(values)) {
     const service = names.routerServiceName(release);
-    const staticModel = values.routerSpec?.serviceDiscovery === 'static' ? values.routerSpec.staticModels?.split(',')[0] : undefined;
-    const model = list.find((e) => e.role === 'decode')?.spec.modelURL ?? list[0]?.spec.modelURL ?? staticModel ?? 'MODEL';
+    const staticModel =
+      values.routerSpec?.serviceDiscovery === 'static' ? values.routerSpec.staticModels?.split(',')[0] : undefined;
+    const model =
+      list.find((e) => e.role === 'decode')?.spec.modelURL ?? list[0]?.spec.modelURL ?? staticModel ?? 'MODEL';
     const body = JSON.stringify({ model, prompt: 'Your prompt here', max_tokens: 100 });
     lines.push(
       'Reach the router (model loading takes minutes: wait for the engine pods to be ready):',
       `  kubectl port-forward -n ${namespace} svc/${service} ${LOCAL_PORT}:${routerServicePort(values)}`,
       `  curl http://localhost:${LOCAL_PORT}/v1/completions -H 'Content-Type: application/json' -d ${shellQuote(body)}`,
       '',
-      'Check it from inside the cluster (the router\'s /health and /v1/models):',
+      "Check it from inside the cluster (the router's /health and /v1/models):",
       `  helm test ${release} -n ${namespace}`,
     );
   } else {
@@ -63,7 +77,11 @@ export function notesText(values: Readonly<PdstackValues>, release: string, name
 }
 
 /** The `helm test` hook Pod, or `undefined` without a router. */
-export function testPod(values: Readonly<PdstackValues>, release: string, namespace: string): Record<string, unknown> | undefined {
+export function testPod(
+  values: Readonly<PdstackValues>,
+  release: string,
+  namespace: string,
+): Record<string, unknown> | undefined {
   if (!routerEnabled(values)) return undefined;
   const url = `http://${names.routerServiceName(release)}.${namespace}:${routerServicePort(values)}`;
   const models = [...new Set(engines(values).map((e) => e.spec.modelURL))];
@@ -79,7 +97,11 @@ export function testPod(values: Readonly<PdstackValues>, release: string, namesp
     metadata: {
       name: `${release}-router-test`,
       namespace,
-      labels: { 'app.kubernetes.io/instance': release, 'app.kubernetes.io/component': 'test', 'app.kubernetes.io/part-of': names.PART_OF },
+      labels: {
+        'app.kubernetes.io/instance': release,
+        'app.kubernetes.io/component': 'test',
+        'app.kubernetes.io/part-of': names.PART_OF,
+      },
       annotations: { 'helm.sh/hook': 'test', 'helm.sh/hook-delete-policy': 'before-hook-creation,hook-succeeded' },
     },
     spec: {
@@ -90,30 +112,48 @@ export function testPod(values: Readonly<PdstackValues>, release: string, namesp
 }
 
 /** README.md of the chart, names shown for release `release`. */
-export function readme(values: Readonly<PdstackValues>, options: { release: string; chartName: string; recompile: string; version: string }): string {
+export function readme(
+  values: Readonly<PdstackValues>,
+  options: { release: string; chartName: string; recompile: string; version: string },
+): string {
   const { release } = options;
   const list = engines(values);
   const enginePort = values.servingEngineSpec?.servicePort ?? ENGINE_DEFAULTS.servicePort;
   // Model ids are prefixed so that a model called `router`, `client`, `prefill` or `decode` is not another node.
   const id = (name: string): string => `model_${name.replace(/[^A-Za-z0-9]/g, '_')}`;
-  const node = (e: EngineView): string => `  ${id(e.spec.name)}["${e.role} engine ${e.spec.name}<br/>svc ${names.engineServiceName(release, e.spec.name)}:${enginePort}<br/>${e.spec.modelURL}"]`;
+  const node = (e: EngineView): string =>
+    `  ${id(e.spec.name)}["${e.role} engine ${e.spec.name}<br/>svc ${names.engineServiceName(release, e.spec.name)}:${enginePort}<br/>${e.spec.modelURL}"]`;
   const lines = ['```mermaid', 'flowchart LR', '  client(["client"])'];
   if (routerEnabled(values)) {
     const logic = values.routerSpec?.routingLogic ?? ROUTER_DEFAULTS.routingLogic;
-    lines.push(`  router["router<br/>svc ${names.routerServiceName(release)}:${routerServicePort(values)}<br/>${logic}"]`, '  client --> router');
+    lines.push(
+      `  router["router<br/>svc ${names.routerServiceName(release)}:${routerServicePort(values)}<br/>${logic}"]`,
+      '  client --> router',
+    );
   }
-  const groups: Array<[Role, string]> = [['prefill', 'prefill engines'], ['decode', 'decode engines'], ['engine', 'engines']];
+  const groups: Array<[Role, string]> = [
+    ['prefill', 'prefill engines'],
+    ['decode', 'decode engines'],
+    ['engine', 'engines'],
+  ];
   for (const [role, title] of groups) {
     const members = list.filter((e) => e.role === role);
     if (members.length === 0) continue;
     lines.push(`  subgraph ${role}["${title}"]`, ...members.map(node), '  end');
-    if (routerEnabled(values)) lines.push(...members.map((e) => `  router -->|"${role === 'prefill' ? '1. prefill' : role === 'decode' ? '2. decode' : 'route'}"| ${id(e.spec.name)}`));
+    if (routerEnabled(values))
+      lines.push(
+        ...members.map(
+          (e) =>
+            `  router -->|"${role === 'prefill' ? '1. prefill' : role === 'decode' ? '2. decode' : 'route'}"| ${id(e.spec.name)}`,
+        ),
+      );
   }
   for (const sender of list.filter((e) => e.spec.lmcacheConfig?.nixlRole === 'sender')) {
     const host = sender.spec.lmcacheConfig?.nixlPeerHost;
     const receiver = list.find((e) => host === names.engineServiceName(release, e.spec.name));
     const port = sender.spec.lmcacheConfig?.nixlPeerPort ?? ZMQ_PORT;
-    if (receiver) lines.push(`  ${id(sender.spec.name)} -->|"KV cache over NIXL<br/>${host}:${port}"| ${id(receiver.spec.name)}`);
+    if (receiver)
+      lines.push(`  ${id(sender.spec.name)} -->|"KV cache over NIXL<br/>${host}:${port}"| ${id(receiver.spec.name)}`);
   }
   lines.push('```');
   return `<!-- Generated by pdstack ${options.version}: do not edit. Regenerate with: ${options.recompile} -->

@@ -24,9 +24,13 @@ export function chartSchema(generated: string): Schema {
   const schema = { $schema, $comment: generated, ...rest } as Schema & { definitions: Record<string, Schema> };
   const { definitions } = schema;
   const modelSpec = definitions['modelSpec'] as { properties: Record<string, unknown> };
-  const modelList = (definitions['servingEngineSpec'] as { properties: Record<string, Schema> }).properties['modelSpec'];
+  const modelList = (definitions['servingEngineSpec'] as { properties: Record<string, Schema> }).properties[
+    'modelSpec'
+  ];
   if (!modelList || (modelList['items'] as Schema | undefined)?.['$ref'] !== '#/definitions/modelSpec') {
-    throw new Error('values.schema.json: servingEngineSpec.modelSpec is no longer a list of #/definitions/modelSpec; update charts/helm/schema.ts');
+    throw new Error(
+      'values.schema.json: servingEngineSpec.modelSpec is no longer a list of #/definitions/modelSpec; update charts/helm/schema.ts',
+    );
   }
   definitions[MODEL_OVERRIDE_DEFINITION] = {
     type: 'object',
@@ -34,16 +38,25 @@ export function chartSchema(generated: string): Schema {
       'Helm chart only: a `--set servingEngineSpec.modelSpec[i].KEY=...` override of the compiled model i (Helm replaces the list, ' +
       'leaving only the keys set); a key it omits keeps its compiled value',
     additionalProperties: false,
-    not: { required: ['name'], description: 'an entry with a name is a whole model, checked as the compiler checks it' },
-    properties: Object.fromEntries(Object.keys(modelSpec.properties).map((key) => [key, { $ref: `#/definitions/modelSpec/properties/${key}` }])),
+    not: {
+      required: ['name'],
+      description: 'an entry with a name is a whole model, checked as the compiler checks it',
+    },
+    properties: Object.fromEntries(
+      Object.keys(modelSpec.properties).map((key) => [key, { $ref: `#/definitions/modelSpec/properties/${key}` }]),
+    ),
   };
   modelList['items'] = {
     anyOf: [
       { $ref: '#/definitions/modelSpec' },
       { $ref: `#/definitions/${MODEL_OVERRIDE_DEFINITION}` },
-      { type: 'null', description: 'Helm chart only: keeps the compiled model (what `--set` leaves at the indexes it does not set)' },
+      {
+        type: 'null',
+        description: 'Helm chart only: keeps the compiled model (what `--set` leaves at the indexes it does not set)',
+      },
     ],
   };
-  schema['description'] = `${String(schema['description'] ?? '')} Helm chart copy: servingEngineSpec.modelSpec entries may also be null or a partial override (see definitions.${MODEL_OVERRIDE_DEFINITION}).`;
+  schema['description'] =
+    `${String(schema['description'] ?? '')} Helm chart copy: servingEngineSpec.modelSpec entries may also be null or a partial override (see definitions.${MODEL_OVERRIDE_DEFINITION}).`;
   return schema;
 }

@@ -6,11 +6,7 @@ import { FLAGS, type FlagValue, type ParsedFlags, STATIC_MODEL_TYPES, UsageError
 import type { K8sDiscoveryOptions } from '../discovery/types.js';
 
 export type RoutingLogicName =
-  | 'roundrobin'
-  | 'session'
-  | 'prefixaware'
-  | 'disaggregated_prefill'
-  | 'disaggregated_prefill_orchestrated';
+  'roundrobin' | 'session' | 'prefixaware' | 'disaggregated_prefill' | 'disaggregated_prefill_orchestrated';
 
 export interface StaticBackend {
   readonly url: string;
@@ -90,7 +86,9 @@ function rejectUnsupported(flags: ParsedFlags): void {
     }
   }
   if (flags.values.get('routing-logic') === 'kvaware') {
-    throw new UsageError('--routing-logic kvaware: kvaware routing (LMCache controller) is not supported by pdstack-router');
+    throw new UsageError(
+      '--routing-logic kvaware: kvaware routing (LMCache controller) is not supported by pdstack-router',
+    );
   }
   if (flags.values.get('service-discovery') === 'external-only') {
     throw new UsageError('--service-discovery external-only: external providers are not supported by pdstack-router');
@@ -127,11 +125,15 @@ function staticOptions(flags: ParsedFlags, aliases: Map<string, string>): Static
   if (urls.length === 0) throw new UsageError('--static-backends is required with --service-discovery static');
   if (models.length === 0) throw new UsageError('--static-models is required with --service-discovery static');
   if (urls.length !== models.length) {
-    throw new UsageError(`--static-models must list one model per backend (${urls.length} backends, ${models.length} models)`);
+    throw new UsageError(
+      `--static-models must list one model per backend (${urls.length} backends, ${models.length} models)`,
+    );
   }
   const labels = list(flags.values.get('static-model-labels'));
   if (labels.length > 0 && labels.length !== urls.length) {
-    throw new UsageError(`--static-model-labels must list one label per backend (${urls.length} backends, ${labels.length} labels)`);
+    throw new UsageError(
+      `--static-model-labels must list one label per backend (${urls.length} backends, ${labels.length} labels)`,
+    );
   }
   const types = list(flags.values.get('static-model-types'));
   const healthChecks = flags.values.get('static-backend-health-checks') === true;
@@ -139,7 +141,9 @@ function staticOptions(flags: ParsedFlags, aliases: Map<string, string>): Static
     throw new UsageError('--static-model-types is required with --static-backend-health-checks');
   }
   if (types.length > 0 && types.length !== urls.length) {
-    throw new UsageError(`--static-model-types must list one type per backend (${urls.length} backends, ${types.length} types)`);
+    throw new UsageError(
+      `--static-model-types must list one type per backend (${urls.length} backends, ${types.length} types)`,
+    );
   }
   for (const t of types) {
     if (!(STATIC_MODEL_TYPES as readonly string[]).includes(t)) {
@@ -174,11 +178,14 @@ export function buildConfig(flags: ParsedFlags, env: NodeJS.ProcessEnv): RouterC
     if (r < 0 || r > 1) throw new UsageError(`--${rate} must be between 0 and 1 (got ${r})`);
   }
   const sessionKey = v.get('session-key') as string | undefined;
-  if (routingLogic === 'session' && !sessionKey) throw new UsageError('--session-key is required with --routing-logic session');
+  if (routingLogic === 'session' && !sessionKey)
+    throw new UsageError('--session-key is required with --routing-logic session');
   const prefillLabels = list(v.get('prefill-model-labels')).filter((s) => s !== '');
   const decodeLabels = list(v.get('decode-model-labels')).filter((s) => s !== '');
   if (routingLogic.startsWith('disaggregated_prefill') && (prefillLabels.length === 0 || decodeLabels.length === 0)) {
-    throw new UsageError(`--prefill-model-labels and --decode-model-labels are required with --routing-logic ${routingLogic}`);
+    throw new UsageError(
+      `--prefill-model-labels and --decode-model-labels are required with --routing-logic ${routingLogic}`,
+    );
   }
   const aliases = parseAliases(v.get('static-aliases'));
   const engineApiKey = env.VLLM_API_KEY || undefined;
@@ -191,7 +198,8 @@ export function buildConfig(flags: ParsedFlags, env: NodeJS.ProcessEnv): RouterC
             namespace: v.get('k8s-namespace') as string,
             port: v.get('k8s-port') as number,
             labelSelector: v.get('k8s-label-selector') as string,
-            type: ((v.get('k8s-service-discovery-type') as string | undefined) ?? 'pod-ip') as 'pod-ip' | 'service-name',
+            type: ((v.get('k8s-service-discovery-type') as string | undefined) ?? 'pod-ip') as
+              'pod-ip' | 'service-name',
             watcherTimeoutSeconds: nonNegative(flags, 'k8s-watcher-timeout-seconds'),
             healthCheckTimeoutSeconds: positive(flags, 'backend-health-check-timeout-seconds'),
             ...(engineApiKey ? { apiKey: engineApiKey } : {}),
@@ -199,7 +207,8 @@ export function buildConfig(flags: ParsedFlags, env: NodeJS.ProcessEnv): RouterC
           },
         };
   const rootPath = (v.get('root-path') as string).replace(/\/+$/, '');
-  if (rootPath !== '' && !rootPath.startsWith('/')) throw new UsageError(`--root-path must start with '/' (got '${rootPath}')`);
+  if (rootPath !== '' && !rootPath.startsWith('/'))
+    throw new UsageError(`--root-path must start with '/' (got '${rootPath}')`);
   return {
     host: v.get('host') as string,
     port,
@@ -219,7 +228,10 @@ export function buildConfig(flags: ParsedFlags, env: NodeJS.ProcessEnv): RouterC
     engineStatsFailureThreshold: positive(flags, 'engine-stats-failure-threshold'),
     requestStatsWindowSeconds: positive(flags, 'request-stats-window'),
     logStats: v.get('log-stats') === true,
-    logStatsIntervalSeconds: flags.values.get('log-stats') === true ? positive(flags, 'log-stats-interval') : (v.get('log-stats-interval') as number),
+    logStatsIntervalSeconds:
+      flags.values.get('log-stats') === true
+        ? positive(flags, 'log-stats-interval')
+        : (v.get('log-stats-interval') as number),
     logLevel: v.get('log-level') as string,
     logFormat: v.get('log-format') as 'text' | 'json',
     connectTimeoutMs: positive(flags, 'upstream-connect-timeout-seconds') * 1000,

@@ -52,7 +52,10 @@ function probeFor(backend: StaticBackend): Probe {
     case 'score':
       return { path: '/v1/score', body: json({ model, text_1: 'Hello', text_2: 'Hello' }) };
     case 'messages':
-      return { path: '/v1/messages', body: json({ model, messages: [{ role: 'user', content: 'Hello' }], max_tokens: 3 }) };
+      return {
+        path: '/v1/messages',
+        body: json({ model, messages: [{ role: 'user', content: 'Hello' }], max_tokens: 3 }),
+      };
     case 'transcription':
       return {
         path: '/v1/audio/transcriptions',
@@ -88,7 +91,14 @@ export class StaticDiscovery implements ServiceDiscovery {
       addedTimestamp: now,
       sleep: false,
       modelInfo: {
-        [b.model]: { id: b.model, object: 'model', created: Math.floor(now), owned_by: 'vllm', root: null, parent: null },
+        [b.model]: {
+          id: b.model,
+          object: 'model',
+          created: Math.floor(now),
+          owned_by: 'vllm',
+          root: null,
+          parent: null,
+        },
       },
     }));
     this.current = this.all;

@@ -7,7 +7,17 @@ import type { ServerResponse } from 'node:http';
 import type { Endpoint } from '../discovery/types.js';
 import { RouterError, sendError } from '../errors.js';
 import type { RoutingLogic } from '../routing/logics.js';
-import { ClientLink, type ProxiedRequest, type ProxyDeps, candidatesFor, isStreaming, noEndpoint, relay, startCall, type StartedCall } from './shared.js';
+import {
+  ClientLink,
+  type ProxiedRequest,
+  type ProxyDeps,
+  candidatesFor,
+  isStreaming,
+  noEndpoint,
+  relay,
+  startCall,
+  type StartedCall,
+} from './shared.js';
 import { isAbort, isUnreachable, requestHeaders, responseHeaders, transportError } from './upstream.js';
 
 export async function proxyGeneral(
@@ -44,7 +54,17 @@ export async function proxyGeneral(
     const { upstream } = call;
     const ok = upstream.status < 400;
     const headersOut = responseHeaders(upstream.headers, req.requestId);
-    await relay(deps, client, req, endpoint.url, call, res, headersOut, ok && !isStreaming(req.body), ok ? undefined : `http_${upstream.status}`);
+    await relay(
+      deps,
+      client,
+      req,
+      endpoint.url,
+      call,
+      res,
+      headersOut,
+      ok && !isStreaming(req.body),
+      ok ? undefined : `http_${upstream.status}`,
+    );
     return;
   }
   sendError(res, lastError ?? noEndpoint(deps, req.model), req.requestId);

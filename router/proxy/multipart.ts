@@ -57,7 +57,8 @@ function headerValue(value: string): { type: string; params: Map<string, string>
     while (value[i] === ' ' || value[i] === '\t') i++;
     let v = '';
     if (value[i] === '"') {
-      for (i++; i < value.length && value[i] !== '"'; i++) v += value[i] === '\\' && i + 1 < value.length ? value[++i] : value[i];
+      for (i++; i < value.length && value[i] !== '"'; i++)
+        v += value[i] === '\\' && i + 1 < value.length ? value[++i] : value[i];
       if (i >= value.length) return undefined; // unterminated quoted string
       i++;
     } else {
@@ -77,7 +78,8 @@ function headerValue(value: string): { type: string; params: Map<string, string>
 /** The boundary of a `multipart/form-data` content-type (400 when it is another type or has no valid boundary). */
 function formBoundary(contentType: string | undefined): string {
   const ct = contentType === undefined ? undefined : headerValue(contentType);
-  if (ct?.type !== 'multipart/form-data') throw badRequest('Invalid request: request body must be multipart/form-data.');
+  if (ct?.type !== 'multipart/form-data')
+    throw badRequest('Invalid request: request body must be multipart/form-data.');
   const boundary = ct.params.get('boundary');
   if (boundary === undefined || !BOUNDARY.test(boundary)) {
     throw badRequest('Invalid request: multipart/form-data needs a valid boundary parameter in its content-type.');
@@ -103,7 +105,8 @@ function parseForm(body: Buffer, boundary: string): FormPart[] {
     // after a boundary: `--` closes the form (an epilogue may follow), else transport padding and CRLF open a part
     if (body[pos] === 0x2d && body[pos + 1] === 0x2d) return parts;
     while (body[pos] === 0x20 || body[pos] === 0x09) pos++;
-    if (body[pos] !== 0x0d || body[pos + 1] !== 0x0a) throw malformed(pos >= body.length ? 'no closing boundary' : 'bad boundary line');
+    if (body[pos] !== 0x0d || body[pos + 1] !== 0x0a)
+      throw malformed(pos >= body.length ? 'no closing boundary' : 'bad boundary line');
     pos += 2;
     // the header block ends with an empty line (a part without headers starts with it, and is rejected below)
     let headers = '';
@@ -118,7 +121,9 @@ function parseForm(body: Buffer, boundary: string): FormPart[] {
     if (end < 0) throw malformed('no closing boundary');
     const part = partOf(headers, start, end);
     if (part.file ? ++files > MAX_FILES : ++fields > MAX_FIELDS) {
-      throw badRequest(`Invalid request: more than ${part.file ? `${MAX_FILES} files` : `${MAX_FIELDS} fields`} in form data.`);
+      throw badRequest(
+        `Invalid request: more than ${part.file ? `${MAX_FILES} files` : `${MAX_FIELDS} fields`} in form data.`,
+      );
     }
     parts.push(part);
     pos = end + delimiter.length;
@@ -136,7 +141,8 @@ function partOf(headers: string, start: number, end: number): FormPart {
     if (disposition === undefined) throw malformed('bad Content-Disposition');
   }
   const name = disposition?.params.get('name');
-  if (disposition?.type !== 'form-data' || name === undefined) throw malformed('a part without Content-Disposition: form-data; name=...');
+  if (disposition?.type !== 'form-data' || name === undefined)
+    throw malformed('a part without Content-Disposition: form-data; name=...');
   const file = disposition.params.has('filename') || disposition.params.has('filename*');
   return { name: Buffer.from(name, 'latin1').toString('utf8'), file, start, end };
 }

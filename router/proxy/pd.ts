@@ -130,7 +130,9 @@ export class PdProxy {
         const canRetry = attempt === 0 && isUnreachable(err) && candidates.some((e) => !tried.has(e.url));
         if (!canRetry) throw transportError(side, endpoint.url, err);
         const role = side === 'prefiller' ? 'Prefill' : 'Decode';
-        this.deps.log.warn(`${role} engine ${endpoint.url} cannot be reached for request ${req.requestId}; trying another`);
+        this.deps.log.warn(
+          `${role} engine ${endpoint.url} cannot be reached for request ${req.requestId}; trying another`,
+        );
       }
     }
   }
@@ -144,7 +146,15 @@ export class PdProxy {
   ): Promise<Record<string, unknown> | undefined> {
     const { deps } = this;
     const body = JSON.stringify(prefillBody(req.body, this.options.orchestrated));
-    const { endpoint, call } = await this.start('prefiller', this.prefillBalancer, prefills, req, client, headers, body);
+    const { endpoint, call } = await this.start(
+      'prefiller',
+      this.prefillBalancer,
+      prefills,
+      req,
+      client,
+      headers,
+      body,
+    );
     const { tracker, upstream: res } = call;
     let text: string;
     try {
@@ -194,7 +204,11 @@ export class PdProxy {
         // the status alone is reported
       }
       account(deps, tracker, endpoint.url, req.model, `http_${upstream.status}`);
-      throw new RouterError(upstream.status, 'decoder_error', `Decoder error: ${engineErrorMessage(text, upstream.status)}`);
+      throw new RouterError(
+        upstream.status,
+        'decoder_error',
+        `Decoder error: ${engineErrorMessage(text, upstream.status)}`,
+      );
     }
     const streaming = isStreaming(req.body);
     const out = responseHeaders(upstream.headers, req.requestId);

@@ -96,19 +96,21 @@ export function candidatesFor(
 export function noEndpoint(deps: ProxyDeps, model: string, what = ''): RouterError {
   // every model an endpoint lists has been seen (static: all backends' models; k8s: recorded when probed)
   if (!deps.discovery.hasEverSeenModel(model)) {
-    return new RouterError(404, 'model_not_found', `Model '${model}' not found. Available models can be listed at /v1/models.`);
+    return new RouterError(
+      404,
+      'model_not_found',
+      `Model '${model}' not found. Available models can be listed at /v1/models.`,
+    );
   }
-  return new RouterError(503, 'service_unavailable', `Model '${model}' is temporarily unavailable${what}. Please try again later.`);
+  return new RouterError(
+    503,
+    'service_unavailable',
+    `Model '${model}' is temporarily unavailable${what}. Please try again later.`,
+  );
 }
 
 /** Ends one upstream call's stats and records its latency (and error, if any) in the metrics. */
-export function account(
-  deps: ProxyDeps,
-  tracker: RequestTracker,
-  server: string,
-  model: string,
-  error?: string,
-): void {
+export function account(deps: ProxyDeps, tracker: RequestTracker, server: string, model: string, error?: string): void {
   const latency = tracker.end();
   deps.metrics.observeLatency(server, model, error === undefined, latency);
   if (error) deps.metrics.errors.inc({ server, model, error_type: error });
@@ -174,8 +176,9 @@ export async function relay(
 export function countUsage(deps: ProxyDeps, server: string, model: string, body: Buffer | undefined): void {
   if (!body || body.length === 0) return;
   try {
-    const usage = (JSON.parse(body.toString('utf8')) as { usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } })
-      .usage;
+    const usage = (
+      JSON.parse(body.toString('utf8')) as { usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } }
+    ).usage;
     if (typeof usage?.prompt_tokens === 'number') deps.metrics.inputTokens.inc({ server, model }, usage.prompt_tokens);
     if (typeof usage?.completion_tokens === 'number') {
       deps.metrics.outputTokens.inc({ server, model }, usage.completion_tokens);

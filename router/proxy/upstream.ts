@@ -9,13 +9,28 @@ import { RouterError } from '../errors.js';
 
 /** Request headers never forwarded to an engine (`x-request-id` is replaced by the router's own). */
 const HOP_BY_HOP_REQUEST = new Set([
-  'host', 'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'content-length', 'upgrade', 'te',
-  'trailer', 'x-request-id',
+  'host',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'content-length',
+  'upgrade',
+  'te',
+  'trailer',
+  'x-request-id',
 ]);
 
 /** Response headers never relayed to the client. */
 const HOP_BY_HOP_RESPONSE = new Set([
-  'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'server',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+  'trailer',
+  'server',
 ]);
 
 export function requestHeaders(incoming: IncomingHttpHeaders, requestId: string): Record<string, string | string[]> {
@@ -51,7 +66,13 @@ export interface UpstreamCall {
 
 /** Errors that prove the request never reached the engine, so another engine may be tried. */
 const UNREACHABLE = new Set([
-  'ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EADDRNOTAVAIL',
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'EADDRNOTAVAIL',
 ]);
 
 export function isUnreachable(err: unknown): boolean {
@@ -71,7 +92,8 @@ export function transportError(side: string, url: string, err: unknown): RouterE
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
     return new RouterError(504, `${side}_error`, `${capitalise(side)} ${url} timed out: ${detail}`);
   }
-  if (isUnreachable(err)) return new RouterError(502, `${side}_error`, `${capitalise(side)} ${url} cannot be reached: ${detail}`);
+  if (isUnreachable(err))
+    return new RouterError(502, `${side}_error`, `${capitalise(side)} ${url} cannot be reached: ${detail}`);
   return new RouterError(502, `${side}_error`, `${capitalise(side)} ${url} failed: ${detail}`);
 }
 
@@ -228,7 +250,12 @@ export class Exchange implements Dispatcher.DispatchHandler {
    * Writes of one parser pass leave in one syscall (the headers with the first chunk, the last chunk with the end
    * of the chunked body).
    */
-  pipe(res: ServerResponse, headers: OutgoingHttpHeaders, onFirstByte: () => void, keepBody: boolean): Promise<Buffer | undefined> {
+  pipe(
+    res: ServerResponse,
+    headers: OutgoingHttpHeaders,
+    onFirstByte: () => void,
+    keepBody: boolean,
+  ): Promise<Buffer | undefined> {
     res.writeHead(this.status, headers);
     return new Promise((resolve, reject) => {
       const kept: Buffer[] = [];

@@ -193,7 +193,10 @@ export class PrefixAwareRouter implements RoutingLogic {
     const keys: string[] = [];
     let prev = '';
     for (let i = 0; i < text.length; i += CHUNK) {
-      prev = createHash('sha1').update(prev).update(text.slice(i, i + CHUNK)).digest('base64');
+      prev = createHash('sha1')
+        .update(prev)
+        .update(text.slice(i, i + CHUNK))
+        .digest('base64');
       keys.push(prev);
     }
     const urls = new Set(candidates.map((e) => e.url));

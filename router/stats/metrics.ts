@@ -94,8 +94,18 @@ export class RouterMetrics {
   /** Recomputes the gauges, then renders the exposition text. */
   async render(): Promise<string> {
     const perServer = [
-      this.currentQps, this.avgDecodingLength, this.numPrefill, this.numDecoding, this.numRunning, this.numWaiting,
-      this.avgLatency, this.avgItl, this.numSwapped, this.prefixHitRate, this.prefixHits, this.prefixQueries,
+      this.currentQps,
+      this.avgDecodingLength,
+      this.numPrefill,
+      this.numDecoding,
+      this.numRunning,
+      this.numWaiting,
+      this.avgLatency,
+      this.avgItl,
+      this.numSwapped,
+      this.prefixHitRate,
+      this.prefixHits,
+      this.prefixQueries,
       this.healthyPods,
     ];
     for (const g of perServer) g.reset();

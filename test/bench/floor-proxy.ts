@@ -32,7 +32,12 @@ const server = createServer((req, res) => {
       const raw = Buffer.concat(chunks);
       const body = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
       const path = req.url ?? '/';
-      const p = await prefill.request({ path, method: 'POST', headers, body: JSON.stringify({ ...body, max_tokens: 1, stream: false }) });
+      const p = await prefill.request({
+        path,
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ ...body, max_tokens: 1, stream: false }),
+      });
       await p.body.text();
       const d = await decode.request({ path, method: 'POST', headers, body: raw });
       res.writeHead(d.statusCode, { 'content-type': String(d.headers['content-type']) });

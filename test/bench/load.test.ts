@@ -18,7 +18,13 @@ async function serve(handler: Parameters<typeof createServer>[1]): Promise<strin
 }
 
 const SSE = Array.from({ length: 5 }, (_, i) => `data: {"text":" t${i}"}\n\n`).join('') + 'data: [DONE]\n\n';
-const opts = (maxRequests: number) => ({ concurrency: 3, maxRequests, maxSeconds: 10, path: '/v1/completions', body: '{"model":"m"}' });
+const opts = (maxRequests: number) => ({
+  concurrency: 3,
+  maxRequests,
+  maxSeconds: 10,
+  path: '/v1/completions',
+  body: '{"model":"m"}',
+});
 
 describe('bench load generator', () => {
   it('reads chunked SSE answers however the bytes are split, and records TTFT before the end', async () => {
@@ -70,7 +76,8 @@ describe('bench load generator', () => {
       req.resume();
       req.on('end', () => {
         const k = n++ % 3;
-        if (k === 0) res.writeHead(200, { 'content-type': 'application/json', 'content-length': 11 }).end('{"ok":true}');
+        if (k === 0)
+          res.writeHead(200, { 'content-type': 'application/json', 'content-length': 11 }).end('{"ok":true}');
         else if (k === 1) res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{}}');
         else res.writeHead(200, { 'content-type': 'text/event-stream' }).end('data: {"text":"no end"}\n\n');
       });

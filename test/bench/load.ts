@@ -122,7 +122,8 @@ class ResponseParser {
 
   private keepTail(chunk: Buffer): void {
     this.bodyBytes += chunk.length;
-    this.tail = chunk.length >= 64 ? chunk.subarray(chunk.length - 64) : Buffer.concat([this.tail, chunk]).subarray(-64);
+    this.tail =
+      chunk.length >= 64 ? chunk.subarray(chunk.length - 64) : Buffer.concat([this.tail, chunk]).subarray(-64);
   }
 }
 
@@ -152,10 +153,13 @@ export function load(url: string, options: LoadOptions): Promise<LoadResult> {
       resolve({ requests: ttft.length, errors, seconds: (performance.now() - t0) / 1000, ttft, e2e });
     };
     // a connection that hangs cannot hold the run past its deadline (plus a grace period for the last answers)
-    const hard = setTimeout(() => {
-      errors += open;
-      finish();
-    }, options.maxSeconds * 1000 + 10_000);
+    const hard = setTimeout(
+      () => {
+        errors += open;
+        finish();
+      },
+      options.maxSeconds * 1000 + 10_000,
+    );
 
     const worker = () => {
       const parser = new ResponseParser();

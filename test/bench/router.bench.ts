@@ -12,7 +12,15 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { type LoadResult, load } from './load.js';
-import { type EngineSim, type Spawned, spawnEngineSim, spawnFloorProxy, spawnRouter, stopAll, tutorialArgs } from '../sim/processes.js';
+import {
+  type EngineSim,
+  type Spawned,
+  spawnEngineSim,
+  spawnFloorProxy,
+  spawnRouter,
+  stopAll,
+  tutorialArgs,
+} from '../sim/processes.js';
 
 const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
 const BODY = JSON.stringify({ model: MODEL, prompt: 'The capital of France is', max_tokens: 16, stream: true });
@@ -82,7 +90,9 @@ async function main(): Promise<void> {
     ]);
     router = await spawnRouter(tutorialArgs(prefill.url, decode.url));
     const routerPid = router.proc.pid!;
-    console.log(`router ${router.url} (pid ${routerPid}), prefill ${prefill.url}, decode ${decode.url}; ${CLK_TCK} ticks/s`);
+    console.log(
+      `router ${router.url} (pid ${routerPid}), prefill ${prefill.url}, decode ${decode.url}; ${CLK_TCK} ticks/s`,
+    );
     await run(router.url, 16, 2000, 10); // warm-up (JIT, connections)
     await run(decode.url, 16, 2000, 10);
 
@@ -91,9 +101,28 @@ async function main(): Promise<void> {
       [16, 10_000, 20],
       [64, 20_000, 25],
     ];
-    const header = ['target', 'conc', 'requests', 'errors', `req/s median (${ROUNDS} rounds)`, 'ttft p50 ms', 'ttft p99 ms', 'e2e p50 ms', 'e2e p99 ms', 'router CPU ms/req median (rounds)', 'router RSS MB', 'client CPU %', 'sims CPU %', 'router CPU %', 'machine idle %'];
+    const header = [
+      'target',
+      'conc',
+      'requests',
+      'errors',
+      `req/s median (${ROUNDS} rounds)`,
+      'ttft p50 ms',
+      'ttft p99 ms',
+      'e2e p50 ms',
+      'e2e p99 ms',
+      'router CPU ms/req median (rounds)',
+      'router RSS MB',
+      'client CPU %',
+      'sims CPU %',
+      'router CPU %',
+      'machine idle %',
+    ];
     const rows: string[][] = [];
-    const summary: Record<string, { direct: ReturnType<typeof pooled>; pd: ReturnType<typeof pooled>; cpuMsPerReq: number }> = {};
+    const summary: Record<
+      string,
+      { direct: ReturnType<typeof pooled>; pd: ReturnType<typeof pooled>; cpuMsPerReq: number }
+    > = {};
     // share of one core used by the load generator (this process), both simulators and the router during an arm, and
     // the machine's idle share (all cores): shows whether one process or the whole machine limits each arm
     const simPids = [prefill.proc.pid!, decode.proc.pid!];
@@ -132,12 +161,26 @@ async function main(): Promise<void> {
       const direct = pooled(directs);
       const pd = pooled(pds);
       summary[c] = { direct, pd, cpuMsPerReq: median(cpuPerReq) };
-      for (const [name, arms, r] of [['direct decode', directs, direct], ['router P/D', pds, pd]] as const) {
+      for (const [name, arms, r] of [
+        ['direct decode', directs, direct],
+        ['router P/D', pds, pd],
+      ] as const) {
         const isPd = name === 'router P/D';
         rows.push([
-          name, String(c), String(r.requests), String(r.errors), col(arms.map((a) => a.r.requests / a.r.seconds), 0),
-          f(pct(r.ttft, 50)), f(pct(r.ttft, 99)), f(pct(r.e2e, 50)), f(pct(r.e2e, 99)),
-          isPd ? col(cpuPerReq, 3) : '-', isPd ? f(rssMb(routerPid), 1) : '-',
+          name,
+          String(c),
+          String(r.requests),
+          String(r.errors),
+          col(
+            arms.map((a) => a.r.requests / a.r.seconds),
+            0,
+          ),
+          f(pct(r.ttft, 50)),
+          f(pct(r.ttft, 99)),
+          f(pct(r.e2e, 50)),
+          f(pct(r.e2e, 99)),
+          isPd ? col(cpuPerReq, 3) : '-',
+          isPd ? f(rssMb(routerPid), 1) : '-',
           ...(['client', 'sims', 'router', 'idle'] as const).map((k) => f(median(arms.map((a) => a.usage[k])), 0)),
         ]);
       }
@@ -155,7 +198,9 @@ async function main(): Promise<void> {
     console.log('\ntargets:');
     console.log(`  c=64 P/D req/s / direct req/s = ${f(ratio)} (target >= 0.5) ${ratio >= 0.5 ? 'OK' : 'MISSED'}`);
     console.log(`  c=1 added p50 TTFT = ${f(addedTtft)} ms (target < 1.5) ${addedTtft < 1.5 ? 'OK' : 'MISSED'}`);
-    console.log(`  router CPU per request (worst) = ${f(maxCpu, 3)} ms (target < 0.5) ${maxCpu < 0.5 ? 'OK' : 'MISSED'}`);
+    console.log(
+      `  router CPU per request (worst) = ${f(maxCpu, 3)} ms (target < 0.5) ${maxCpu < 0.5 ? 'OK' : 'MISSED'}`,
+    );
 
     // what this machine allows any Node.js P/D proxy: the same c=64 rounds through the bare floor-proxy.ts
     const floor = await spawnFloorProxy(prefill.url, decode.url);
@@ -163,9 +208,21 @@ async function main(): Promise<void> {
     const fl = await rounds(floor, 64, 20_000, 25);
     await floor.stop();
     const floorRatio = pooled(fl.pds).rate / pooled(fl.directs).rate;
-    console.log('\nfloor: bare node:http + undici P/D proxy (test/bench/floor-proxy.ts; no fastify, checks, stats), c=64:');
-    console.log(`  direct req/s ${col(fl.directs.map((a) => a.r.requests / a.r.seconds), 0)}; floor P/D req/s ${col(fl.pds.map((a) => a.r.requests / a.r.seconds), 0)}`);
-    console.log(`  floor CPU ms/req ${col(fl.cpuPerReq, 3)}; floor P/D / direct = ${f(floorRatio)} (pdstack-router: ${f(ratio)})`);
+    console.log(
+      '\nfloor: bare node:http + undici P/D proxy (test/bench/floor-proxy.ts; no fastify, checks, stats), c=64:',
+    );
+    console.log(
+      `  direct req/s ${col(
+        fl.directs.map((a) => a.r.requests / a.r.seconds),
+        0,
+      )}; floor P/D req/s ${col(
+        fl.pds.map((a) => a.r.requests / a.r.seconds),
+        0,
+      )}`,
+    );
+    console.log(
+      `  floor CPU ms/req ${col(fl.cpuPerReq, 3)}; floor P/D / direct = ${f(floorRatio)} (pdstack-router: ${f(ratio)})`,
+    );
 
     // RSS, and the V8 heap in use from the router's own /metrics: RSS settles as V8 sizes its heap, the heap in use
     // shows whether anything is retained per request
@@ -184,11 +241,15 @@ async function main(): Promise<void> {
       done += r.requests + r.errors;
       samples.push(rssMb(routerPid));
       heap.push(await heapUsedMb());
-      console.log(`  after ${done}: RSS ${f(samples.at(-1)!, 1)} MB, heap used ${f(heap.at(-1)!, 1)} MB (errors ${r.errors})`);
+      console.log(
+        `  after ${done}: RSS ${f(samples.at(-1)!, 1)} MB, heap used ${f(heap.at(-1)!, 1)} MB (errors ${r.errors})`,
+      );
     }
     const peak = Math.max(...samples);
     const after20k = Math.min(2, samples.length - 1);
-    console.log(`  peak RSS ${f(peak, 1)} MB (target < 150) ${peak < 150 ? 'OK' : 'MISSED'}; change after the first 20k: RSS ${f(samples.at(-1)! - samples[after20k]!, 1)} MB, heap used ${f(heap.at(-1)! - heap[after20k]!, 1)} MB`);
+    console.log(
+      `  peak RSS ${f(peak, 1)} MB (target < 150) ${peak < 150 ? 'OK' : 'MISSED'}; change after the first 20k: RSS ${f(samples.at(-1)! - samples[after20k]!, 1)} MB, heap used ${f(heap.at(-1)! - heap[after20k]!, 1)} MB`,
+    );
   } finally {
     await stopAll();
   }

@@ -34,7 +34,9 @@ describe('pdstack synth', () => {
     const r = pdstack(['synth', '-f', TUTORIAL_VALUES_FILE, '--release', 'pd', '-o', '-']);
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/tutorial-16\.yaml:29:\d+: error: servingEngineSpec\.modelSpec\[0\]\.lmcacheConfig\.nixlPeerHost: .*pd-llama-decode-engine-service/);
+    expect(r.stderr).toMatch(
+      /tutorial-16\.yaml:29:\d+: error: servingEngineSpec\.modelSpec\[0\]\.lmcacheConfig\.nixlPeerHost: .*pd-llama-decode-engine-service/,
+    );
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
   });
 
@@ -56,7 +58,10 @@ describe('pdstack synth', () => {
 describe('npx cdk8s synth', () => {
   const cdk8s = (outdir: string, env: NodeJS.ProcessEnv = {}) =>
     spawnSync(join(REPO, 'node_modules', '.bin', 'cdk8s'), ['synth', '--no-check-upgrade', '-o', outdir], {
-      cwd: REPO, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000,
+      cwd: REPO,
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+      timeout: 120_000,
     });
 
   it('writes the bundled example, identical to pdstack synth', () => {
@@ -70,10 +75,15 @@ describe('npx cdk8s synth', () => {
   it('compiles the file named by PDSTACK_VALUES and fails on invalid values', () => {
     const tmp = mkdtempSync(join(tmpdir(), 'pdstack-cdk8s-'));
     const values = join(tmp, 'values.yaml');
-    writeFileSync(values, 'servingEngineSpec:\n  modelSpec:\n    - name: solo\n      repository: vllm/vllm-openai\n      tag: v0.10.0\n      modelURL: facebook/opt-125m\n      requestCPU: 1\n      requestMemory: 4Gi\n');
+    writeFileSync(
+      values,
+      'servingEngineSpec:\n  modelSpec:\n    - name: solo\n      repository: vllm/vllm-openai\n      tag: v0.10.0\n      modelURL: facebook/opt-125m\n      requestCPU: 1\n      requestMemory: 4Gi\n',
+    );
     const ok = cdk8s(join(tmp, 'dist'), { PDSTACK_VALUES: values, PDSTACK_RELEASE: 'solo' });
     expect(ok.status, ok.stderr).toBe(0);
-    expect(names(docs(readFileSync(join(tmp, 'dist', 'pdstack.k8s.yaml'), 'utf8')))).toContain('Deployment/solo-solo-deployment-vllm');
+    expect(names(docs(readFileSync(join(tmp, 'dist', 'pdstack.k8s.yaml'), 'utf8')))).toContain(
+      'Deployment/solo-solo-deployment-vllm',
+    );
     writeFileSync(values, 'servingEngineSpec:\n  modelSpec: 3\n');
     const bad = cdk8s(join(tmp, 'dist2'), { PDSTACK_VALUES: values });
     expect(bad.status).not.toBe(0);

@@ -12,7 +12,10 @@ const P = 'servingEngineSpec.modelSpec[0]';
 
 const lines = (stderr: string): string[] => stderr.trimEnd().split('\n');
 /** `FILE:LINE:COL: severity: PATH` of each diagnostic line (the summary line left out). */
-const positions = (stderr: string): string[] => lines(stderr).slice(0, -1).map((l) => /^(.*?:\d+:\d+: \w+: \S+):/.exec(l)?.[1] ?? l);
+const positions = (stderr: string): string[] =>
+  lines(stderr)
+    .slice(0, -1)
+    .map((l) => /^(.*?:\d+:\d+: \w+: \S+):/.exec(l)?.[1] ?? l);
 
 /** The tutorial's expected warnings: GPUs picked by CUDA_VISIBLE_DEVICES without a GPU request, and placeholder tokens. */
 const tutorialWarnings = (file: string, shift: number): string[] => [
@@ -24,7 +27,8 @@ const tutorialWarnings = (file: string, shift: number): string[] => [
 
 describe('pdstack validate: the P/D tutorial', () => {
   it('fixture is the tutorial values file, unchanged', () => {
-    if (existsSync(REFERENCE_TUTORIAL_FILE)) expect(readFileSync(join(REPO, TUTORIAL), 'utf8')).toBe(readFileSync(REFERENCE_TUTORIAL_FILE, 'utf8'));
+    if (existsSync(REFERENCE_TUTORIAL_FILE))
+      expect(readFileSync(join(REPO, TUTORIAL), 'utf8')).toBe(readFileSync(REFERENCE_TUTORIAL_FILE, 'utf8'));
   });
 
   it('fails for release pd with the peer-host error at line 29, suggesting pd-llama-decode-engine-service', () => {
@@ -43,11 +47,16 @@ describe('pdstack validate: the P/D tutorial', () => {
     expect(pdstack(['validate', '-f', TUTORIAL]).status).toBe(1);
     const r = pdstack(['validate', '-f', TUTORIAL, '--release', 'prod']);
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain(`${TUTORIAL}:29:9: error: ${PEER_HOST}: \`vllm-llama-decode-engine-service\` is not the Service of an engine of release \`prod\`: installed as release \`prod\`, receiver \`llama-decode\` is reached at \`prod-llama-decode-engine-service\``);
+    expect(r.stderr).toContain(
+      `${TUTORIAL}:29:9: error: ${PEER_HOST}: \`vllm-llama-decode-engine-service\` is not the Service of an engine of release \`prod\`: installed as release \`prod\`, receiver \`llama-decode\` is reached at \`prod-llama-decode-engine-service\``,
+    );
   });
 
   it('passes with the peer host fixed, with only the expected warnings', () => {
-    for (const [file, shift] of [[`${FIXTURES}/tutorial-16-fixed.yaml`, 0], ['charts/example/values.yaml', 2]] as const) {
+    for (const [file, shift] of [
+      [`${FIXTURES}/tutorial-16-fixed.yaml`, 0],
+      ['charts/example/values.yaml', 2],
+    ] as const) {
       const r = pdstack(['validate', '-f', file, '--release', 'pd']);
       expect(r.status, r.stderr).toBe(0);
       expect(positions(r.stderr)).toEqual(tutorialWarnings(file, shift));
@@ -64,31 +73,88 @@ describe('pdstack validate: the P/D tutorial', () => {
 
 /** Each bad input: its one diagnostic line, exactly. */
 const BAD: ReadonlyArray<readonly [string, string]> = [
-  ['typo-gpu-memory-utilisation', `12:9: error: ${P}.vllmConfig.gpuMemoryUtilisation: unknown key \`gpuMemoryUtilisation\`; did you mean \`gpuMemoryUtilization\`?`],
+  [
+    'typo-gpu-memory-utilisation',
+    `12:9: error: ${P}.vllmConfig.gpuMemoryUtilisation: unknown key \`gpuMemoryUtilisation\`; did you mean \`gpuMemoryUtilization\`?`,
+  ],
   ['wrong-type-replica-count', `11:7: error: ${P}.replicaCount: expected integer, given "two"`],
   ['wrong-type-enable-engine', '3:3: error: servingEngineSpec.enableEngine: expected boolean, given "true"'],
   ['bad-yaml-indentation', '5:18: error: (root): invalid YAML: bad indentation of a mapping entry'],
-  ['bad-yaml-duplicate-key', '10:7: error: (root): duplicate key `requestCPU`: a key may appear only once in a mapping (the chart would silently keep one); merge the two entries'],
+  [
+    'bad-yaml-duplicate-key',
+    '10:7: error: (root): duplicate key `requestCPU`: a key may appear only once in a mapping (the chart would silently keep one); merge the two entries',
+  ],
   ['bad-quantity-memory', `9:7: error: ${P}.requestMemory: "16GB" is not a Kubernetes quantity (e.g. 8, 500m, 30Gi)`],
   ['bad-quantity-cpu', `8:7: error: ${P}.requestCPU: "4 cores" is not a Kubernetes quantity (e.g. 8, 500m, 30Gi)`],
-  ['bad-enum-routing-logic', '14:3: error: routerSpec.routingLogic: "kvaware" is not one of the allowed values: roundrobin, session, prefixaware, disaggregated_prefill, disaggregated_prefill_orchestrated'],
+  [
+    'bad-enum-routing-logic',
+    '14:3: error: routerSpec.routingLogic: "kvaware" is not one of the allowed values: roundrobin, session, prefixaware, disaggregated_prefill, disaggregated_prefill_orchestrated',
+  ],
   ['missing-model-url', `4:7: error: ${P}.modelURL: missing required key \`modelURL\`: add it`],
-  ['invalid-model-name', `4:7: error: ${P}.name: "Llama_3" is not a valid DNS label: use lower-case letters, digits and '-', starting and ending with a letter or digit (e.g. llama-prefill)`],
-  ['unsupported-cacheserver', '15:1: error: cacheserverSpec: `cacheserverSpec` (the LMCache remote cache server) is a production-stack feature not supported by pdstack; remove it'],
-  ['gpu-memory-utilization-range', `12:9: error: ${P}.vllmConfig.gpuMemoryUtilization: must be in (0, 1], the fraction of GPU memory vLLM may use (e.g. 0.9), given 90`],
-  ['duplicate-model-names', '13:7: error: servingEngineSpec.modelSpec[1].name: model name `llama` is already used by modelSpec[0] (line 4); names must be unique: they name the objects and the pod label `model`'],
-  ['keda-enabled', `12:9: error: ${P}.keda.enabled: pdstack does not render KEDA ScaledObjects; set enabled: false and scale with replicaCount`],
-  ['v1-with-v0', `13:9: error: ${P}.vllmConfig.v1: v1: 1 asks for the V1 engine but v0: "1" selects V0; remove one of them`],
-  ['session-without-key', '14:3: error: routerSpec.routingLogic: routingLogic: session needs sessionKey: the request header that identifies a session (e.g. x-user-id)'],
-  ['pd-kvrole-nixlrole-mismatch', '30:9: error: servingEngineSpec.modelSpec[1].lmcacheConfig.kvRole: kvRole kv_producer disagrees with nixlRole receiver: a NIXL receiver (the decode engine) is kv_consumer; set kvRole: kv_consumer'],
-  ['pd-peer-host-other-release', `17:9: error: ${PEER_HOST}: \`vllm-decode-engine-service\` is not the Service of an engine of release \`pd\`: installed as release \`pd\`, receiver \`decode\` is reached at \`pd-decode-engine-service\`; set nixlPeerHost to it`],
-  ['pd-peer-host-non-receiver', `17:9: error: ${PEER_HOST}: \`pd-prefill-engine-service\` is the Service of \`prefill\`, which is not a receiver engine (nixlRole: receiver); set nixlPeerHost to the receiver's Service \`pd-decode-engine-service\``],
-  ['pd-peer-port-mismatch', `18:9: error: ${P}.lmcacheConfig.nixlPeerPort: nixlPeerPort 55556 differs from receiver \`decode\`'s 55555 (line 34): the sender connects to the port the receiver listens on; make them equal`],
-  ['pd-buffer-size-mismatch', `19:9: error: ${P}.lmcacheConfig.nixlBufferSize: nixlBufferSize 2147483648 differs from receiver \`decode\`'s 1073741824 (line 35): NIXL needs the same buffer size on both sides; make them equal`],
-  ['pd-model-url-mismatch', `8:7: error: ${P}.modelURL: modelURL \`meta-llama/Llama-3.1-70B-Instruct\` differs from receiver \`decode\`'s \`meta-llama/Llama-3.1-8B-Instruct\` (line 24): prefill and decode must serve the same model to share its KV cache; make them equal`],
-  ['pd-missing-decode-labels', '38:3: error: routerSpec.routingLogic: routingLogic disaggregated_prefill needs --decode-model-labels in routerSpec.extraArgs, naming the decode engines by their model name (e.g. extraArgs: ["--decode-model-labels", "decode"])'],
-  ['pd-label-matches-no-engine', '39:15: error: routerSpec.extraArgs[0]: --prefill-model-labels `llama-prefill` matches no enabled engine (the router selects pods by the label model=<modelSpec name>); did you mean `prefill`?'],
-  ['pd-cpu-offloading-with-nixl', `21:9: error: ${P}.lmcacheConfig.cpuOffloadingBufferSize: LMCache requires local CPU offloading off with NIXL (P/D); set cpuOffloadingBufferSize: 0 or remove it`],
+  [
+    'invalid-model-name',
+    `4:7: error: ${P}.name: "Llama_3" is not a valid DNS label: use lower-case letters, digits and '-', starting and ending with a letter or digit (e.g. llama-prefill)`,
+  ],
+  [
+    'unsupported-cacheserver',
+    '15:1: error: cacheserverSpec: `cacheserverSpec` (the LMCache remote cache server) is a production-stack feature not supported by pdstack; remove it',
+  ],
+  [
+    'gpu-memory-utilization-range',
+    `12:9: error: ${P}.vllmConfig.gpuMemoryUtilization: must be in (0, 1], the fraction of GPU memory vLLM may use (e.g. 0.9), given 90`,
+  ],
+  [
+    'duplicate-model-names',
+    '13:7: error: servingEngineSpec.modelSpec[1].name: model name `llama` is already used by modelSpec[0] (line 4); names must be unique: they name the objects and the pod label `model`',
+  ],
+  [
+    'keda-enabled',
+    `12:9: error: ${P}.keda.enabled: pdstack does not render KEDA ScaledObjects; set enabled: false and scale with replicaCount`,
+  ],
+  [
+    'v1-with-v0',
+    `13:9: error: ${P}.vllmConfig.v1: v1: 1 asks for the V1 engine but v0: "1" selects V0; remove one of them`,
+  ],
+  [
+    'session-without-key',
+    '14:3: error: routerSpec.routingLogic: routingLogic: session needs sessionKey: the request header that identifies a session (e.g. x-user-id)',
+  ],
+  [
+    'pd-kvrole-nixlrole-mismatch',
+    '30:9: error: servingEngineSpec.modelSpec[1].lmcacheConfig.kvRole: kvRole kv_producer disagrees with nixlRole receiver: a NIXL receiver (the decode engine) is kv_consumer; set kvRole: kv_consumer',
+  ],
+  [
+    'pd-peer-host-other-release',
+    `17:9: error: ${PEER_HOST}: \`vllm-decode-engine-service\` is not the Service of an engine of release \`pd\`: installed as release \`pd\`, receiver \`decode\` is reached at \`pd-decode-engine-service\`; set nixlPeerHost to it`,
+  ],
+  [
+    'pd-peer-host-non-receiver',
+    `17:9: error: ${PEER_HOST}: \`pd-prefill-engine-service\` is the Service of \`prefill\`, which is not a receiver engine (nixlRole: receiver); set nixlPeerHost to the receiver's Service \`pd-decode-engine-service\``,
+  ],
+  [
+    'pd-peer-port-mismatch',
+    `18:9: error: ${P}.lmcacheConfig.nixlPeerPort: nixlPeerPort 55556 differs from receiver \`decode\`'s 55555 (line 34): the sender connects to the port the receiver listens on; make them equal`,
+  ],
+  [
+    'pd-buffer-size-mismatch',
+    `19:9: error: ${P}.lmcacheConfig.nixlBufferSize: nixlBufferSize 2147483648 differs from receiver \`decode\`'s 1073741824 (line 35): NIXL needs the same buffer size on both sides; make them equal`,
+  ],
+  [
+    'pd-model-url-mismatch',
+    `8:7: error: ${P}.modelURL: modelURL \`meta-llama/Llama-3.1-70B-Instruct\` differs from receiver \`decode\`'s \`meta-llama/Llama-3.1-8B-Instruct\` (line 24): prefill and decode must serve the same model to share its KV cache; make them equal`,
+  ],
+  [
+    'pd-missing-decode-labels',
+    '38:3: error: routerSpec.routingLogic: routingLogic disaggregated_prefill needs --decode-model-labels in routerSpec.extraArgs, naming the decode engines by their model name (e.g. extraArgs: ["--decode-model-labels", "decode"])',
+  ],
+  [
+    'pd-label-matches-no-engine',
+    '39:15: error: routerSpec.extraArgs[0]: --prefill-model-labels `llama-prefill` matches no enabled engine (the router selects pods by the label model=<modelSpec name>); did you mean `prefill`?',
+  ],
+  [
+    'pd-cpu-offloading-with-nixl',
+    `21:9: error: ${P}.lmcacheConfig.cpuOffloadingBufferSize: LMCache requires local CPU offloading off with NIXL (P/D); set cpuOffloadingBufferSize: 0 or remove it`,
+  ],
 ];
 
 describe('pdstack validate: bad inputs', () => {

@@ -13,7 +13,10 @@ describe('package entry point', () => {
     expect(pdstack.hasErrors(diagnostics)).toBe(false);
     const chart = new Chart(Testing.app(), 'llm');
     const stack = new pdstack.PdStack(chart, 'pd', { release: 'pd', namespace: 'llm', values });
-    expect(stack.engines.map((e) => e.serviceName)).toEqual(['pd-llama-prefill-engine-service', 'pd-llama-decode-engine-service']);
+    expect(stack.engines.map((e) => e.serviceName)).toEqual([
+      'pd-llama-prefill-engine-service',
+      'pd-llama-decode-engine-service',
+    ]);
     expect(stack.router?.serviceName).toBe('pd-router-service');
     expect(Testing.synth(chart)).toHaveLength(12);
   });

@@ -5,7 +5,11 @@ import { envMap, find, synthStack } from '../support/synth.js';
 
 const engine = { name: 'm', repository: 'r', tag: 't', modelURL: 'u', requestCPU: 1, requestMemory: '1Gi' };
 
-function router(values: PdstackValues): { args: string[]; env: Record<string, string>; objects: ReturnType<typeof synthStack> } {
+function router(values: PdstackValues): {
+  args: string[];
+  env: Record<string, string>;
+  objects: ReturnType<typeof synthStack>;
+} {
   const objects = synthStack(values);
   for (const o of objects) validateKubeObject(o);
   const c = find(objects, 'Deployment', 'pd-deployment-router').spec.template.spec.containers[0];
@@ -16,9 +20,26 @@ describe('VllmRouter', () => {
   it('defaults to production-stack router settings', () => {
     const { args, objects } = router({ servingEngineSpec: { modelSpec: [engine] } });
     expect(args).toEqual([
-      '--host', '0.0.0.0', '--port', '8000', '--service-discovery', 'k8s', '--k8s-namespace', 'default', '--k8s-service-discovery-type', 'pod-ip',
-      '--k8s-label-selector', 'app.kubernetes.io/instance=pd,environment=test,release=test', '--k8s-port', '8000', '--routing-logic', 'roundrobin',
-      '--engine-stats-interval', '15', '--request-stats-window', '60',
+      '--host',
+      '0.0.0.0',
+      '--port',
+      '8000',
+      '--service-discovery',
+      'k8s',
+      '--k8s-namespace',
+      'default',
+      '--k8s-service-discovery-type',
+      'pod-ip',
+      '--k8s-label-selector',
+      'app.kubernetes.io/instance=pd,environment=test,release=test',
+      '--k8s-port',
+      '8000',
+      '--routing-logic',
+      'roundrobin',
+      '--engine-stats-interval',
+      '15',
+      '--request-stats-window',
+      '60',
     ]);
     const c = find(objects, 'Deployment', 'pd-deployment-router').spec.template.spec.containers[0];
     expect(c.image).toBe('lmcache/lmstack-router:latest');
@@ -26,12 +47,19 @@ describe('VllmRouter', () => {
   });
 
   it('passes the engine containerPort as --k8s-port in pod-ip mode (fix)', () => {
-    expect(router({ servingEngineSpec: { containerPort: 9000, modelSpec: [engine] } }).args.join(' ')).toContain('--k8s-port 9000');
+    expect(router({ servingEngineSpec: { containerPort: 9000, modelSpec: [engine] } }).args.join(' ')).toContain(
+      '--k8s-port 9000',
+    );
   });
 
   it('uses Service ports and widens RBAC only in service-name mode', () => {
-    const { args, objects } = router({ servingEngineSpec: { servicePort: 8080, modelSpec: [engine] }, routerSpec: { k8sServiceDiscoveryType: 'service-name' } });
-    expect(args.join(' ')).toContain('--k8s-service-discovery-type service-name --k8s-label-selector app.kubernetes.io/instance=pd,environment=test,release=test --k8s-port 8080');
+    const { args, objects } = router({
+      servingEngineSpec: { servicePort: 8080, modelSpec: [engine] },
+      routerSpec: { k8sServiceDiscoveryType: 'service-name' },
+    });
+    expect(args.join(' ')).toContain(
+      '--k8s-service-discovery-type service-name --k8s-label-selector app.kubernetes.io/instance=pd,environment=test,release=test --k8s-port 8080',
+    );
     expect(find(objects, 'Role', 'pd-reader').rules[0].resources).toEqual(['pods', 'services', 'endpoints']);
   });
 
@@ -39,25 +67,60 @@ describe('VllmRouter', () => {
     const { args } = router({
       servingEngineSpec: { enableEngine: false },
       routerSpec: {
-        serviceDiscovery: 'static', staticBackends: 'http://a.example.com:8000', staticModels: 'm', routingLogic: 'prefixaware',
-        prefixMinMatchLength: 256, sessionKey: 'x-user', rootPath: '/api', extraArgs: ['--log-stats'],
+        serviceDiscovery: 'static',
+        staticBackends: 'http://a.example.com:8000',
+        staticModels: 'm',
+        routingLogic: 'prefixaware',
+        prefixMinMatchLength: 256,
+        sessionKey: 'x-user',
+        rootPath: '/api',
+        extraArgs: ['--log-stats'],
       },
     });
     expect(args).toEqual([
-      '--host', '0.0.0.0', '--port', '8000', '--service-discovery', 'static', '--static-backends', 'http://a.example.com:8000',
-      '--static-models', 'm', '--routing-logic', 'prefixaware', '--prefix-min-match-length', '256', '--session-key', 'x-user',
-      '--root-path', '/api', '--engine-stats-interval', '15', '--request-stats-window', '60', '--log-stats',
+      '--host',
+      '0.0.0.0',
+      '--port',
+      '8000',
+      '--service-discovery',
+      'static',
+      '--static-backends',
+      'http://a.example.com:8000',
+      '--static-models',
+      'm',
+      '--routing-logic',
+      'prefixaware',
+      '--prefix-min-match-length',
+      '256',
+      '--session-key',
+      'x-user',
+      '--root-path',
+      '/api',
+      '--engine-stats-interval',
+      '15',
+      '--request-stats-window',
+      '60',
+      '--log-stats',
     ]);
   });
 
-  it('shares the engines\' API key, unless the router has its own', () => {
-    expect(router({ servingEngineSpec: { vllmApiKey: 'sk', modelSpec: [engine] } }).env.VLLM_API_KEY).toBe('<secret:pd-secrets/vllmApiKey>');
-    expect(router({ servingEngineSpec: { vllmApiKey: 'sk', modelSpec: [engine] }, routerSpec: { vllmApiKey: { secretName: 'rk', secretKey: 'k' }, hf_token: 'hf' } }).env)
-      .toEqual({ HF_TOKEN: 'hf', PYTHONHASHSEED: '123', LMCACHE_LOG_LEVEL: 'INFO', VLLM_API_KEY: '<secret:rk/k>' });
+  it("shares the engines' API key, unless the router has its own", () => {
+    expect(router({ servingEngineSpec: { vllmApiKey: 'sk', modelSpec: [engine] } }).env.VLLM_API_KEY).toBe(
+      '<secret:pd-secrets/vllmApiKey>',
+    );
+    expect(
+      router({
+        servingEngineSpec: { vllmApiKey: 'sk', modelSpec: [engine] },
+        routerSpec: { vllmApiKey: { secretName: 'rk', secretKey: 'k' }, hf_token: 'hf' },
+      }).env,
+    ).toEqual({ HF_TOKEN: 'hf', PYTHONHASHSEED: '123', LMCACHE_LOG_LEVEL: 'INFO', VLLM_API_KEY: '<secret:rk/k>' });
   });
 
   it('uses a given ServiceAccount without rendering RBAC, and a NodePort Service', () => {
-    const { objects } = router({ servingEngineSpec: { modelSpec: [engine] }, routerSpec: { serviceAccountName: 'mine', serviceType: 'NodePort', nodePort: 30080 } });
+    const { objects } = router({
+      servingEngineSpec: { modelSpec: [engine] },
+      routerSpec: { serviceAccountName: 'mine', serviceType: 'NodePort', nodePort: 30080 },
+    });
     expect(objects.some((o) => ['ServiceAccount', 'Role', 'RoleBinding'].includes(o.kind))).toBe(false);
     expect(find(objects, 'Deployment', 'pd-deployment-router').spec.template.spec.serviceAccountName).toBe('mine');
     const svc = find(objects, 'Service', 'pd-router-service');
@@ -66,6 +129,8 @@ describe('VllmRouter', () => {
   });
 
   it('renders no router when disabled', () => {
-    expect(synthStack({ routerSpec: { enableRouter: false } }).some((o) => o.metadata.name.includes('router'))).toBe(false);
+    expect(synthStack({ routerSpec: { enableRouter: false } }).some((o) => o.metadata.name.includes('router'))).toBe(
+      false,
+    );
   });
 });

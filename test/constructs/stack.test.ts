@@ -33,8 +33,18 @@ describe('PdStack on the bundled example, release pd', () => {
   it('renders the prefill command with the kv-transfer-config of production-stack', () => {
     const c = vllmContainer(find(objects, 'Deployment', 'pd-llama-prefill-deployment-vllm'));
     expect(c.command).toEqual([
-      '/opt/venv/bin/vllm', 'serve', 'meta-llama/Llama-3.1-8B-Instruct', '--host', '0.0.0.0', '--port', '8000',
-      '--enable-prefix-caching', '--max-model-len', '32000', '--gpu-memory-utilization', '0.6',
+      '/opt/venv/bin/vllm',
+      'serve',
+      'meta-llama/Llama-3.1-8B-Instruct',
+      '--host',
+      '0.0.0.0',
+      '--port',
+      '8000',
+      '--enable-prefix-caching',
+      '--max-model-len',
+      '32000',
+      '--gpu-memory-utilization',
+      '0.6',
       '--kv-transfer-config',
       '{"kv_connector":"LMCacheConnectorV1","kv_role":"kv_producer","kv_connector_extra_config":{"discard_partial_chunks": false, "lmcache_rpc_port": "sender"}}',
     ]);
@@ -45,29 +55,65 @@ describe('PdStack on the bundled example, release pd', () => {
   it('renders the prefill env in production-stack order and values', () => {
     const c = vllmContainer(find(objects, 'Deployment', 'pd-llama-prefill-deployment-vllm'));
     expect(c.env.map((e: { name: string }) => e.name)).toEqual([
-      'PYTHONHASHSEED', 'HF_HOME', 'POD_IP', 'PROMETHEUS_MULTIPROC_DIR', 'HF_TOKEN', 'LMCACHE_USE_EXPERIMENTAL',
-      'VLLM_RPC_TIMEOUT', 'LMCACHE_LOG_LEVEL', 'CUDA_VISIBLE_DEVICES', 'LMCACHE_LOCAL_CPU', 'LMCACHE_MAX_LOCAL_CPU_SIZE',
-      'LMCACHE_REMOTE_SERDE', 'UCX_TLS', 'LMCACHE_ENABLE_NIXL', 'LMCACHE_NIXL_ROLE', 'LMCACHE_NIXL_RECEIVER_HOST',
-      'LMCACHE_NIXL_RECEIVER_PORT', 'LMCACHE_NIXL_BUFFER_SIZE', 'LMCACHE_NIXL_BUFFER_DEVICE', 'LMCACHE_NIXL_ENABLE_GC',
+      'PYTHONHASHSEED',
+      'HF_HOME',
+      'POD_IP',
+      'PROMETHEUS_MULTIPROC_DIR',
+      'HF_TOKEN',
+      'LMCACHE_USE_EXPERIMENTAL',
+      'VLLM_RPC_TIMEOUT',
+      'LMCACHE_LOG_LEVEL',
+      'CUDA_VISIBLE_DEVICES',
+      'LMCACHE_LOCAL_CPU',
+      'LMCACHE_MAX_LOCAL_CPU_SIZE',
+      'LMCACHE_REMOTE_SERDE',
+      'UCX_TLS',
+      'LMCACHE_ENABLE_NIXL',
+      'LMCACHE_NIXL_ROLE',
+      'LMCACHE_NIXL_RECEIVER_HOST',
+      'LMCACHE_NIXL_RECEIVER_PORT',
+      'LMCACHE_NIXL_BUFFER_SIZE',
+      'LMCACHE_NIXL_BUFFER_DEVICE',
+      'LMCACHE_NIXL_ENABLE_GC',
       'LMCACHE_LMCACHE_INSTANCE_ID',
     ]);
     expect(envMap(c)).toEqual({
-      PYTHONHASHSEED: '123', HF_HOME: '/data', POD_IP: '<fieldRef:status.podIP>', PROMETHEUS_MULTIPROC_DIR: '/tmp',
-      HF_TOKEN: '<secret:pd-secrets/hf_token_llama-prefill>', LMCACHE_USE_EXPERIMENTAL: 'True', VLLM_RPC_TIMEOUT: '1000000',
-      LMCACHE_LOG_LEVEL: 'INFO', CUDA_VISIBLE_DEVICES: '0', LMCACHE_LOCAL_CPU: 'False', LMCACHE_MAX_LOCAL_CPU_SIZE: '0',
-      LMCACHE_REMOTE_SERDE: 'NULL', UCX_TLS: 'cuda_ipc,cuda_copy,tcp', LMCACHE_ENABLE_NIXL: 'True', LMCACHE_NIXL_ROLE: 'sender',
-      LMCACHE_NIXL_RECEIVER_HOST: 'pd-llama-decode-engine-service', LMCACHE_NIXL_RECEIVER_PORT: '55555',
-      LMCACHE_NIXL_BUFFER_SIZE: '1073741824', LMCACHE_NIXL_BUFFER_DEVICE: 'cuda', LMCACHE_NIXL_ENABLE_GC: 'True',
+      PYTHONHASHSEED: '123',
+      HF_HOME: '/data',
+      POD_IP: '<fieldRef:status.podIP>',
+      PROMETHEUS_MULTIPROC_DIR: '/tmp',
+      HF_TOKEN: '<secret:pd-secrets/hf_token_llama-prefill>',
+      LMCACHE_USE_EXPERIMENTAL: 'True',
+      VLLM_RPC_TIMEOUT: '1000000',
+      LMCACHE_LOG_LEVEL: 'INFO',
+      CUDA_VISIBLE_DEVICES: '0',
+      LMCACHE_LOCAL_CPU: 'False',
+      LMCACHE_MAX_LOCAL_CPU_SIZE: '0',
+      LMCACHE_REMOTE_SERDE: 'NULL',
+      UCX_TLS: 'cuda_ipc,cuda_copy,tcp',
+      LMCACHE_ENABLE_NIXL: 'True',
+      LMCACHE_NIXL_ROLE: 'sender',
+      LMCACHE_NIXL_RECEIVER_HOST: 'pd-llama-decode-engine-service',
+      LMCACHE_NIXL_RECEIVER_PORT: '55555',
+      LMCACHE_NIXL_BUFFER_SIZE: '1073741824',
+      LMCACHE_NIXL_BUFFER_DEVICE: 'cuda',
+      LMCACHE_NIXL_ENABLE_GC: 'True',
       LMCACHE_LMCACHE_INSTANCE_ID: '<fieldRef:metadata.name>',
     });
   });
 
   it('renders the decode engine as the receiver on GPU 1', () => {
     const c = vllmContainer(find(objects, 'Deployment', 'pd-llama-decode-deployment-vllm'));
-    expect(c.command).toContain('{"kv_connector":"LMCacheConnectorV1","kv_role":"kv_consumer","kv_connector_extra_config":{"discard_partial_chunks": false, "lmcache_rpc_port": "receiver"}}');
+    expect(c.command).toContain(
+      '{"kv_connector":"LMCacheConnectorV1","kv_role":"kv_consumer","kv_connector_extra_config":{"discard_partial_chunks": false, "lmcache_rpc_port": "receiver"}}',
+    );
     expect(c.command).not.toContain('--gpu-memory-utilization');
     const env = envMap(c);
-    expect(env).toMatchObject({ CUDA_VISIBLE_DEVICES: '1', LMCACHE_NIXL_ROLE: 'receiver', LMCACHE_NIXL_RECEIVER_HOST: '0.0.0.0' });
+    expect(env).toMatchObject({
+      CUDA_VISIBLE_DEVICES: '1',
+      LMCACHE_NIXL_ROLE: 'receiver',
+      LMCACHE_NIXL_RECEIVER_HOST: '0.0.0.0',
+    });
     expect(env.HF_TOKEN).toBe('<secret:pd-secrets/hf_token_llama-decode>');
   });
 
@@ -77,12 +123,23 @@ describe('PdStack on the bundled example, release pd', () => {
     expect(d.spec.replicas).toBe(1);
     expect(d.spec.progressDeadlineSeconds).toBe(1200);
     expect(d.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: '100%', maxUnavailable: 0 } });
-    expect(pod).toMatchObject({ hostIPC: true, hostPID: true, hostname: 'pd-llama-prefill-vllm-stack', subdomain: 'pd-llama-prefill-engine-service' });
+    expect(pod).toMatchObject({
+      hostIPC: true,
+      hostPID: true,
+      hostname: 'pd-llama-prefill-vllm-stack',
+      subdomain: 'pd-llama-prefill-engine-service',
+    });
     expect(pod.runtimeClassName).toBeUndefined(); // runtimeClassName: "" omits it
     const labels = {
-      model: 'llama-prefill', 'helm-release-name': 'pd', 'app.kubernetes.io/name': 'llama-prefill', 'app.kubernetes.io/instance': 'pd',
-      'app.kubernetes.io/component': 'serving-engine', 'app.kubernetes.io/part-of': 'vllm-stack', 'app.kubernetes.io/managed-by': 'helm',
-      environment: 'test', release: 'test',
+      model: 'llama-prefill',
+      'helm-release-name': 'pd',
+      'app.kubernetes.io/name': 'llama-prefill',
+      'app.kubernetes.io/instance': 'pd',
+      'app.kubernetes.io/component': 'serving-engine',
+      'app.kubernetes.io/part-of': 'vllm-stack',
+      'app.kubernetes.io/managed-by': 'helm',
+      environment: 'test',
+      release: 'test',
     };
     expect(d.spec.selector.matchLabels).toEqual(labels);
     expect(d.spec.template.metadata.labels).toEqual(labels);
@@ -94,15 +151,36 @@ describe('PdStack on the bundled example, release pd', () => {
     ]);
     expect(c.resources).toEqual({ requests: { cpu: '8', memory: '30Gi' } }); // fix: no `limits: null`
     expect(c.securityContext).toEqual({ runAsNonRoot: false });
-    expect(c.startupProbe).toEqual({ initialDelaySeconds: 15, periodSeconds: 10, failureThreshold: 60, httpGet: { path: '/health', port: 8000 } });
-    expect(c.livenessProbe).toEqual({ initialDelaySeconds: 15, periodSeconds: 10, failureThreshold: 3, httpGet: { path: '/health', port: 8000 } });
-    expect(c.readinessProbe).toEqual({ initialDelaySeconds: 15, periodSeconds: 5, failureThreshold: 3, httpGet: { path: '/health', port: 8000 } });
+    expect(c.startupProbe).toEqual({
+      initialDelaySeconds: 15,
+      periodSeconds: 10,
+      failureThreshold: 60,
+      httpGet: { path: '/health', port: 8000 },
+    });
+    expect(c.livenessProbe).toEqual({
+      initialDelaySeconds: 15,
+      periodSeconds: 10,
+      failureThreshold: 3,
+      httpGet: { path: '/health', port: 8000 },
+    });
+    expect(c.readinessProbe).toEqual({
+      initialDelaySeconds: 15,
+      periodSeconds: 5,
+      failureThreshold: 3,
+      httpGet: { path: '/health', port: 8000 },
+    });
     expect(c.volumeMounts).toEqual([{ name: 'pd-storage', mountPath: '/data' }]);
-    expect(pod.volumes).toEqual([{ name: 'pd-storage', persistentVolumeClaim: { claimName: 'pd-llama-prefill-storage-claim' } }]);
+    expect(pod.volumes).toEqual([
+      { name: 'pd-storage', persistentVolumeClaim: { claimName: 'pd-llama-prefill-storage-claim' } },
+    ]);
   });
 
   it('leaks no cdk8s-plus default into the pods', () => {
-    for (const name of ['pd-llama-prefill-deployment-vllm', 'pd-llama-decode-deployment-vllm', 'pd-deployment-router']) {
+    for (const name of [
+      'pd-llama-prefill-deployment-vllm',
+      'pd-llama-decode-deployment-vllm',
+      'pd-deployment-router',
+    ]) {
       const pod = find(objects, 'Deployment', name).spec.template.spec;
       expect(pod.automountServiceAccountToken).toBeUndefined();
       expect(pod.securityContext).toBeUndefined();
@@ -121,7 +199,9 @@ describe('PdStack on the bundled example, release pd', () => {
       { name: 'zmq-port', port: 55555, targetPort: 'zmq-port', protocol: 'TCP' },
       { name: 'ucx-port', port: 9999, targetPort: 'ucx-port', protocol: 'TCP' },
     ]);
-    expect(s.spec.selector).toEqual(find(objects, 'Deployment', 'pd-llama-decode-deployment-vllm').spec.selector.matchLabels);
+    expect(s.spec.selector).toEqual(
+      find(objects, 'Deployment', 'pd-llama-decode-deployment-vllm').spec.selector.matchLabels,
+    );
     const pvc = find(objects, 'PersistentVolumeClaim', 'pd-llama-decode-storage-claim');
     expect(pvc.spec).toEqual({ accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '50Gi' } } });
   });
@@ -140,20 +220,58 @@ describe('PdStack on the bundled example, release pd', () => {
     expect(c.image).toBe('lmcache/lmstack-router:pd');
     expect(c.command).toBeUndefined();
     expect(c.args).toEqual([
-      '--host', '0.0.0.0', '--port', '8000', '--service-discovery', 'k8s', '--k8s-namespace', 'default',
-      '--k8s-service-discovery-type', 'pod-ip', '--k8s-label-selector', 'app.kubernetes.io/instance=pd,environment=test,release=test',
-      '--k8s-port', '8000', '--routing-logic', 'disaggregated_prefill', '--engine-stats-interval', '15', '--request-stats-window', '60',
-      '--prefill-model-labels', 'llama-prefill', '--decode-model-labels', 'llama-decode',
+      '--host',
+      '0.0.0.0',
+      '--port',
+      '8000',
+      '--service-discovery',
+      'k8s',
+      '--k8s-namespace',
+      'default',
+      '--k8s-service-discovery-type',
+      'pod-ip',
+      '--k8s-label-selector',
+      'app.kubernetes.io/instance=pd,environment=test,release=test',
+      '--k8s-port',
+      '8000',
+      '--routing-logic',
+      'disaggregated_prefill',
+      '--engine-stats-interval',
+      '15',
+      '--request-stats-window',
+      '60',
+      '--prefill-model-labels',
+      'llama-prefill',
+      '--decode-model-labels',
+      'llama-decode',
     ]);
     expect(envMap(c)).toEqual({ PYTHONHASHSEED: '123', LMCACHE_LOG_LEVEL: 'INFO' });
     expect(c.resources).toEqual({ requests: { cpu: '4', memory: '16G' }, limits: { cpu: '4', memory: '32G' } });
-    expect(c.ports).toEqual([{ name: 'router-port', containerPort: 8000 }, { name: 'lmcache-port', containerPort: 9000 }]);
-    expect(c.livenessProbe).toEqual({ initialDelaySeconds: 30, periodSeconds: 5, failureThreshold: 3, httpGet: { path: '/health', port: 'router-port' } });
-    expect(c.startupProbe).toEqual({ initialDelaySeconds: 5, periodSeconds: 5, failureThreshold: 3, httpGet: { path: '/health', port: 'router-port' } });
+    expect(c.ports).toEqual([
+      { name: 'router-port', containerPort: 8000 },
+      { name: 'lmcache-port', containerPort: 9000 },
+    ]);
+    expect(c.livenessProbe).toEqual({
+      initialDelaySeconds: 30,
+      periodSeconds: 5,
+      failureThreshold: 3,
+      httpGet: { path: '/health', port: 'router-port' },
+    });
+    expect(c.startupProbe).toEqual({
+      initialDelaySeconds: 5,
+      periodSeconds: 5,
+      failureThreshold: 3,
+      httpGet: { path: '/health', port: 'router-port' },
+    });
     expect(d.spec.template.spec.serviceAccountName).toBe('pd-router-service-account');
     expect(d.spec.selector.matchLabels).toEqual({
-      'app.kubernetes.io/name': 'router', 'app.kubernetes.io/instance': 'pd', 'app.kubernetes.io/component': 'router',
-      'app.kubernetes.io/part-of': 'vllm-stack', 'app.kubernetes.io/managed-by': 'helm', environment: 'router', release: 'router',
+      'app.kubernetes.io/name': 'router',
+      'app.kubernetes.io/instance': 'pd',
+      'app.kubernetes.io/component': 'router',
+      'app.kubernetes.io/part-of': 'vllm-stack',
+      'app.kubernetes.io/managed-by': 'helm',
+      environment: 'router',
+      release: 'router',
     });
   });
 
@@ -175,7 +293,10 @@ describe('PdStack on the bundled example, release pd', () => {
 
   it('in service-name mode grants patch on Services only (they carry the sleeping label), not on pods or Endpoints', () => {
     const values = exampleValues();
-    const withServiceName = { ...values, routerSpec: { ...values.routerSpec, k8sServiceDiscoveryType: 'service-name' as const } };
+    const withServiceName = {
+      ...values,
+      routerSpec: { ...values.routerSpec, k8sServiceDiscoveryType: 'service-name' as const },
+    };
     expect(find(synthStack(withServiceName), 'Role', 'pd-reader').rules).toEqual([
       { apiGroups: [''], resources: ['pods', 'services', 'endpoints'], verbs: ['get', 'watch', 'list'] },
       { apiGroups: [''], resources: ['services'], verbs: ['patch'] },

@@ -48,20 +48,32 @@ const decode = (objects: Map<string, KubeObject>, release = 'pd'): Record<string
 describe.each([3, 4] as const)('Helm %i', (major) => {
   const bin = (): string => binaries[major];
 
-  test('--set on a list index replaces the chart\'s list: [null, {replicaCount: 3}] (what the chart is designed for)', () => {
+  test("--set on a list index replaces the chart's list: [null, {replicaCount: 3}] (what the chart is designed for)", () => {
     const dir = join(WORK, `list-probe-${major}`);
     mkdirSync(join(dir, 'templates'), { recursive: true });
     writeFileSync(join(dir, 'Chart.yaml'), 'apiVersion: v2\nname: probe\nversion: 0.1.0\n');
-    writeFileSync(join(dir, 'values.yaml'), 'spec:\n  list:\n    - name: a\n      replicaCount: 1\n    - name: b\n      replicaCount: 1\n');
-    writeFileSync(join(dir, 'templates', 'probe.yaml'), 'kind: Probe\nlist: {{ toJson .Values.spec.list | quote }}\nkind3: {{ kindOf (index .Values.spec.list 1).replicaCount | quote }}\n');
+    writeFileSync(
+      join(dir, 'values.yaml'),
+      'spec:\n  list:\n    - name: a\n      replicaCount: 1\n    - name: b\n      replicaCount: 1\n',
+    );
+    writeFileSync(
+      join(dir, 'templates', 'probe.yaml'),
+      'kind: Probe\nlist: {{ toJson .Values.spec.list | quote }}\nkind3: {{ kindOf (index .Values.spec.list 1).replicaCount | quote }}\n',
+    );
     const probe = (args: string[]): Record<string, string> => {
       const r = helm(bin(), ['template', 'x', dir, ...args]);
       expect(r.stderr).toBe('');
       return load(r.stdout) as Record<string, string>;
     };
-    expect(probe(['--set', 'spec.list[1].replicaCount=3'])).toEqual({ kind: 'Probe', list: '[null,{"replicaCount":3}]', kind3: 'int64' });
+    expect(probe(['--set', 'spec.list[1].replicaCount=3'])).toEqual({
+      kind: 'Probe',
+      list: '[null,{"replicaCount":3}]',
+      kind3: 'int64',
+    });
     // With the list given by -f, --set merges into that file's entry instead.
-    expect(probe(['-f', join(dir, 'values.yaml'), '--set', 'spec.list[1].replicaCount=3'])['list']).toBe('[{"name":"a","replicaCount":1},{"name":"b","replicaCount":3}]');
+    expect(probe(['-f', join(dir, 'values.yaml'), '--set', 'spec.list[1].replicaCount=3'])['list']).toBe(
+      '[{"name":"a","replicaCount":1},{"name":"b","replicaCount":3}]',
+    );
   });
 
   test.each(Object.keys(SPECS) as Spec[])('helm lint --strict passes on the chart of %s', (spec) => {
@@ -70,30 +82,38 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
     expect(r.status).toBe(0);
   });
 
-  test.each(Object.keys(SPECS) as Spec[])('helm template pd renders %s object for object as pdstack synth --release pd', (spec) => {
-    const { objects, hooks } = helmTemplate(bin(), 'pd', charts[spec]);
-    expect([...objects.keys()]).toEqual([...synth(SPECS[spec], 'pd').keys()]);
-    expect(objects).toEqual(synth(SPECS[spec], 'pd'));
-    expect(hooks.map((h) => `${h.kind}/${h.metadata.name}`)).toEqual(['Pod/pd-router-test']);
-  });
+  test.each(Object.keys(SPECS) as Spec[])(
+    'helm template pd renders %s object for object as pdstack synth --release pd',
+    (spec) => {
+      const { objects, hooks } = helmTemplate(bin(), 'pd', charts[spec]);
+      expect([...objects.keys()]).toEqual([...synth(SPECS[spec], 'pd').keys()]);
+      expect(objects).toEqual(synth(SPECS[spec], 'pd'));
+      expect(hooks.map((h) => `${h.kind}/${h.metadata.name}`)).toEqual(['Pod/pd-router-test']);
+    },
+  );
 
   test('helm template pd -f the original values file renders the same (values given in full, defaults left out)', () => {
-    expect(helmTemplate(bin(), 'pd', charts.example, ['-f', EXAMPLE_VALUES_FILE]).objects).toEqual(synth(EXAMPLE_VALUES_FILE, 'pd'));
+    expect(helmTemplate(bin(), 'pd', charts.example, ['-f', EXAMPLE_VALUES_FILE]).objects).toEqual(
+      synth(EXAMPLE_VALUES_FILE, 'pd'),
+    );
   });
 
-  test.each(['example', '2p2d-gpu'] as const)('helm template other -n team-a renames %s consistently: same as synth for release other', (spec) => {
-    // The values name the decode Service of release pd; the same spec written for release other:
-    const forOther = join(WORK, `${spec}-other.yaml`);
-    writeFileSync(forOther, readFileSync(SPECS[spec], 'utf8').replace(/\bpd-(\S+-engine-service)/g, 'other-$1'));
-    const { objects, hooks } = helmTemplate(bin(), 'other', charts[spec], ['--namespace', 'team-a']);
-    expect(objects).toEqual(synth(forOther, 'other', 'team-a'));
-    expect(hooks[0]!.metadata.name).toBe('other-router-test');
-    for (const o of objects.values()) {
-      expect(o.metadata.name).toMatch(/^other-/);
-      expect(o.metadata.namespace).toBe('team-a');
-    }
-    expect(strings([...objects.values()]).filter((s) => /(^|[^a-z0-9-])pd-|instance=pd\b/.test(s))).toEqual([]);
-  });
+  test.each(['example', '2p2d-gpu'] as const)(
+    'helm template other -n team-a renames %s consistently: same as synth for release other',
+    (spec) => {
+      // The values name the decode Service of release pd; the same spec written for release other:
+      const forOther = join(WORK, `${spec}-other.yaml`);
+      writeFileSync(forOther, readFileSync(SPECS[spec], 'utf8').replace(/\bpd-(\S+-engine-service)/g, 'other-$1'));
+      const { objects, hooks } = helmTemplate(bin(), 'other', charts[spec], ['--namespace', 'team-a']);
+      expect(objects).toEqual(synth(forOther, 'other', 'team-a'));
+      expect(hooks[0]!.metadata.name).toBe('other-router-test');
+      for (const o of objects.values()) {
+        expect(o.metadata.name).toMatch(/^other-/);
+        expect(o.metadata.namespace).toBe('team-a');
+      }
+      expect(strings([...objects.values()]).filter((s) => /(^|[^a-z0-9-])pd-|instance=pd\b/.test(s))).toEqual([]);
+    },
+  );
 
   test('helm template other: labels, selectors, the router selector and the NIXL peer host follow the release', () => {
     const { objects } = helmTemplate(bin(), 'other', charts.example);
@@ -109,7 +129,11 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
     const args = container(objects.get('Deployment/other-deployment-router'), 'router-container')['args'] as string[];
     const selector = args[args.indexOf('--k8s-label-selector') + 1]!;
     expect(selector.split(',')).toContain('app.kubernetes.io/instance=other');
-    expect((objects.get('Service/other-router-service') as Record<string, any>)['spec']['selector']['app.kubernetes.io/instance']).toBe('other');
+    expect(
+      (objects.get('Service/other-router-service') as Record<string, any>)['spec']['selector'][
+        'app.kubernetes.io/instance'
+      ],
+    ).toBe('other');
   });
 
   test('a release named like a number still gets string labels', () => {
@@ -119,7 +143,10 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
 
   test('--set servingEngineSpec.modelSpec[1].replicaCount=3 changes the decode replicas to integer 3 and nothing else', () => {
     const base = helmTemplate(bin(), 'pd', charts.example).objects;
-    const set = helmTemplate(bin(), 'pd', charts.example, ['--set', 'servingEngineSpec.modelSpec[1].replicaCount=3']).objects;
+    const set = helmTemplate(bin(), 'pd', charts.example, [
+      '--set',
+      'servingEngineSpec.modelSpec[1].replicaCount=3',
+    ]).objects;
     expect(decode(set)['spec']['replicas']).toBe(3);
     const expected = clone(base);
     decode(expected)['spec']['replicas'] = 3;
@@ -130,18 +157,25 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
     const base = helmTemplate(bin(), 'pd', charts.example).objects;
     const set = helmTemplate(bin(), 'pd', charts.example, ['--set', 'routerSpec.tag=v2']).objects;
     const expected = clone(base);
-    container(expected.get('Deployment/pd-deployment-router'), 'router-container')['image'] = 'lmcache/lmstack-router:v2';
+    container(expected.get('Deployment/pd-deployment-router'), 'router-container')['image'] =
+      'lmcache/lmstack-router:v2';
     expect(set).toEqual(expected);
   });
 
   test('engine knobs: requestGPU, resources, repository and tag render as pdstack synth renders them', () => {
     const set = helmTemplate(bin(), 'pd', charts.example, [
-      '--set', 'servingEngineSpec.modelSpec[0].requestGPU=1',
-      '--set', 'servingEngineSpec.modelSpec[0].requestCPU=4',
-      '--set', 'servingEngineSpec.modelSpec[1].repository=vllm/vllm-openai',
-      '--set', 'servingEngineSpec.modelSpec[1].tag=v0.9.1',
-      '--set', 'routerSpec.resources.limits.cpu=8',
-      '--set', 'routerSpec.replicaCount=2',
+      '--set',
+      'servingEngineSpec.modelSpec[0].requestGPU=1',
+      '--set',
+      'servingEngineSpec.modelSpec[0].requestCPU=4',
+      '--set',
+      'servingEngineSpec.modelSpec[1].repository=vllm/vllm-openai',
+      '--set',
+      'servingEngineSpec.modelSpec[1].tag=v0.9.1',
+      '--set',
+      'routerSpec.resources.limits.cpu=8',
+      '--set',
+      'routerSpec.replicaCount=2',
     ]).objects;
     const values = load(readFileSync(EXAMPLE_VALUES_FILE, 'utf8')) as Record<string, any>;
     Object.assign(values['servingEngineSpec']['modelSpec'][0], { requestGPU: 1, requestCPU: 4 });
@@ -156,18 +190,43 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
   });
 
   test('--set servingEngineSpec.modelSpec[0].vllmConfig.maxModelLen=1000 fails with the guard message', () => {
-    const r = helm(bin(), ['template', 'pd', charts.example, '--set', 'servingEngineSpec.modelSpec[0].vllmConfig.maxModelLen=1000']);
+    const r = helm(bin(), [
+      'template',
+      'pd',
+      charts.example,
+      '--set',
+      'servingEngineSpec.modelSpec[0].vllmConfig.maxModelLen=1000',
+    ]);
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toContain('servingEngineSpec.modelSpec[0].vllmConfig.maxModelLen is compiled into this chart as 32000, the given values say 1000');
-    expect(r.stderr).toContain(`recompile the chart with npx pdstack chart -f ${EXAMPLE_VALUES_FILE} -o ${charts.example}`);
+    expect(r.stderr).toContain(
+      'servingEngineSpec.modelSpec[0].vllmConfig.maxModelLen is compiled into this chart as 32000, the given values say 1000',
+    );
+    expect(r.stderr).toContain(
+      `recompile the chart with npx pdstack chart -f ${EXAMPLE_VALUES_FILE} -o ${charts.example}`,
+    );
   });
 
   test.each([
-    [['--set', 'routerSpec.routingLogic=roundrobin'], 'routerSpec.routingLogic is compiled into this chart as "disaggregated_prefill", the given values say "roundrobin"'],
-    [['--set', 'routerSpec.extraArgs[0]=--x'], 'routerSpec.extraArgs is compiled into this chart as ["--prefill-model-labels","llama-prefill","--decode-model-labels","llama-decode"], the given values say ["--x"]'],
-    [['--set', 'routerSpec.extraArgs={--prefill-model-labels,llama-prefill,--decode-model-labels,x}'], 'routerSpec.extraArgs[3] is compiled into this chart as "llama-decode", the given values say "x"'],
-    [['--set', 'routerSpec.labels=null'], 'routerSpec.labels is compiled into this chart as {"environment":"router","release":"router"}, the given values say (removed)'],
-    [['--set', 'servingEngineSpec.modelSpec[2].replicaCount=1'], 'servingEngineSpec.modelSpec is compiled into this chart as 2 models, the given values say 3 models'],
+    [
+      ['--set', 'routerSpec.routingLogic=roundrobin'],
+      'routerSpec.routingLogic is compiled into this chart as "disaggregated_prefill", the given values say "roundrobin"',
+    ],
+    [
+      ['--set', 'routerSpec.extraArgs[0]=--x'],
+      'routerSpec.extraArgs is compiled into this chart as ["--prefill-model-labels","llama-prefill","--decode-model-labels","llama-decode"], the given values say ["--x"]',
+    ],
+    [
+      ['--set', 'routerSpec.extraArgs={--prefill-model-labels,llama-prefill,--decode-model-labels,x}'],
+      'routerSpec.extraArgs[3] is compiled into this chart as "llama-decode", the given values say "x"',
+    ],
+    [
+      ['--set', 'routerSpec.labels=null'],
+      'routerSpec.labels is compiled into this chart as {"environment":"router","release":"router"}, the given values say (removed)',
+    ],
+    [
+      ['--set', 'servingEngineSpec.modelSpec[2].replicaCount=1'],
+      'servingEngineSpec.modelSpec is compiled into this chart as 2 models, the given values say 3 models',
+    ],
   ])('the guard names the key path of any other change: %j', (args, message) => {
     const r = helm(bin(), ['template', 'pd', charts.example, ...args]);
     expect(r.status).not.toBe(0);
@@ -183,7 +242,13 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
   });
 
   test('the schema still checks an index --set: replicaCount=-1 is rejected', () => {
-    const r = helm(bin(), ['template', 'pd', charts.example, '--set', 'servingEngineSpec.modelSpec[1].replicaCount=-1']);
+    const r = helm(bin(), [
+      'template',
+      'pd',
+      charts.example,
+      '--set',
+      'servingEngineSpec.modelSpec[1].replicaCount=-1',
+    ]);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/replicaCount/);
   });
@@ -202,12 +267,14 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
   test('a Jinja chat template and a {{ in an arg render verbatim', () => {
     const { objects } = helmTemplate(bin(), 'pd', charts['roundrobin-chat-template']);
     const cm = objects.get('ConfigMap/pd-opt-chat-templates') as Record<string, any>;
-    expect(cm['data']['chat.jinja2']).toBe("{% for message in messages %}{{ message['role'] }}: {{ message['content'] }}\n{% endfor %}{{ messages }}");
+    expect(cm['data']['chat.jinja2']).toBe(
+      "{% for message in messages %}{{ message['role'] }}: {{ message['content'] }}\n{% endfor %}{{ messages }}",
+    );
     const args = container(objects.get('Deployment/pd-opt-deployment-vllm'), 'vllm')['command'] as string[];
     expect(args).toContain('opt-{{ not-a-template }}');
   });
 
-  test('the helm test hook checks the router\'s /health and /v1/models', () => {
+  test("the helm test hook checks the router's /health and /v1/models", () => {
     const { hooks } = helmTemplate(bin(), 'pd', charts['roundrobin-chat-template']);
     const pod = hooks[0] as Record<string, any>;
     expect(pod['metadata']['annotations']['helm.sh/hook']).toBe('test');
@@ -229,11 +296,14 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
       expect(r.stdout).toContain('helm test pd -n default');
     });
 
-    test.each(['2p2d-gpu', 'roundrobin-chat-template'] as const)('helm install other --dry-run=client succeeds for %s', (spec) => {
-      const r = helm(bin(), ['install', 'other', charts[spec], '--dry-run=client', '--namespace', 'team-a']);
-      expect(r.status).toBe(0);
-      expect(r.stdout).toContain('svc/other-router-service');
-    });
+    test.each(['2p2d-gpu', 'roundrobin-chat-template'] as const)(
+      'helm install other --dry-run=client succeeds for %s',
+      (spec) => {
+        const r = helm(bin(), ['install', 'other', charts[spec], '--dry-run=client', '--namespace', 'team-a']);
+        expect(r.status).toBe(0);
+        expect(r.stdout).toContain('svc/other-router-service');
+      },
+    );
   }
 });
 
@@ -241,44 +311,69 @@ describe('generated files', () => {
   test('Chart.yaml: apiVersion v2, name, version, appVersion = the pdstack version, description, type, kubeVersion', () => {
     const chart = load(readFileSync(join(charts.example, 'Chart.yaml'), 'utf8')) as Record<string, unknown>;
     const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string };
-    expect(chart).toMatchObject({ apiVersion: 'v2', name: 'pdstack', version: pkg.version, appVersion: pkg.version, type: 'application', kubeVersion: '>=1.28.0-0' });
+    expect(chart).toMatchObject({
+      apiVersion: 'v2',
+      name: 'pdstack',
+      version: pkg.version,
+      appVersion: pkg.version,
+      type: 'application',
+      kubeVersion: '>=1.28.0-0',
+    });
     expect(chart['description']).toContain('charts/example/values.yaml');
   });
 
   test('every file says it is generated and how to regenerate', () => {
     const command = `npx pdstack chart -f ${EXAMPLE_VALUES_FILE} -o ${charts.example}`;
-    for (const file of ['Chart.yaml', 'values.yaml', 'README.md', 'templates/deployment-router.yaml', 'templates/guard.yaml']) {
+    for (const file of [
+      'Chart.yaml',
+      'values.yaml',
+      'README.md',
+      'templates/deployment-router.yaml',
+      'templates/guard.yaml',
+    ]) {
       expect(readFileSync(join(charts.example, file), 'utf8')).toContain(`Regenerate with: ${command}`);
     }
     expect(readFileSync(join(charts.example, 'templates/_pdstack.tpl'), 'utf8')).toContain('Generated by pdstack');
     expect(readFileSync(join(charts.example, 'templates/NOTES.txt'), 'utf8')).toContain(`Regenerate with: ${command}`);
-    expect(JSON.parse(readFileSync(join(charts.example, 'values.schema.json'), 'utf8'))['$comment']).toContain(`Regenerate with: ${command}`);
+    expect(JSON.parse(readFileSync(join(charts.example, 'values.schema.json'), 'utf8'))['$comment']).toContain(
+      `Regenerate with: ${command}`,
+    );
   });
 
   test('values.yaml holds the compiled values with defaults filled in', () => {
     const values = load(readFileSync(join(charts.example, 'values.yaml'), 'utf8')) as Record<string, any>;
-    expect(values['servingEngineSpec']['modelSpec'][0]['lmcacheConfig']['nixlPeerHost']).toBe('pd-llama-decode-engine-service');
+    expect(values['servingEngineSpec']['modelSpec'][0]['lmcacheConfig']['nixlPeerHost']).toBe(
+      'pd-llama-decode-engine-service',
+    );
     expect(values['servingEngineSpec']['containerPort']).toBe(8000);
     expect(values['routerSpec']['serviceDiscovery']).toBe('k8s');
   });
 
-  test('values.schema.json is the compiler\'s schema plus only the modelSpec list relaxation', () => {
-    const chartSchema = JSON.parse(readFileSync(join(charts.example, 'values.schema.json'), 'utf8')) as Record<string, any>;
+  test("values.schema.json is the compiler's schema plus only the modelSpec list relaxation", () => {
+    const chartSchema = JSON.parse(readFileSync(join(charts.example, 'values.schema.json'), 'utf8')) as Record<
+      string,
+      any
+    >;
     const schema = JSON.parse(readFileSync(join(REPO, 'schema', 'values.schema.json'), 'utf8')) as Record<string, any>;
-    expect(chartSchema['definitions']['servingEngineSpec']['properties']['modelSpec']['items']['anyOf'][0]).toEqual({ $ref: '#/definitions/modelSpec' });
+    expect(chartSchema['definitions']['servingEngineSpec']['properties']['modelSpec']['items']['anyOf'][0]).toEqual({
+      $ref: '#/definitions/modelSpec',
+    });
     const { helmModelSpecOverride, ...definitions } = chartSchema['definitions'];
     expect(helmModelSpecOverride['required']).toBeUndefined();
-    definitions['servingEngineSpec']['properties']['modelSpec']['items'] = schema['definitions']['servingEngineSpec']['properties']['modelSpec']['items'];
+    definitions['servingEngineSpec']['properties']['modelSpec']['items'] =
+      schema['definitions']['servingEngineSpec']['properties']['modelSpec']['items'];
     expect(definitions).toEqual(schema['definitions']);
     expect(chartSchema['properties']).toEqual(schema['properties']);
   });
 
-  test('README.md draws router → prefill → NIXL → decode with this chart\'s names and ports', () => {
+  test("README.md draws router → prefill → NIXL → decode with this chart's names and ports", () => {
     const readme = readFileSync(join(charts.example, 'README.md'), 'utf8');
     expect(readme).toContain('```mermaid');
     expect(readme).toContain('svc pd-router-service:80');
     expect(readme).toContain('svc pd-llama-prefill-engine-service:80');
-    expect(readme).toContain('model_llama_prefill -->|"KV cache over NIXL<br/>pd-llama-decode-engine-service:55555"| model_llama_decode');
+    expect(readme).toContain(
+      'model_llama_prefill -->|"KV cache over NIXL<br/>pd-llama-decode-engine-service:55555"| model_llama_decode',
+    );
     expect(readme).toMatch(/router -->\|"1\. prefill"\| model_llama_prefill/);
     expect(readme).toMatch(/router -->\|"2\. decode"\| model_llama_decode/);
   });
@@ -292,7 +387,9 @@ describe('generated files', () => {
     writeFileSync(join(foreign, 'keep.txt'), 'x');
     const r = pdstack(['chart', '-f', SPECS.example, '-o', foreign]);
     expect(r.status).toBe(1);
-    expect(r.stderr.trim().split('\n').pop()).toBe(`pdstack: ${foreign} is not empty and holds no chart generated by pdstack; choose an empty or new -o directory`);
+    expect(r.stderr.trim().split('\n').pop()).toBe(
+      `pdstack: ${foreign} is not empty and holds no chart generated by pdstack; choose an empty or new -o directory`,
+    );
   });
 
   test('command-line mistakes exit 2 with one line and the usage', () => {
@@ -315,16 +412,28 @@ describe('generated files', () => {
     const dir = join(WORK, 'cdk8s-chart');
     const r = pdstack(['chart', '-f', 'charts/example/values.yaml', '-o', join(WORK, 'cli-chart')]);
     expect(r.status).toBe(0);
-    const app = spawnSync(join(REPO, 'node_modules', '.bin', 'cdk8s'), ['synth', '--no-check-upgrade', '-o', join(WORK, 'cdk8s-dist')], {
-      cwd: REPO,
-      encoding: 'utf8',
-      env: { ...process.env, PDSTACK_CHART_DIR: dir },
-    });
+    const app = spawnSync(
+      join(REPO, 'node_modules', '.bin', 'cdk8s'),
+      ['synth', '--no-check-upgrade', '-o', join(WORK, 'cdk8s-dist')],
+      {
+        cwd: REPO,
+        encoding: 'utf8',
+        env: { ...process.env, PDSTACK_CHART_DIR: dir },
+      },
+    );
     expect(app.status).toBe(0);
     expect(readFileSync(join(WORK, 'cdk8s-dist', 'pdstack.k8s.yaml'), 'utf8')).toContain('pd-deployment-router');
     const strip = (text: string): string => text.replaceAll(join(WORK, 'cli-chart'), 'DIR').replaceAll(dir, 'DIR');
-    for (const file of ['Chart.yaml', 'values.yaml', 'values.schema.json', 'templates/deployment-router.yaml', 'templates/_pdstack.tpl']) {
-      expect(strip(readFileSync(join(dir, file), 'utf8'))).toBe(strip(readFileSync(join(WORK, 'cli-chart', file), 'utf8')));
+    for (const file of [
+      'Chart.yaml',
+      'values.yaml',
+      'values.schema.json',
+      'templates/deployment-router.yaml',
+      'templates/_pdstack.tpl',
+    ]) {
+      expect(strip(readFileSync(join(dir, file), 'utf8'))).toBe(
+        strip(readFileSync(join(WORK, 'cli-chart', file), 'utf8')),
+      );
     }
   });
 });

@@ -34,10 +34,16 @@ export function parseManifests(yaml: string): KubeObject[] {
   return loadAll(yaml).filter((d): d is KubeObject => d !== null && typeof d === 'object');
 }
 
-const isHook = (o: KubeObject): boolean => Boolean((o.metadata['annotations'] as Record<string, string> | undefined)?.['helm.sh/hook']);
+const isHook = (o: KubeObject): boolean =>
+  Boolean((o.metadata['annotations'] as Record<string, string> | undefined)?.['helm.sh/hook']);
 
 /** `helm template RELEASE CHART ARGS...` → its objects by `Kind/name`, hooks apart; throws when Helm fails. */
-export function helmTemplate(binary: string, release: string, chart: string, args: readonly string[] = []): { objects: Map<string, KubeObject>; hooks: KubeObject[] } {
+export function helmTemplate(
+  binary: string,
+  release: string,
+  chart: string,
+  args: readonly string[] = [],
+): { objects: Map<string, KubeObject>; hooks: KubeObject[] } {
   const r = helm(binary, ['template', release, chart, ...args]);
   if (r.status !== 0) throw new Error(`helm template ${release} ${args.join(' ')} failed: ${r.stderr.trim()}`);
   const all = parseManifests(r.stdout);
@@ -85,7 +91,9 @@ export function strings(value: unknown): string[] {
 
 /** The first container named `name` of a Deployment. */
 export function container(deployment: unknown, name: string): Record<string, any> {
-  const containers = (deployment as Record<string, any> | undefined)?.['spec']?.['template']?.['spec']?.['containers'] as Array<Record<string, any>> | undefined;
+  const containers = (deployment as Record<string, any> | undefined)?.['spec']?.['template']?.['spec']?.[
+    'containers'
+  ] as Array<Record<string, any>> | undefined;
   const found = containers?.find((c) => c['name'] === name);
   if (!found) throw new Error(`no container ${name}`);
   return found;

@@ -247,7 +247,10 @@ export class ApiServerSim {
         creationTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
       },
       spec: {
-        containers: Array.from({ length: containers }, (_, i) => ({ name: i === 0 ? 'vllm' : `side-${i}`, image: 'x' })),
+        containers: Array.from({ length: containers }, (_, i) => ({
+          name: i === 0 ? 'vllm' : `side-${i}`,
+          image: 'x',
+        })),
       },
       status: {
         phase: input.ip ? 'Running' : 'Pending',
@@ -312,13 +315,20 @@ export class ApiServerSim {
     this.delete('pods', name, namespace);
   }
 
-  addService(name: string, opts: { labels?: Record<string, string>; selector?: Record<string, string>; namespace?: string }): Json {
+  addService(
+    name: string,
+    opts: { labels?: Record<string, string>; selector?: Record<string, string>; namespace?: string },
+  ): Json {
     const namespace = opts.namespace ?? 'default';
     return this.put('services', {
       kind: 'Service',
       apiVersion: 'v1',
       metadata: { name, namespace, uid: `uid-svc-${name}`, labels: { ...(opts.labels ?? {}) } },
-      spec: { selector: { ...(opts.selector ?? {}) }, ports: [{ port: 8000, targetPort: 8000, protocol: 'TCP' }], type: 'ClusterIP' },
+      spec: {
+        selector: { ...(opts.selector ?? {}) },
+        ports: [{ port: 8000, targetPort: 8000, protocol: 'TCP' }],
+        type: 'ClusterIP',
+      },
     });
   }
 
@@ -344,7 +354,12 @@ export class ApiServerSim {
     const existing = this.objects.endpoints.get(`${namespace}/${name}`);
     const obj: Json = existing
       ? { ...clone(existing), subsets }
-      : { kind: 'Endpoints', apiVersion: 'v1', metadata: { name, namespace, uid: `uid-ep-${name}`, labels: { ...(opts.labels ?? {}) } }, subsets };
+      : {
+          kind: 'Endpoints',
+          apiVersion: 'v1',
+          metadata: { name, namespace, uid: `uid-ep-${name}`, labels: { ...(opts.labels ?? {}) } },
+          subsets,
+        };
     return this.put('endpoints', obj);
   }
 
@@ -464,7 +479,12 @@ export class ApiServerSim {
       return;
     }
     if (this.failWith !== undefined) {
-      return this.status(res, this.failWith, this.failWith === 403 ? 'Forbidden' : 'InternalError', `simulated ${this.failWith}`);
+      return this.status(
+        res,
+        this.failWith,
+        this.failWith === 403 ? 'Forbidden' : 'InternalError',
+        `simulated ${this.failWith}`,
+      );
     }
     const item = url.pathname.match(/^\/api\/v1\/namespaces\/([^/]+)\/(pods|services)\/([^/]+)$/);
     if (req.method === 'PATCH' && item) {
@@ -512,7 +532,12 @@ export class ApiServerSim {
     if (this.refused(res, 'patch', resource, namespace)) return;
     const contentType = req.headers['content-type'] ?? '';
     if (contentType.split(';')[0]!.trim() !== 'application/merge-patch+json') {
-      return this.status(res, 415, 'UnsupportedMediaType', `the simulator only applies merge patches, not ${contentType}`);
+      return this.status(
+        res,
+        415,
+        'UnsupportedMediaType',
+        `the simulator only applies merge patches, not ${contentType}`,
+      );
     }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -578,7 +603,9 @@ export class ApiServerSim {
 
   private status(res: ServerResponse, code: number, reason: string, message: string): void {
     res.writeHead(code, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code }));
+    res.end(
+      JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code }),
+    );
   }
 }
 

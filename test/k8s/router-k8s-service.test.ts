@@ -27,10 +27,20 @@ beforeAll(async () => {
   sim.setEndpoints('localhost', { notReady: ['10.0.0.9'] }, { labels: LABELS });
   router = await spawnRouter(
     [
-      '--host', '127.0.0.1', '--port', '0',
-      '--service-discovery', 'k8s', '--k8s-service-discovery-type', 'service-name',
-      '--k8s-label-selector', 'environment=test,release=svc', '--k8s-port', String(engine.port),
-      '--routing-logic', 'roundrobin',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--service-discovery',
+      'k8s',
+      '--k8s-service-discovery-type',
+      'service-name',
+      '--k8s-label-selector',
+      'environment=test,release=svc',
+      '--k8s-port',
+      String(engine.port),
+      '--routing-logic',
+      'roundrobin',
     ],
     { KUBECONFIG: writeKubeconfig(sim.url) },
   );
@@ -43,16 +53,20 @@ afterAll(async () => {
 }, T);
 
 describe('router with Kubernetes service-name discovery', () => {
-  it('routes to the Service once its Endpoints are ready, and stops when they are not', async () => {
-    const engines = async () => (await (await fetch(`${router.url}/engines`)).json()) as { engine_id: string }[];
-    expect(await engines()).toEqual([]);
-    sim.setEndpoints('localhost', { ready: ['10.0.0.9'] });
-    await waitFor('the Service is an endpoint', async () => (await engines()).length === 1);
-    expect((await engines())[0]!.engine_id).toBe(uuid5('localhost'));
-    const res = await postJson(`${router.url}/v1/completions`, { model: MODEL, prompt: 'hi', max_tokens: 2 });
-    expect(res.status, res.text).toBe(200);
-    expect((await inference(engine)).map((r) => r.path)).toContain('/v1/completions');
-    sim.setEndpoints('localhost', { notReady: ['10.0.0.9'] });
-    await waitFor('no endpoint once not ready', async () => (await engines()).length === 0);
-  }, T);
+  it(
+    'routes to the Service once its Endpoints are ready, and stops when they are not',
+    async () => {
+      const engines = async () => (await (await fetch(`${router.url}/engines`)).json()) as { engine_id: string }[];
+      expect(await engines()).toEqual([]);
+      sim.setEndpoints('localhost', { ready: ['10.0.0.9'] });
+      await waitFor('the Service is an endpoint', async () => (await engines()).length === 1);
+      expect((await engines())[0]!.engine_id).toBe(uuid5('localhost'));
+      const res = await postJson(`${router.url}/v1/completions`, { model: MODEL, prompt: 'hi', max_tokens: 2 });
+      expect(res.status, res.text).toBe(200);
+      expect((await inference(engine)).map((r) => r.path)).toContain('/v1/completions');
+      sim.setEndpoints('localhost', { notReady: ['10.0.0.9'] });
+      await waitFor('no endpoint once not ready', async () => (await engines()).length === 0);
+    },
+    T,
+  );
 });

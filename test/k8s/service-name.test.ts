@@ -55,34 +55,42 @@ afterAll(async () => {
 }, T);
 
 describe('service-name discovery', () => {
-  it('watches services and endpoints; a Service counts once its Endpoints has a ready address', async () => {
-    expect(d.endpoints()).toEqual([]); // localhost: not ready; unreachable-svc: probe fails
-    expect(sim.requestsMatching('/services').length).toBeGreaterThan(0);
-    expect(sim.requestsMatching('/endpoints').length).toBeGreaterThan(0);
-    sim.setEndpoints('localhost', { ready: ['10.0.0.1'] });
-    await waitFor('localhost ready', () => d.endpoints().length === 1);
-    const [ep] = d.endpoints();
-    expect(ep).toMatchObject({
-      id: uuid5('localhost'),
-      url: `${engine.url.replace('127.0.0.1', 'localhost')}`,
-      serviceName: 'localhost',
-      modelLabel: 'llama-prefill',
-      modelNames: ['model-s'],
-    });
-    expect(d.hasEverSeenModel('model-s')).toBe(true);
-  }, T);
+  it(
+    'watches services and endpoints; a Service counts once its Endpoints has a ready address',
+    async () => {
+      expect(d.endpoints()).toEqual([]); // localhost: not ready; unreachable-svc: probe fails
+      expect(sim.requestsMatching('/services').length).toBeGreaterThan(0);
+      expect(sim.requestsMatching('/endpoints').length).toBeGreaterThan(0);
+      sim.setEndpoints('localhost', { ready: ['10.0.0.1'] });
+      await waitFor('localhost ready', () => d.endpoints().length === 1);
+      const [ep] = d.endpoints();
+      expect(ep).toMatchObject({
+        id: uuid5('localhost'),
+        url: `${engine.url.replace('127.0.0.1', 'localhost')}`,
+        serviceName: 'localhost',
+        modelLabel: 'llama-prefill',
+        modelNames: ['model-s'],
+      });
+      expect(d.hasEverSeenModel('model-s')).toBe(true);
+    },
+    T,
+  );
 
-  it('follows the Service selector, Endpoints losing their addresses, and deletions made while the API server was down', async () => {
-    sim.addService('localhost', { labels: LABELS, selector: { model: 'llama-decode' } });
-    await waitFor('label from the new selector', () => d.endpoints()[0]?.modelLabel === 'llama-decode');
-    sim.setEndpoints('localhost', { notReady: ['10.0.0.1'] });
-    await waitFor('no ready address: removed', () => d.endpoints().length === 0);
-    sim.setEndpoints('localhost', { ready: ['10.0.0.1'] });
-    await waitFor('ready again', () => d.endpoints().length === 1);
-    await sim.stop();
-    sim.delete('services', 'localhost');
-    sim.delete('endpoints', 'localhost');
-    await sim.start();
-    await waitFor('deleted Service gone after the re-list', () => d.endpoints().length === 0);
-  }, T);
+  it(
+    'follows the Service selector, Endpoints losing their addresses, and deletions made while the API server was down',
+    async () => {
+      sim.addService('localhost', { labels: LABELS, selector: { model: 'llama-decode' } });
+      await waitFor('label from the new selector', () => d.endpoints()[0]?.modelLabel === 'llama-decode');
+      sim.setEndpoints('localhost', { notReady: ['10.0.0.1'] });
+      await waitFor('no ready address: removed', () => d.endpoints().length === 0);
+      sim.setEndpoints('localhost', { ready: ['10.0.0.1'] });
+      await waitFor('ready again', () => d.endpoints().length === 1);
+      await sim.stop();
+      sim.delete('services', 'localhost');
+      sim.delete('endpoints', 'localhost');
+      await sim.start();
+      await waitFor('deleted Service gone after the re-list', () => d.endpoints().length === 0);
+    },
+    T,
+  );
 });

@@ -40,7 +40,9 @@ describe('credentials', () => {
       expect(server).toBe('https://10.96.0.1:443');
       expect(kc.getCurrentCluster()?.caFile).toBe(join(root, SERVICE_ACCOUNT_DIR, 'ca.crt'));
       const init = await kc.applyToFetchOptions({});
-      expect(new Headers(init.headers as unknown as Record<string, string>).get('authorization')).toBe('Bearer sa-token-xyz');
+      expect(new Headers(init.headers as unknown as Record<string, string>).get('authorization')).toBe(
+        'Bearer sa-token-xyz',
+      );
     } finally {
       delete process.env.KUBERNETES_SERVICE_HOST;
       delete process.env.KUBERNETES_SERVICE_PORT;
@@ -62,18 +64,36 @@ describe('credentials', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pdstack-kubeconfigs-'));
     const a = join(dir, 'a');
     const b = join(dir, 'b');
-    writeFileSync(a, [
-      'apiVersion: v1', 'kind: Config', 'current-context: ctx-a',
-      'clusters: [{name: c-a, cluster: {server: "http://127.0.0.1:6443", insecure-skip-tls-verify: true}}]',
-      'contexts: [{name: ctx-a, context: {cluster: c-a, user: u-b}}]', 'users: []', '',
-    ].join('\n'));
-    writeFileSync(b, [
-      'apiVersion: v1', 'kind: Config', 'current-context: ctx-b',
-      'clusters: [{name: c-a, cluster: {server: "http://127.0.0.1:9999"}}]',
-      'contexts: [{name: ctx-b, context: {cluster: c-a, user: u-b}}]', 'users: [{name: u-b, user: {token: tok-b}}]', '',
-    ].join('\n'));
+    writeFileSync(
+      a,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'current-context: ctx-a',
+        'clusters: [{name: c-a, cluster: {server: "http://127.0.0.1:6443", insecure-skip-tls-verify: true}}]',
+        'contexts: [{name: ctx-a, context: {cluster: c-a, user: u-b}}]',
+        'users: []',
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(
+      b,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'current-context: ctx-b',
+        'clusters: [{name: c-a, cluster: {server: "http://127.0.0.1:9999"}}]',
+        'contexts: [{name: ctx-b, context: {cluster: c-a, user: u-b}}]',
+        'users: [{name: u-b, user: {token: tok-b}}]',
+        '',
+      ].join('\n'),
+    );
     const merged = loadKubeConfig({ env: { KUBECONFIG: [a, join(dir, 'missing'), b].join(':') }, rootPrefix: root });
-    expect([merged.server, merged.kc.getCurrentContext(), merged.kc.getCurrentUser()?.token]).toEqual(['http://127.0.0.1:6443', 'ctx-a', 'tok-b']);
+    expect([merged.server, merged.kc.getCurrentContext(), merged.kc.getCurrentUser()?.token]).toEqual([
+      'http://127.0.0.1:6443',
+      'ctx-a',
+      'tok-b',
+    ]);
     expect(() => loadKubeConfig({ env: { KUBECONFIG: `:${join(dir, 'missing')}` }, rootPrefix: root })).toThrow(
       /KUBECONFIG \(.*\) names no file that exists/,
     );
@@ -99,7 +119,11 @@ describe('endpoint ids', () => {
 });
 
 describe('readiness', () => {
-  const pod = (over: Record<string, unknown> = {}, statuses = [{ ready: true }], ip: string | null = '10.0.0.7'): V1Pod =>
+  const pod = (
+    over: Record<string, unknown> = {},
+    statuses = [{ ready: true }],
+    ip: string | null = '10.0.0.7',
+  ): V1Pod =>
     ({
       metadata: { name: 'p', namespace: 'ns', resourceVersion: '5', labels: { model: 'llama-decode' }, ...over },
       status: { ...(ip ? { podIP: ip } : {}), containerStatuses: statuses },
@@ -115,14 +139,24 @@ describe('readiness', () => {
 
   it('pod targets: URL from IP (IPv6 bracketed) and --k8s-port, label `model` (default `default`), sleeping label', () => {
     const [a] = podTargets([pod()], 8000, 'ns');
-    expect(a).toMatchObject({ key: 'p', url: 'http://10.0.0.7:8000', modelLabel: 'llama-decode', sleep: false, podName: 'p', namespace: 'ns' });
+    expect(a).toMatchObject({
+      key: 'p',
+      url: 'http://10.0.0.7:8000',
+      modelLabel: 'llama-decode',
+      sleep: false,
+      podName: 'p',
+      namespace: 'ns',
+    });
     const [b] = podTargets([pod({ labels: { sleeping: 'true' } }, [{ ready: true }], 'fd00::7')], 9000, 'ns');
     expect(b).toMatchObject({ url: 'http://[fd00::7]:9000', modelLabel: 'default', sleep: true });
   });
 
   it('service targets: a Service whose Endpoints has a ready address; label from spec.selector.model', () => {
     const svc = (name: string) =>
-      ({ metadata: { name, namespace: 'ns', resourceVersion: '1' }, spec: { selector: { model: 'llama-prefill' } } }) as V1Service;
+      ({
+        metadata: { name, namespace: 'ns', resourceVersion: '1' },
+        spec: { selector: { model: 'llama-prefill' } },
+      }) as V1Service;
     const eps = (name: string, ready: boolean) =>
       ({
         metadata: { name, resourceVersion: '2' },
@@ -130,7 +164,15 @@ describe('readiness', () => {
       }) as V1Endpoints;
     const targets = serviceTargets([svc('a'), svc('b'), svc('c')], [eps('a', true), eps('b', false)], 8000, 'ns');
     expect(targets).toEqual([
-      { key: 'a', url: 'http://a:8000', modelLabel: 'llama-prefill', sleep: false, revision: '1/2', namespace: 'ns', serviceName: 'a' },
+      {
+        key: 'a',
+        url: 'http://a:8000',
+        modelLabel: 'llama-prefill',
+        sleep: false,
+        revision: '1/2',
+        namespace: 'ns',
+        serviceName: 'a',
+      },
     ]);
   });
 });

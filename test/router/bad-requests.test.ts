@@ -9,13 +9,32 @@ let pd: Spawned;
 
 beforeAll(async () => {
   sim = await spawnEngineSim({ models: [MODEL] });
-  const common = ['--host', '127.0.0.1', '--port', '0', '--service-discovery', 'static', '--max-request-body-bytes', '2000'];
+  const common = [
+    '--host',
+    '127.0.0.1',
+    '--port',
+    '0',
+    '--service-discovery',
+    'static',
+    '--max-request-body-bytes',
+    '2000',
+  ];
   [router, pd] = await Promise.all([
     spawnRouter([...common, '--static-backends', sim.url, '--static-models', MODEL, '--routing-logic', 'roundrobin']),
     spawnRouter([
-      ...common, '--static-backends', `${sim.url},${sim.url}`, '--static-models', `${MODEL},${MODEL}`,
-      '--static-model-labels', 'p,d', '--routing-logic', 'disaggregated_prefill',
-      '--prefill-model-labels', 'p', '--decode-model-labels', 'd',
+      ...common,
+      '--static-backends',
+      `${sim.url},${sim.url}`,
+      '--static-models',
+      `${MODEL},${MODEL}`,
+      '--static-model-labels',
+      'p,d',
+      '--routing-logic',
+      'disaggregated_prefill',
+      '--prefill-model-labels',
+      'p',
+      '--decode-model-labels',
+      'd',
     ]),
   ]);
 }, 30_000);

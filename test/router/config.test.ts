@@ -8,17 +8,39 @@ const config = (args: string[], env: NodeJS.ProcessEnv = {}) => buildConfig(pars
 describe('router configuration', () => {
   it('builds the Kubernetes discovery options from the k8s flags and VLLM_API_KEY', () => {
     const c = config(
-      ['--service-discovery', 'k8s', '--routing-logic', 'roundrobin', '--k8s-namespace', 'llm', '--k8s-port', '8080',
-        '--k8s-label-selector', 'environment=router', '--k8s-service-discovery-type', 'service-name',
-        '--k8s-watcher-timeout-seconds', '30', '--backend-health-check-timeout-seconds', '3',
-        '--k8s-api-loss-threshold-seconds', '90'],
+      [
+        '--service-discovery',
+        'k8s',
+        '--routing-logic',
+        'roundrobin',
+        '--k8s-namespace',
+        'llm',
+        '--k8s-port',
+        '8080',
+        '--k8s-label-selector',
+        'environment=router',
+        '--k8s-service-discovery-type',
+        'service-name',
+        '--k8s-watcher-timeout-seconds',
+        '30',
+        '--backend-health-check-timeout-seconds',
+        '3',
+        '--k8s-api-loss-threshold-seconds',
+        '90',
+      ],
       { VLLM_API_KEY: 'secret' },
     );
     expect(c.discovery).toEqual({
       kind: 'k8s',
       options: {
-        namespace: 'llm', port: 8080, labelSelector: 'environment=router', type: 'service-name',
-        watcherTimeoutSeconds: 30, healthCheckTimeoutSeconds: 3, apiKey: 'secret', apiServerLossThresholdSeconds: 90,
+        namespace: 'llm',
+        port: 8080,
+        labelSelector: 'environment=router',
+        type: 'service-name',
+        watcherTimeoutSeconds: 30,
+        healthCheckTimeoutSeconds: 3,
+        apiKey: 'secret',
+        apiServerLossThresholdSeconds: 90,
       },
     });
   });
@@ -28,8 +50,13 @@ describe('router configuration', () => {
     expect(c.discovery).toEqual({
       kind: 'k8s',
       options: {
-        namespace: 'default', port: 8000, labelSelector: '', type: 'pod-ip', watcherTimeoutSeconds: 0,
-        healthCheckTimeoutSeconds: 10, apiServerLossThresholdSeconds: 60,
+        namespace: 'default',
+        port: 8000,
+        labelSelector: '',
+        type: 'pod-ip',
+        watcherTimeoutSeconds: 0,
+        healthCheckTimeoutSeconds: 10,
+        apiServerLossThresholdSeconds: 60,
       },
     });
     expect(c.port).toBe(8001);
@@ -42,10 +69,24 @@ describe('router configuration', () => {
 
   it('splits P/D labels into exact lists and pairs static backends with models, labels and types', () => {
     const c = config([
-      '--service-discovery', 'static', '--static-backends', 'http://a.svc:8000/,http://10.0.0.2:8000',
-      '--static-models', 'm1,m2', '--static-model-labels', 'pre,', '--static-model-types', 'chat,completion',
-      '--routing-logic', 'disaggregated_prefill', '--prefill-model-labels', 'pre, pre-b', '--decode-model-labels', 'dec',
-      '--static-aliases', 'small:m1',
+      '--service-discovery',
+      'static',
+      '--static-backends',
+      'http://a.svc:8000/,http://10.0.0.2:8000',
+      '--static-models',
+      'm1,m2',
+      '--static-model-labels',
+      'pre,',
+      '--static-model-types',
+      'chat,completion',
+      '--routing-logic',
+      'disaggregated_prefill',
+      '--prefill-model-labels',
+      'pre, pre-b',
+      '--decode-model-labels',
+      'dec',
+      '--static-aliases',
+      'small:m1',
     ]);
     expect(c.prefillLabels).toEqual(['pre', 'pre-b']);
     expect(c.decodeLabels).toEqual(['dec']);

@@ -40,8 +40,20 @@ function runEntrypoint(extra: readonly string[]) {
 describe('router/Dockerfile', { timeout: 60_000 }, () => {
   it('sends only what it copies as build context', () => {
     const files = contextFiles(ROOT, readFileSync(`${DOCKERFILE}.dockerignore`, 'utf8'));
-    expect(files).toEqual(expect.arrayContaining(['package.json', 'package-lock.json', 'tsconfig.json', 'router/main.ts', 'router/Dockerfile']));
-    expect(files.filter((f) => !['package.json', 'package-lock.json', 'tsconfig.json'].includes(f) && !f.startsWith('router/'))).toEqual([]);
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'package.json',
+        'package-lock.json',
+        'tsconfig.json',
+        'router/main.ts',
+        'router/Dockerfile',
+      ]),
+    );
+    expect(
+      files.filter(
+        (f) => !['package.json', 'package-lock.json', 'tsconfig.json'].includes(f) && !f.startsWith('router/'),
+      ),
+    ).toEqual([]);
   });
 
   it('is multi-stage; the final image holds the compiled router and production dependencies only', () => {
@@ -73,10 +85,24 @@ describe('router/Dockerfile', { timeout: 60_000 }, () => {
     expect({ code, out }).toEqual({ code: 0, out: `pdstack-router ${version}\n` });
 
     const proc = runEntrypoint([
-      '--host', '127.0.0.1', '--port', '0', '--service-discovery', 'static',
-      '--static-backends', 'http://127.0.0.1:9,http://127.0.0.1:10', '--static-models', 'm,m',
-      '--static-model-labels', 'p,d', '--routing-logic', 'disaggregated_prefill',
-      '--prefill-model-labels', 'p', '--decode-model-labels', 'd',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--service-discovery',
+      'static',
+      '--static-backends',
+      'http://127.0.0.1:9,http://127.0.0.1:10',
+      '--static-models',
+      'm,m',
+      '--static-model-labels',
+      'p,d',
+      '--routing-logic',
+      'disaggregated_prefill',
+      '--prefill-model-labels',
+      'p',
+      '--decode-model-labels',
+      'd',
     ]);
     try {
       const url = await new Promise<string>((resolve, reject) => {

@@ -45,16 +45,31 @@ let router: Spawned;
 beforeAll(async () => {
   [a, b] = await Promise.all([spawnEngineSim({ models: [MODEL] }), spawnEngineSim({ models: [MODEL] })]);
   router = await spawnRouter([
-    '--host', '127.0.0.1', '--port', '0', '--service-discovery', 'static',
-    '--static-backends', `${a.url},${b.url}`, '--static-models', `${MODEL},${MODEL}`,
-    '--routing-logic', 'roundrobin', '--engine-stats-interval', '1', '--engine-stats-failure-threshold', '2',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    '0',
+    '--service-discovery',
+    'static',
+    '--static-backends',
+    `${a.url},${b.url}`,
+    '--static-models',
+    `${MODEL},${MODEL}`,
+    '--routing-logic',
+    'roundrobin',
+    '--engine-stats-interval',
+    '1',
+    '--engine-stats-failure-threshold',
+    '2',
   ]);
 }, 30_000);
 afterAll(stopAll, 30_000);
 
 const send = async (n: number) => {
   for (let i = 0; i < n; i++) {
-    expect((await postJson(`${router.url}/v1/completions`, { model: MODEL, prompt: 'x', max_tokens: 1 })).status).toBe(200);
+    expect((await postJson(`${router.url}/v1/completions`, { model: MODEL, prompt: 'x', max_tokens: 1 })).status).toBe(
+      200,
+    );
   }
 };
 
@@ -70,7 +85,9 @@ describe('scrape failures', { timeout: 60_000 }, () => {
     await a.config({ metricsStatus: 200 });
     // engine stats of `a` show up in the router's metrics again once a scrape succeeded
     await eventually(async () =>
-      (await (await fetch(`${router.url}/metrics`)).text()).includes(`vllm:gpu_prefix_cache_hit_rate{server="${a.url}"}`),
+      (await (await fetch(`${router.url}/metrics`)).text()).includes(
+        `vllm:gpu_prefix_cache_hit_rate{server="${a.url}"}`,
+      ),
     );
     await Promise.all([a.clearRequests(), b.clearRequests()]);
     await send(6);

@@ -22,12 +22,24 @@ export function pdArgs(
 ): string[] {
   const urls = [...prefillUrls, ...decodeUrls];
   return [
-    '--host', '127.0.0.1', '--port', '0', '--service-discovery', 'static',
-    '--static-backends', urls.join(','),
-    '--static-models', urls.map(() => MODEL).join(','),
-    '--static-model-labels', [...prefillUrls.map(() => 'llama-prefill'), ...decodeUrls.map(() => 'llama-decode')].join(','),
-    '--routing-logic', logic,
-    '--prefill-model-labels', 'llama-prefill', '--decode-model-labels', 'llama-decode',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    '0',
+    '--service-discovery',
+    'static',
+    '--static-backends',
+    urls.join(','),
+    '--static-models',
+    urls.map(() => MODEL).join(','),
+    '--static-model-labels',
+    [...prefillUrls.map(() => 'llama-prefill'), ...decodeUrls.map(() => 'llama-decode')].join(','),
+    '--routing-logic',
+    logic,
+    '--prefill-model-labels',
+    'llama-prefill',
+    '--decode-model-labels',
+    'llama-decode',
     ...extra,
   ];
 }
@@ -43,7 +55,14 @@ export async function pdStack(opts: {
   const sim = { models: [MODEL], ...opts.sim };
   const prefills = await Promise.all(Array.from({ length: opts.p }, () => spawnEngineSim(sim)));
   const decodes = await Promise.all(Array.from({ length: opts.d }, () => spawnEngineSim(sim)));
-  const router = await spawnRouter(pdArgs(prefills.map((s) => s.url), decodes.map((s) => s.url), opts.extraArgs, opts.logic));
+  const router = await spawnRouter(
+    pdArgs(
+      prefills.map((s) => s.url),
+      decodes.map((s) => s.url),
+      opts.extraArgs,
+      opts.logic,
+    ),
+  );
   return { router, prefills, decodes };
 }
 

@@ -16,9 +16,19 @@ afterAll(stopAll, 30_000);
 
 const routerFor = (logic: string, extra: string[] = [], backends = [a.url, b.url]) =>
   spawnRouter([
-    '--host', '127.0.0.1', '--port', '0', '--service-discovery', 'static',
-    '--static-backends', backends.join(','), '--static-models', backends.map(() => MODEL).join(','),
-    '--routing-logic', logic, ...extra,
+    '--host',
+    '127.0.0.1',
+    '--port',
+    '0',
+    '--service-discovery',
+    'static',
+    '--static-backends',
+    backends.join(','),
+    '--static-models',
+    backends.map(() => MODEL).join(','),
+    '--routing-logic',
+    logic,
+    ...extra,
   ]);
 const clear = () => Promise.all([a.clearRequests(), b.clearRequests()]);
 const served = async () => [(await inference(a)).length, (await inference(b)).length];
@@ -28,10 +38,14 @@ describe('general proxy path', { timeout: 30_000 }, () => {
     const router = await routerFor('roundrobin');
     await clear();
     for (let i = 0; i < 6; i++) {
-      const r = await postJson(`${router.url}/v1/completions`, { model: MODEL, prompt: `r${i}`, max_tokens: 1 }, {
-        authorization: 'Bearer client',
-        'x-request-id': `rr-${i}`,
-      });
+      const r = await postJson(
+        `${router.url}/v1/completions`,
+        { model: MODEL, prompt: `r${i}`, max_tokens: 1 },
+        {
+          authorization: 'Bearer client',
+          'x-request-id': `rr-${i}`,
+        },
+      );
       expect(r.status).toBe(200);
       expect(r.headers.get('x-request-id')).toBe(`rr-${i}`);
     }
@@ -57,7 +71,11 @@ describe('general proxy path', { timeout: 30_000 }, () => {
     const router = await routerFor('session', ['--session-key', 'x-user-id']);
     await clear();
     for (let i = 0; i < 5; i++) {
-      await postJson(`${router.url}/v1/completions`, { model: MODEL, prompt: 'x', max_tokens: 1 }, { 'x-user-id': 'alice' });
+      await postJson(
+        `${router.url}/v1/completions`,
+        { model: MODEL, prompt: 'x', max_tokens: 1 },
+        { 'x-user-id': 'alice' },
+      );
     }
     const afterHeader = await served();
     expect(afterHeader.sort()).toEqual([0, 5]);
@@ -75,7 +93,10 @@ describe('general proxy path', { timeout: 30_000 }, () => {
     for (let i = 0; i < 6; i++) {
       await postJson(`${router.url}/v1/chat/completions`, {
         model: MODEL,
-        messages: [{ role: 'system', content: prefix }, { role: 'user', content: `question ${i}` }],
+        messages: [
+          { role: 'system', content: prefix },
+          { role: 'user', content: `question ${i}` },
+        ],
         max_tokens: 1,
       });
     }
@@ -83,10 +104,16 @@ describe('general proxy path', { timeout: 30_000 }, () => {
   });
 
   it('an unreachable engine is replaced with --max-instance-failover-reroute-attempts 1', async () => {
-    const router = await routerFor('roundrobin', ['--max-instance-failover-reroute-attempts', '1'], ['http://127.0.0.1:1', a.url]);
+    const router = await routerFor(
+      'roundrobin',
+      ['--max-instance-failover-reroute-attempts', '1'],
+      ['http://127.0.0.1:1', a.url],
+    );
     await clear();
     for (let i = 0; i < 4; i++) {
-      expect((await postJson(`${router.url}/v1/completions`, { model: MODEL, prompt: 'x', max_tokens: 1 })).status).toBe(200);
+      expect(
+        (await postJson(`${router.url}/v1/completions`, { model: MODEL, prompt: 'x', max_tokens: 1 })).status,
+      ).toBe(200);
     }
     expect((await inference(a)).length).toBe(4);
     const plain = await routerFor('roundrobin', [], ['http://127.0.0.1:1']);

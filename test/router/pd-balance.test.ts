@@ -21,13 +21,26 @@ beforeAll(async () => {
   canary = sims[4]!;
   const all = [...p, ...d, canary];
   const args = (interval: number) => [
-    '--host', '127.0.0.1', '--port', '0', '--service-discovery', 'static',
-    '--static-backends', all.map((s) => s.url).join(','),
-    '--static-models', all.map(() => MODEL).join(','),
-    '--static-model-labels', 'llama-prefill,llama-prefill,llama-decode,llama-decode,llama-prefill-canary',
-    '--routing-logic', 'disaggregated_prefill',
-    '--prefill-model-labels', 'llama-prefill', '--decode-model-labels', 'llama-decode',
-    '--engine-stats-interval', String(interval),
+    '--host',
+    '127.0.0.1',
+    '--port',
+    '0',
+    '--service-discovery',
+    'static',
+    '--static-backends',
+    all.map((s) => s.url).join(','),
+    '--static-models',
+    all.map(() => MODEL).join(','),
+    '--static-model-labels',
+    'llama-prefill,llama-prefill,llama-decode,llama-decode,llama-prefill-canary',
+    '--routing-logic',
+    'disaggregated_prefill',
+    '--prefill-model-labels',
+    'llama-prefill',
+    '--decode-model-labels',
+    'llama-decode',
+    '--engine-stats-interval',
+    String(interval),
   ];
   [router, scraping] = await Promise.all([spawnRouter(args(3600)), spawnRouter(args(1))]);
 }, 30_000);
@@ -72,7 +85,9 @@ describe('P/D balancing over 2 prefill + 2 decode engines', { timeout: 60_000 },
     });
     await clear();
     for (let i = 0; i < 10; i++) {
-      expect((await postJson(`${scraping.url}/v1/completions`, { model: MODEL, prompt: 'x', max_tokens: 1 })).status).toBe(200);
+      expect(
+        (await postJson(`${scraping.url}/v1/completions`, { model: MODEL, prompt: 'x', max_tokens: 1 })).status,
+      ).toBe(200);
     }
     expect(await counts(d)).toEqual([0, 10]);
     await d[0]!.config({ extraWaiting: 0 });

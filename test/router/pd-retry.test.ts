@@ -26,7 +26,9 @@ describe('prefill retry', { timeout: 30_000 }, () => {
     expect((await inference(live)).length).toBe(6);
     expect((await inference(decode)).length).toBe(6);
     const metrics = await (await fetch(`${router.url}/metrics`)).text();
-    const m = new RegExp(`vllm:request_errors_total\\{server="${DEAD}",model="${MODEL}",error_type="connection_error"\\} (\\d+)`).exec(metrics);
+    const m = new RegExp(
+      `vllm:request_errors_total\\{server="${DEAD}",model="${MODEL}",error_type="connection_error"\\} (\\d+)`,
+    ).exec(metrics);
     expect(Number(m?.[1])).toBeGreaterThanOrEqual(1);
   });
 
@@ -42,14 +44,21 @@ describe('prefill retry', { timeout: 30_000 }, () => {
     const both = await spawnRouter(args([DEAD, decode.url]));
     await Promise.all([live.clearRequests(), decode.clearRequests()]);
     for (let i = 0; i < 6; i++) {
-      const r = await postJson(`${both.url}/v1/completions`, { model: MODEL, prompt: `d${i}`, max_tokens: 2, stream: true });
+      const r = await postJson(`${both.url}/v1/completions`, {
+        model: MODEL,
+        prompt: `d${i}`,
+        max_tokens: 2,
+        stream: true,
+      });
       expect(r.status).toBe(200);
       expect(r.text).toContain('data: [DONE]');
     }
     expect((await inference(live)).map((r) => r.body?.max_tokens)).toEqual([1, 1, 1, 1, 1, 1]);
     expect((await inference(decode)).map((r) => r.body?.prompt)).toEqual(['d0', 'd1', 'd2', 'd3', 'd4', 'd5']);
     const metrics = await (await fetch(`${both.url}/metrics`)).text();
-    const m = new RegExp(`vllm:request_errors_total\\{server="${DEAD}",model="${MODEL}",error_type="connection_error"\\} (\\d+)`).exec(metrics);
+    const m = new RegExp(
+      `vllm:request_errors_total\\{server="${DEAD}",model="${MODEL}",error_type="connection_error"\\} (\\d+)`,
+    ).exec(metrics);
     expect(Number(m?.[1])).toBeGreaterThanOrEqual(1);
 
     const deadOnly = await spawnRouter(args([DEAD]));

@@ -15,7 +15,12 @@ afterAll(stopAll, 30_000);
 describe('upstream first-byte timeout', { timeout: 30_000 }, () => {
   it('a slow prefill engine → 504 prefiller_error; decode never called', async () => {
     await stack.prefills[0]!.config({ ttftMs: 5000 });
-    const r = await postJson(`${stack.router.url}/v1/completions`, { model: MODEL, prompt: 'x', max_tokens: 2, stream: true });
+    const r = await postJson(`${stack.router.url}/v1/completions`, {
+      model: MODEL,
+      prompt: 'x',
+      max_tokens: 2,
+      stream: true,
+    });
     expect(r.status).toBe(504);
     const e = (r.json() as { error: { type: string; code: number; message: string } }).error;
     expect(e).toMatchObject({ type: 'prefiller_error', code: 504 });

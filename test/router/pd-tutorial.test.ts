@@ -93,7 +93,11 @@ describe('disaggregated_prefill (tutorial arguments)', { timeout: 30_000 }, () =
     const [d] = await inference(decode);
     expect(p!.path).toBe('/v1/chat/completions');
     expect(p!.body).toMatchObject({ max_tokens: 1, max_completion_tokens: 1, stream: false });
-    expect(d!.body).toEqual({ model: MODEL, messages: [{ role: 'user', content: 'Say hi' }], max_completion_tokens: 4 });
+    expect(d!.body).toEqual({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'Say hi' }],
+      max_completion_tokens: 4,
+    });
   });
 
   it('chat, streaming through the SDK', async () => {

@@ -5,7 +5,13 @@ import { PrefixAwareRouter } from '../../router/routing/logics.js';
 import { RequestStatsMonitor } from '../../router/stats/request-stats.js';
 
 const endpoint = (url: string): Endpoint => ({
-  id: url, url, modelNames: ['m'], modelLabel: 'default', addedTimestamp: 0, sleep: false, modelInfo: {},
+  id: url,
+  url,
+  modelNames: ['m'],
+  modelLabel: 'default',
+  addedTimestamp: 0,
+  sleep: false,
+  modelInfo: {},
 });
 
 describe('prefixaware memory', () => {
@@ -22,7 +28,12 @@ describe('prefixaware memory', () => {
     for (let i = 0; i < 20; i++) {
       const next = router.route(engines, {
         headers: {},
-        body: { messages: [{ role: 'system', content: prompt }, { role: 'user', content: `q${i}` }] },
+        body: {
+          messages: [
+            { role: 'system', content: prompt },
+            { role: 'user', content: `q${i}` },
+          ],
+        },
       });
       expect(next.url).toBe(first.url);
     }

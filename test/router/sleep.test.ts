@@ -8,7 +8,14 @@ import { once } from 'node:events';
 import { type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EngineSim, type SimRecord, type Spawned, spawnEngineSim, spawnRouter, stopAll } from '../sim/processes.js';
+import {
+  type EngineSim,
+  type SimRecord,
+  type Spawned,
+  spawnEngineSim,
+  spawnRouter,
+  stopAll,
+} from '../sim/processes.js';
 import { MODEL, inference, postJson } from './fixtures.js';
 
 /** An engine that accepts connections and never answers (for the timeout). */
@@ -24,7 +31,13 @@ const ctl = createServer((req, res) => {
   req.on('end', () => {
     if (req.url === '/v1/completions') {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ id: 'x', object: 'text_completion', choices: [{ index: 0, text: 'y', finish_reason: 'length' }] }));
+      res.end(
+        JSON.stringify({
+          id: 'x',
+          object: 'text_completion',
+          choices: [{ index: 0, text: 'y', finish_reason: 'length' }],
+        }),
+      );
     } else ctlAnswer(req.url!, res);
   });
 });
@@ -86,7 +99,11 @@ async function spread(n: number): Promise<{ a: number; b: number }> {
 }
 
 beforeAll(async () => {
-  [a, b, c] = await Promise.all([spawnEngineSim({ models: [MODEL] }), spawnEngineSim({ models: [MODEL] }), spawnEngineSim({ models: [MODEL] })]);
+  [a, b, c] = await Promise.all([
+    spawnEngineSim({ models: [MODEL] }),
+    spawnEngineSim({ models: [MODEL] }),
+    spawnEngineSim({ models: [MODEL] }),
+  ]);
   hung.listen(0, '127.0.0.1');
   ctl.listen(0, '127.0.0.1');
   await Promise.all([once(hung, 'listening'), once(ctl, 'listening')]);
@@ -98,17 +115,41 @@ beforeAll(async () => {
   const ctlUrl = `http://127.0.0.1:${(ctl.address() as AddressInfo).port}`;
   router = await spawnRouter(
     [
-      '--host', '127.0.0.1', '--port', '0', '--service-discovery', 'static',
-      '--static-backends', [a.url, b.url, hungUrl, closedUrl, ctlUrl].join(','),
-      '--static-models', [MODEL, MODEL, 'hung-model', 'gone-model', 'ctl-model'].join(','),
-      '--routing-logic', 'roundrobin', '--upstream-first-byte-timeout-seconds', '1',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--service-discovery',
+      'static',
+      '--static-backends',
+      [a.url, b.url, hungUrl, closedUrl, ctlUrl].join(','),
+      '--static-models',
+      [MODEL, MODEL, 'hung-model', 'gone-model', 'ctl-model'].join(','),
+      '--routing-logic',
+      'roundrobin',
+      '--upstream-first-byte-timeout-seconds',
+      '1',
     ],
     { VLLM_API_KEY: 'sk-router' },
   );
   checked = await spawnRouter([
-    '--host', '127.0.0.1', '--port', '0', '--service-discovery', 'static', '--static-backends', c.url,
-    '--static-models', MODEL, '--static-model-types', 'chat', '--static-backend-health-checks',
-    '--static-backend-health-check-interval', '1', '--routing-logic', 'roundrobin',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    '0',
+    '--service-discovery',
+    'static',
+    '--static-backends',
+    c.url,
+    '--static-models',
+    MODEL,
+    '--static-model-types',
+    'chat',
+    '--static-backend-health-checks',
+    '--static-backend-health-check-interval',
+    '1',
+    '--routing-logic',
+    'roundrobin',
   ]);
   const [ida, idb, idh, idc, idctl] = await engineIds(router);
   id = { a: ida!, b: idb!, hung: idh!, closed: idc!, ctl: idctl!, c: (await engineIds(checked))[0]! };
@@ -124,10 +165,16 @@ afterAll(async () => {
 
 describe('sleep mode with static discovery', { timeout: 30_000 }, () => {
   it('a missing or unknown engine id → 400 with the reference wording, nothing forwarded', async () => {
-    for (const [method, path] of [['POST', '/sleep'], ['POST', '/wake_up'], ['GET', '/is_sleeping']] as const) {
+    for (const [method, path] of [
+      ['POST', '/sleep'],
+      ['POST', '/wake_up'],
+      ['GET', '/is_sleeping'],
+    ] as const) {
       expect(await call(router, method, `${path}?level=1`, AUTH)).toMatchObject({
         status: 400,
-        body: { error: { message: 'Invalid request: missing target Engine Id.', type: 'invalid_request_error', code: 400 } },
+        body: {
+          error: { message: 'Invalid request: missing target Engine Id.', type: 'invalid_request_error', code: 400 },
+        },
       });
       expect(await call(router, method, `${path}?id=nope`, AUTH)).toMatchObject({
         status: 400,
@@ -138,11 +185,26 @@ describe('sleep mode with static discovery', { timeout: 30_000 }, () => {
   });
 
   it('with VLLM_API_KEY set, a client without Bearer $VLLM_API_KEY → 401, nothing forwarded', async () => {
-    for (const [method, path] of [['POST', '/sleep'], ['POST', '/wake_up'], ['GET', '/is_sleeping']] as const) {
-      for (const headers of [{}, { authorization: 'Bearer client-key' }, { authorization: 'Bearer sk-router2' }, { authorization: 'sk-router' }] as Record<string, string>[]) {
+    for (const [method, path] of [
+      ['POST', '/sleep'],
+      ['POST', '/wake_up'],
+      ['GET', '/is_sleeping'],
+    ] as const) {
+      for (const headers of [
+        {},
+        { authorization: 'Bearer client-key' },
+        { authorization: 'Bearer sk-router2' },
+        { authorization: 'sk-router' },
+      ] as Record<string, string>[]) {
         expect(await call(router, method, `${path}?id=${id.a}`, headers)).toMatchObject({
           status: 401,
-          body: { error: { message: 'Invalid or missing API key (Authorization: Bearer $VLLM_API_KEY).', type: 'authentication_error', code: 401 } },
+          body: {
+            error: {
+              message: 'Invalid or missing API key (Authorization: Bearer $VLLM_API_KEY).',
+              type: 'authentication_error',
+              code: 401,
+            },
+          },
         });
       }
     }
@@ -164,7 +226,11 @@ describe('sleep mode with static discovery', { timeout: 30_000 }, () => {
     const r = await call(router, 'POST', `/sleep?id=${id.a}&level=2&mode=wait`, AUTH);
     expect(r.status).toBe(200);
     expect(r.body).toEqual({ status: 'success' });
-    expect(await lastRecord(a)).toMatchObject({ method: 'POST', path: '/sleep?level=2&mode=wait', headers: { authorization: 'Bearer sk-router' } });
+    expect(await lastRecord(a)).toMatchObject({
+      method: 'POST',
+      path: '/sleep?level=2&mode=wait',
+      headers: { authorization: 'Bearer sk-router' },
+    });
     expect((await call(router, 'GET', `/is_sleeping?id=${id.a}`, AUTH)).body).toEqual({ is_sleeping: true });
     expect(await spread(6)).toEqual({ a: 0, b: 6 });
 
@@ -173,7 +239,11 @@ describe('sleep mode with static discovery', { timeout: 30_000 }, () => {
     const none = await postJson(`${router.url}/v1/completions`, { model: MODEL, prompt: 'x', max_tokens: 1 });
     expect(none.status).toBe(503);
     expect(none.json()).toEqual({
-      error: { message: `Model '${MODEL}' is temporarily unavailable. Please try again later.`, type: 'service_unavailable', code: 503 },
+      error: {
+        message: `Model '${MODEL}' is temporarily unavailable. Please try again later.`,
+        type: 'service_unavailable',
+        code: 503,
+      },
     });
     expect([...(await inference(a)), ...(await inference(b))]).toEqual([]);
   });
@@ -216,7 +286,10 @@ describe('sleep mode with static discovery', { timeout: 30_000 }, () => {
     // the engine is falling asleep: no request may reach it meanwhile
     expect(await ctlCompletion()).toBe(503);
     sleep.release(500, JSON.stringify({ error: { message: 'cannot sleep now' } }));
-    expect(await answer).toMatchObject({ status: 500, body: { error: { message: 'cannot sleep now', type: 'engine_error', code: 500 } } });
+    expect(await answer).toMatchObject({
+      status: 500,
+      body: { error: { message: 'cannot sleep now', type: 'engine_error', code: 500 } },
+    });
     expect(await ctlCompletion()).toBe(200);
     expect(ctlCalls.filter((c) => c === 'POST /v1/completions')).toHaveLength(1);
   });
@@ -239,10 +312,18 @@ describe('sleep mode with static discovery', { timeout: 30_000 }, () => {
   it('a redirect from the engine → 502 (no error status to pass on), and /sleep routes the engine again', async () => {
     ctlAnswer = (_path, res) => res.writeHead(307, { location: '/elsewhere' }).end();
     try {
-      for (const [method, path] of [['GET', '/is_sleeping'], ['POST', '/sleep'], ['POST', '/wake_up']] as const) {
+      for (const [method, path] of [
+        ['GET', '/is_sleeping'],
+        ['POST', '/sleep'],
+        ['POST', '/wake_up'],
+      ] as const) {
         const r = await call(router, method, `${path}?id=${id.ctl}`, AUTH);
         expect(r.status).toBe(502);
-        expect(r.body.error).toMatchObject({ type: 'engine_error', code: 502, message: expect.stringMatching(new RegExp(`answered \\${path} with HTTP 307\\.$`)) });
+        expect(r.body.error).toMatchObject({
+          type: 'engine_error',
+          code: 502,
+          message: expect.stringMatching(new RegExp(`answered \\${path} with HTTP 307\\.$`)),
+        });
       }
     } finally {
       ctlAnswer = (_path, res) => res.end();

@@ -11,12 +11,28 @@ let completion: EngineSim;
 let router: Spawned;
 
 beforeAll(async () => {
-  [chat, completion] = await Promise.all([spawnEngineSim({ models: ['chat-model'] }), spawnEngineSim({ models: ['base-model'] })]);
+  [chat, completion] = await Promise.all([
+    spawnEngineSim({ models: ['chat-model'] }),
+    spawnEngineSim({ models: ['base-model'] }),
+  ]);
   router = await spawnRouter([
-    '--host', '127.0.0.1', '--port', '0', '--service-discovery', 'static',
-    '--static-backends', `${chat.url},${completion.url}`, '--static-models', 'chat-model,base-model',
-    '--static-model-types', 'chat,completion', '--static-backend-health-checks',
-    '--static-backend-health-check-interval', '1', '--routing-logic', 'roundrobin',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    '0',
+    '--service-discovery',
+    'static',
+    '--static-backends',
+    `${chat.url},${completion.url}`,
+    '--static-models',
+    'chat-model,base-model',
+    '--static-model-types',
+    'chat,completion',
+    '--static-backend-health-checks',
+    '--static-backend-health-check-interval',
+    '1',
+    '--routing-logic',
+    'roundrobin',
   ]);
 }, 30_000);
 afterAll(stopAll, 30_000);
@@ -46,7 +62,11 @@ describe('static backend health checks', { timeout: 30_000 }, () => {
     );
     await chat.config({ failStatus: null });
     await eventually(async () => (await models()).length === 2);
-    const ok = await postJson(`${router.url}/v1/chat/completions`, { model: 'chat-model', messages: [], max_tokens: 1 });
+    const ok = await postJson(`${router.url}/v1/chat/completions`, {
+      model: 'chat-model',
+      messages: [],
+      max_tokens: 1,
+    });
     expect(ok.status).toBe(200);
   });
 });

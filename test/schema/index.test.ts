@@ -1,7 +1,14 @@
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { checkValues, formatDiagnostic, hasErrors, loadValuesFile, loadValuesText, type PdstackValues } from '../../schema/index.js';
+import {
+  checkValues,
+  formatDiagnostic,
+  hasErrors,
+  loadValuesFile,
+  loadValuesText,
+  type PdstackValues,
+} from '../../schema/index.js';
 import { FIXTURES, fixture, where } from './helpers.js';
 
 const TUTORIAL = fixture('tutorial-16.yaml');
@@ -26,7 +33,11 @@ describe('loadValuesFile', () => {
   it('defaults to release pd and namespace default', () => {
     const fixed = loadValuesFile(join(FIXTURES, 'tutorial-16-fixed.yaml'));
     expect(hasErrors(fixed.diagnostics)).toBe(false);
-    const elsewhere = loadValuesText(TUTORIAL.replace('vllm-llama-decode-engine-service', 'pd-llama-decode-engine-service.llm.svc'), 'v.yaml', { namespace: 'llm' });
+    const elsewhere = loadValuesText(
+      TUTORIAL.replace('vllm-llama-decode-engine-service', 'pd-llama-decode-engine-service.llm.svc'),
+      'v.yaml',
+      { namespace: 'llm' },
+    );
     expect(hasErrors(elsewhere.diagnostics)).toBe(false);
   });
 
@@ -42,13 +53,17 @@ describe('loadValuesFile', () => {
   it('reports an unreadable file as one error at 1:1', () => {
     const { values, diagnostics } = loadValuesFile(join(FIXTURES, 'missing.yaml'));
     expect(values).toEqual({});
-    expect(diagnostics.map((d) => `${where(d)}: ${d.message}`)).toEqual(['1:1 error (root): cannot read the values file: no such file']);
+    expect(diagnostics.map((d) => `${where(d)}: ${d.message}`)).toEqual([
+      '1:1 error (root): cannot read the values file: no such file',
+    ]);
     expect(loadValuesFile(FIXTURES).diagnostics[0]?.message).toMatch(/^cannot read the values file: EISDIR/);
   });
 
   it('reports invalid YAML as its one diagnostic', () => {
     const { diagnostics } = loadValuesText('a: [\n', 'v.yaml');
-    expect(diagnostics.map(formatDiagnostic)).toEqual(['v.yaml:2:1: error: (root): invalid YAML: unexpected end of the stream within a flow collection']);
+    expect(diagnostics.map(formatDiagnostic)).toEqual([
+      'v.yaml:2:1: error: (root): invalid YAML: unexpected end of the stream within a flow collection',
+    ]);
   });
 });
 
@@ -78,8 +93,12 @@ describe('bad input never throws', () => {
     const line = sourceLines[i]!;
     const colon = line.indexOf(':');
     for (const r of replacements) {
-      if (colon > 0) texts.push(sourceLines.map((l, j) => (j === i ? `${line.slice(0, colon + 1)} ${r}` : l)).join('\n'));
-      if (line.trimStart().startsWith('- ')) texts.push(sourceLines.map((l, j) => (j === i ? `${line.slice(0, line.indexOf('- ') + 2)}${r}` : l)).join('\n'));
+      if (colon > 0)
+        texts.push(sourceLines.map((l, j) => (j === i ? `${line.slice(0, colon + 1)} ${r}` : l)).join('\n'));
+      if (line.trimStart().startsWith('- '))
+        texts.push(
+          sourceLines.map((l, j) => (j === i ? `${line.slice(0, line.indexOf('- ') + 2)}${r}` : l)).join('\n'),
+        );
     }
     for (const text of texts) {
       const { diagnostics } = loadValuesText(text, 'v.yaml');

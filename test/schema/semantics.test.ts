@@ -10,7 +10,10 @@ const P = 'servingEngineSpec.modelSpec[0]';
 const D = 'servingEngineSpec.modelSpec[1]';
 
 describe('checks of meaning: the valid bases', () => {
-  it.each([['pd-ok.yaml', PD], ['simple-ok.yaml', SIMPLE]])('%s has no diagnostics', (_name, text) => {
+  it.each([
+    ['pd-ok.yaml', PD],
+    ['simple-ok.yaml', SIMPLE],
+  ])('%s has no diagnostics', (_name, text) => {
     expect(diagnose(text)).toEqual([]);
   });
 });
@@ -20,7 +23,10 @@ const CASES: ReadonlyArray<readonly [string, string, string, RegExp]> = [
   // names
   [
     'duplicate model names',
-    simple(['routerSpec:', '    - name: llama\n      repository: r\n      tag: t\n      modelURL: m\n      requestCPU: 1\n      requestMemory: 1Gi\nrouterSpec:']),
+    simple([
+      'routerSpec:',
+      '    - name: llama\n      repository: r\n      tag: t\n      modelURL: m\n      requestCPU: 1\n      requestMemory: 1Gi\nrouterSpec:',
+    ]),
     `13:7 error servingEngineSpec.modelSpec[1].name`,
     /^model name `llama` is already used by modelSpec\[0\] \(line 4\); names must be unique/,
   ],
@@ -43,20 +49,55 @@ const CASES: ReadonlyArray<readonly [string, string, string, RegExp]> = [
     `12:9 error ${P}.vllmConfig.gpuMemoryUtilization`,
     /^must be in \(0, 1\], the fraction of GPU memory vLLM may use \(e\.g\. 0\.9\), given 90$/,
   ],
-  ['gpuMemoryUtilization 0', simple(['maxModelLen: 4096', 'gpuMemoryUtilization: "0"']), `12:9 error ${P}.vllmConfig.gpuMemoryUtilization`, /given 0$/],
+  [
+    'gpuMemoryUtilization 0',
+    simple(['maxModelLen: 4096', 'gpuMemoryUtilization: "0"']),
+    `12:9 error ${P}.vllmConfig.gpuMemoryUtilization`,
+    /given 0$/,
+  ],
   [
     'v1: 1 with v0: "1"',
     simple(['maxModelLen: 4096', 'v0: "1"\n        v1: 1']),
     `13:9 error ${P}.vllmConfig.v1`,
     /^v1: 1 asks for the V1 engine but v0: "1" selects V0; remove one of them$/,
   ],
-  ['pipelineParallelSize', simple(['maxModelLen: 4096', 'pipelineParallelSize: 2']), `12:9 error ${P}.vllmConfig.pipelineParallelSize`, /KubeRay.*pdstack does not render; remove pipelineParallelSize$/],
-  ['keda.enabled', simple(['      vllmConfig:', '      keda: {enabled: true}\n      vllmConfig:']), `11:14 error ${P}.keda.enabled`, /^pdstack does not render KEDA ScaledObjects; set enabled: false/],
-  ['raySpec.enabled', simple(['      vllmConfig:', '      raySpec:\n        enabled: true\n      vllmConfig:']), `12:9 error ${P}.raySpec.enabled`, /^pdstack does not render KubeRay clusters/],
+  [
+    'pipelineParallelSize',
+    simple(['maxModelLen: 4096', 'pipelineParallelSize: 2']),
+    `12:9 error ${P}.vllmConfig.pipelineParallelSize`,
+    /KubeRay.*pdstack does not render; remove pipelineParallelSize$/,
+  ],
+  [
+    'keda.enabled',
+    simple(['      vllmConfig:', '      keda: {enabled: true}\n      vllmConfig:']),
+    `11:14 error ${P}.keda.enabled`,
+    /^pdstack does not render KEDA ScaledObjects; set enabled: false/,
+  ],
+  [
+    'raySpec.enabled',
+    simple(['      vllmConfig:', '      raySpec:\n        enabled: true\n      vllmConfig:']),
+    `12:9 error ${P}.raySpec.enabled`,
+    /^pdstack does not render KubeRay clusters/,
+  ],
   // resources
-  ['a fractional GPU request', simple(['requestGPU: 1', 'requestGPU: 0.5']), `10:7 error ${P}.requestGPU`, /^GPUs are whole devices: requestGPU must be a whole number, given 0.5$/],
-  ['a limit below its request', simple(['requestMemory: 16Gi', 'requestMemory: 16Gi\n      limitMemory: 8Gi']), `10:7 error ${P}.limitMemory`, /^limitMemory 8Gi is below requestMemory 16Gi; Kubernetes rejects/],
-  ['tensorParallelSize above the GPUs requested', simple(['maxModelLen: 4096', 'tensorParallelSize: 2']), `12:9 error ${P}.vllmConfig.tensorParallelSize`, /^tensorParallelSize 2 needs 2 GPUs but the engine requests 1; raise requestGPU to 2/],
+  [
+    'a fractional GPU request',
+    simple(['requestGPU: 1', 'requestGPU: 0.5']),
+    `10:7 error ${P}.requestGPU`,
+    /^GPUs are whole devices: requestGPU must be a whole number, given 0.5$/,
+  ],
+  [
+    'a limit below its request',
+    simple(['requestMemory: 16Gi', 'requestMemory: 16Gi\n      limitMemory: 8Gi']),
+    `10:7 error ${P}.limitMemory`,
+    /^limitMemory 8Gi is below requestMemory 16Gi; Kubernetes rejects/,
+  ],
+  [
+    'tensorParallelSize above the GPUs requested',
+    simple(['maxModelLen: 4096', 'tensorParallelSize: 2']),
+    `12:9 error ${P}.vllmConfig.tensorParallelSize`,
+    /^tensorParallelSize 2 needs 2 GPUs but the engine requests 1; raise requestGPU to 2/,
+  ],
   [
     'cudaVisibleDevices naming a GPU the container does not get',
     simple(['      vllmConfig:', '      lmcacheConfig:\n        cudaVisibleDevices: "0,1"\n      vllmConfig:']),
@@ -65,20 +106,41 @@ const CASES: ReadonlyArray<readonly [string, string, string, RegExp]> = [
   ],
   [
     'cudaVisibleDevices without requestGPU (warning explaining the topology)',
-    simple(['      requestGPU: 1\n', ''], ['      vllmConfig:', '      lmcacheConfig:\n        cudaVisibleDevices: "0"\n      vllmConfig:']),
+    simple(
+      ['      requestGPU: 1\n', ''],
+      ['      vllmConfig:', '      lmcacheConfig:\n        cudaVisibleDevices: "0"\n      vllmConfig:'],
+    ),
     `11:9 warning ${P}.lmcacheConfig.cudaVisibleDevices`,
     /^CUDA_VISIBLE_DEVICES=0 without requestGPU: no GPU is requested, so the scheduler does not place this engine by GPU; every such engine must land on one node that exposes all its GPUs .*NVIDIA_VISIBLE_DEVICES=all.*CUDA IPC over hostIPC\/hostPID/,
   ],
   [
     'a GPU in resources counts as requested',
-    simple(['requestGPU: 1', 'resources: {limits: {nvidia.com/gpu: 1}}'], ['maxModelLen: 4096', 'tensorParallelSize: 4']),
+    simple(
+      ['requestGPU: 1', 'resources: {limits: {nvidia.com/gpu: 1}}'],
+      ['maxModelLen: 4096', 'tensorParallelSize: 4'],
+    ),
     `12:9 error ${P}.vllmConfig.tensorParallelSize`,
     /the engine requests 1;/,
   ],
   // secrets
-  ['a placeholder hf_token', simple(['requestGPU: 1', 'requestGPU: 1\n      hf_token: <your-hf-token>']), `11:7 warning ${P}.hf_token`, /^`<your-hf-token>` looks like a placeholder, not a Hugging Face token/],
-  ['a placeholder vllmApiKey', simple(['  modelSpec:', '  vllmApiKey: CHANGEME\n  modelSpec:']), '3:3 warning servingEngineSpec.vllmApiKey', /^`CHANGEME` looks like a placeholder, not an API key: .* or remove vllmApiKey to serve without one$/],
-  ['a placeholder router hf_token', simple(['routingLogic: roundrobin', 'hf_token: your_hf_token']), `14:3 warning routerSpec.hf_token`, /looks like a placeholder/],
+  [
+    'a placeholder hf_token',
+    simple(['requestGPU: 1', 'requestGPU: 1\n      hf_token: <your-hf-token>']),
+    `11:7 warning ${P}.hf_token`,
+    /^`<your-hf-token>` looks like a placeholder, not a Hugging Face token/,
+  ],
+  [
+    'a placeholder vllmApiKey',
+    simple(['  modelSpec:', '  vllmApiKey: CHANGEME\n  modelSpec:']),
+    '3:3 warning servingEngineSpec.vllmApiKey',
+    /^`CHANGEME` looks like a placeholder, not an API key: .* or remove vllmApiKey to serve without one$/,
+  ],
+  [
+    'a placeholder router hf_token',
+    simple(['routingLogic: roundrobin', 'hf_token: your_hf_token']),
+    `14:3 warning routerSpec.hf_token`,
+    /looks like a placeholder/,
+  ],
   // LMCache and NIXL
   [
     'kvRole disagreeing with nixlRole',
@@ -86,18 +148,57 @@ const CASES: ReadonlyArray<readonly [string, string, string, RegExp]> = [
     `30:9 error ${D}.lmcacheConfig.kvRole`,
     /^kvRole kv_producer disagrees with nixlRole receiver: a NIXL receiver \(the decode engine\) is kv_consumer; set kvRole: kv_consumer$/,
   ],
-  ['nixlRole with the default kvRole', pd(['        kvRole: kv_producer\n', '']), `15:9 error ${P}.lmcacheConfig.nixlRole`, /^kvRole kv_both \(the default\) disagrees with nixlRole sender/],
+  [
+    'nixlRole with the default kvRole',
+    pd(['        kvRole: kv_producer\n', '']),
+    `15:9 error ${P}.lmcacheConfig.nixlRole`,
+    /^kvRole kv_both \(the default\) disagrees with nixlRole sender/,
+  ],
   [
     'CPU offloading with NIXL',
-    pd(['enablePD: true\n    - name: decode', 'enablePD: true\n        cpuOffloadingBufferSize: 5\n    - name: decode']),
+    pd([
+      'enablePD: true\n    - name: decode',
+      'enablePD: true\n        cpuOffloadingBufferSize: 5\n    - name: decode',
+    ]),
     `21:9 error ${P}.lmcacheConfig.cpuOffloadingBufferSize`,
     /^LMCache requires local CPU offloading off with NIXL \(P\/D\); set cpuOffloadingBufferSize: 0 or remove it$/,
   ],
-  ['enablePD without enabled', simple(['      vllmConfig:', '      lmcacheConfig:\n        enablePD: true\n      vllmConfig:']), `12:9 error ${P}.lmcacheConfig.enablePD`, /^enablePD needs enabled: true/],
-  ['NIXL keys on an engine without enablePD', simple(['      vllmConfig:', '      lmcacheConfig:\n        enabled: true\n        nixlPeerPort: 1\n      vllmConfig:']), `13:9 error ${P}.lmcacheConfig.nixlPeerPort`, /^nixlPeerPort takes effect only on a P\/D engine; set enabled: true and enablePD: true, or remove the NIXL keys$/],
-  ['enablePD without enableNixl', pd(['        enableNixl: true\n        nixlRole: receiver', '        nixlRole: receiver']), `35:9 error ${D}.lmcacheConfig.enablePD`, /^a P\/D engine moves the KV over NIXL; set enableNixl: true$/],
-  ['a P/D engine without nixlPeerPort', pd(['        nixlPeerPort: "55555"\n        nixlBufferSize: "1073741824"\n        enablePD: true\nrouterSpec', '        nixlBufferSize: "1073741824"\n        enablePD: true\nrouterSpec']), `28:7 error ${D}.lmcacheConfig`, /^a P\/D engine needs nixlPeerPort/],
-  ['a receiver binding a DNS name', pd(['nixlPeerHost: 0.0.0.0', 'nixlPeerHost: decode.local']), `33:9 warning ${D}.lmcacheConfig.nixlPeerHost`, /^a receiver binds nixlPeerHost, and `decode.local` is not an IP address of its pod; use "0.0.0.0"/],
+  [
+    'enablePD without enabled',
+    simple(['      vllmConfig:', '      lmcacheConfig:\n        enablePD: true\n      vllmConfig:']),
+    `12:9 error ${P}.lmcacheConfig.enablePD`,
+    /^enablePD needs enabled: true/,
+  ],
+  [
+    'NIXL keys on an engine without enablePD',
+    simple([
+      '      vllmConfig:',
+      '      lmcacheConfig:\n        enabled: true\n        nixlPeerPort: 1\n      vllmConfig:',
+    ]),
+    `13:9 error ${P}.lmcacheConfig.nixlPeerPort`,
+    /^nixlPeerPort takes effect only on a P\/D engine; set enabled: true and enablePD: true, or remove the NIXL keys$/,
+  ],
+  [
+    'enablePD without enableNixl',
+    pd(['        enableNixl: true\n        nixlRole: receiver', '        nixlRole: receiver']),
+    `35:9 error ${D}.lmcacheConfig.enablePD`,
+    /^a P\/D engine moves the KV over NIXL; set enableNixl: true$/,
+  ],
+  [
+    'a P/D engine without nixlPeerPort',
+    pd([
+      '        nixlPeerPort: "55555"\n        nixlBufferSize: "1073741824"\n        enablePD: true\nrouterSpec',
+      '        nixlBufferSize: "1073741824"\n        enablePD: true\nrouterSpec',
+    ]),
+    `28:7 error ${D}.lmcacheConfig`,
+    /^a P\/D engine needs nixlPeerPort/,
+  ],
+  [
+    'a receiver binding a DNS name',
+    pd(['nixlPeerHost: 0.0.0.0', 'nixlPeerHost: decode.local']),
+    `33:9 warning ${D}.lmcacheConfig.nixlPeerHost`,
+    /^a receiver binds nixlPeerHost, and `decode.local` is not an IP address of its pod; use "0.0.0.0"/,
+  ],
   // P/D topology
   // the sender's peer host
   [
@@ -106,10 +207,30 @@ const CASES: ReadonlyArray<readonly [string, string, string, RegExp]> = [
     `17:9 error ${P}.lmcacheConfig.nixlPeerHost`,
     /^`vllm-decode-engine-service` is not the Service of an engine of release `pd`: installed as release `pd`, receiver `decode` is reached at `pd-decode-engine-service`; set nixlPeerHost to it$/,
   ],
-  ['a peer host naming a non-receiver of the release', pd(['nixlPeerHost: pd-decode-engine-service', 'nixlPeerHost: pd-prefill-engine-service']), `17:9 error ${P}.lmcacheConfig.nixlPeerHost`, /^`pd-prefill-engine-service` is the Service of `prefill`, which is not a receiver engine \(nixlRole: receiver\); set nixlPeerHost to the receiver's Service `pd-decode-engine-service`$/],
-  ['a peer host naming a missing engine of the release', pd(['nixlPeerHost: pd-decode-engine-service', 'nixlPeerHost: pd-decoder-engine-service']), `17:9 error ${P}.lmcacheConfig.nixlPeerHost`, /^`pd-decoder-engine-service` is not the Service of an engine of release `pd`; set nixlPeerHost to the receiver's Service `pd-decode-engine-service`$/],
-  ['a peer host outside the release (IP)', pd(['nixlPeerHost: pd-decode-engine-service', 'nixlPeerHost: 10.0.0.7']), `17:9 warning ${P}.lmcacheConfig.nixlPeerHost`, /^`10.0.0.7` is outside release `pd`: pdstack cannot check that a receiver listens there; this release's receiver Service is `pd-decode-engine-service`$/],
-  ['a peer host in another namespace', pd(['nixlPeerHost: pd-decode-engine-service', 'nixlPeerHost: pd-decode-engine-service.other.svc']), `17:9 warning ${P}.lmcacheConfig.nixlPeerHost`, /^`pd-decode-engine-service.other.svc` is outside release `pd` \(namespace other\)/],
+  [
+    'a peer host naming a non-receiver of the release',
+    pd(['nixlPeerHost: pd-decode-engine-service', 'nixlPeerHost: pd-prefill-engine-service']),
+    `17:9 error ${P}.lmcacheConfig.nixlPeerHost`,
+    /^`pd-prefill-engine-service` is the Service of `prefill`, which is not a receiver engine \(nixlRole: receiver\); set nixlPeerHost to the receiver's Service `pd-decode-engine-service`$/,
+  ],
+  [
+    'a peer host naming a missing engine of the release',
+    pd(['nixlPeerHost: pd-decode-engine-service', 'nixlPeerHost: pd-decoder-engine-service']),
+    `17:9 error ${P}.lmcacheConfig.nixlPeerHost`,
+    /^`pd-decoder-engine-service` is not the Service of an engine of release `pd`; set nixlPeerHost to the receiver's Service `pd-decode-engine-service`$/,
+  ],
+  [
+    'a peer host outside the release (IP)',
+    pd(['nixlPeerHost: pd-decode-engine-service', 'nixlPeerHost: 10.0.0.7']),
+    `17:9 warning ${P}.lmcacheConfig.nixlPeerHost`,
+    /^`10.0.0.7` is outside release `pd`: pdstack cannot check that a receiver listens there; this release's receiver Service is `pd-decode-engine-service`$/,
+  ],
+  [
+    'a peer host in another namespace',
+    pd(['nixlPeerHost: pd-decode-engine-service', 'nixlPeerHost: pd-decode-engine-service.other.svc']),
+    `17:9 warning ${P}.lmcacheConfig.nixlPeerHost`,
+    /^`pd-decode-engine-service.other.svc` is outside release `pd` \(namespace other\)/,
+  ],
   [
     'a sender disagreeing with its receiver on nixlPeerPort',
     pd(['nixlPeerPort: "55555"', 'nixlPeerPort: 55556']),
@@ -122,26 +243,124 @@ const CASES: ReadonlyArray<readonly [string, string, string, RegExp]> = [
     `18:9 error ${P}.lmcacheConfig.nixlPeerPort`,
     /^the receiver's Service `pd-decode-engine-service` does not expose port 5555 \(its ports: 80, 55555, 9999\); use 55555 on sender and receiver, or add the port to servingEngineSpec.extraPorts$/,
   ],
-  ['a sender disagreeing with its receiver on nixlBufferSize', pd(['nixlBufferSize: "1073741824"', 'nixlBufferSize: 2147483648']), `19:9 error ${P}.lmcacheConfig.nixlBufferSize`, /^nixlBufferSize 2147483648 differs from receiver `decode`'s 1073741824 \(line 35\): NIXL needs the same buffer size on both sides/],
-  ['P and D serving different models', pd(['modelURL: meta-llama/Llama-3.1-8B-Instruct', 'modelURL: meta-llama/Llama-3.1-70B-Instruct']), `8:7 error ${P}.modelURL`, /^modelURL `meta-llama\/Llama-3.1-70B-Instruct` differs from receiver `decode`'s `meta-llama\/Llama-3.1-8B-Instruct` \(line 24\): prefill and decode must serve the same model/],
+  [
+    'a sender disagreeing with its receiver on nixlBufferSize',
+    pd(['nixlBufferSize: "1073741824"', 'nixlBufferSize: 2147483648']),
+    `19:9 error ${P}.lmcacheConfig.nixlBufferSize`,
+    /^nixlBufferSize 2147483648 differs from receiver `decode`'s 1073741824 \(line 35\): NIXL needs the same buffer size on both sides/,
+  ],
+  [
+    'P and D serving different models',
+    pd(['modelURL: meta-llama/Llama-3.1-8B-Instruct', 'modelURL: meta-llama/Llama-3.1-70B-Instruct']),
+    `8:7 error ${P}.modelURL`,
+    /^modelURL `meta-llama\/Llama-3.1-70B-Instruct` differs from receiver `decode`'s `meta-llama\/Llama-3.1-8B-Instruct` \(line 24\): prefill and decode must serve the same model/,
+  ],
   // the router
-  ['P/D routing without --decode-model-labels', pd([', "--decode-model-labels", "decode"', '']), '38:3 error routerSpec.routingLogic', /^routingLogic disaggregated_prefill needs --decode-model-labels in routerSpec.extraArgs, naming the decode engines by their model name \(e\.g\. extraArgs: \["--decode-model-labels", "decode"\]\)$/],
-  ['a model label matching no engine', pd(['"--prefill-model-labels", "prefill"', '"--prefill-model-labels=prefil"']), '39:15 error routerSpec.extraArgs[0]', /^--prefill-model-labels `prefil` matches no enabled engine \(the router selects pods by the label model=<modelSpec name>\); did you mean `prefill`\?$/],
-  ['a prefill label naming the receiver', pd(['"--prefill-model-labels", "prefill"', '"--prefill-model-labels", "prefill,decode"']), '39:41 error routerSpec.extraArgs[1]', /^--prefill-model-labels lists `decode`, which is not a NIXL sender \(the prefill engine\); list `prefill` here$/],
-  ['a label flag without a value', pd(['"--decode-model-labels", "decode"]', '"--decode-model-labels", "decode", "--prefill-model-labels"]']), '39:87 error routerSpec.extraArgs[4]', /^--prefill-model-labels needs a value/],
-  ['P/D engines behind a non-P/D router', pd(['routingLogic: disaggregated_prefill', 'routingLogic: prefixaware']), '38:3 error routerSpec.routingLogic', /^the engines are set up for P\/D \(enablePD\) but routingLogic prefixaware sends whole requests to any engine; set routingLogic: disaggregated_prefill$/],
-  ['routerSpec.enablePD: true with a non-P/D logic', simple(['routingLogic: roundrobin', 'routingLogic: roundrobin\n  enablePD: true']), '15:3 error routerSpec.enablePD', /^enablePD: true but routingLogic is roundrobin/],
-  ['routerSpec.enablePD: false with a P/D logic', pd(['routingLogic: disaggregated_prefill', 'routingLogic: disaggregated_prefill_orchestrated\n  enablePD: false']), '39:3 error routerSpec.enablePD', /^enablePD: false contradicts routingLogic: disaggregated_prefill_orchestrated/],
-  ['session routing without sessionKey', simple(['routingLogic: roundrobin', 'routingLogic: session']), '14:3 error routerSpec.routingLogic', /^routingLogic: session needs sessionKey/],
-  ['static discovery without backends', simple(['routingLogic: roundrobin', 'serviceDiscovery: static']), '14:3 error routerSpec.serviceDiscovery', /^serviceDiscovery: static needs staticBackends/],
-  ['static discovery with uneven lists', simple(['routingLogic: roundrobin', 'serviceDiscovery: static\n  staticBackends: http://a:8000,http://b:8000\n  staticModels: m']), '16:3 error routerSpec.staticModels', /^staticModels lists 1 model\(s\) for 2 staticBackends/],
-  ['router autoscaling', simple(['routingLogic: roundrobin', 'autoscaling: {enabled: true}']), '14:17 error routerSpec.autoscaling.enabled', /^pdstack does not render a HorizontalPodAutoscaler/],
-  ['router ingress', simple(['routingLogic: roundrobin', 'ingress: {enabled: true}']), '14:13 error routerSpec.ingress.enabled', /^pdstack does not render Ingresses; set enabled: false and expose `pd-router-service`/],
-  ['router route', simple(['routingLogic: roundrobin', 'route: {main: {enabled: true}}']), '14:3 error routerSpec.route', /^pdstack does not render Gateway API routes/],
-  ['router otel', simple(['routingLogic: roundrobin', 'otel: {endpoint: "otel:4317"}']), '14:10 error routerSpec.otel.endpoint', /^pdstack-router does not export OpenTelemetry traces/],
-  ['router LMCache controller port', simple(['routingLogic: roundrobin', 'lmcacheControllerPort: 9000']), '14:3 error routerSpec.lmcacheControllerPort', /^KV-aware routing \(the LMCache controller\) is not supported by pdstack-router/],
-  ['router serviceMonitor', simple(['routingLogic: roundrobin', 'serviceMonitor: {enabled: true}']), '14:20 error routerSpec.serviceMonitor.enabled', /^pdstack does not render ServiceMonitors/],
-  ['engine serviceMonitor', simple(['  modelSpec:', '  serviceMonitor: {enabled: true}\n  modelSpec:']), '3:20 error servingEngineSpec.serviceMonitor.enabled', /^pdstack does not render ServiceMonitors/],
+  [
+    'P/D routing without --decode-model-labels',
+    pd([', "--decode-model-labels", "decode"', '']),
+    '38:3 error routerSpec.routingLogic',
+    /^routingLogic disaggregated_prefill needs --decode-model-labels in routerSpec.extraArgs, naming the decode engines by their model name \(e\.g\. extraArgs: \["--decode-model-labels", "decode"\]\)$/,
+  ],
+  [
+    'a model label matching no engine',
+    pd(['"--prefill-model-labels", "prefill"', '"--prefill-model-labels=prefil"']),
+    '39:15 error routerSpec.extraArgs[0]',
+    /^--prefill-model-labels `prefil` matches no enabled engine \(the router selects pods by the label model=<modelSpec name>\); did you mean `prefill`\?$/,
+  ],
+  [
+    'a prefill label naming the receiver',
+    pd(['"--prefill-model-labels", "prefill"', '"--prefill-model-labels", "prefill,decode"']),
+    '39:41 error routerSpec.extraArgs[1]',
+    /^--prefill-model-labels lists `decode`, which is not a NIXL sender \(the prefill engine\); list `prefill` here$/,
+  ],
+  [
+    'a label flag without a value',
+    pd(['"--decode-model-labels", "decode"]', '"--decode-model-labels", "decode", "--prefill-model-labels"]']),
+    '39:87 error routerSpec.extraArgs[4]',
+    /^--prefill-model-labels needs a value/,
+  ],
+  [
+    'P/D engines behind a non-P/D router',
+    pd(['routingLogic: disaggregated_prefill', 'routingLogic: prefixaware']),
+    '38:3 error routerSpec.routingLogic',
+    /^the engines are set up for P\/D \(enablePD\) but routingLogic prefixaware sends whole requests to any engine; set routingLogic: disaggregated_prefill$/,
+  ],
+  [
+    'routerSpec.enablePD: true with a non-P/D logic',
+    simple(['routingLogic: roundrobin', 'routingLogic: roundrobin\n  enablePD: true']),
+    '15:3 error routerSpec.enablePD',
+    /^enablePD: true but routingLogic is roundrobin/,
+  ],
+  [
+    'routerSpec.enablePD: false with a P/D logic',
+    pd(['routingLogic: disaggregated_prefill', 'routingLogic: disaggregated_prefill_orchestrated\n  enablePD: false']),
+    '39:3 error routerSpec.enablePD',
+    /^enablePD: false contradicts routingLogic: disaggregated_prefill_orchestrated/,
+  ],
+  [
+    'session routing without sessionKey',
+    simple(['routingLogic: roundrobin', 'routingLogic: session']),
+    '14:3 error routerSpec.routingLogic',
+    /^routingLogic: session needs sessionKey/,
+  ],
+  [
+    'static discovery without backends',
+    simple(['routingLogic: roundrobin', 'serviceDiscovery: static']),
+    '14:3 error routerSpec.serviceDiscovery',
+    /^serviceDiscovery: static needs staticBackends/,
+  ],
+  [
+    'static discovery with uneven lists',
+    simple([
+      'routingLogic: roundrobin',
+      'serviceDiscovery: static\n  staticBackends: http://a:8000,http://b:8000\n  staticModels: m',
+    ]),
+    '16:3 error routerSpec.staticModels',
+    /^staticModels lists 1 model\(s\) for 2 staticBackends/,
+  ],
+  [
+    'router autoscaling',
+    simple(['routingLogic: roundrobin', 'autoscaling: {enabled: true}']),
+    '14:17 error routerSpec.autoscaling.enabled',
+    /^pdstack does not render a HorizontalPodAutoscaler/,
+  ],
+  [
+    'router ingress',
+    simple(['routingLogic: roundrobin', 'ingress: {enabled: true}']),
+    '14:13 error routerSpec.ingress.enabled',
+    /^pdstack does not render Ingresses; set enabled: false and expose `pd-router-service`/,
+  ],
+  [
+    'router route',
+    simple(['routingLogic: roundrobin', 'route: {main: {enabled: true}}']),
+    '14:3 error routerSpec.route',
+    /^pdstack does not render Gateway API routes/,
+  ],
+  [
+    'router otel',
+    simple(['routingLogic: roundrobin', 'otel: {endpoint: "otel:4317"}']),
+    '14:10 error routerSpec.otel.endpoint',
+    /^pdstack-router does not export OpenTelemetry traces/,
+  ],
+  [
+    'router LMCache controller port',
+    simple(['routingLogic: roundrobin', 'lmcacheControllerPort: 9000']),
+    '14:3 error routerSpec.lmcacheControllerPort',
+    /^KV-aware routing \(the LMCache controller\) is not supported by pdstack-router/,
+  ],
+  [
+    'router serviceMonitor',
+    simple(['routingLogic: roundrobin', 'serviceMonitor: {enabled: true}']),
+    '14:20 error routerSpec.serviceMonitor.enabled',
+    /^pdstack does not render ServiceMonitors/,
+  ],
+  [
+    'engine serviceMonitor',
+    simple(['  modelSpec:', '  serviceMonitor: {enabled: true}\n  modelSpec:']),
+    '3:20 error servingEngineSpec.serviceMonitor.enabled',
+    /^pdstack does not render ServiceMonitors/,
+  ],
 ];
 
 describe('checks of meaning', () => {
@@ -153,16 +372,26 @@ describe('checks of meaning', () => {
 
   it('needs a sender and a receiver for P/D', () => {
     const noReceiver = diagnose(pd(['    - name: decode\n', '    - name: decode\n      enabled: false\n']));
-    expect(noReceiver.filter((d) => d.message.startsWith('P/D needs')).map((d) => `${where(d)}: ${d.message}`)).toEqual([
-      `20:9 error ${P}.lmcacheConfig.enablePD: P/D needs at least one enabled receiver (decode) engine: nixlRole: receiver with kvRole: kv_consumer; none of the enabled models is one`,
-    ]);
+    expect(noReceiver.filter((d) => d.message.startsWith('P/D needs')).map((d) => `${where(d)}: ${d.message}`)).toEqual(
+      [
+        `20:9 error ${P}.lmcacheConfig.enablePD: P/D needs at least one enabled receiver (decode) engine: nixlRole: receiver with kvRole: kv_consumer; none of the enabled models is one`,
+      ],
+    );
   });
 
   it('accepts the Service of a receiver in its namespace forms', () => {
-    for (const host of ['pd-decode-engine-service.default', 'pd-decode-engine-service.default.svc', 'pd-decode-engine-service.default.svc.cluster.local']) {
+    for (const host of [
+      'pd-decode-engine-service.default',
+      'pd-decode-engine-service.default.svc',
+      'pd-decode-engine-service.default.svc.cluster.local',
+    ]) {
       expect(diagnose(pd(['nixlPeerHost: pd-decode-engine-service', `nixlPeerHost: ${host}`]))).toEqual([]);
     }
-    expect(diagnose(pd(['nixlPeerHost: pd-decode-engine-service', 'nixlPeerHost: pd-decode-engine-service.llm.svc']), { namespace: 'llm' })).toEqual([]);
+    expect(
+      diagnose(pd(['nixlPeerHost: pd-decode-engine-service', 'nixlPeerHost: pd-decode-engine-service.llm.svc']), {
+        namespace: 'llm',
+      }),
+    ).toEqual([]);
   });
 
   it('warns about any other host: pdstack cannot check it', () => {
@@ -180,13 +409,19 @@ describe('checks of meaning', () => {
   });
 
   it('accepts a NIXL port added to the engine Services with extraPorts', () => {
-    const text = pd(['nixlPeerPort: "55555"', 'nixlPeerPort: 5555'], ['nixlPeerPort: "55555"', 'nixlPeerPort: 5555'], ['  modelSpec:', '  extraPorts: [{name: nixl, port: 5555}]\n  modelSpec:']);
+    const text = pd(
+      ['nixlPeerPort: "55555"', 'nixlPeerPort: 5555'],
+      ['nixlPeerPort: "55555"', 'nixlPeerPort: 5555'],
+      ['  modelSpec:', '  extraPorts: [{name: nixl, port: 5555}]\n  modelSpec:'],
+    );
     expect(diagnose(text)).toEqual([]);
   });
 
   it('accepts vllmConfig.v1 and a consistent routerSpec.enablePD', () => {
     expect(diagnose(simple(['maxModelLen: 4096', 'v1: 1']))).toEqual([]);
-    expect(diagnose(pd(['routingLogic: disaggregated_prefill', 'routingLogic: disaggregated_prefill\n  enablePD: true']))).toEqual([]);
+    expect(
+      diagnose(pd(['routingLogic: disaggregated_prefill', 'routingLogic: disaggregated_prefill\n  enablePD: true'])),
+    ).toEqual([]);
   });
 
   it('skips the router checks when the router is not rendered', () => {

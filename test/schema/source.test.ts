@@ -48,23 +48,47 @@ describe('parseValuesYaml values', () => {
   });
 
   it('keeps dates as strings (like Helm) and applies << merges', () => {
-    expect(parse('tag: 2025-05-27\nbase: &b {x: 1}\nm:\n  <<: *b\n  y: 2\n').value).toEqual({ tag: '2025-05-27', base: { x: 1 }, m: { x: 1, y: 2 } });
+    expect(parse('tag: 2025-05-27\nbase: &b {x: 1}\nm:\n  <<: *b\n  y: 2\n').value).toEqual({
+      tag: '2025-05-27',
+      base: { x: 1 },
+      m: { x: 1, y: 2 },
+    });
   });
 });
 
 describe('parseValuesYaml errors', () => {
   it.each([
     ['bad indentation', 'a: 1\n b: 2\n', '2:3', 'invalid YAML: bad indentation of a mapping entry'],
-    ['an unclosed flow sequence', 'a: [1\n', '2:1', 'invalid YAML: unexpected end of the stream within a flow collection'],
+    [
+      'an unclosed flow sequence',
+      'a: [1\n',
+      '2:1',
+      'invalid YAML: unexpected end of the stream within a flow collection',
+    ],
     ['a tab indent', 'a:\n\tb: 1\n', '2:1', 'invalid YAML: tab characters must not be used in indentation'],
-    ['two documents', 'a: 1\n---\nb: 2\n', '2:1', 'invalid YAML: expected a single document in the stream, but found more: a values file is one YAML document; remove the `---` and merge the documents'],
-    ['a duplicate key', 'a:\n  b: 1\n  b: 2\n', '3:3', 'duplicate key `b`: a key may appear only once in a mapping (the chart would silently keep one); merge the two entries'],
+    [
+      'two documents',
+      'a: 1\n---\nb: 2\n',
+      '2:1',
+      'invalid YAML: expected a single document in the stream, but found more: a values file is one YAML document; remove the `---` and merge the documents',
+    ],
+    [
+      'a duplicate key',
+      'a:\n  b: 1\n  b: 2\n',
+      '3:3',
+      'duplicate key `b`: a key may appear only once in a mapping (the chart would silently keep one); merge the two entries',
+    ],
   ])('reports %s at the parser mark', (_what, text, position, message) => {
     const r = parseValuesYaml(text, 'v.yaml');
     expect(r.ok).toBe(false);
     if (r.ok) return;
     const d = r.diagnostic;
-    expect({ at: `${d.line}:${d.column}`, severity: d.severity, path: d.path, message: d.message }).toEqual({ at: position, severity: 'error', path: '(root)', message });
+    expect({ at: `${d.line}:${d.column}`, severity: d.severity, path: d.path, message: d.message }).toEqual({
+      at: position,
+      severity: 'error',
+      path: '(root)',
+      message,
+    });
   });
 });
 

@@ -9,35 +9,175 @@ const M = 'servingEngineSpec.modelSpec[0]';
 
 /** [what, values text, `LINE:COL severity PATH`, exact message] — each text has exactly this one diagnostic. */
 const CASES: ReadonlyArray<readonly [string, string, string, string]> = [
-  ['a typo of a vllmConfig key', simple(['maxModelLen: 4096', 'gpuMemoryUtilisation: 0.9']), `12:9 error ${M}.vllmConfig.gpuMemoryUtilisation`, 'unknown key `gpuMemoryUtilisation`; did you mean `gpuMemoryUtilization`?'],
-  ['a wrongly cased key', simple(['modelURL:', 'modelUrl:']), `7:7 error ${M}.modelUrl`, 'unknown key `modelUrl`; did you mean `modelURL`?'],
-  ['a typo of a top-level key', simple(['routerSpec:', 'routerSpecs:']), '13:1 error routerSpecs', 'unknown key `routerSpecs`; did you mean `routerSpec`?'],
-  ['an unknown key far from any', simple(['routingLogic: roundrobin', 'routingLogic: roundrobin\n  frobnicate: 1']), '15:3 error routerSpec.frobnicate', 'unknown key `frobnicate` in routerSpec; remove it or fix its spelling'],
-  ['an unknown key of a small object', simple(['routingLogic: roundrobin', 'otel: {endpoints: ""}']), '14:10 error routerSpec.otel.endpoints', 'unknown key `endpoints`; did you mean `endpoint`?'],
-  ['an unknown key listing the few allowed', simple(['requestGPU: 1', 'requestGPU: 1\n      envFromSecret: {name: s, optional: true}']), `11:32 error ${M}.envFromSecret.optional`, 'unknown key `optional` in servingEngineSpec.modelSpec[0].envFromSecret (allowed: name); remove it or fix its spelling'],
-  ['a production-stack feature pdstack does not render', `${SIMPLE}cacheserverSpec:\n  enabled: false\n`, '15:1 error cacheserverSpec', '`cacheserverSpec` (the LMCache remote cache server) is a production-stack feature not supported by pdstack; remove it'],
-  ['the kube-prometheus-stack subchart', `${SIMPLE}kube-prometheus-stack: {enabled: false}\n`, '15:1 error kube-prometheus-stack', '`kube-prometheus-stack` (the kube-prometheus-stack subchart) is a production-stack feature not supported by pdstack; remove it'],
-  ['a string for an integer', simple(['maxModelLen: 4096', 'maxModelLen: "4k"']), `12:9 error ${M}.vllmConfig.maxModelLen`, 'expected integer, given "4k"'],
-  ['a fraction for an integer', simple(['maxModelLen: 4096', 'maxModelLen: 40.5']), `12:9 error ${M}.vllmConfig.maxModelLen`, 'expected integer, given number 40.5'],
-  ['a string for a boolean', simple(['requestGPU: 1', 'requestGPU: 1\n      enabled: "yes"']), `11:7 error ${M}.enabled`, 'expected boolean, given "yes"'],
-  ['a mapping for a list', simple(['maxModelLen: 4096', 'extraArgs: {a: 1}']), `12:9 error ${M}.vllmConfig.extraArgs`, 'expected array, given a mapping'],
+  [
+    'a typo of a vllmConfig key',
+    simple(['maxModelLen: 4096', 'gpuMemoryUtilisation: 0.9']),
+    `12:9 error ${M}.vllmConfig.gpuMemoryUtilisation`,
+    'unknown key `gpuMemoryUtilisation`; did you mean `gpuMemoryUtilization`?',
+  ],
+  [
+    'a wrongly cased key',
+    simple(['modelURL:', 'modelUrl:']),
+    `7:7 error ${M}.modelUrl`,
+    'unknown key `modelUrl`; did you mean `modelURL`?',
+  ],
+  [
+    'a typo of a top-level key',
+    simple(['routerSpec:', 'routerSpecs:']),
+    '13:1 error routerSpecs',
+    'unknown key `routerSpecs`; did you mean `routerSpec`?',
+  ],
+  [
+    'an unknown key far from any',
+    simple(['routingLogic: roundrobin', 'routingLogic: roundrobin\n  frobnicate: 1']),
+    '15:3 error routerSpec.frobnicate',
+    'unknown key `frobnicate` in routerSpec; remove it or fix its spelling',
+  ],
+  [
+    'an unknown key of a small object',
+    simple(['routingLogic: roundrobin', 'otel: {endpoints: ""}']),
+    '14:10 error routerSpec.otel.endpoints',
+    'unknown key `endpoints`; did you mean `endpoint`?',
+  ],
+  [
+    'an unknown key listing the few allowed',
+    simple(['requestGPU: 1', 'requestGPU: 1\n      envFromSecret: {name: s, optional: true}']),
+    `11:32 error ${M}.envFromSecret.optional`,
+    'unknown key `optional` in servingEngineSpec.modelSpec[0].envFromSecret (allowed: name); remove it or fix its spelling',
+  ],
+  [
+    'a production-stack feature pdstack does not render',
+    `${SIMPLE}cacheserverSpec:\n  enabled: false\n`,
+    '15:1 error cacheserverSpec',
+    '`cacheserverSpec` (the LMCache remote cache server) is a production-stack feature not supported by pdstack; remove it',
+  ],
+  [
+    'the kube-prometheus-stack subchart',
+    `${SIMPLE}kube-prometheus-stack: {enabled: false}\n`,
+    '15:1 error kube-prometheus-stack',
+    '`kube-prometheus-stack` (the kube-prometheus-stack subchart) is a production-stack feature not supported by pdstack; remove it',
+  ],
+  [
+    'a string for an integer',
+    simple(['maxModelLen: 4096', 'maxModelLen: "4k"']),
+    `12:9 error ${M}.vllmConfig.maxModelLen`,
+    'expected integer, given "4k"',
+  ],
+  [
+    'a fraction for an integer',
+    simple(['maxModelLen: 4096', 'maxModelLen: 40.5']),
+    `12:9 error ${M}.vllmConfig.maxModelLen`,
+    'expected integer, given number 40.5',
+  ],
+  [
+    'a string for a boolean',
+    simple(['requestGPU: 1', 'requestGPU: 1\n      enabled: "yes"']),
+    `11:7 error ${M}.enabled`,
+    'expected boolean, given "yes"',
+  ],
+  [
+    'a mapping for a list',
+    simple(['maxModelLen: 4096', 'extraArgs: {a: 1}']),
+    `12:9 error ${M}.vllmConfig.extraArgs`,
+    'expected array, given a mapping',
+  ],
   ['a list for the document', '- a\n- b\n', '1:1 error (root)', 'expected object, given a list'],
-  ['a value outside an enum', simple(['routingLogic: roundrobin', 'routingLogic: kvaware']), '14:3 error routerSpec.routingLogic', '"kvaware" is not one of the allowed values: roundrobin, session, prefixaware, disaggregated_prefill, disaggregated_prefill_orchestrated'],
-  ['a bad memory quantity', simple(['requestMemory: 16Gi', 'requestMemory: 16GB']), `9:7 error ${M}.requestMemory`, '"16GB" is not a Kubernetes quantity (e.g. 8, 500m, 30Gi)'],
-  ['a negative CPU quantity', simple(['requestCPU: 4', 'requestCPU: -4']), `8:7 error ${M}.requestCPU`, 'number -4 is not a Kubernetes quantity (e.g. 8, 500m, 30Gi)'],
-  ['a bad pvcStorage size', simple(['requestGPU: 1', 'requestGPU: 1\n      pvcStorage: 50 GB']), `11:7 error ${M}.pvcStorage`, '"50 GB" is not a Kubernetes quantity (e.g. 8, 500m, 30Gi)'],
-  ['a pvcStorage that is neither a size nor an emptyDir', simple(['requestGPU: 1', 'requestGPU: 1\n      pvcStorage: true']), `11:7 error ${M}.pvcStorage`, 'boolean true is not allowed here: Model cache volume at /data: a size (PVC <release>-<name>-storage-claim) or {emptyDir: {...}}'],
-  ['a number for a secret', simple(['requestGPU: 1', 'requestGPU: 1\n      hf_token: 5']), `11:7 error ${M}.hf_token`, 'number 5 is neither a string nor {secretName, secretKey} of an existing Secret'],
-  ['a port out of range', simple(['      vllmConfig:', '      lmcacheConfig: {nixlPeerPort: 70000}\n      vllmConfig:']), `11:23 error ${M}.lmcacheConfig.nixlPeerPort`, 'number 70000 is not a TCP port (1 to 65535, as a number or a string of digits, e.g. "55555")'],
-  ['a byte count with a unit', simple(['      vllmConfig:', '      lmcacheConfig: {nixlBufferSize: 1Gi}\n      vllmConfig:']), `11:23 error ${M}.lmcacheConfig.nixlBufferSize`, '"1Gi" is not a byte count (a positive integer or a string of digits, e.g. "1073741824")'],
-  ['a boolean where a string or integer is expected', simple(['maxModelLen: 4096', 'v0: true']), `12:9 error ${M}.vllmConfig.v0`, 'expected string or integer, given boolean true'],
-  ['a nodePort below the NodePort range', simple(['routingLogic: roundrobin', 'nodePort: 80']), '14:3 error routerSpec.nodePort', 'must be ≥ 30000, given number 80'],
-  ['a model name that is not a DNS label', simple(['name: llama', 'name: Llama_3']), `4:7 error ${M}.name`, `"Llama_3" is not a valid DNS label: use lower-case letters, digits and '-', starting and ending with a letter or digit (e.g. llama-prefill)`],
-  ['a model name over 63 characters', simple(['name: llama', `name: ${'a'.repeat(64)}`]), `4:7 error ${M}.name`, `"${'a'.repeat(64)}" is 64 characters long; at most 63 are allowed`],
-  ['bad GPU indexes', simple(['      vllmConfig:', '      lmcacheConfig: {cudaVisibleDevices: "gpu0"}\n      vllmConfig:']), `11:23 error ${M}.lmcacheConfig.cudaVisibleDevices`, '"gpu0" is not a list of GPU indexes (e.g. "0" or "0,1")'],
-  ['an empty modelURL', simple(['modelURL: meta-llama/Llama-3.1-8B-Instruct', 'modelURL: ""']), `7:7 error ${M}.modelURL`, 'must not be empty'],
-  ['a missing required key (at the item)', simple(['      modelURL: meta-llama/Llama-3.1-8B-Instruct\n', '']), `4:7 error ${M}.modelURL`, 'missing required key `modelURL`: add it'],
-  ['a replica count below 0', simple(['requestGPU: 1', 'requestGPU: 1\n      replicaCount: -1']), `11:7 error ${M}.replicaCount`, 'must be ≥ 0, given number -1'],
+  [
+    'a value outside an enum',
+    simple(['routingLogic: roundrobin', 'routingLogic: kvaware']),
+    '14:3 error routerSpec.routingLogic',
+    '"kvaware" is not one of the allowed values: roundrobin, session, prefixaware, disaggregated_prefill, disaggregated_prefill_orchestrated',
+  ],
+  [
+    'a bad memory quantity',
+    simple(['requestMemory: 16Gi', 'requestMemory: 16GB']),
+    `9:7 error ${M}.requestMemory`,
+    '"16GB" is not a Kubernetes quantity (e.g. 8, 500m, 30Gi)',
+  ],
+  [
+    'a negative CPU quantity',
+    simple(['requestCPU: 4', 'requestCPU: -4']),
+    `8:7 error ${M}.requestCPU`,
+    'number -4 is not a Kubernetes quantity (e.g. 8, 500m, 30Gi)',
+  ],
+  [
+    'a bad pvcStorage size',
+    simple(['requestGPU: 1', 'requestGPU: 1\n      pvcStorage: 50 GB']),
+    `11:7 error ${M}.pvcStorage`,
+    '"50 GB" is not a Kubernetes quantity (e.g. 8, 500m, 30Gi)',
+  ],
+  [
+    'a pvcStorage that is neither a size nor an emptyDir',
+    simple(['requestGPU: 1', 'requestGPU: 1\n      pvcStorage: true']),
+    `11:7 error ${M}.pvcStorage`,
+    'boolean true is not allowed here: Model cache volume at /data: a size (PVC <release>-<name>-storage-claim) or {emptyDir: {...}}',
+  ],
+  [
+    'a number for a secret',
+    simple(['requestGPU: 1', 'requestGPU: 1\n      hf_token: 5']),
+    `11:7 error ${M}.hf_token`,
+    'number 5 is neither a string nor {secretName, secretKey} of an existing Secret',
+  ],
+  [
+    'a port out of range',
+    simple(['      vllmConfig:', '      lmcacheConfig: {nixlPeerPort: 70000}\n      vllmConfig:']),
+    `11:23 error ${M}.lmcacheConfig.nixlPeerPort`,
+    'number 70000 is not a TCP port (1 to 65535, as a number or a string of digits, e.g. "55555")',
+  ],
+  [
+    'a byte count with a unit',
+    simple(['      vllmConfig:', '      lmcacheConfig: {nixlBufferSize: 1Gi}\n      vllmConfig:']),
+    `11:23 error ${M}.lmcacheConfig.nixlBufferSize`,
+    '"1Gi" is not a byte count (a positive integer or a string of digits, e.g. "1073741824")',
+  ],
+  [
+    'a boolean where a string or integer is expected',
+    simple(['maxModelLen: 4096', 'v0: true']),
+    `12:9 error ${M}.vllmConfig.v0`,
+    'expected string or integer, given boolean true',
+  ],
+  [
+    'a nodePort below the NodePort range',
+    simple(['routingLogic: roundrobin', 'nodePort: 80']),
+    '14:3 error routerSpec.nodePort',
+    'must be ≥ 30000, given number 80',
+  ],
+  [
+    'a model name that is not a DNS label',
+    simple(['name: llama', 'name: Llama_3']),
+    `4:7 error ${M}.name`,
+    `"Llama_3" is not a valid DNS label: use lower-case letters, digits and '-', starting and ending with a letter or digit (e.g. llama-prefill)`,
+  ],
+  [
+    'a model name over 63 characters',
+    simple(['name: llama', `name: ${'a'.repeat(64)}`]),
+    `4:7 error ${M}.name`,
+    `"${'a'.repeat(64)}" is 64 characters long; at most 63 are allowed`,
+  ],
+  [
+    'bad GPU indexes',
+    simple(['      vllmConfig:', '      lmcacheConfig: {cudaVisibleDevices: "gpu0"}\n      vllmConfig:']),
+    `11:23 error ${M}.lmcacheConfig.cudaVisibleDevices`,
+    '"gpu0" is not a list of GPU indexes (e.g. "0" or "0,1")',
+  ],
+  [
+    'an empty modelURL',
+    simple(['modelURL: meta-llama/Llama-3.1-8B-Instruct', 'modelURL: ""']),
+    `7:7 error ${M}.modelURL`,
+    'must not be empty',
+  ],
+  [
+    'a missing required key (at the item)',
+    simple(['      modelURL: meta-llama/Llama-3.1-8B-Instruct\n', '']),
+    `4:7 error ${M}.modelURL`,
+    'missing required key `modelURL`: add it',
+  ],
+  [
+    'a replica count below 0',
+    simple(['requestGPU: 1', 'requestGPU: 1\n      replicaCount: -1']),
+    `11:7 error ${M}.replicaCount`,
+    'must be ≥ 0, given number -1',
+  ],
 ];
 
 describe('schema diagnostics', () => {
@@ -48,11 +188,18 @@ describe('schema diagnostics', () => {
 
   it('explains an emptyDir pvcStorage with a wrong key by its object form', () => {
     const ds = diagnose(simple(['requestGPU: 1', 'requestGPU: 1\n      pvcStorage: {emptydir: {}}']));
-    expect(ds.map((d) => `${where(d)}: ${d.message}`)).toEqual([`11:20 error ${M}.pvcStorage.emptydir: unknown key \`emptydir\`; did you mean \`emptyDir\`?`]);
+    expect(ds.map((d) => `${where(d)}: ${d.message}`)).toEqual([
+      `11:20 error ${M}.pvcStorage.emptydir: unknown key \`emptydir\`; did you mean \`emptyDir\`?`,
+    ]);
   });
 
   it('reports every mistake of a document, in source order, and no checks of meaning on top', () => {
-    const ds = diagnose(simple(['requestCPU: 4', 'requestCPU: four'], ['maxModelLen: 4096', 'maxModelLen: 4096\n        gpuMemoryUtilization: 90\n        dtyp: auto']));
+    const ds = diagnose(
+      simple(
+        ['requestCPU: 4', 'requestCPU: four'],
+        ['maxModelLen: 4096', 'maxModelLen: 4096\n        gpuMemoryUtilization: 90\n        dtyp: auto'],
+      ),
+    );
     expect(ds.map(where)).toEqual([`8:7 error ${M}.requestCPU`, `14:9 error ${M}.vllmConfig.dtyp`]);
   });
 

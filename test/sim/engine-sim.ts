@@ -73,7 +73,14 @@ async function readForm(raw: Buffer, contentType: string): Promise<FormRecord | 
     const rec: FormRecord = { fields: {}, files: [], raw: { size: raw.length, sha256: sha256(raw) } };
     for (const [name, v] of form) {
       if (typeof v === 'string') rec.fields[name] = v;
-      else rec.files.push({ name, filename: v.name, type: v.type, size: v.size, sha256: sha256(Buffer.from(await v.arrayBuffer())) });
+      else
+        rec.files.push({
+          name,
+          filename: v.name,
+          type: v.type,
+          size: v.size,
+          sha256: sha256(Buffer.from(await v.arrayBuffer())),
+        });
     }
     return rec;
   } catch {
@@ -93,14 +100,29 @@ function parseArgs(argv: string[]): Args {
       return n;
     };
     switch (flag) {
-      case '--host': args.host = value; break;
-      case '--port': args.port = num(); break;
-      case '--model': args.models.push(value); break;
-      case '--ttft-ms': args.ttftMs = num(); break;
-      case '--itl-ms': args.itlMs = num(); break;
-      case '--tokens': args.tokens = num(); break;
-      case '--api-key': args.apiKey = value; break;
-      default: throw new Error(`unknown flag ${flag}`);
+      case '--host':
+        args.host = value;
+        break;
+      case '--port':
+        args.port = num();
+        break;
+      case '--model':
+        args.models.push(value);
+        break;
+      case '--ttft-ms':
+        args.ttftMs = num();
+        break;
+      case '--itl-ms':
+        args.itlMs = num();
+        break;
+      case '--tokens':
+        args.tokens = num();
+        break;
+      case '--api-key':
+        args.apiKey = value;
+        break;
+      default:
+        throw new Error(`unknown flag ${flag}`);
     }
   }
   if (args.models.length === 0) throw new Error('at least one --model is required');
@@ -117,7 +139,15 @@ function main(): void {
   }
   const engineId = randomUUID();
   const created = Math.floor(Date.now() / 1000);
-  const config: SimConfig = { ttftMs: args.ttftMs, itlMs: args.itlMs, failStatus: 0, extraWaiting: 0, modelsStatus: 200, metricsStatus: 200, sleepStatus: 200 };
+  const config: SimConfig = {
+    ttftMs: args.ttftMs,
+    itlMs: args.itlMs,
+    failStatus: 0,
+    extraWaiting: 0,
+    modelsStatus: 200,
+    metricsStatus: 200,
+    sleepStatus: 200,
+  };
   let sleeping = false;
   const records: RecordedRequest[] = [];
   const inFlight = new Map<string, number>();
@@ -129,7 +159,13 @@ function main(): void {
     res.end(payload);
   };
   const error = (res: ServerResponse, status: number, message: string, type: string) =>
-    json(res, status, { error: { message, type, param: null, code: status }, object: 'error', message, type, code: status });
+    json(res, status, {
+      error: { message, type, param: null, code: status },
+      object: 'error',
+      message,
+      type,
+      code: status,
+    });
 
   const readBody = (req: IncomingMessage): Promise<Buffer> =>
     new Promise((resolve, reject) => {
@@ -145,7 +181,8 @@ function main(): void {
     if (form === null) return error(res, 400, 'Invalid multipart/form-data body', 'BadRequestError');
     const upload = form.files.find((f) => f.name === file || f.name === `${file}[]`);
     if (!upload) return error(res, 400, `Field required: ${file}`, 'BadRequestError');
-    if (config.failStatus >= 400) return error(res, config.failStatus, `Simulated failure ${config.failStatus}`, 'SimulatedError');
+    if (config.failStatus >= 400)
+      return error(res, config.failStatus, `Simulated failure ${config.failStatus}`, 'SimulatedError');
     const model = form.fields.model;
     if (model === undefined || !args.models.includes(model)) {
       return error(res, 404, `The model \`${String(model)}\` does not exist.`, 'NotFoundError');
@@ -167,16 +204,33 @@ function main(): void {
       for (const m of args.models) lines.push(`${name}{engine="0",model_name="${m}"} ${value(m)}`);
     };
     gauge('vllm:num_requests_running', 'Number of requests in model execution batches.', (m) => inFlight.get(m) ?? 0);
-    gauge('vllm:num_requests_waiting', 'Number of requests waiting to be processed.', (m) => (inFlight.get(m) ?? 0) + config.extraWaiting);
-    gauge('vllm:kv_cache_usage_perc', 'KV-cache usage. 1 means 100 percent usage.', (m) => Math.min(1, (inFlight.get(m) ?? 0) / 100));
-    gauge('vllm:gpu_cache_usage_perc', 'GPU KV-cache usage. 1 means 100 percent usage.', (m) => Math.min(1, (inFlight.get(m) ?? 0) / 100));
+    gauge(
+      'vllm:num_requests_waiting',
+      'Number of requests waiting to be processed.',
+      (m) => (inFlight.get(m) ?? 0) + config.extraWaiting,
+    );
+    gauge('vllm:kv_cache_usage_perc', 'KV-cache usage. 1 means 100 percent usage.', (m) =>
+      Math.min(1, (inFlight.get(m) ?? 0) / 100),
+    );
+    gauge('vllm:gpu_cache_usage_perc', 'GPU KV-cache usage. 1 means 100 percent usage.', (m) =>
+      Math.min(1, (inFlight.get(m) ?? 0) / 100),
+    );
     gauge('vllm:gpu_prefix_cache_hit_rate', 'GPU prefix cache block hit rate.', () => 0);
     return lines.join('\n') + '\n';
   };
 
   const modelsBody = () => ({
     object: 'list',
-    data: args.models.map((m) => ({ id: m, object: 'model', created, owned_by: 'vllm', root: m, parent: null, max_model_len: 4096, permission: [] })),
+    data: args.models.map((m) => ({
+      id: m,
+      object: 'model',
+      created,
+      owned_by: 'vllm',
+      root: m,
+      parent: null,
+      max_model_len: 4096,
+      permission: [],
+    })),
   });
 
   const infer = (res: ServerResponse, rec: RecordedRequest, chat: boolean) => {
@@ -184,23 +238,40 @@ function main(): void {
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       return error(res, 400, 'Invalid JSON body', 'BadRequestError');
     }
-    if (config.failStatus >= 400) return error(res, config.failStatus, `Simulated failure ${config.failStatus}`, 'SimulatedError');
+    if (config.failStatus >= 400)
+      return error(res, config.failStatus, `Simulated failure ${config.failStatus}`, 'SimulatedError');
     if (sleeping) return error(res, 503, 'The engine is sleeping', 'ServiceUnavailableError');
     const model = body.model;
     if (typeof model !== 'string' || !args.models.includes(model)) {
       return error(res, 404, `The model \`${String(model)}\` does not exist.`, 'NotFoundError');
     }
-    const maxTokens = typeof body.max_tokens === 'number' ? body.max_tokens
-      : typeof body.max_completion_tokens === 'number' ? body.max_completion_tokens : args.tokens;
+    const maxTokens =
+      typeof body.max_tokens === 'number'
+        ? body.max_tokens
+        : typeof body.max_completion_tokens === 'number'
+          ? body.max_completion_tokens
+          : args.tokens;
     const n = Math.max(1, Math.floor(maxTokens));
     const stream = body.stream === true;
     const includeUsage = (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
-    const promptLen = JSON.stringify(chat ? body.messages ?? '' : body.prompt ?? '').length;
-    const usage = { prompt_tokens: Math.max(1, Math.ceil(promptLen / 4)), completion_tokens: n, total_tokens: Math.max(1, Math.ceil(promptLen / 4)) + n };
+    const promptLen = JSON.stringify(chat ? (body.messages ?? '') : (body.prompt ?? '')).length;
+    const usage = {
+      prompt_tokens: Math.max(1, Math.ceil(promptLen / 4)),
+      completion_tokens: n,
+      total_tokens: Math.max(1, Math.ceil(promptLen / 4)) + n,
+    };
     const kvReq = body.kv_transfer_params as { do_remote_decode?: unknown } | undefined;
-    const kv = kvReq?.do_remote_decode === true
-      ? { do_remote_prefill: true, do_remote_decode: false, remote_engine_id: engineId, remote_block_ids: [0, 1, 2], remote_host: args.host, remote_port: port }
-      : undefined;
+    const kv =
+      kvReq?.do_remote_decode === true
+        ? {
+            do_remote_prefill: true,
+            do_remote_decode: false,
+            remote_engine_id: engineId,
+            remote_block_ids: [0, 1, 2],
+            remote_host: args.host,
+            remote_port: port,
+          }
+        : undefined;
     const id = `${chat ? 'chatcmpl' : 'cmpl'}-${randomUUID().replace(/-/g, '')}`;
     const now = Math.floor(Date.now() / 1000);
     const token = (i: number) => ` t${i}`;
@@ -230,11 +301,22 @@ function main(): void {
       later(config.ttftMs + config.itlMs * (n - 1), () => {
         const text = Array.from({ length: n }, (_, i) => token(i)).join('');
         const choice = chat
-          ? { index: 0, message: { role: 'assistant', content: text }, logprobs: null, finish_reason: 'length', stop_reason: null }
+          ? {
+              index: 0,
+              message: { role: 'assistant', content: text },
+              logprobs: null,
+              finish_reason: 'length',
+              stop_reason: null,
+            }
           : { index: 0, text, logprobs: null, finish_reason: 'length', stop_reason: null };
         complete();
         json(res, 200, {
-          id, object: chat ? 'chat.completion' : 'text_completion', created: now, model, choices: [choice], usage,
+          id,
+          object: chat ? 'chat.completion' : 'text_completion',
+          created: now,
+          model,
+          choices: [choice],
+          usage,
           ...(kv ? { kv_transfer_params: kv } : {}),
         });
       });
@@ -247,7 +329,14 @@ function main(): void {
       const last = i === n - 1;
       const finishReason = last ? 'length' : null;
       return chat
-        ? chunk([{ index: 0, delta: i === 0 ? { role: 'assistant', content: token(i) } : { content: token(i) }, logprobs: null, finish_reason: finishReason }])
+        ? chunk([
+            {
+              index: 0,
+              delta: i === 0 ? { role: 'assistant', content: token(i) } : { content: token(i) },
+              logprobs: null,
+              finish_reason: finishReason,
+            },
+          ])
         : chunk([{ index: 0, text: token(i), logprobs: null, finish_reason: finishReason }]);
     };
     const tail = () => (includeUsage ? chunk([], { usage }) : '') + 'data: [DONE]\n\n';
@@ -274,73 +363,100 @@ function main(): void {
     const path = (req.url ?? '/').split('?')[0]!;
     if (path === '/health') return void res.writeHead(200).end();
     if (path === '/metrics') {
-      if (config.metricsStatus !== 200) return error(res, config.metricsStatus, 'Simulated metrics failure', 'SimulatedError');
+      if (config.metricsStatus !== 200)
+        return error(res, config.metricsStatus, 'Simulated metrics failure', 'SimulatedError');
       const text = metricsText();
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
       return void res.end(text);
     }
-    void readBody(req).then(async (bytes) => {
-      const text = bytes.toString('utf8');
-      if (path === '/sim/requests') {
-        if (req.method === 'DELETE') {
-          records.length = 0;
-          return json(res, 200, { cleared: true });
-        }
-        return json(res, 200, records);
-      }
-      if (path === '/sim/config' && req.method === 'POST') {
-        try {
-          const c = JSON.parse(text) as Partial<Record<keyof SimConfig, number | null>>;
-          for (const key of Object.keys(config) as (keyof SimConfig)[]) {
-            if (key in c) config[key] = c[key] ?? (key.endsWith('Status') && key !== 'failStatus' ? 200 : 0);
+    void readBody(req).then(
+      async (bytes) => {
+        const text = bytes.toString('utf8');
+        if (path === '/sim/requests') {
+          if (req.method === 'DELETE') {
+            records.length = 0;
+            return json(res, 200, { cleared: true });
           }
-          return json(res, 200, config);
-        } catch {
-          return error(res, 400, 'invalid config', 'BadRequestError');
+          return json(res, 200, records);
         }
-      }
-      const contentType = req.headers['content-type'] ?? '';
-      let body: unknown = null;
-      try {
-        body = /^multipart\/form-data\b/i.test(contentType) ? (await readForm(bytes, contentType)) ?? null : text === '' ? null : JSON.parse(text);
-      } catch {
-        body = null;
-      }
-      const rec: RecordedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body, receivedAt: Date.now(), aborted: false, completed: false };
-      records.push(rec);
-      if (records.length > MAX_RECORDS) records.splice(0, records.length - MAX_RECORDS);
-      res.once('close', () => {
-        if (!res.writableFinished) rec.aborted = true;
-      });
-      if (args.apiKey && path.startsWith('/v1/') && req.headers.authorization !== `Bearer ${args.apiKey}`) {
-        return error(res, 401, 'Unauthorized', 'AuthenticationError');
-      }
-      if (path === '/v1/models' && req.method === 'GET') {
+        if (path === '/sim/config' && req.method === 'POST') {
+          try {
+            const c = JSON.parse(text) as Partial<Record<keyof SimConfig, number | null>>;
+            for (const key of Object.keys(config) as (keyof SimConfig)[]) {
+              if (key in c) config[key] = c[key] ?? (key.endsWith('Status') && key !== 'failStatus' ? 200 : 0);
+            }
+            return json(res, 200, config);
+          } catch {
+            return error(res, 400, 'invalid config', 'BadRequestError');
+          }
+        }
+        const contentType = req.headers['content-type'] ?? '';
+        let body: unknown = null;
+        try {
+          body = /^multipart\/form-data\b/i.test(contentType)
+            ? ((await readForm(bytes, contentType)) ?? null)
+            : text === ''
+              ? null
+              : JSON.parse(text);
+        } catch {
+          body = null;
+        }
+        const rec: RecordedRequest = {
+          method: req.method ?? 'GET',
+          path: req.url ?? '/',
+          headers: req.headers,
+          body,
+          receivedAt: Date.now(),
+          aborted: false,
+          completed: false,
+        };
+        records.push(rec);
+        if (records.length > MAX_RECORDS) records.splice(0, records.length - MAX_RECORDS);
+        res.once('close', () => {
+          if (!res.writableFinished) rec.aborted = true;
+        });
+        if (args.apiKey && path.startsWith('/v1/') && req.headers.authorization !== `Bearer ${args.apiKey}`) {
+          return error(res, 401, 'Unauthorized', 'AuthenticationError');
+        }
+        if (path === '/v1/models' && req.method === 'GET') {
+          rec.completed = true;
+          if (config.modelsStatus !== 200)
+            return error(res, config.modelsStatus, 'Simulated models failure', 'SimulatedError');
+          return json(res, 200, modelsBody());
+        }
+        if (req.method === 'POST' && (path === '/v1/completions' || path === '/v1/chat/completions')) {
+          return infer(res, rec, path === '/v1/chat/completions');
+        }
+        if (req.method === 'POST' && (path === '/v1/audio/transcriptions' || path === '/v1/images/edits')) {
+          rec.completed = true;
+          return formEndpoint(res, path, body as FormRecord | null);
+        }
+        if (
+          (req.method === 'POST' && (path === '/sleep' || path === '/wake_up')) ||
+          (req.method === 'GET' && path === '/is_sleeping')
+        ) {
+          rec.completed = true;
+          if (config.sleepStatus !== 200)
+            return error(res, config.sleepStatus, `Simulated ${path} failure`, 'SimulatedError');
+          if (path === '/is_sleeping') return json(res, 200, { is_sleeping: sleeping });
+          sleeping = path === '/sleep';
+          return void res.writeHead(200).end();
+        }
+        if (req.method === 'POST' && ['/v1/embeddings', '/tokenize'].includes(path)) {
+          rec.completed = true;
+          return json(
+            res,
+            200,
+            path === '/tokenize'
+              ? { tokens: [1, 2, 3], count: 3 }
+              : { object: 'list', data: [{ object: 'embedding', index: 0, embedding: [0.1, 0.2] }] },
+          );
+        }
         rec.completed = true;
-        if (config.modelsStatus !== 200) return error(res, config.modelsStatus, 'Simulated models failure', 'SimulatedError');
-        return json(res, 200, modelsBody());
-      }
-      if (req.method === 'POST' && (path === '/v1/completions' || path === '/v1/chat/completions')) {
-        return infer(res, rec, path === '/v1/chat/completions');
-      }
-      if (req.method === 'POST' && (path === '/v1/audio/transcriptions' || path === '/v1/images/edits')) {
-        rec.completed = true;
-        return formEndpoint(res, path, body as FormRecord | null);
-      }
-      if ((req.method === 'POST' && (path === '/sleep' || path === '/wake_up')) || (req.method === 'GET' && path === '/is_sleeping')) {
-        rec.completed = true;
-        if (config.sleepStatus !== 200) return error(res, config.sleepStatus, `Simulated ${path} failure`, 'SimulatedError');
-        if (path === '/is_sleeping') return json(res, 200, { is_sleeping: sleeping });
-        sleeping = path === '/sleep';
-        return void res.writeHead(200).end();
-      }
-      if (req.method === 'POST' && ['/v1/embeddings', '/tokenize'].includes(path)) {
-        rec.completed = true;
-        return json(res, 200, path === '/tokenize' ? { tokens: [1, 2, 3], count: 3 } : { object: 'list', data: [{ object: 'embedding', index: 0, embedding: [0.1, 0.2] }] });
-      }
-      rec.completed = true;
-      return error(res, 404, `Not Found: ${req.method} ${path}`, 'NotFoundError');
-    }, () => res.destroy());
+        return error(res, 404, `Not Found: ${req.method} ${path}`, 'NotFoundError');
+      },
+      () => res.destroy(),
+    );
   });
   server.keepAliveTimeout = 60_000;
   server.listen(args.port, args.host, () => {

@@ -37,8 +37,16 @@ function exited(proc: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => proc.once('exit', (code) => resolve(code)));
 }
 
-function start(main: string, args: readonly string[], env: NodeJS.ProcessEnv | undefined, ready: RegExp): Promise<Spawned> {
-  const proc = spawn(process.execPath, [main, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function start(
+  main: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv | undefined,
+  ready: RegExp,
+): Promise<Spawned> {
+  const proc = spawn(process.execPath, [main, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   live.add(proc);
   proc.once('exit', () => live.delete(proc));
   let out = '';
@@ -144,7 +152,10 @@ export function spawnFloorProxy(prefill: string, decode: string): Promise<Spawne
 }
 
 /** Runs the router to completion (CLI checks): exit code and output; killed after `timeoutMs`. */
-export function runRouter(args: readonly string[], timeoutMs = 15_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runRouter(
+  args: readonly string[],
+  timeoutMs = 15_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const proc = spawn(process.execPath, [ROUTER_MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(proc);
   let stdout = '';
@@ -167,20 +178,41 @@ export function runRouter(args: readonly string[], timeoutMs = 15_000): Promise<
  */
 export function tutorialArgs(prefill: string, decode: string, model = 'meta-llama/Llama-3.1-8B-Instruct'): string[] {
   return [
-    '--host', '127.0.0.1', '--port', '0', '--service-discovery', 'static',
-    '--static-backends', `${prefill},${decode}`,
-    '--static-models', `${model},${model}`,
-    '--static-model-labels', 'llama-prefill,llama-decode', '--log-stats', '--log-stats-interval', '10',
-    '--engine-stats-interval', '10', '--request-stats-window', '10', '--routing-logic', 'disaggregated_prefill',
-    '--prefill-model-labels', 'llama-prefill', '--decode-model-labels', 'llama-decode',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    '0',
+    '--service-discovery',
+    'static',
+    '--static-backends',
+    `${prefill},${decode}`,
+    '--static-models',
+    `${model},${model}`,
+    '--static-model-labels',
+    'llama-prefill,llama-decode',
+    '--log-stats',
+    '--log-stats-interval',
+    '10',
+    '--engine-stats-interval',
+    '10',
+    '--request-stats-window',
+    '10',
+    '--routing-logic',
+    'disaggregated_prefill',
+    '--prefill-model-labels',
+    'llama-prefill',
+    '--decode-model-labels',
+    'llama-decode',
   ];
 }
 
 export async function stopAll(): Promise<void> {
-  await Promise.all([...live].map(async (p) => {
-    p.kill('SIGTERM');
-    const timer = setTimeout(() => p.kill('SIGKILL'), 10_000);
-    await exited(p);
-    clearTimeout(timer);
-  }));
+  await Promise.all(
+    [...live].map(async (p) => {
+      p.kill('SIGTERM');
+      const timer = setTimeout(() => p.kill('SIGKILL'), 10_000);
+      await exited(p);
+      clearTimeout(timer);
+    }),
+  );
 }

@@ -16,7 +16,17 @@
  *   skips a step.
  */
 import { execFile } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { cp } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
@@ -70,7 +80,11 @@ export function contextFiles(dir: string, dockerignore: string): string[] {
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l !== '' && !l.startsWith('#'))
-    .map((l) => (l.startsWith('!') ? { include: true, re: patternRegex(l.slice(1)), raw: l.slice(1) } : { include: false, re: patternRegex(l), raw: l }));
+    .map((l) =>
+      l.startsWith('!')
+        ? { include: true, re: patternRegex(l.slice(1)), raw: l.slice(1) }
+        : { include: false, re: patternRegex(l), raw: l },
+    );
   const included = (rel: string): boolean => {
     const prefixes = rel.split('/').map((_, i, parts) => parts.slice(0, i + 1).join('/'));
     let keep = true;
@@ -137,11 +151,21 @@ async function build(text: string, dockerfile: string, contextDir: string, work:
       const [image, as, name] = args(ins);
       const major = /^node:(\d+)(-|$)/.exec(image ?? '')?.[1];
       if (major !== process.versions.node.split('.')[0]) {
-        throw new Error(`${where}: only node:${process.versions.node.split('.')[0]}-* base images are emulated (this machine's Node.js)`);
+        throw new Error(
+          `${where}: only node:${process.versions.node.split('.')[0]}-* base images are emulated (this machine's Node.js)`,
+        );
       }
       const root = join(work, `stage-${stages.length}`);
       mkdirSync(root, { recursive: true });
-      stages.push({ name: as?.toUpperCase() === 'AS' ? name : undefined, root, workdir: '/', env: {}, user: undefined, exposed: [], entrypoint: [] });
+      stages.push({
+        name: as?.toUpperCase() === 'AS' ? name : undefined,
+        root,
+        workdir: '/',
+        env: {},
+        user: undefined,
+        exposed: [],
+        entrypoint: [],
+      });
       continue;
     }
     const stage = stages.at(-1);
@@ -165,8 +189,12 @@ async function build(text: string, dockerfile: string, contextDir: string, work:
         const destPath = inImage(stage, dest);
         for (const src of all) {
           const srcPath = source ? join(source.root, posix.resolve(source.workdir, src)) : join(context, src);
-          if (!existsSync(srcPath)) throw new Error(`${where}: ${src} is not in the ${source ? `stage ${from}` : 'build context'}`);
-          const target = statSync(srcPath).isDirectory() || !(dest.endsWith('/') || all.length > 1) ? destPath : join(destPath, basename(src));
+          if (!existsSync(srcPath))
+            throw new Error(`${where}: ${src} is not in the ${source ? `stage ${from}` : 'build context'}`);
+          const target =
+            statSync(srcPath).isDirectory() || !(dest.endsWith('/') || all.length > 1)
+              ? destPath
+              : join(destPath, basename(src));
           mkdirSync(statSync(srcPath).isDirectory() ? target : dirname(target), { recursive: true });
           await cp(srcPath, target, { recursive: true });
         }
@@ -178,7 +206,13 @@ async function build(text: string, dockerfile: string, contextDir: string, work:
             cwd: join(stage.root, stage.workdir),
             // what a build container would have: PATH, a HOME of its own and the stage's ENV, not this shell's
             // variables (NODE_ENV=production or npm_config_* of `npm test` would change what `npm ci` installs)
-            env: { PATH: process.env.PATH, HOME: home, ...stage.env, npm_config_cache: npmCache, npm_config_update_notifier: 'false' },
+            env: {
+              PATH: process.env.PATH,
+              HOME: home,
+              ...stage.env,
+              npm_config_cache: npmCache,
+              npm_config_update_notifier: 'false',
+            },
             maxBuffer: 64 * 1024 * 1024,
           });
         } catch (err) {
@@ -195,7 +229,8 @@ async function build(text: string, dockerfile: string, contextDir: string, work:
         break;
       case 'ENTRYPOINT': {
         const exec = JSON.parse(ins.getArgumentsContent() ?? '') as unknown;
-        if (!Array.isArray(exec) || !exec.every((a) => typeof a === 'string')) throw new Error(`${where}: only the exec (JSON) form is emulated`);
+        if (!Array.isArray(exec) || !exec.every((a) => typeof a === 'string'))
+          throw new Error(`${where}: only the exec (JSON) form is emulated`);
         stage.entrypoint = exec as string[];
         break;
       }
@@ -205,5 +240,13 @@ async function build(text: string, dockerfile: string, contextDir: string, work:
   }
   const last = stages.at(-1);
   if (!last) throw new Error(`${dockerfile}: no FROM`);
-  return { root: last.root, entrypoint: last.entrypoint, env: last.env, user: last.user, workdir: last.workdir, exposed: last.exposed, stages: stages.length };
+  return {
+    root: last.root,
+    entrypoint: last.entrypoint,
+    env: last.env,
+    user: last.user,
+    workdir: last.workdir,
+    exposed: last.exposed,
+    stages: stages.length,
+  };
 }

@@ -10,7 +10,8 @@ export function synthStack(values: PdstackValues, release = 'pd', namespace = 'd
 
 export function find(objects: readonly KubeObject[], kind: string, name: string): KubeObject & Record<string, any> {
   const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
-  if (!found) throw new Error(`no ${kind}/${name} among ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`);
+  if (!found)
+    throw new Error(`no ${kind}/${name} among ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`);
   return found as KubeObject & Record<string, any>;
 }
 
@@ -23,7 +24,10 @@ export function envMap(container: Record<string, any>): Record<string, string> {
   return Object.fromEntries(
     (container.env as Array<Record<string, any>>).map((e) => [
       e.name,
-      e.value ?? (e.valueFrom.fieldRef ? `<fieldRef:${e.valueFrom.fieldRef.fieldPath}>` : `<secret:${e.valueFrom.secretKeyRef.name}/${e.valueFrom.secretKeyRef.key}>`),
+      e.value ??
+        (e.valueFrom.fieldRef
+          ? `<fieldRef:${e.valueFrom.fieldRef.fieldPath}>`
+          : `<secret:${e.valueFrom.secretKeyRef.name}/${e.valueFrom.secretKeyRef.key}>`),
     ]),
   );
 }

@@ -170,8 +170,7 @@ export class EndpointSet {
       const target = entry.target;
       if (result.ok) {
         const hadEndpoint = entry.endpoint !== undefined;
-        const sameModels =
-          hadEndpoint && entry.endpoint!.modelNames.join('\n') === result.modelNames.join('\n');
+        const sameModels = hadEndpoint && entry.endpoint!.modelNames.join('\n') === result.modelNames.join('\n');
         if (!hadEndpoint || !sameModels) {
           entry.endpoint = Object.freeze({
             id: uuid5(target.key),

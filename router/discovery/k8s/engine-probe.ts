@@ -5,7 +5,11 @@
 import type { ModelInfo } from '../types.js';
 
 export type ProbeResult =
-  | { readonly ok: true; readonly modelNames: readonly string[]; readonly modelInfo: Readonly<Record<string, ModelInfo>> }
+  | {
+      readonly ok: true;
+      readonly modelNames: readonly string[];
+      readonly modelInfo: Readonly<Record<string, ModelInfo>>;
+    }
   | { readonly ok: false; readonly reason: string };
 
 const CARD_FIELDS = new Set(['id', 'object', 'created', 'owned_by', 'root', 'parent']);
@@ -25,7 +29,11 @@ function toModelInfo(card: Record<string, unknown>): ModelInfo {
   });
 }
 
-export async function probeModels(baseUrl: string, apiKey: string | undefined, timeoutMs: number): Promise<ProbeResult> {
+export async function probeModels(
+  baseUrl: string,
+  apiKey: string | undefined,
+  timeoutMs: number,
+): Promise<ProbeResult> {
   let body: unknown;
   try {
     const res = await fetch(`${baseUrl}/v1/models`, {

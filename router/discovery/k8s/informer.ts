@@ -71,8 +71,8 @@ class GuardedWatch extends Watch {
   override async watch(
     path: string,
     queryParams: Record<string, string | number | boolean | undefined>,
-    callback: (phase: string, apiObj: any, watchObj?: any) => void,
-    done: (err: any) => void,
+    callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
+    done: (err: unknown) => void,
   ): Promise<AbortController> {
     let finished = false;
     let controller: AbortController | undefined;
@@ -97,19 +97,18 @@ class GuardedWatch extends Watch {
       Math.max(10, Math.min(connectTimeoutMs, idleTimeoutMs) / 4),
     );
     guard.unref();
-    const onEvent = (phase: string, obj: any, watchObj?: any) => {
+    const onEvent = (phase: string, obj: unknown, watchObj?: unknown) => {
       lastActivity = Date.now();
       this.hooks.onEvent();
       callback(phase, obj, watchObj);
     };
-    let result: AbortController;
     try {
-      result = await super.watch(path, { ...queryParams, ...this.extraParams }, onEvent, finish);
+      controller = await super.watch(path, { ...queryParams, ...this.extraParams }, onEvent, finish);
     } catch (err) {
       clearInterval(guard);
       throw err;
     }
-    controller = result;
+    const result = controller;
     lastActivity = Date.now();
     // Answered after the connect timeout fired, or after the informer was stopped while this request was pending
     // (ListWatch.stop() cannot abort a request it has not got back yet): drop that stream.
@@ -144,7 +143,10 @@ export class ResilientInformer<T extends KubernetesObject> {
     this.stopped = false;
     const first = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`could not list ${this.opts.what} within ${deadlineMs} ms: ${this.lastError || 'no answer'}`)),
+        () =>
+          reject(
+            new Error(`could not list ${this.opts.what} within ${deadlineMs} ms: ${this.lastError || 'no answer'}`),
+          ),
         deadlineMs,
       );
       this.firstSync = {
@@ -262,9 +264,7 @@ export class ResilientInformer<T extends KubernetesObject> {
       this.firstSync = undefined;
       return;
     }
-    this.opts.log.warn(
-      `Watch of ${this.opts.what} failed (${this.lastError}); re-listing in ${this.restartDelay} ms`,
-    );
+    this.opts.log.warn(`Watch of ${this.opts.what} failed (${this.lastError}); re-listing in ${this.restartDelay} ms`);
     if (this.restartTimer) clearTimeout(this.restartTimer);
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;

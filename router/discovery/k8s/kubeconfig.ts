@@ -22,9 +22,11 @@ export interface KubeConfigSource {
 
 export type CredentialsKind = 'kubeconfig' | 'in-cluster';
 
-export function loadKubeConfig(
-  source: KubeConfigSource = { env: process.env },
-): { readonly kc: KubeConfig; readonly kind: CredentialsKind; readonly server: string } {
+export function loadKubeConfig(source: KubeConfigSource = { env: process.env }): {
+  readonly kc: KubeConfig;
+  readonly kind: CredentialsKind;
+  readonly server: string;
+} {
   const { env } = source;
   const prefix = source.rootPrefix ?? '';
   const kc = new KubeConfig();
