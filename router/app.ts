@@ -2,6 +2,7 @@
  * The router: a fastify app wiring discovery, stats, routing and the two proxy paths together, plus its lifecycle
  * (start, graceful stop).
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Fastify, {
   type FastifyInstance,
@@ -11,14 +12,22 @@ import Fastify, {
 } from 'fastify';
 import type { RouterConfig } from './config/config.js';
 import { createDiscovery } from './discovery/index.js';
-import { RouterError, errorBody, sendError } from './errors.js';
+import { RouterError, bodyTooLarge, errorBody, sendError } from './errors.js';
 import type { Logger } from './log.js';
 import { LeastLoaded } from './routing/balance.js';
 import { PrefixAwareRouter, RoundRobin, type RoutingLogic, SessionRouter } from './routing/logics.js';
 import { proxyGeneral } from './proxy/general.js';
 import { FORM_POST_PATHS, parseFormRequest } from './proxy/multipart.js';
 import { PdProxy } from './proxy/pd.js';
-import { type ProxiedRequest, type ProxyDeps, applyAlias, enginePath, parseBody, requestIdOf } from './proxy/shared.js';
+import {
+  type ProxiedRequest,
+  type ProxyDeps,
+  applyAlias,
+  checkIdentityEncoding,
+  enginePath,
+  parseBody,
+  requestIdOf,
+} from './proxy/shared.js';
 import { Upstream } from './proxy/upstream.js';
 import { EngineStatsScraper } from './stats/engine-stats.js';
 import { startLogStats } from './stats/log-stats.js';
@@ -103,17 +112,24 @@ export async function createRouter(config: RouterConfig, log: Logger): Promise<R
     };
   }
   const app = Fastify(options);
+  // `Expect: 100-continue` is the router's to answer (an engine never sees it): a body declared over the limit is
+  // refused before the client sends it, any other gets `100 Continue`. (Other expectations get Node's 417.)
+  app.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    if (Number(req.headers['content-length']) > config.maxRequestBodyBytes) {
+      res.shouldKeepAlive = false;
+      return sendError(res, bodyTooLarge(config.maxRequestBodyBytes), requestIdOf(req.headers));
+    }
+    res.writeContinue();
+    app.server.emit('request', req, res);
+  });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
     if (err instanceof RouterError) return reply.code(err.status).send(err.body());
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return reply
-        .code(413)
-        .send(
-          errorBody(413, 'invalid_request_error', `Request body is larger than ${config.maxRequestBodyBytes} bytes.`),
-        );
+      const tooLarge = bodyTooLarge(config.maxRequestBodyBytes);
+      return reply.code(tooLarge.status).send(tooLarge.body());
     }
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) log.error(`Unhandled error: ${err.stack ?? err.message}`);
@@ -138,7 +154,8 @@ export async function createRouter(config: RouterConfig, log: Logger): Promise<R
     async (request: FastifyRequest, reply: FastifyReply) => {
       const requestId = requestIdOf(request.headers);
       reply.header('x-request-id', requestId);
-      const parsed = parse(request); // a RouterError is answered by the error handler
+      checkIdentityEncoding(request.headers); // a RouterError is answered by the error handler
+      const parsed = parse(request);
       reply.hijack();
       const res = reply.raw;
       const req: ProxiedRequest = { requestId, incoming: request.raw, ...enginePath(route, request.url), ...parsed };

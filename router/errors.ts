@@ -26,6 +26,9 @@ export class RouterError extends Error {
 
 export const badRequest = (message: string) => new RouterError(400, 'invalid_request_error', message);
 
+export const bodyTooLarge = (limit: number) =>
+  new RouterError(413, 'invalid_request_error', `Request body is larger than ${limit} bytes.`);
+
 /** Writes an error answer on a raw response (hijacked fastify replies), unless the headers already went out. */
 export function sendError(res: ServerResponse, err: RouterError, requestId: string): void {
   if (res.headersSent) {

@@ -50,6 +50,21 @@ export function enginePath(route: string, url: string): { path: string; engineId
   return { path: rest ? `${route}?${rest}` : route, ...(engineId !== undefined ? { engineId } : {}) };
 }
 
+/**
+ * Refuses a body with a `Content-Encoding` other than identity (415): the router reads every body as it comes, so it
+ * could neither check nor route an encoded one (and never forwards the header: upstream.ts).
+ */
+export function checkIdentityEncoding(headers: IncomingHttpHeaders): void {
+  const encoding = headers['content-encoding'];
+  if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+    throw new RouterError(
+      415,
+      'invalid_request_error',
+      `Invalid request: Content-Encoding '${encoding}' is not supported; send the body unencoded.`,
+    );
+  }
+}
+
 /** Validates the body: JSON object with a string `model` (400 otherwise); applies `--static-aliases`. */
 export function parseBody(raw: Buffer | undefined): { raw: Buffer; body: Record<string, unknown>; model: string } {
   const bytes = raw ?? Buffer.alloc(0);

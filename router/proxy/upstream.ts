@@ -7,53 +7,71 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerResponse } from 'n
 import { Agent, type Dispatcher } from 'undici';
 import { RouterError } from '../errors.js';
 
-/** Request headers never forwarded to an engine (`x-request-id` is replaced by the router's own). */
-const HOP_BY_HOP_REQUEST = new Set([
-  'host',
+/**
+ * Headers that describe one connection, never the message (RFC 9110 §7.6.1), plus the proxy credentials meant for
+ * the router alone: never forwarded in either direction, nor is any header the `Connection` header names.
+ */
+const HOP_BY_HOP = new Set([
   'connection',
   'keep-alive',
   'proxy-connection',
-  'transfer-encoding',
-  'content-length',
-  'upgrade',
+  'proxy-authenticate',
+  'proxy-authorization',
   'te',
   'trailer',
-  'x-request-id',
-]);
-
-/** Response headers never relayed to the client. */
-const HOP_BY_HOP_RESPONSE = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
   'transfer-encoding',
   'upgrade',
-  'te',
-  'trailer',
-  'server',
 ]);
 
-export function requestHeaders(incoming: IncomingHttpHeaders, requestId: string): Record<string, string | string[]> {
+/**
+ * Request headers the router replaces: undici sets `host` and `content-length` for the body it sends; `expect` is
+ * answered by the router itself (app.ts); every body is read as identity-encoded JSON or form (a `content-encoding`
+ * other than identity is refused), so the engine's copy has none either; `x-request-id` is the router's own.
+ */
+const REPLACED_REQUEST = new Set(['host', 'content-length', 'content-encoding', 'expect', 'x-request-id']);
+/** Response headers the router replaces (`x-request-id`) or keeps to itself (`server`). */
+const REPLACED_RESPONSE = new Set(['server', 'x-request-id']);
+
+/** The header names listed in a `Connection` value, or undefined when it names only `keep-alive` / `close`. */
+function connectionNamed(value: string | string[] | undefined): Set<string> | undefined {
+  if (value === undefined) return undefined;
+  let named: Set<string> | undefined;
+  for (const token of (Array.isArray(value) ? value.join(',') : value).split(',')) {
+    const name = token.trim().toLowerCase();
+    if (name === '' || name === 'keep-alive' || name === 'close') continue;
+    (named ??= new Set()).add(name);
+  }
+  return named;
+}
+
+/** The one filter of both directions: copies `from` minus hop-by-hop, `Connection`-named and `replaced` headers. */
+function endToEnd(
+  from: Readonly<Record<string, string | string[] | undefined>>,
+  replaced: ReadonlySet<string>,
+  requestId: string,
+): Record<string, string | string[]> {
+  const named = connectionNamed(from.connection);
   const out: Record<string, string | string[]> = {};
-  for (const name in incoming) {
-    const v = incoming[name];
-    if (v !== undefined && !HOP_BY_HOP_REQUEST.has(name)) out[name] = v;
+  for (const name in from) {
+    const v = from[name];
+    if (v === undefined || HOP_BY_HOP.has(name) || replaced.has(name) || named?.has(name)) continue;
+    out[name] = v;
   }
   out['x-request-id'] = requestId;
   return out;
 }
 
+/** What an engine gets of the client's headers. */
+export function requestHeaders(incoming: IncomingHttpHeaders, requestId: string): Record<string, string | string[]> {
+  return endToEnd(incoming, REPLACED_REQUEST, requestId);
+}
+
+/** What the client gets of an engine's answer headers. */
 export function responseHeaders(
   upstream: Readonly<Record<string, string | string[] | undefined>>,
   requestId: string,
 ): OutgoingHttpHeaders {
-  const out: OutgoingHttpHeaders = {};
-  for (const name in upstream) {
-    const v = upstream[name];
-    if (v !== undefined && !HOP_BY_HOP_RESPONSE.has(name)) out[name] = v;
-  }
-  out['x-request-id'] = requestId;
-  return out;
+  return endToEnd(upstream, REPLACED_RESPONSE, requestId);
 }
 
 export interface UpstreamCall {

@@ -1,4 +1,6 @@
 /** Shared set-ups of the router tests: simulators plus a router, all real processes on 127.0.0.1. */
+import { type IncomingHttpHeaders, type ServerResponse, createServer } from 'node:http';
+import { type AddressInfo, connect } from 'node:net';
 import { waitFor } from '../k8s/helpers.js';
 import { type EngineSim, type SimOptions, type Spawned, spawnEngineSim, spawnRouter } from '../sim/processes.js';
 
@@ -88,4 +90,117 @@ export async function postJson(
 /** Polls `check` every 100 ms until it returns true (bounded: `timeoutMs`); `waitFor` of the k8s tests does the polling. */
 export async function eventually(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
   await waitFor('condition', check, timeoutMs, 100);
+}
+
+/** A request a raw engine received: method, path, headers and the body's bytes. */
+export interface RawRecord {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
+export interface RawEngine {
+  readonly url: string;
+  readonly received: RawRecord[];
+  close(): Promise<void>;
+}
+
+/**
+ * A hostile or broken engine in the test process (node:http on 127.0.0.1, port 0): records every request, then
+ * `answer` writes whatever it likes on the raw response (headers a real engine would never send, stalls, ...).
+ */
+export async function rawEngine(answer: (rec: RawRecord, res: ServerResponse) => void): Promise<RawEngine> {
+  const received: RawRecord[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const rec = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) };
+      received.push(rec);
+      answer(rec, res);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    received,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** The body a raw engine got, as JSON. */
+export const jsonOf = (rec: RawRecord | undefined): Record<string, unknown> =>
+  JSON.parse(rec!.body.toString('utf8')) as Record<string, unknown>;
+
+/** An answer as read off the socket: status line, headers (lower-cased names) and body (de-chunked). */
+export interface RawAnswer {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+  /** Everything received, interim answers (`100 Continue`) included. */
+  readonly wire: string;
+}
+
+/**
+ * One HTTP/1.1 exchange on a raw socket, for what fetch will not send: `head` is written as is (CRLF line ends are
+ * added, then the empty line); `body` follows at once or, with `waitForContinue`, only after the router's
+ * `100 Continue` (never, when it answers first). The answer is read until the router closes the connection (send
+ * `Connection: close`) or 10 s pass.
+ */
+export function rawHttp(
+  url: string,
+  head: readonly string[],
+  body: string | Buffer = '',
+  waitForContinue = false,
+): Promise<RawAnswer> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    const chunks: Buffer[] = [];
+    let bodySent = !waitForContinue;
+    const timer = setTimeout(() => socket.destroy(new Error('no complete answer within 10 s')), 10_000);
+    socket.on('data', (c: Buffer) => {
+      chunks.push(c);
+      if (!bodySent && Buffer.concat(chunks).toString('latin1').startsWith('HTTP/1.1 100 Continue\r\n\r\n')) {
+        bodySent = true;
+        socket.write(body);
+      }
+    });
+    socket.on('error', reject);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      // latin1: one character per byte, so chunk sizes count characters; the body is decoded as UTF-8 at the end
+      const wire = Buffer.concat(chunks).toString('latin1');
+      const final = wire.replace(/^HTTP\/1\.1 100 Continue\r\n\r\n/, '');
+      const split = final.indexOf('\r\n\r\n');
+      const lines = final.slice(0, split).split('\r\n');
+      const headers: Record<string, string> = {};
+      for (const line of lines.slice(1)) {
+        const colon = line.indexOf(':');
+        headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
+      }
+      let text = final.slice(split + 4);
+      if (headers['transfer-encoding'] === 'chunked') {
+        let out = '';
+        for (;;) {
+          const eol = text.indexOf('\r\n');
+          const size = parseInt(text.slice(0, eol), 16);
+          if (!(size > 0)) break;
+          out += text.slice(eol + 2, eol + 2 + size);
+          text = text.slice(eol + 4 + size);
+        }
+        text = out;
+      }
+      const bodyText = Buffer.from(text, 'latin1').toString('utf8');
+      resolve({ status: Number(lines[0]!.split(' ')[1]), headers, body: bodyText, wire });
+    });
+    socket.write(head.join('\r\n') + '\r\n\r\n');
+    if (bodySent) socket.write(body);
+  });
 }
