@@ -11,10 +11,12 @@ export const engineChatTemplatesConfigMapName = (release: string, model: string)
 export const enginePdbName = (release: string, model: string): string => `${release}-${model}-pdb-vllm`;
 /** The pod `hostname` production-stack sets on engine pods. */
 export const engineHostname = (release: string, model: string): string => `${release}-${model}-vllm-stack`;
-/** The release Secret holding literal `hf_token`s (`hf_token_<model>`) and a literal `vllmApiKey`. */
+/** The release Secret holding literal `hf_token`s (`hf_token_<model>`, `routerHfToken`) and a literal `vllmApiKey`. */
 export const releaseSecretName = (release: string): string => `${release}-secrets`;
 export const hfTokenSecretKey = (model: string): string => `hf_token_${model}`;
 export const VLLM_API_KEY_SECRET_KEY = 'vllmApiKey';
+/** The router's `hf_token` (upper case: no model's `hf_token_<model>` key can be it). */
+export const ROUTER_HF_TOKEN_SECRET_KEY = 'routerHfToken';
 export const configsConfigMapName = (release: string): string => `${release}-configs`;
 export const storageVolumeName = (release: string): string => `${release}-storage`;
 

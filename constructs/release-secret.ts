@@ -1,6 +1,7 @@
 /**
  * The release Secret `<release>-secrets` (production-stack's `secrets.yaml`): one per release, holding the
- * literal `hf_token`s (`hf_token_<model>`) and a literal `vllmApiKey`. Engines add their entries; the
+ * literal `hf_token`s (`hf_token_<model>`, and the router's `routerHfToken`, which production-stack put in the
+ * router's env as plain text) and a literal `vllmApiKey`. Engines and the router add their entries; the
  * Secret is rendered even when empty, as production-stack does.
  */
 import { ApiObject, Chart, Lazy } from 'cdk8s';

@@ -18,7 +18,7 @@ import { routerLabels } from './labels.js';
 import { DEFAULT_LMCACHE_LOG_LEVEL } from './lmcache.js';
 import * as names from './names.js';
 import { probe, ROUTER_PROBE_DEFAULTS } from './probes.js';
-import type { SecretKeyRef } from './release-secret.js';
+import { ReleaseSecret, type SecretKeyRef } from './release-secret.js';
 import { deploymentStrategy, nonEmpty, podAffinity, podDisruptionBudget } from './workload.js';
 
 /** The router's second container port (production-stack's LMCache controller port), exposed by its Service. */
@@ -123,7 +123,11 @@ export class VllmRouter extends Construct {
     }
 
     const env: k8s.EnvVar[] = [];
-    if (spec.hf_token) env.push({ name: 'HF_TOKEN', value: spec.hf_token });
+    if (spec.hf_token) {
+      // In the release Secret, not a plain env value as production-stack has it: a token is never in a manifest.
+      const ref = ReleaseSecret.keyRef(this, { release, namespace }, names.ROUTER_HF_TOKEN_SECRET_KEY, spec.hf_token);
+      env.push({ name: 'HF_TOKEN', valueFrom: { secretKeyRef: { ...ref } } });
+    }
     env.push(
       { name: 'PYTHONHASHSEED', value: '123' },
       { name: 'LMCACHE_LOG_LEVEL', value: spec.lmcacheConfig?.logLevel ?? DEFAULT_LMCACHE_LOG_LEVEL },

@@ -261,7 +261,7 @@ function checkToken(c: Checker, path: Path, value: unknown, what: string, altern
   if (typeof value === 'string' && isPlaceholder(value)) {
     c.warning(
       path,
-      `\`${value}\` looks like a placeholder, not ${what}: set the real value (or {secretName, secretKey} of an existing Secret), or ${alternative}`,
+      `the value looks like a placeholder, not ${what}: set the real value (or {secretName, secretKey} of an existing Secret), or ${alternative}`,
     );
   }
 }

@@ -10,6 +10,7 @@ import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { closest, distance } from 'fastest-levenshtein';
 import type { Diagnostic, Severity } from './diagnostics.js';
 import { VALUES_SCHEMA } from './schema.js';
+import { isSecretPath } from './secrets.js';
 import { formatPath, type Locate, type Path, type PathSegment } from './source.js';
 
 /** Top-level keys of production-stack's values that pdstack does not render, with what they are. */
@@ -130,6 +131,8 @@ function collapseAnyOf(group: readonly ErrorObject[], hasDeeper: boolean): Error
 
 function explainOne(e: ErrorObject, path: Path): Explained {
   const data: unknown = e.data;
+  // A secret's value is never shown, only what kind of value it is.
+  const describe = isSecretPath(path) ? describeKind : describeValue;
   switch (e.keyword) {
     case 'additionalProperties':
       return unknownKey(
@@ -205,12 +208,17 @@ export function didYouMean(key: string, allowed: readonly string[]): string | un
   return distance(key, best) <= Math.max(2, Math.floor(key.length / 4)) ? best : undefined;
 }
 
-function describe(data: unknown): string {
+function describeValue(data: unknown): string {
+  if (typeof data === 'string') return JSON.stringify(data);
+  if (typeof data === 'number' || typeof data === 'boolean') return `${typeof data} ${String(data)}`;
+  return describeKind(data);
+}
+
+function describeKind(data: unknown): string {
   if (data === null) return 'null';
   if (Array.isArray(data)) return 'a list';
   if (typeof data === 'object') return 'a mapping';
-  if (typeof data === 'string') return JSON.stringify(data);
-  return `${typeof data} ${String(data)}`;
+  return `a ${typeof data}`;
 }
 
 function parsePointer(pointer: string): PathSegment[] {

@@ -832,7 +832,7 @@ export interface RouterSpec {
    */
   serviceAccountName?: string;
   /**
-   * HF_TOKEN of the router
+   * HF_TOKEN of the router: a literal, stored as routerHfToken in <release>-secrets
    */
   hf_token?: string;
   /**

@@ -152,6 +152,14 @@ const BAD: ReadonlyArray<readonly [string, string]> = [
     '39:15: error: routerSpec.extraArgs[0]: --prefill-model-labels `llama-prefill` matches no enabled engine (the router selects pods by the label model=<modelSpec name>); did you mean `prefill`?',
   ],
   [
+    'empty',
+    '1:1: error: (root): the values file is empty: nothing to render; give the values of at least one model (servingEngineSpec.modelSpec)',
+  ],
+  [
+    'alias-bomb',
+    '22:37: error: global.l6[5]: with `*l5` the YAML aliases expand the values by more than 4 MiB (each use of an alias copies its anchor); use fewer or smaller aliases',
+  ],
+  [
     'pd-cpu-offloading-with-nixl',
     `21:9: error: ${P}.lmcacheConfig.cpuOffloadingBufferSize: LMCache requires local CPU offloading off with NIXL (P/D); set cpuOffloadingBufferSize: 0 or remove it`,
   ],

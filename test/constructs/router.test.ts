@@ -113,7 +113,23 @@ describe('VllmRouter', () => {
         servingEngineSpec: { vllmApiKey: 'sk', modelSpec: [engine] },
         routerSpec: { vllmApiKey: { secretName: 'rk', secretKey: 'k' }, hf_token: 'hf' },
       }).env,
-    ).toEqual({ HF_TOKEN: 'hf', PYTHONHASHSEED: '123', LMCACHE_LOG_LEVEL: 'INFO', VLLM_API_KEY: '<secret:rk/k>' });
+    ).toEqual({
+      HF_TOKEN: '<secret:pd-secrets/routerHfToken>',
+      PYTHONHASHSEED: '123',
+      LMCACHE_LOG_LEVEL: 'INFO',
+      VLLM_API_KEY: '<secret:rk/k>',
+    });
+  });
+
+  it("keeps its literal hf_token in the release Secret, not in the Deployment (production-stack's plain env value)", () => {
+    const { objects } = router({
+      servingEngineSpec: { modelSpec: [engine] },
+      routerSpec: { hf_token: 'hf_ROUTER_TOKEN' },
+    });
+    expect(find(objects, 'Secret', 'pd-secrets').data).toEqual({
+      routerHfToken: Buffer.from('hf_ROUTER_TOKEN').toString('base64'),
+    });
+    expect(JSON.stringify(find(objects, 'Deployment', 'pd-deployment-router'))).not.toContain('hf_ROUTER_TOKEN');
   });
 
   it('uses a given ServiceAccount without rendering RBAC, and a NodePort Service', () => {

@@ -127,13 +127,13 @@ const CASES: ReadonlyArray<readonly [string, string, string, RegExp]> = [
     'a placeholder hf_token',
     simple(['requestGPU: 1', 'requestGPU: 1\n      hf_token: <your-hf-token>']),
     `11:7 warning ${P}.hf_token`,
-    /^`<your-hf-token>` looks like a placeholder, not a Hugging Face token/,
+    /^the value looks like a placeholder, not a Hugging Face token/,
   ],
   [
     'a placeholder vllmApiKey',
     simple(['  modelSpec:', '  vllmApiKey: CHANGEME\n  modelSpec:']),
     '3:3 warning servingEngineSpec.vllmApiKey',
-    /^`CHANGEME` looks like a placeholder, not an API key: .* or remove vllmApiKey to serve without one$/,
+    /^the value looks like a placeholder, not an API key: .* or remove vllmApiKey to serve without one$/,
   ],
   [
     'a placeholder router hf_token',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatPath, parseValuesYaml, type Locate } from '../../schema/source.js';
+import { formatPath, MAX_ALIAS_EXPANSION, parseValuesYaml, type Locate } from '../../schema/source.js';
 import { fixture } from './helpers.js';
 
 function parse(text: string): { value: unknown; locate: Locate } {
@@ -43,8 +43,15 @@ describe('parseValuesYaml positions', () => {
 });
 
 describe('parseValuesYaml values', () => {
-  it('reads an empty document as {}', () => {
-    expect(parse('# nothing\n').value).toEqual({});
+  it('reads an explicit empty mapping as {}', () => {
+    expect(parse('{}\n').value).toEqual({});
+  });
+
+  it('keeps shared defaults through aliases and << merges below the expansion cap', () => {
+    const text = `defaults: &d {repository: vllm/vllm-openai, tag: "${'v'.repeat(1000)}"}\nmodels:\n${'  - {<<: *d}\n'.repeat(1000)}`;
+    const models = (parse(text).value as { models: Array<{ tag: string }> }).models;
+    expect(models).toHaveLength(1000);
+    expect(models[999]!.tag).toHaveLength(1000);
   });
 
   it('keeps dates as strings (like Helm) and applies << merges', () => {
@@ -88,6 +95,57 @@ describe('parseValuesYaml errors', () => {
       severity: 'error',
       path: '(root)',
       message,
+    });
+  });
+});
+
+describe('parseValuesYaml refusals', () => {
+  const refusal = (text: string): { at: string; path: string; message: string } => {
+    const r = parseValuesYaml(text, 'v.yaml');
+    if (r.ok) throw new Error('parsed');
+    expect(r.diagnostic.severity).toBe('error');
+    return {
+      at: `${r.diagnostic.line}:${r.diagnostic.column}`,
+      path: r.diagnostic.path,
+      message: r.diagnostic.message,
+    };
+  };
+  const nothing =
+    'the values file is empty: nothing to render; give the values of at least one model (servingEngineSpec.modelSpec)';
+
+  it.each([
+    ['an empty file', ''],
+    ['only comments', '# nothing\n\n# here\n'],
+    ['a document marker alone', '---\n'],
+    ['null', 'null\n'],
+  ])('%s: nothing to render at 1:1', (_what, text) => {
+    expect(refusal(text)).toEqual({ at: '1:1', path: '(root)', message: nothing });
+  });
+
+  it('a billion-laughs document: refused at the alias that crosses MAX_ALIAS_EXPANSION, in time of the source', () => {
+    const levels = ['global:', '  l0: &l0 "lol"'];
+    for (let i = 1; i < 10; i++)
+      levels.push(
+        `  l${i}: &l${i} [${Array(10)
+          .fill(`*l${i - 1}`)
+          .join(', ')}]`,
+      );
+    expect(MAX_ALIAS_EXPANSION).toBe(4 * 1024 * 1024);
+    // As JSON, l5 is 633,332 characters and the aliases up to l5 add 703,630: the 6th `*l5` of l6 crosses 4 MiB.
+    expect(refusal(levels.join('\n'))).toEqual({
+      at: '8:37',
+      path: 'global.l6[5]',
+      message:
+        'with `*l5` the YAML aliases expand the values by more than 4 MiB (each use of an alias copies its anchor); use fewer or smaller aliases',
+    });
+  });
+
+  it('an alias of a node containing it', () => {
+    expect(refusal('global:\n  a: &a\n    - x\n    - *a\n')).toEqual({
+      at: '4:7',
+      path: 'global.a[1]',
+      message:
+        '`*a` refers to a node that contains it, so the values would be infinite; copy the part you need instead',
     });
   });
 });

@@ -113,10 +113,16 @@ const CASES: ReadonlyArray<readonly [string, string, string, string]> = [
     'boolean true is not allowed here: Model cache volume at /data: a size (PVC <release>-<name>-storage-claim) or {emptyDir: {...}}',
   ],
   [
-    'a number for a secret',
+    'a number for a secret (its value is not shown)',
     simple(['requestGPU: 1', 'requestGPU: 1\n      hf_token: 5']),
     `11:7 error ${M}.hf_token`,
-    'number 5 is neither a string nor {secretName, secretKey} of an existing Secret',
+    'a number is neither a string nor {secretName, secretKey} of an existing Secret',
+  ],
+  [
+    'a literal where a secret reference is expected (its value is not shown)',
+    simple(['routingLogic: roundrobin', 'vllmApiKey: sk-LITERAL-1234']),
+    `14:3 error routerSpec.vllmApiKey`,
+    'expected object, given a string',
   ],
   [
     'a port out of range',
