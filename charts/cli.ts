@@ -11,6 +11,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { USAGE_EXIT_CODE, UsageError } from '../schema/facts/usage-error.js';
 import { DEFAULT_NAMESPACE, DEFAULT_RELEASE } from '../constructs/names.js';
 import { formatDiagnostic, hasErrors, loadValuesFile, type LoadResult } from '../schema/index.js';
 import { version } from '../package.json';
@@ -33,9 +34,6 @@ const USAGE = `usage:
 /** SemVer 2 (what Helm requires of a chart version). */
 const SEMVER =
   /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
-
-/** A command-line mistake: reported with the usage, exit 2. */
-class UsageError extends Error {}
 
 const OPTIONS = {
   values: { type: 'string', short: 'f' },
@@ -94,7 +92,7 @@ async function run(argv: string[]): Promise<number> {
   }
   if (options.help || command === undefined || command === 'help') {
     process.stdout.write(USAGE);
-    return command === undefined && !options.help ? 2 : 0;
+    return command === undefined && !options.help ? USAGE_EXIT_CODE : 0;
   }
   if (command !== 'chart' && options['chart-version'] !== undefined)
     throw new UsageError(`${command} takes no --chart-version`);
@@ -154,7 +152,7 @@ run(process.argv.slice(2)).then(
   (e: unknown) => {
     if (e instanceof UsageError) {
       process.stderr.write(`pdstack: ${e.message}\n${USAGE}`);
-      process.exitCode = 2;
+      process.exitCode = USAGE_EXIT_CODE;
     } else {
       process.stderr.write(`pdstack: ${(e as Error).message}\n`);
       process.exitCode = 1;

@@ -10,6 +10,7 @@ import Fastify, {
   type FastifyRequest,
   type FastifyServerOptions,
 } from 'fastify';
+import { isPdLogic } from '../schema/facts/routing-logic.js';
 import type { RouterConfig } from './config/config.js';
 import { createDiscovery } from './discovery/index.js';
 import { RouterError, bodyTooLarge, errorBody, sendError } from './errors.js';
@@ -96,7 +97,7 @@ export async function createRouter(config: RouterConfig, log: Logger): Promise<R
   const upstream = new Upstream(config.connectTimeoutMs, config.firstByteTimeoutMs);
   const deps: ProxyDeps = { discovery: sd, upstream, requestStats, engineStats, metrics, log };
   const logic = routingLogic(config, deps);
-  const pd = config.routingLogic.startsWith('disaggregated_prefill')
+  const pd = isPdLogic(config.routingLogic)
     ? new PdProxy(deps, new LeastLoaded(requestStats, engineStats), new LeastLoaded(requestStats, engineStats), {
         prefillLabels: config.prefillLabels,
         decodeLabels: config.decodeLabels,

@@ -5,7 +5,8 @@
  * prints one line and exits 1.
  */
 import { buildConfig } from './config/config.js';
-import { UsageError, helpText, parseFlags } from './config/flags.js';
+import { helpText, parseFlags } from '../schema/facts/router-flags.js';
+import { USAGE_EXIT_CODE, UsageError } from '../schema/facts/usage-error.js';
 import { Logger } from './log.js';
 import { VERSION } from './version.js';
 
@@ -47,7 +48,7 @@ async function main(argv: readonly string[]): Promise<void> {
 main(process.argv.slice(2)).catch((err: unknown) => {
   if (err instanceof UsageError) {
     process.stderr.write(`${PROG}: error: ${err.message}\n`);
-    process.exit(2);
+    process.exit(USAGE_EXIT_CODE);
   }
   process.stderr.write(`${PROG}: error: ${(err as Error).message ?? String(err)}\n`);
   process.exit(1);

@@ -8,6 +8,8 @@ import { UCX_PORT, ZMQ_PORT } from '../constructs/ports.js';
 import { engineServiceName, routerServiceName } from '../constructs/names.js';
 import { usesV0 } from '../constructs/vllm-command.js';
 import type { Diagnostic, Severity } from './diagnostics.js';
+import { commaList } from './facts/comma-list.js';
+import { isPdLogic } from './facts/routing-logic.js';
 import { quantityValue } from './quantity.js';
 import { renderedModels, routerEnabled } from './rendered.js';
 import { formatPath, type Locate, type Path, type PathSegment } from './source.js';
@@ -26,8 +28,6 @@ function enginePorts(spec: ServingEngineSpec): number[] {
   return [spec.servicePort!, ZMQ_PORT, UCX_PORT, ...extra];
 }
 
-/** The router logics that split a request into prefill and decode. */
-const PD_ROUTING_LOGICS: ReadonlySet<string> = new Set(['disaggregated_prefill', 'disaggregated_prefill_orchestrated']);
 /** The LMCache NIXL keys, rendered only on a P/D engine (`enabled` and `enablePD`). */
 const NIXL_KEYS = [
   'enableNixl',
@@ -237,8 +237,7 @@ function checkResources(c: Checker, e: Engine): void {
     );
     return;
   }
-  const beyond = String(devices)
-    .split(',')
+  const beyond = commaList(String(devices), { skipEmpty: true })
     .map(Number)
     .filter((d) => d >= gpus);
   if (beyond.length > 0) {
@@ -471,7 +470,7 @@ function checkPeerAgreement(c: Checker, sender: Engine, receiver: Engine, servic
 function checkRouter(c: Checker, router: RouterSpec, engines: readonly Engine[]): void {
   const rp = (...keys: PathSegment[]): PathSegment[] => ['routerSpec', ...keys];
   const logic = router.routingLogic!; // filled in by the schema's default
-  const pdLogic = PD_ROUTING_LOGICS.has(logic);
+  const pdLogic = isPdLogic(logic);
   checkToken(c, rp('hf_token'), router.hf_token, 'a Hugging Face token', 'remove it');
   if (router.autoscaling?.enabled)
     c.error(
@@ -504,13 +503,8 @@ function checkRouter(c: Checker, router: RouterSpec, engines: readonly Engine[])
       'pdstack does not render ServiceMonitors; set enabled: false and scrape the router with your own ServiceMonitor or PodMonitor',
     );
   if (router.serviceDiscovery === 'static') {
-    const list = (s: string | undefined): string[] =>
-      (s ?? '')
-        .split(',')
-        .map((x) => x.trim())
-        .filter((x) => x !== '');
-    const backends = list(router.staticBackends);
-    const models = list(router.staticModels);
+    const backends = commaList(router.staticBackends, { skipEmpty: true });
+    const models = commaList(router.staticModels, { skipEmpty: true });
     if (backends.length === 0 || models.length === 0) {
       c.error(
         rp('serviceDiscovery'),
@@ -603,10 +597,7 @@ function checkModelLabels(
         c.error(path, `${flag} needs a value: the ${side} engines' model names, comma-separated (e.g. ${example})`);
         continue;
       }
-      for (const label of value
-        .split(',')
-        .map((x) => x.trim())
-        .filter((x) => x !== '')) {
+      for (const label of commaList(value, { skipEmpty: true })) {
         const engine = engines.find((e) => e.spec.name === label);
         if (!engine) {
           const near = names.length > 0 ? closest(label, names) : undefined;

@@ -7,6 +7,7 @@
 import { ENGINE_DEFAULTS, ROUTER_DEFAULTS } from '../../constructs/defaults.js';
 import { ZMQ_PORT } from '../../constructs/ports.js';
 import * as names from '../../constructs/names.js';
+import { commaList } from '../../schema/facts/comma-list.js';
 import { renderedModels, routerEnabled } from '../../schema/rendered.js';
 import type { ModelSpec, PdstackValues } from '../../schema/values.generated.js';
 
@@ -58,7 +59,7 @@ export function notesText(
   if (routerEnabled(values)) {
     const service = names.routerServiceName(release);
     const staticModel =
-      values.routerSpec?.serviceDiscovery === 'static' ? values.routerSpec.staticModels?.split(',')[0] : undefined;
+      values.routerSpec?.serviceDiscovery === 'static' ? commaList(values.routerSpec.staticModels)[0] : undefined;
     const model =
       list.find((e) => e.role === 'decode')?.spec.modelURL ?? list[0]?.spec.modelURL ?? staticModel ?? 'MODEL';
     const body = JSON.stringify({ model, prompt: 'Your prompt here', max_tokens: 100 });

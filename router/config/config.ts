@@ -2,11 +2,14 @@
  * Typed router configuration built from the parsed flags, with the validation of `validate_args` (reference §3.2)
  * plus pdstack's own checks (well-formed URLs, list lengths) and the rejection of unsupported features.
  */
-import { FLAGS, type FlagValue, type ParsedFlags, STATIC_MODEL_TYPES, UsageError } from './flags.js';
+import { commaList } from '../../schema/facts/comma-list.js';
+import { FLAGS, type FlagValue, type ParsedFlags, STATIC_MODEL_TYPES } from '../../schema/facts/router-flags.js';
+import { isPdLogic, type RoutingLogic } from '../../schema/facts/routing-logic.js';
+import { UsageError } from '../../schema/facts/usage-error.js';
 import type { K8sDiscoveryOptions } from '../discovery/types.js';
 
-export type RoutingLogicName =
-  'roundrobin' | 'session' | 'prefixaware' | 'disaggregated_prefill' | 'disaggregated_prefill_orchestrated';
+/** The logics pdstack-router runs (kvaware is rejected at start). */
+export type RoutingLogicName = Exclude<RoutingLogic, 'kvaware'>;
 
 export interface StaticBackend {
   readonly url: string;
@@ -56,8 +59,7 @@ export interface RouterConfig {
 }
 
 function list(value: FlagValue): string[] {
-  if (typeof value !== 'string' || value.trim() === '') return [];
-  return value.split(',').map((s) => s.trim());
+  return commaList(typeof value === 'string' ? value : undefined);
 }
 
 function checkUrl(raw: string): string {
@@ -180,9 +182,9 @@ export function buildConfig(flags: ParsedFlags, env: NodeJS.ProcessEnv): RouterC
   const sessionKey = v.get('session-key') as string | undefined;
   if (routingLogic === 'session' && !sessionKey)
     throw new UsageError('--session-key is required with --routing-logic session');
-  const prefillLabels = list(v.get('prefill-model-labels')).filter((s) => s !== '');
-  const decodeLabels = list(v.get('decode-model-labels')).filter((s) => s !== '');
-  if (routingLogic.startsWith('disaggregated_prefill') && (prefillLabels.length === 0 || decodeLabels.length === 0)) {
+  const prefillLabels = commaList(v.get('prefill-model-labels') as string | undefined, { skipEmpty: true });
+  const decodeLabels = commaList(v.get('decode-model-labels') as string | undefined, { skipEmpty: true });
+  if (isPdLogic(routingLogic) && (prefillLabels.length === 0 || decodeLabels.length === 0)) {
     throw new UsageError(
       `--prefill-model-labels and --decode-model-labels are required with --routing-logic ${routingLogic}`,
     );

@@ -1,7 +1,7 @@
 /** Flag → configuration mapping: defaults of the flag table, list parsing and the Kubernetes discovery options. */
 import { describe, expect, it } from 'vitest';
 import { buildConfig } from '../../router/config/config.js';
-import { FLAGS, parseFlags } from '../../router/config/flags.js';
+import { FLAGS, parseFlags } from '../../schema/facts/router-flags.js';
 
 const config = (args: string[], env: NodeJS.ProcessEnv = {}) => buildConfig(parseFlags(args), env);
 

@@ -47,11 +47,15 @@ describe('router/Dockerfile', { timeout: 60_000 }, () => {
         'tsconfig.json',
         'router/main.ts',
         'router/Dockerfile',
+        'schema/facts/router-flags.ts',
       ]),
     );
     expect(
       files.filter(
-        (f) => !['package.json', 'package-lock.json', 'tsconfig.json'].includes(f) && !f.startsWith('router/'),
+        (f) =>
+          !['package.json', 'package-lock.json', 'tsconfig.json'].includes(f) &&
+          !f.startsWith('router/') &&
+          !f.startsWith('schema/facts/'),
       ),
     ).toEqual([]);
   });
@@ -61,6 +65,8 @@ describe('router/Dockerfile', { timeout: 60_000 }, () => {
     const app = join(image.root, 'app');
     expect(existsSync(join(app, 'build', 'router', 'main.js'))).toBe(true);
     expect(existsSync(join(app, 'build', 'charts'))).toBe(false); // only the router is compiled
+    expect(existsSync(join(app, 'build', 'schema', 'facts', 'router-flags.js'))).toBe(true); // with the facts it imports
+    expect(existsSync(join(app, 'build', 'schema', 'index.js'))).toBe(false);
     expect(existsSync(join(app, 'router'))).toBe(false); // no TypeScript sources
     for (const dep of ['fastify', 'undici', 'prom-client', '@kubernetes/client-node']) {
       expect(existsSync(join(app, 'node_modules', dep, 'package.json')), dep).toBe(true);

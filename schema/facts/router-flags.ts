@@ -1,11 +1,14 @@
 /**
- * The router's command line: the one place that owns every flag, its type and its default.
+ * The router's command line (pdstack-router, and `routerSpec.extraArgs` in the checks of meaning): the one place that owns every flag, its type and its default.
  *
  * Names, types, choices and defaults follow `vllm_router/parsers/parser.py` (production-stack reference §3.2) so that
  * the tutorial command works unchanged. Flags added by pdstack are marked `pdstack: true`. Flags of features that
  * pdstack-router does not implement are marked `unsupported`: accepted by the parser so the message is precise, and
  * rejected at start when they are actually used.
  */
+
+import { ROUTING_LOGICS } from './routing-logic.js';
+import { UsageError } from './usage-error.js';
 
 export type FlagKind = 'string' | 'int' | 'float' | 'bool';
 
@@ -20,15 +23,6 @@ export interface FlagSpec {
   /** Added by pdstack (not a vllm_router flag). */
   readonly pdstack?: boolean;
 }
-
-export const ROUTING_LOGICS = [
-  'roundrobin',
-  'session',
-  'kvaware',
-  'prefixaware',
-  'disaggregated_prefill',
-  'disaggregated_prefill_orchestrated',
-] as const;
 
 export const STATIC_MODEL_TYPES = [
   'chat',
@@ -263,9 +257,6 @@ export interface ParsedFlags {
   readonly version: boolean;
   readonly help: boolean;
 }
-
-/** A command-line problem: printed as one line, exit status 2 (like argparse). */
-export class UsageError extends Error {}
 
 const BY_NAME = new Map(FLAGS.map((f) => [f.name, f]));
 
