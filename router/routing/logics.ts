@@ -145,32 +145,60 @@ export class SessionRouter implements RoutingLogic {
 }
 
 const CHUNK = 128;
+/**
+ * Characters of a prompt prefixaware looks at: 256 chunks (32 Ki characters). A request costs at most 256 hashes and
+ * 256 table entries whatever its size, so one huge prompt neither holds the event loop nor flushes the table; prompts
+ * that share their first 32 Ki characters count as one prefix.
+ */
+export const PREFIX_MAX_CHARS = CHUNK * 256;
 
-/** The text a prefix is matched on: `prompt`, or every message's text joined with newlines. */
+/**
+ * The text a prefix is matched on, at most `PREFIX_MAX_CHARS` characters: `prompt`, or every message's text joined
+ * with newlines. Parts past the limit are not read.
+ */
 export function promptText(body: Readonly<Record<string, unknown>>): string | undefined {
   const prompt = body.prompt;
-  if (typeof prompt === 'string') return prompt;
-  if (Array.isArray(prompt) && prompt.every((p) => typeof p === 'string')) return prompt.join('\n');
+  if (typeof prompt === 'string') return prompt.slice(0, PREFIX_MAX_CHARS);
+  if (Array.isArray(prompt) && prompt.every((p) => typeof p === 'string')) return joinBounded(prompt as string[]);
   if (!Array.isArray(body.messages)) return undefined;
-  const parts: string[] = [];
-  for (const m of body.messages as unknown[]) {
+  return joinBounded(messageTexts(body.messages as unknown[]));
+}
+
+/** Every message's content text (a string content, or the `text` of each content part), in order. */
+function* messageTexts(messages: readonly unknown[]): Generator<string> {
+  for (const m of messages) {
     const content = (m as { content?: unknown } | null)?.content;
-    if (typeof content === 'string') parts.push(content);
+    if (typeof content === 'string') yield content;
     else if (Array.isArray(content)) {
       for (const p of content) {
         const text = (p as { text?: unknown } | null)?.text;
-        if (typeof text === 'string') parts.push(text);
+        if (typeof text === 'string') yield text;
       }
     }
   }
-  return parts.join('\n');
 }
 
 /**
- * Prefix-aware routing: prompts are cut into 128-character chunks; each chunk's key hashes the whole prefix up to it
- * (a trie flattened into a map), remembering which engines saw it. The longest prefix still served by a candidate
- * wins (random among its engines); below `--prefix-min-match-length` characters QPS routing is used. The map is an
- * LRU of at most `--prefix-cache-max-entries` chunks, so memory is bounded.
+ * `texts` joined with newlines, cut at `PREFIX_MAX_CHARS` characters; texts past the limit are not read, and a long
+ * text is cut before it is joined (cutting the joined string would copy all of it).
+ */
+function joinBounded(texts: Iterable<string>): string {
+  let out: string | undefined;
+  for (const t of texts) {
+    const room = out === undefined ? PREFIX_MAX_CHARS : PREFIX_MAX_CHARS - out.length - 1;
+    const part = t.length > room ? t.slice(0, room) : t;
+    out = out === undefined ? part : out + '\n' + part;
+    if (out.length >= PREFIX_MAX_CHARS) break;
+  }
+  return out ?? '';
+}
+
+/**
+ * Prefix-aware routing: the prompt's first `PREFIX_MAX_CHARS` characters are cut into 128-character chunks; each
+ * chunk's key hashes the whole prefix up to it (a trie flattened into a map), remembering which engines saw it. The
+ * longest prefix still served by a candidate wins (random among its engines); below `--prefix-min-match-length`
+ * characters QPS routing is used. The map is an LRU of at most `--prefix-cache-max-entries` chunks, so memory is
+ * bounded.
  */
 export class PrefixAwareRouter implements RoutingLogic {
   private readonly seen: LruMap<string, Set<string>>;
