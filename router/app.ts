@@ -2,13 +2,13 @@
  * The router: a fastify app wiring discovery, stats, routing and the two proxy paths together, plus its lifecycle
  * (start, graceful stop).
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type IncomingMessage, STATUS_CODES, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import Fastify, {
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
-  type FastifyServerOptions,
+  type FastifyHttpOptions,
 } from 'fastify';
 import { isPdLogic } from '../schema/facts/routing-logic.js';
 import type { RouterConfig } from './config/config.js';
@@ -17,6 +17,7 @@ import { RouterError, bodyTooLarge, errorBody, sendError } from './errors.js';
 import type { Logger } from './log.js';
 import { LeastLoaded } from './routing/balance.js';
 import { PrefixAwareRouter, RoundRobin, type RoutingLogic, SessionRouter } from './routing/logics.js';
+import { BufferBudget, answeredBeforeBody, readBody } from './proxy/buffers.js';
 import { proxyGeneral } from './proxy/general.js';
 import { FORM_POST_PATHS, parseFormRequest } from './proxy/multipart.js';
 import { PdProxy } from './proxy/pd.js';
@@ -82,6 +83,42 @@ function routingLogic(config: RouterConfig, deps: ProxyDeps): RoutingLogic {
   }
 }
 
+/**
+ * At most --max-connections client connections (more are closed as they arrive); a connection that sends no request
+ * within --client-idle-timeout-seconds is closed, as are keep-alive connections idle that long between requests
+ * (Node's keepAliveTimeout). The first request lifts the first wait: after that Node's timers apply.
+ */
+function limitConnections(app: FastifyInstance, config: RouterConfig): void {
+  const server = app.server;
+  server.maxConnections = config.maxConnections;
+  server.on('connection', (socket: Socket) => socket.setTimeout(config.clientIdleTimeoutMs));
+  server.on('request', (req: FastifyRequest['raw']) => {
+    if (req.socket.timeout) req.socket.setTimeout(0);
+  });
+}
+
+const CLIENT_ERRORS: Readonly<Record<string, readonly [number, string]>> = {
+  ERR_HTTP_REQUEST_TIMEOUT: [
+    408,
+    'The request was not received in time (--client-header-timeout-seconds, --client-body-timeout-seconds).',
+  ],
+  HPE_HEADER_OVERFLOW: [431, 'The request headers are too large.'],
+};
+
+/** A request Node's parser refused or timed out: an OpenAI-style error, then the connection is closed. */
+function clientError(err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, message] = CLIENT_ERRORS[err.code ?? ''] ?? [400, 'Malformed HTTP request.'];
+  if (socket.writable && !answeredBeforeBody(socket)) {
+    const payload = JSON.stringify(errorBody(status, 'invalid_request_error', message));
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\n` +
+        `content-length: ${Buffer.byteLength(payload)}\r\nconnection: close\r\n\r\n${payload}`,
+    );
+  }
+  socket.destroy();
+}
+
 export async function createRouter(config: RouterConfig, log: Logger): Promise<Router> {
   const sd = await createDiscovery(config.discovery, log.child('service_discovery'));
   const requestStats = new RequestStatsMonitor(config.requestStatsWindowSeconds);
@@ -90,12 +127,14 @@ export async function createRouter(config: RouterConfig, log: Logger): Promise<R
     config.engineStatsIntervalSeconds,
     config.engineStatsTimeoutSeconds,
     config.engineStatsFailureThreshold,
+    config.maxUpstreamBodyBytes,
     log.child('engine_stats'),
     (urls) => requestStats.retain(urls),
   );
   const metrics = new RouterMetrics(sd, requestStats, engineStats);
-  const upstream = new Upstream(config.connectTimeoutMs, config.firstByteTimeoutMs);
-  const deps: ProxyDeps = { discovery: sd, upstream, requestStats, engineStats, metrics, log };
+  const upstream = new Upstream(config.connectTimeoutMs, config.firstByteTimeoutMs, config.maxUpstreamBodyBytes);
+  const budget = new BufferBudget(config.maxBufferedBytes);
+  const deps: ProxyDeps = { discovery: sd, upstream, budget, requestStats, engineStats, metrics, log };
   const logic = routingLogic(config, deps);
   const pd = isPdLogic(config.routingLogic)
     ? new PdProxy(deps, new LeastLoaded(requestStats, engineStats), new LeastLoaded(requestStats, engineStats), {
@@ -105,7 +144,15 @@ export async function createRouter(config: RouterConfig, log: Logger): Promise<R
       })
     : undefined;
 
-  const options: FastifyServerOptions = { logger: false, bodyLimit: config.maxRequestBodyBytes };
+  const options: FastifyHttpOptions<Server> = {
+    logger: false,
+    // the whole request (headers and body) in --client-body-timeout-seconds, its headers in
+    // --client-header-timeout-seconds; Node checks both every second
+    requestTimeout: config.clientBodyTimeoutMs,
+    http: { headersTimeout: config.clientHeaderTimeoutMs, connectionsCheckingInterval: 1000 },
+    keepAliveTimeout: config.clientIdleTimeoutMs,
+    clientErrorHandler: clientError,
+  };
   if (config.rootPath) {
     options.rewriteUrl = (req) => {
       const url = req.url ?? '/';
@@ -123,15 +170,17 @@ export async function createRouter(config: RouterConfig, log: Logger): Promise<R
     res.writeContinue();
     app.server.emit('request', req, res);
   });
+  limitConnections(app, config);
+  // bodies are read by the proxy handlers themselves (readBody: size cap and buffer budget); other routes read none
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', (_req, _payload, done) => done(null));
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
-    if (err instanceof RouterError) return reply.code(err.status).send(err.body());
-    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      const tooLarge = bodyTooLarge(config.maxRequestBodyBytes);
-      return reply.code(tooLarge.status).send(tooLarge.body());
-    }
+    if (err instanceof RouterError)
+      return reply
+        .code(err.status)
+        .headers(err.headers ?? {})
+        .send(err.body());
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) log.error(`Unhandled error: ${err.stack ?? err.message}`);
     return reply
@@ -148,18 +197,25 @@ export async function createRouter(config: RouterConfig, log: Logger): Promise<R
     reply.code(404).send(errorBody(404, 'not_found_error', `No route for ${req.method} ${req.url.split('?')[0]}.`)),
   );
 
-  const jsonBody = (request: FastifyRequest) =>
-    applyAlias(parseBody(request.body as Buffer | undefined), config.aliases);
+  const jsonBody = (_request: FastifyRequest, body: Buffer) => applyAlias(parseBody(body), config.aliases);
   const proxy =
     (route: string, parse = jsonBody) =>
     async (request: FastifyRequest, reply: FastifyReply) => {
       const requestId = requestIdOf(request.headers);
       reply.header('x-request-id', requestId);
       checkIdentityEncoding(request.headers); // a RouterError is answered by the error handler
-      const parsed = parse(request);
+      const lease = budget.leaseUntilClosed(reply.raw);
+      // a RouterError (413, 503, 400) is answered by the error handler
+      const parsed = parse(request, await readBody(request.raw, config.maxRequestBodyBytes, lease));
       reply.hijack();
       const res = reply.raw;
-      const req: ProxiedRequest = { requestId, incoming: request.raw, ...enginePath(route, request.url), ...parsed };
+      const req: ProxiedRequest = {
+        requestId,
+        incoming: request.raw,
+        lease,
+        ...enginePath(route, request.url),
+        ...parsed,
+      };
       try {
         if (pd && GENERATION_PATHS.has(route)) await pd.handle(req, res);
         else await proxyGeneral(deps, logic, config.failoverAttempts, req, res, pd?.isDecode);
@@ -173,9 +229,7 @@ export async function createRouter(config: RouterConfig, log: Logger): Promise<R
   for (const path of FORM_POST_PATHS) {
     app.post(
       path,
-      proxy(path, (request) =>
-        parseFormRequest(path, request.body as Buffer | undefined, request.headers['content-type'], config.aliases),
-      ),
+      proxy(path, (request, body) => parseFormRequest(path, body, request.headers['content-type'], config.aliases)),
     );
   }
 
@@ -216,7 +270,7 @@ export async function createRouter(config: RouterConfig, log: Logger): Promise<R
   app.get('/metrics', async (_req, reply) =>
     reply.header('content-type', metrics.registry.contentType).send(await metrics.render()),
   );
-  registerSleepEndpoints(app, { discovery: sd, upstream, log, apiKey: config.engineApiKey });
+  registerSleepEndpoints(app, { discovery: sd, upstream, budget, log, apiKey: config.engineApiKey });
 
   let stopLogStats: (() => void) | undefined;
   return {

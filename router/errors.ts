@@ -15,6 +15,8 @@ export class RouterError extends Error {
     readonly status: number,
     readonly type: string,
     message: string,
+    /** Headers of the answer besides the content type (e.g. `retry-after`). */
+    readonly headers?: Readonly<Record<string, string>>,
   ) {
     super(message);
   }
@@ -40,6 +42,7 @@ export function sendError(res: ServerResponse, err: RouterError, requestId: stri
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(payload),
     'x-request-id': requestId,
+    ...err.headers,
   });
   res.end(payload);
 }

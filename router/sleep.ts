@@ -18,20 +18,24 @@
  * - `/sleep` and `/wake_up` of one engine run one at a time, so crossing calls cannot leave an awake engine marked
  *   sleeping (or the reverse).
  * - Errors are OpenAI-style: 401 without the key, 400 for a missing or unknown id, the engine's status and message
- *   when it refuses (4xx/5xx; a 3xx is 502), 502 when it cannot be reached or the routing state cannot be changed,
- *   504 when it times out.
+ *   when it refuses (4xx/5xx; a 3xx is 502), 502 when it cannot be reached, its answer is longer than
+ *   `--max-upstream-body-bytes` or the routing state cannot be changed, 503 when the buffer budget is spent, 504 when
+ *   it times out.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Endpoint, ServiceDiscovery } from './discovery/types.js';
 import { RouterError, badRequest } from './errors.js';
 import type { Logger } from './log.js';
+import type { BufferBudget, Lease } from './proxy/buffers.js';
 import { enginePath, requestIdOf } from './proxy/shared.js';
 import { type Upstream, engineErrorMessage, transportError } from './proxy/upstream.js';
 
 export interface SleepDeps {
   readonly discovery: ServiceDiscovery;
   readonly upstream: Upstream;
+  /** The engine's answer is read whole: its bytes come from the router's buffer budget. */
+  readonly budget: BufferBudget;
   readonly log: Logger;
   /** `VLLM_API_KEY`: when set, the bearer token clients must present. */
   readonly apiKey: string | undefined;
@@ -66,7 +70,8 @@ export function registerSleepEndpoints(app: FastifyInstance, deps: SleepDeps): v
     const target = enginePath(path, request.url);
     const id = target.engineId;
     if (!id) throw badRequest('Invalid request: missing target Engine Id.');
-    const call: EngineCall = { deps, path, enginePath: target.path, authorization: given, requestId };
+    const lease = deps.budget.leaseUntilClosed(reply.raw);
+    const call: EngineCall = { deps, path, enginePath: target.path, authorization: given, requestId, lease };
     if (path === '/is_sleeping') {
       const answer = await isSleeping(call, find(deps, id));
       return reply.code(answer.status).send(answer.body);
@@ -114,6 +119,7 @@ interface EngineCall {
   readonly enginePath: string;
   readonly authorization: string | undefined;
   readonly requestId: string;
+  readonly lease: Lease;
 }
 
 /** Calls the engine; rejects with the client-visible error unless it answered 2xx. */
@@ -129,7 +135,7 @@ async function callEngine(call: EngineCall, endpoint: Endpoint): Promise<EngineA
       body: null,
     }).started;
     status = answer.status;
-    text = await answer.text();
+    text = await answer.text(call.lease);
   } catch (err) {
     throw transportError('engine', endpoint.url, err);
   }

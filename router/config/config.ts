@@ -55,6 +55,12 @@ export interface RouterConfig {
   readonly connectTimeoutMs: number;
   readonly firstByteTimeoutMs: number;
   readonly maxRequestBodyBytes: number;
+  readonly maxBufferedBytes: number;
+  readonly maxUpstreamBodyBytes: number;
+  readonly maxConnections: number;
+  readonly clientHeaderTimeoutMs: number;
+  readonly clientBodyTimeoutMs: number;
+  readonly clientIdleTimeoutMs: number;
   readonly shutdownGraceMs: number;
 }
 
@@ -206,8 +212,23 @@ export function buildConfig(flags: ParsedFlags, env: NodeJS.ProcessEnv): RouterC
             healthCheckTimeoutSeconds: positive(flags, 'backend-health-check-timeout-seconds'),
             ...(engineApiKey ? { apiKey: engineApiKey } : {}),
             apiServerLossThresholdSeconds: positive(flags, 'k8s-api-loss-threshold-seconds'),
+            maxBodyBytes: positive(flags, 'max-upstream-body-bytes'),
           },
         };
+  const maxRequestBodyBytes = positive(flags, 'max-request-body-bytes');
+  const maxBufferedBytes = positive(flags, 'max-buffered-bytes');
+  if (maxRequestBodyBytes > maxBufferedBytes) {
+    throw new UsageError(
+      `--max-request-body-bytes (${maxRequestBodyBytes}) must not be larger than --max-buffered-bytes (${maxBufferedBytes})`,
+    );
+  }
+  const clientHeaderTimeoutMs = positive(flags, 'client-header-timeout-seconds') * 1000;
+  const clientBodyTimeoutMs = positive(flags, 'client-body-timeout-seconds') * 1000;
+  if (clientHeaderTimeoutMs > clientBodyTimeoutMs) {
+    throw new UsageError(
+      '--client-header-timeout-seconds must not be larger than --client-body-timeout-seconds (which includes the headers)',
+    );
+  }
   const rootPath = (v.get('root-path') as string).replace(/\/+$/, '');
   if (rootPath !== '' && !rootPath.startsWith('/'))
     throw new UsageError(`--root-path must start with '/' (got '${rootPath}')`);
@@ -238,7 +259,13 @@ export function buildConfig(flags: ParsedFlags, env: NodeJS.ProcessEnv): RouterC
     logFormat: v.get('log-format') as 'text' | 'json',
     connectTimeoutMs: positive(flags, 'upstream-connect-timeout-seconds') * 1000,
     firstByteTimeoutMs: positive(flags, 'upstream-first-byte-timeout-seconds') * 1000,
-    maxRequestBodyBytes: positive(flags, 'max-request-body-bytes'),
+    maxRequestBodyBytes,
+    maxBufferedBytes,
+    maxUpstreamBodyBytes: positive(flags, 'max-upstream-body-bytes'),
+    maxConnections: positive(flags, 'max-connections'),
+    clientHeaderTimeoutMs,
+    clientBodyTimeoutMs,
+    clientIdleTimeoutMs: positive(flags, 'client-idle-timeout-seconds') * 1000,
     shutdownGraceMs: nonNegative(flags, 'shutdown-grace-seconds') * 1000,
   };
 }

@@ -81,4 +81,6 @@ export interface K8sDiscoveryOptions {
   readonly apiKey?: string;
   /** `/health` turns unhealthy when the API server has been unreachable for longer than this (seconds). */
   readonly apiServerLossThresholdSeconds: number;
+  /** The longest `/v1/models` answer read from an engine (`--max-upstream-body-bytes`). */
+  readonly maxBodyBytes: number;
 }

@@ -38,6 +38,7 @@ import {
   requestHeaders,
   responseHeaders,
   transportError,
+  UpstreamBodyTooLarge,
 } from './upstream.js';
 
 export interface PdOptions {
@@ -158,7 +159,7 @@ export class PdProxy {
     const { tracker, upstream: res } = call;
     let text: string;
     try {
-      text = await res.text();
+      text = await res.text(req.lease);
     } catch (err) {
       account(deps, tracker, endpoint.url, req.model, isAbort(err) ? 'client_disconnected' : 'stream_error');
       if (isAbort(err)) throw new Aborted();
@@ -198,12 +199,17 @@ export class PdProxy {
     const { tracker, upstream } = call;
     if (upstream.status >= 400) {
       let text = '';
+      let failure: unknown;
       try {
-        text = await upstream.text();
-      } catch {
-        // the status alone is reported
+        text = await upstream.text(req.lease);
+      } catch (err) {
+        failure = err;
       }
       account(deps, tracker, endpoint.url, req.model, `http_${upstream.status}`);
+      // too long, or over the buffer budget: said as such; an engine that broke mid-way leaves its status alone
+      if (failure instanceof UpstreamBodyTooLarge || failure instanceof RouterError) {
+        throw transportError('decoder', endpoint.url, failure);
+      }
       throw new RouterError(
         upstream.status,
         'decoder_error',

@@ -8,11 +8,13 @@ import type { EngineStatsScraper } from '../stats/engine-stats.js';
 import type { RouterMetrics } from '../stats/metrics.js';
 import type { RequestStatsMonitor, RequestTracker } from '../stats/request-stats.js';
 import { withoutFailing } from '../routing/balance.js';
+import type { BufferBudget, Lease } from './buffers.js';
 import { type Exchange, type Upstream, isAbort } from './upstream.js';
 
 export interface ProxyDeps {
   readonly discovery: ServiceDiscovery;
   readonly upstream: Upstream;
+  readonly budget: BufferBudget;
   readonly requestStats: RequestStatsMonitor;
   readonly engineStats: EngineStatsScraper;
   readonly metrics: RouterMetrics;
@@ -25,6 +27,8 @@ export interface ProxiedRequest {
   /** Path on the engine, with the query string (minus the router's own `id` parameter). */
   readonly path: string;
   readonly incoming: IncomingMessage;
+  /** What this request holds of the buffer budget (its body, engine answers read whole), until its answer closes. */
+  readonly lease: Lease;
   /** Request body as sent to the engine (the client's bytes unless an alias was rewritten). */
   readonly raw: Buffer;
   readonly body: Readonly<Record<string, unknown>>;
@@ -177,7 +181,7 @@ export async function relay(
 ): Promise<void> {
   const { tracker, upstream } = call;
   try {
-    const body = await upstream.pipe(res, headers, () => tracker.firstByte(), keepBody);
+    const body = await upstream.pipe(res, headers, () => tracker.firstByte(), keepBody ? req.lease : undefined);
     account(deps, tracker, server, req.model, error);
     if (error === undefined) countUsage(deps, server, req.model, body);
   } catch (err) {

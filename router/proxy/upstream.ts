@@ -6,6 +6,7 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { Agent, type Dispatcher } from 'undici';
 import { RouterError } from '../errors.js';
+import { type Lease, overloaded } from './buffers.js';
 
 /**
  * Headers that describe one connection, never the message (RFC 9110 §7.6.1), plus the proxy credentials meant for
@@ -103,8 +104,34 @@ export function isAbort(err: unknown): boolean {
   return e?.name === 'AbortError' || e?.code === 'UND_ERR_ABORTED';
 }
 
-/** Maps a transport failure talking to `url` to the client-visible error (`side` names the engine role). */
+/** An engine answer longer than the router reads whole (`--max-upstream-body-bytes`). */
+export class UpstreamBodyTooLarge extends Error {
+  constructor(readonly limit: number) {
+    super(`the answer is larger than ${limit} bytes (--max-upstream-body-bytes)`);
+  }
+}
+
+/**
+ * Reads a body whole (an undici `request()` body or a fetch body) as text, stopping (which destroys the stream) with
+ * UpstreamBodyTooLarge past `limit` bytes: for the router's own calls to engines (`/metrics`, `/v1/models`).
+ */
+export async function readLimited(body: AsyncIterable<Uint8Array>, limit: number): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  for await (const chunk of body) {
+    bytes += chunk.length;
+    if (bytes > limit) throw new UpstreamBodyTooLarge(limit);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, bytes).toString('utf8');
+}
+
+/**
+ * Maps a failure talking to `url` to the client-visible error (`side` names the engine role); a RouterError (the
+ * buffer budget is spent) is answered as it is.
+ */
 export function transportError(side: string, url: string, err: unknown): RouterError {
+  if (err instanceof RouterError) return err;
   const code = (err as { code?: string } | null)?.code ?? '';
   const detail = (err as Error | null)?.message ?? String(err);
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
@@ -136,7 +163,12 @@ export function engineErrorMessage(text: string, status: number): string {
 export class Upstream {
   private readonly agent: Agent;
 
-  constructor(connectTimeoutMs: number, firstByteTimeoutMs: number) {
+  /** `maxBodyBytes`: the longest answer `Exchange.text()` reads. */
+  constructor(
+    connectTimeoutMs: number,
+    firstByteTimeoutMs: number,
+    private readonly maxBodyBytes: number,
+  ) {
     this.agent = new Agent({
       connect: { timeout: connectTimeoutMs },
       keepAliveTimeout: 30_000,
@@ -150,7 +182,7 @@ export class Upstream {
 
   /** Starts one request; the returned exchange delivers the answer (callbacks, no intermediate streams). */
   exchange(c: UpstreamCall): Exchange {
-    const ex = new Exchange();
+    const ex = new Exchange(this.maxBodyBytes);
     this.agent.dispatch(
       {
         origin: c.url,
@@ -199,7 +231,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   private ended = false;
   private failure: Error | undefined;
 
-  constructor() {
+  constructor(private readonly maxBodyBytes: number) {
     this.started = new Promise((resolve, reject) => {
       this.resolveStart = resolve;
       this.rejectStart = reject;
@@ -250,21 +282,40 @@ export class Exchange implements Dispatcher.DispatchHandler {
     else if (this.ended) sink.end();
   }
 
-  /** The whole body as text. */
-  text(): Promise<string> {
+  /**
+   * The whole body as text. Rejects (and aborts the request) with UpstreamBodyTooLarge past `--max-upstream-body-bytes`,
+   * or with the 503 of the buffer budget when `lease` cannot take the bytes.
+   */
+  text(lease: Lease): Promise<string> {
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
+      let bytes = 0;
+      let failed = false;
+      const fail = (err: Error) => {
+        failed = true;
+        this.controller?.abort(err);
+        reject(err);
+      };
       this.attach({
-        data: (c) => chunks.push(c),
+        data: (c) => {
+          if (failed) return;
+          bytes += c.length;
+          if (bytes > this.maxBodyBytes) return fail(new UpstreamBodyTooLarge(this.maxBodyBytes));
+          if (!lease.take(c.length)) return fail(overloaded());
+          chunks.push(c);
+        },
         end: () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')),
-        error: reject,
+        error: (err) => {
+          if (!failed) reject(err);
+        },
       });
     });
   }
 
   /**
    * Streams the body to the client as it arrives, with back-pressure. `onFirstByte` runs at the first chunk. Resolves
-   * with the body when `keepBody` is set and it was at most 1 MiB; rejects if the engine or the client fails mid-way.
+   * with the body when `keep` is given, the body was at most 1 MiB and the lease could take its bytes; rejects if the
+   * engine or the client fails mid-way.
    * Writes of one parser pass leave in one syscall (the headers with the first chunk, the last chunk with the end
    * of the chunked body).
    */
@@ -272,11 +323,11 @@ export class Exchange implements Dispatcher.DispatchHandler {
     res: ServerResponse,
     headers: OutgoingHttpHeaders,
     onFirstByte: () => void,
-    keepBody: boolean,
+    keep: Lease | undefined,
   ): Promise<Buffer | undefined> {
     res.writeHead(this.status, headers);
     return new Promise((resolve, reject) => {
-      const kept: Buffer[] = [];
+      let kept: Buffer[] | undefined = keep ? [] : undefined;
       let keptBytes = 0;
       let first = true;
       let corked = false;
@@ -291,9 +342,10 @@ export class Exchange implements Dispatcher.DispatchHandler {
             first = false;
             onFirstByte();
           }
-          if (keepBody && keptBytes <= 1 << 20) {
-            kept.push(chunk);
+          if (kept) {
             keptBytes += chunk.length;
+            if (keptBytes <= 1 << 20 && keep!.take(chunk.length)) kept.push(chunk);
+            else kept = undefined;
           }
           if (!corked) {
             corked = true;
@@ -308,7 +360,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
         end: () => {
           if (first) onFirstByte();
           res.end();
-          resolve(keepBody && keptBytes <= 1 << 20 ? Buffer.concat(kept) : undefined);
+          resolve(kept ? Buffer.concat(kept) : undefined);
         },
         error: reject,
       });

@@ -7,6 +7,7 @@
 import { request } from 'undici';
 import type { Logger } from '../log.js';
 import type { ServiceDiscovery } from '../discovery/types.js';
+import { readLimited } from '../proxy/upstream.js';
 
 export interface EngineStats {
   readonly numRunningRequests: number;
@@ -62,6 +63,8 @@ export class EngineStatsScraper {
     private readonly intervalSeconds: number,
     private readonly timeoutSeconds: number,
     private readonly failureThreshold: number,
+    /** The longest `/metrics` answer read (`--max-upstream-body-bytes`); a longer one is a failed scrape. */
+    private readonly maxBodyBytes: number,
     private readonly log: Logger,
     /** Called each interval with the URLs discovery lists, so other per-URL state can be pruned alongside. */
     private readonly onUrls?: (urls: ReadonlySet<string>) => void,
@@ -118,7 +121,7 @@ export class EngineStatsScraper {
         await res.body.dump();
         throw new Error(`HTTP ${res.statusCode}`);
       }
-      entry.stats = parseEngineMetrics(await res.body.text(), Date.now());
+      entry.stats = parseEngineMetrics(await readLimited(res.body, this.maxBodyBytes), Date.now());
       entry.consecutiveFailures = 0;
     } catch (err) {
       entry.stats = undefined;

@@ -35,6 +35,7 @@ function options(over: Partial<K8sDiscoveryOptions> = {}): K8sDiscoveryOptions {
     watcherTimeoutSeconds: 0,
     healthCheckTimeoutSeconds: 2,
     apiServerLossThresholdSeconds: 30,
+    maxBodyBytes: 4 << 20,
     ...over,
   };
 }

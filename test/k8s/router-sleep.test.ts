@@ -222,6 +222,7 @@ describe('sleep mode with Kubernetes service-name discovery (in-process)', () =>
           watcherTimeoutSeconds: 0,
           healthCheckTimeoutSeconds: 2,
           apiServerLossThresholdSeconds: 30,
+          maxBodyBytes: 4 << 20,
         },
         { log: { debug: () => {}, info: () => {}, warn: () => {} } },
       );

@@ -41,6 +41,7 @@ beforeAll(async () => {
       watcherTimeoutSeconds: 0,
       healthCheckTimeoutSeconds: 2,
       apiServerLossThresholdSeconds: 30,
+      maxBodyBytes: 4 << 20,
     },
     { log: quiet, reprobeIntervalSeconds: 0.2, restartDelayMs: { initial: 50, max: 400 } },
   );

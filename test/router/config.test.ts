@@ -41,6 +41,7 @@ describe('router configuration', () => {
         healthCheckTimeoutSeconds: 3,
         apiKey: 'secret',
         apiServerLossThresholdSeconds: 90,
+        maxBodyBytes: 2097152,
       },
     });
   });
@@ -57,6 +58,7 @@ describe('router configuration', () => {
         watcherTimeoutSeconds: 0,
         healthCheckTimeoutSeconds: 10,
         apiServerLossThresholdSeconds: 60,
+        maxBodyBytes: 2097152,
       },
     });
     expect(c.port).toBe(8001);

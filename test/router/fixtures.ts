@@ -1,4 +1,5 @@
 /** Shared set-ups of the router tests: simulators plus a router, all real processes on 127.0.0.1. */
+import { readFileSync } from 'node:fs';
 import { type IncomingHttpHeaders, type ServerResponse, createServer } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { waitFor } from '../k8s/helpers.js';
@@ -109,12 +110,18 @@ export interface RawEngine {
 /**
  * A hostile or broken engine in the test process (node:http on 127.0.0.1, port 0): records every request, then
  * `answer` writes whatever it likes on the raw response (headers a real engine would never send, stalls, ...).
+ * With `dropBodies` the bodies are read but not kept (recorded empty), for tests that send large ones.
  */
-export async function rawEngine(answer: (rec: RawRecord, res: ServerResponse) => void): Promise<RawEngine> {
+export async function rawEngine(
+  answer: (rec: RawRecord, res: ServerResponse) => void,
+  dropBodies = false,
+): Promise<RawEngine> {
   const received: RawRecord[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('data', (c: Buffer) => {
+      if (!dropBodies) chunks.push(c);
+    });
     req.on('end', () => {
       const rec = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) };
       received.push(rec);
@@ -203,4 +210,35 @@ export function rawHttp(
     socket.write(head.join('\r\n') + '\r\n\r\n');
     if (bodySent) socket.write(body);
   });
+}
+
+/** Answers a small completion, as a prefill engine (or a non-streaming decode engine) does. */
+export function completion(_rec: RawRecord, res: ServerResponse): void {
+  const body = JSON.stringify({ id: 'c', object: 'text_completion', choices: [{ index: 0, text: 'ok' }] });
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+export const MiB = 1 << 20;
+
+/** The router's resident set size in bytes (VmRSS of /proc/PID/status). */
+export function rssOf(router: Spawned): number {
+  const status = readFileSync(`/proc/${router.proc.pid}/status`, 'utf8');
+  const kb = /^VmRSS:\s+(\d+) kB$/m.exec(status);
+  if (!kb) throw new Error(`no VmRSS in /proc/${router.proc.pid}/status`);
+  return Number(kb[1]) * 1024;
+}
+
+/** Samples the router's RSS every 20 ms while `work` runs; resolves with its result and the highest RSS seen. */
+export async function peakRss<T>(router: Spawned, work: () => Promise<T>): Promise<{ result: T; peak: number }> {
+  let peak = rssOf(router);
+  const timer = setInterval(() => {
+    peak = Math.max(peak, rssOf(router));
+  }, 20);
+  try {
+    const result = await work();
+    return { result, peak: Math.max(peak, rssOf(router)) };
+  } finally {
+    clearInterval(timer);
+  }
 }

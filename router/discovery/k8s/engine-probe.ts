@@ -2,6 +2,7 @@
  * Asks an engine which models it serves: `GET <url>/v1/models` (Bearer `VLLM_API_KEY` when set) with a timeout.
  * Never throws: the result says why the engine cannot be used, so callers simply keep it out of the endpoints.
  */
+import { readLimited } from '../../proxy/upstream.js';
 import type { ModelInfo } from '../types.js';
 
 export type ProbeResult =
@@ -29,10 +30,12 @@ function toModelInfo(card: Record<string, unknown>): ModelInfo {
   });
 }
 
+/** `maxBodyBytes`: the longest answer read (`--max-upstream-body-bytes`); a longer one fails the probe. */
 export async function probeModels(
   baseUrl: string,
   apiKey: string | undefined,
   timeoutMs: number,
+  maxBodyBytes: number,
 ): Promise<ProbeResult> {
   let body: unknown;
   try {
@@ -44,7 +47,7 @@ export async function probeModels(
       await res.body?.cancel();
       return { ok: false, reason: `GET ${baseUrl}/v1/models answered HTTP ${res.status}` };
     }
-    body = await res.json();
+    body = res.body ? JSON.parse(await readLimited(res.body, maxBodyBytes)) : undefined;
   } catch (err) {
     return { ok: false, reason: `GET ${baseUrl}/v1/models failed: ${describeError(err)}` };
   }

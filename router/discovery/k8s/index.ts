@@ -95,7 +95,7 @@ class K8sDiscovery implements ServiceDiscovery {
     this.callOptions = { middleware: [timeoutMiddleware(this.apiTimeoutMs)], middlewareMergeStrategy: 'append' };
     const timeoutMs = Math.max(1, options.healthCheckTimeoutSeconds) * 1000;
     this.set = new EndpointSet({
-      probe: (url) => probeModels(url, options.apiKey, timeoutMs),
+      probe: (url) => probeModels(url, options.apiKey, timeoutMs, options.maxBodyBytes),
       reprobeIntervalMs: (tuning.reprobeIntervalSeconds ?? 30) * 1000,
       log: this.log,
     });
