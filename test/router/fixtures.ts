@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { type IncomingHttpHeaders, type ServerResponse, createServer } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
+import type { Endpoint } from '../../router/discovery/types.js';
 import { waitFor } from '../k8s/helpers.js';
 import { type EngineSim, type SimOptions, type Spawned, spawnEngineSim, spawnRouter } from '../sim/processes.js';
 
@@ -11,6 +12,25 @@ export interface PdStack {
   readonly router: Spawned;
   readonly prefills: EngineSim[];
   readonly decodes: EngineSim[];
+}
+
+/** Router arguments for static discovery on `127.0.0.1:0`: every URL serving MODEL; `extra` is appended last. */
+export function staticArgs(urls: readonly string[], logic: string, extra: readonly string[] = []): string[] {
+  return [
+    '--host',
+    '127.0.0.1',
+    '--port',
+    '0',
+    '--service-discovery',
+    'static',
+    '--static-backends',
+    urls.join(','),
+    '--static-models',
+    urls.map(() => MODEL).join(','),
+    '--routing-logic',
+    logic,
+    ...extra,
+  ];
 }
 
 /**
@@ -23,29 +43,27 @@ export function pdArgs(
   extra: readonly string[] = [],
   logic: 'disaggregated_prefill' | 'disaggregated_prefill_orchestrated' = 'disaggregated_prefill',
 ): string[] {
-  const urls = [...prefillUrls, ...decodeUrls];
-  return [
-    '--host',
-    '127.0.0.1',
-    '--port',
-    '0',
-    '--service-discovery',
-    'static',
-    '--static-backends',
-    urls.join(','),
-    '--static-models',
-    urls.map(() => MODEL).join(','),
+  return staticArgs([...prefillUrls, ...decodeUrls], logic, [
     '--static-model-labels',
     [...prefillUrls.map(() => 'llama-prefill'), ...decodeUrls.map(() => 'llama-decode')].join(','),
-    '--routing-logic',
-    logic,
     '--prefill-model-labels',
     'llama-prefill',
     '--decode-model-labels',
     'llama-decode',
     ...extra,
-  ];
+  ]);
 }
+
+/** A static endpoint serving MODEL at `url` (its id is the URL), for routing logics tested in process. */
+export const endpoint = (url: string): Endpoint => ({
+  id: url,
+  url,
+  modelNames: [MODEL],
+  modelLabel: 'default',
+  addedTimestamp: 0,
+  sleep: false,
+  modelInfo: {},
+});
 
 /** `p` prefill and `d` decode simulators (labels `llama-prefill` / `llama-decode`) behind one router. */
 export async function pdStack(opts: {

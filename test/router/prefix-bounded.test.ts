@@ -3,21 +3,10 @@
  * so it neither flushes the prefix table nor walks the whole prompt; prompts that share a prefix stay on their engine.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Endpoint } from '../../router/discovery/types.js';
 import { PREFIX_MAX_CHARS, PrefixAwareRouter, promptText } from '../../router/routing/logics.js';
 import { RequestStatsMonitor } from '../../router/stats/request-stats.js';
 import { type EngineSim, type Spawned, spawnEngineSim, spawnRouter, stopAll } from '../sim/processes.js';
-import { MODEL, inference, postJson } from './fixtures.js';
-
-const endpoint = (url: string): Endpoint => ({
-  id: url,
-  url,
-  modelNames: [MODEL],
-  modelLabel: 'default',
-  addedTimestamp: 0,
-  sleep: false,
-  modelInfo: {},
-});
+import { MODEL, endpoint, inference, postJson, staticArgs } from './fixtures.js';
 
 describe('prefixaware on a huge prompt (in process)', () => {
   it('adds at most PREFIX_MAX_CHARS / 128 entries and keeps the entries of other prefixes', () => {
@@ -63,22 +52,7 @@ describe('prefixaware router process on a huge prompt', () => {
 
   beforeAll(async () => {
     [a, b] = await Promise.all([spawnEngineSim({ models: [MODEL] }), spawnEngineSim({ models: [MODEL] })]);
-    router = await spawnRouter([
-      '--host',
-      '127.0.0.1',
-      '--port',
-      '0',
-      '--service-discovery',
-      'static',
-      '--static-backends',
-      `${a.url},${b.url}`,
-      '--static-models',
-      `${MODEL},${MODEL}`,
-      '--routing-logic',
-      'prefixaware',
-      '--prefix-cache-max-entries',
-      '1000',
-    ]);
+    router = await spawnRouter(staticArgs([a.url, b.url], 'prefixaware', ['--prefix-cache-max-entries', '1000']));
   }, 30_000);
   afterAll(stopAll, 30_000);
 

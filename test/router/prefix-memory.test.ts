@@ -1,18 +1,8 @@
 /** prefixaware keeps at most `--prefix-cache-max-entries` prefix chunks (LRU), unlike vllm_router's HashTrie (#687). */
 import { describe, expect, it } from 'vitest';
-import type { Endpoint } from '../../router/discovery/types.js';
 import { PrefixAwareRouter } from '../../router/routing/logics.js';
 import { RequestStatsMonitor } from '../../router/stats/request-stats.js';
-
-const endpoint = (url: string): Endpoint => ({
-  id: url,
-  url,
-  modelNames: ['m'],
-  modelLabel: 'default',
-  addedTimestamp: 0,
-  sleep: false,
-  modelInfo: {},
-});
+import { endpoint } from './fixtures.js';
 
 describe('prefixaware memory', () => {
   it('is capped, and recent prefixes still route to the engine that saw them', () => {

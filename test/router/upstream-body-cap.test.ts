@@ -6,7 +6,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Spawned, spawnRouter, stopAll } from '../sim/processes.js';
+import { spawnRouter, stopAll } from '../sim/processes.js';
 import {
   MODEL,
   MiB,
@@ -19,6 +19,7 @@ import {
   postJson,
   rawEngine,
   rssOf,
+  staticArgs,
 } from './fixtures.js';
 
 const ANSWER_BYTES = 64 * MiB;
@@ -105,21 +106,7 @@ describe('--max-upstream-body-bytes', () => {
     const engine = await rawEngine((rec, res) =>
       (rec.path.startsWith('/sleep') ? huge(200, cut) : completion)(rec, res),
     );
-    const router: Spawned = await spawnRouter([
-      '--host',
-      '127.0.0.1',
-      '--port',
-      '0',
-      '--service-discovery',
-      'static',
-      '--static-backends',
-      engine.url,
-      '--static-models',
-      MODEL,
-      '--routing-logic',
-      'roundrobin',
-      ...capArgs,
-    ]);
+    const router = await spawnRouter(staticArgs([engine.url], 'roundrobin', capArgs));
     const [{ engine_id: id }] = (await (await fetch(`${router.url}/engines`)).json()) as [{ engine_id: string }];
     const r = await postJson(`${router.url}/sleep?id=${id}`, '');
     expect(r.status).toBe(502);
