@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ROUTER_DEFAULTS } from '../../constructs/defaults.js';
-import { FLAGS } from '../../router/config/flags.js';
+import { FLAGS } from '../../schema/facts/router-flags.js';
 import { worstCaseRss } from '../../router/proxy/buffers.js';
 import { quantityValue } from '../../schema/quantity.js';
 
