@@ -6,6 +6,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { probeModels } from '../../router/discovery/k8s/engine-probe.js';
 import { spawnRouter, stopAll } from '../sim/processes.js';
 import {
   MODEL,
@@ -135,6 +136,18 @@ describe('--max-upstream-body-bytes', () => {
     expect(cut.count).toBeGreaterThan(0);
     // requests are still served
     expect((await postJson(`${router.url}/v1/completions`, prompt)).status).toBe(200);
+    await engine.close();
+  });
+
+  it('a 64 MiB /v1/models answer fails the Kubernetes discovery probe, naming the flag', async () => {
+    const cut = { count: 0 };
+    const engine = await rawEngine(huge(200, cut), true);
+    const result = await probeModels(engine.url, undefined, 10_000, CAP);
+    expect(result).toEqual({
+      ok: false,
+      reason: expect.stringContaining(`larger than ${CAP} bytes (--max-upstream-body-bytes)`) as unknown,
+    });
+    await eventually(async () => cut.count === 1);
     await engine.close();
   });
 });
