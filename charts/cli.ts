@@ -11,8 +11,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { DEFAULT_NAMESPACE, DEFAULT_RELEASE } from '../schema/facts/names.js';
 import { USAGE_EXIT_CODE, UsageError } from '../schema/facts/usage-error.js';
-import { DEFAULT_NAMESPACE, DEFAULT_RELEASE } from '../constructs/names.js';
 import { formatDiagnostic, hasErrors, loadValuesFile, type LoadResult } from '../schema/index.js';
 import { version } from '../package.json';
 

@@ -8,7 +8,7 @@
  * Invalid values: the diagnostics on stderr and exit 1 (cdk8s shows the app's stderr only).
  */
 import { join, relative } from 'node:path';
-import { DEFAULT_NAMESPACE, DEFAULT_RELEASE } from '../constructs/names.js';
+import { DEFAULT_NAMESPACE, DEFAULT_RELEASE } from '../schema/facts/names.js';
 import { formatDiagnostic, hasErrors, loadValuesFile } from '../schema/index.js';
 import { PACKAGE_ROOT } from '../schema/paths.js';
 import { compileChart } from './helm/chart.js';

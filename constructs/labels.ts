@@ -1,5 +1,18 @@
-/** Labels and label selectors, as production-stack's chart sets them (reference §1.9, §1.10). */
-import { PART_OF } from './names.js';
+/** Label maps and label selectors, as production-stack's chart sets them (reference §1.9, §1.10). */
+import {
+  COMPONENT_LABEL,
+  ENGINE_COMPONENT,
+  HELM_RELEASE_LABEL,
+  INSTANCE_LABEL,
+  MANAGED_BY,
+  MANAGED_BY_LABEL,
+  MODEL_LABEL,
+  NAME_LABEL,
+  PART_OF,
+  PART_OF_LABEL,
+  ROUTER_COMPONENT,
+  ROUTER_NAME,
+} from '../schema/facts/labels.js';
 
 export type Labels = Readonly<Record<string, string>>;
 
@@ -9,13 +22,13 @@ export type Labels = Readonly<Record<string, string>>;
  */
 export function engineLabels(release: string, model: string, engineLabels: Labels): Labels {
   return {
-    model,
-    'helm-release-name': release,
-    'app.kubernetes.io/name': model,
-    'app.kubernetes.io/instance': release,
-    'app.kubernetes.io/component': 'serving-engine',
-    'app.kubernetes.io/part-of': PART_OF,
-    'app.kubernetes.io/managed-by': 'helm',
+    [MODEL_LABEL]: model,
+    [HELM_RELEASE_LABEL]: release,
+    [NAME_LABEL]: model,
+    [INSTANCE_LABEL]: release,
+    [COMPONENT_LABEL]: ENGINE_COMPONENT,
+    [PART_OF_LABEL]: PART_OF,
+    [MANAGED_BY_LABEL]: MANAGED_BY,
     ...engineLabels,
   };
 }
@@ -23,11 +36,11 @@ export function engineLabels(release: string, model: string, engineLabels: Label
 /** Labels on the router's Deployment, selector, pod template and Service. */
 export function routerLabels(release: string, routerLabels: Labels): Labels {
   return {
-    'app.kubernetes.io/name': 'router',
-    'app.kubernetes.io/instance': release,
-    'app.kubernetes.io/component': 'router',
-    'app.kubernetes.io/part-of': PART_OF,
-    'app.kubernetes.io/managed-by': 'helm',
+    [NAME_LABEL]: ROUTER_NAME,
+    [INSTANCE_LABEL]: release,
+    [COMPONENT_LABEL]: ROUTER_COMPONENT,
+    [PART_OF_LABEL]: PART_OF,
+    [MANAGED_BY_LABEL]: MANAGED_BY,
     ...routerLabels,
   };
 }
@@ -38,7 +51,7 @@ export function routerLabels(release: string, routerLabels: Labels): Labels {
  * joined by `,`.
  */
 export function engineDiscoverySelector(release: string, labels: Labels): string {
-  const all: Record<string, string> = { ...labels, 'app.kubernetes.io/instance': release };
+  const all: Record<string, string> = { ...labels, [INSTANCE_LABEL]: release };
   return Object.keys(all)
     .sort()
     .map((k) => `${k}=${all[k]}`)

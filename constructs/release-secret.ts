@@ -8,7 +8,7 @@ import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { SecretValue } from '../schema/values.generated.js';
-import { releaseSecretName, VLLM_API_KEY_SECRET_KEY } from './names.js';
+import { releaseSecretName, VLLM_API_KEY_SECRET_KEY } from '../schema/facts/names.js';
 
 export interface ReleaseSecretProps {
   /** Release name: the Secret is `<release>-secrets`. */

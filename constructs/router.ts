@@ -16,7 +16,7 @@ import { ROUTER_DEFAULTS } from './defaults.js';
 import { fromUser, intOrString } from './kube-json.js';
 import { routerLabels } from './labels.js';
 import { DEFAULT_LMCACHE_LOG_LEVEL } from './lmcache.js';
-import * as names from './names.js';
+import * as names from '../schema/facts/names.js';
 import { probe, ROUTER_PROBE_DEFAULTS } from './probes.js';
 import { ReleaseSecret, type SecretKeyRef } from './release-secret.js';
 import { deploymentStrategy, nonEmpty, podAffinity, podDisruptionBudget } from './workload.js';

@@ -9,7 +9,7 @@ import type { PdstackValues } from '../schema/values.generated.js';
 import { ENGINE_DEFAULTS, ROUTER_DEFAULTS } from './defaults.js';
 import { VllmEngine } from './engine.js';
 import { engineDiscoverySelector } from './labels.js';
-import * as names from './names.js';
+import * as names from '../schema/facts/names.js';
 import { ReleaseSecret } from './release-secret.js';
 import { RouterEngineDiscovery, VllmRouter } from './router.js';
 import { nonEmpty } from './workload.js';

@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { hasErrors, type Diagnostic } from './diagnostics.js';
-import { DEFAULT_NAMESPACE, DEFAULT_RELEASE } from '../constructs/names.js';
+import { DEFAULT_NAMESPACE, DEFAULT_RELEASE } from './facts/names.js';
 import { checkSemantics } from './semantics.js';
 import { parseValuesYaml, START, type Locate } from './source.js';
 import { validateSchema } from './validate.js';

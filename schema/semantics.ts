@@ -1,11 +1,12 @@
 /**
  * Checks of meaning: what the schema cannot say about a values document that passed it (defaults filled in).
- * Names that objects get come from `constructs/names.ts`, so these checks and the rendered manifests agree.
+ * Names that objects get come from `schema/facts/names.ts`, so these checks and the rendered manifests agree.
  */
 import { closest } from 'fastest-levenshtein';
 import { DEFAULT_KV_ROLE } from '../constructs/lmcache.js';
-import { UCX_PORT, ZMQ_PORT } from '../constructs/ports.js';
-import { engineServiceName, routerServiceName } from '../constructs/names.js';
+import { UCX_PORT, ZMQ_PORT } from './facts/ports.js';
+import { MODEL_LABEL } from './facts/labels.js';
+import { engineServiceName, routerServiceName } from './facts/names.js';
 import { usesV0 } from '../constructs/vllm-command.js';
 import type { Diagnostic, Severity } from './diagnostics.js';
 import { commaList } from './facts/comma-list.js';
@@ -135,10 +136,10 @@ function checkNames(c: Checker, engines: readonly Engine[]): void {
         `the engine Service \`${e.service}\` would be ${e.service.length} characters long; Kubernetes allows 63: shorten the model name (or the release name \`${c.ctx.release}\`)`,
       );
     }
-    const label = e.spec.labels?.['model'];
+    const label = e.spec.labels?.[MODEL_LABEL];
     if (label !== undefined && label !== name) {
       c.error(
-        [...e.path, 'labels', 'model'],
+        [...e.path, 'labels', MODEL_LABEL],
         `labels.model \`${label}\` contradicts the label model=${name} every engine of this model carries (the router selects engines by it); remove it or set it to \`${name}\``,
       );
     }

@@ -10,8 +10,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { dirname, join } from 'node:path';
 import { Yaml } from 'cdk8s';
 import { DEFAULT_GPU_RESOURCE, engineResources } from '../../constructs/engine.js';
-import * as names from '../../constructs/names.js';
-import { DEFAULT_RELEASE } from '../../constructs/names.js';
+import * as names from '../../schema/facts/names.js';
 import { vllmBinary } from '../../constructs/vllm-command.js';
 import { renderedModels, routerEnabled } from '../../schema/rendered.js';
 import type { ModelSpec, PdstackValues, RouterSpec } from '../../schema/values.generated.js';
@@ -64,7 +63,7 @@ export function recompileCommand(options: {
   chartVersion?: string;
 }): string {
   const args = ['npx', 'pdstack', 'chart', '-f', options.valuesFile, '-o', options.outDir];
-  if (options.release !== DEFAULT_RELEASE) args.push('--release', options.release);
+  if (options.release !== names.DEFAULT_RELEASE) args.push('--release', options.release);
   if (options.chartVersion !== undefined) args.push('--chart-version', options.chartVersion);
   return args.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`)).join(' ');
 }

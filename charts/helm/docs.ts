@@ -1,13 +1,14 @@
 /**
  * What the generated chart tells people: `templates/NOTES.txt` (how to reach the router, as in the P/D
  * tutorial), the `helm test` hook Pod (the router's `/health` and `/v1/models`), and `README.md` with a Mermaid
- * diagram of the topology. Names come from `constructs/names.ts`, with the release given by the caller (the
+ * diagram of the topology. Names come from `schema/facts/names.ts`, with the release given by the caller (the
  * sentinel for templates, `pd` for the README).
  */
 import { ENGINE_DEFAULTS, ROUTER_DEFAULTS } from '../../constructs/defaults.js';
-import { ZMQ_PORT } from '../../constructs/ports.js';
-import * as names from '../../constructs/names.js';
 import { commaList } from '../../schema/facts/comma-list.js';
+import { COMPONENT_LABEL, INSTANCE_LABEL, PART_OF, PART_OF_LABEL } from '../../schema/facts/labels.js';
+import * as names from '../../schema/facts/names.js';
+import { ZMQ_PORT } from '../../schema/facts/ports.js';
 import { renderedModels, routerEnabled } from '../../schema/rendered.js';
 import type { ModelSpec, PdstackValues } from '../../schema/values.generated.js';
 
@@ -51,7 +52,7 @@ export function notesText(
   const list = engines(values);
   const lines = [`pdstack ${version}: release ${release} in namespace ${namespace}.`, ''];
   if (list.length > 0) {
-    lines.push('Engines (kubectl get pods -n ' + namespace + ' -l app.kubernetes.io/instance=' + release + '):');
+    lines.push('Engines (kubectl get pods -n ' + namespace + ' -l ' + INSTANCE_LABEL + '=' + release + '):');
     for (const { spec, role } of list)
       lines.push(`  ${role.padEnd(7)} ${names.engineDeploymentName(release, spec.name)} serving ${spec.modelURL}`);
     lines.push('');
@@ -99,9 +100,9 @@ export function testPod(
       name: `${release}-router-test`,
       namespace,
       labels: {
-        'app.kubernetes.io/instance': release,
-        'app.kubernetes.io/component': 'test',
-        'app.kubernetes.io/part-of': names.PART_OF,
+        [INSTANCE_LABEL]: release,
+        [COMPONENT_LABEL]: 'test',
+        [PART_OF_LABEL]: PART_OF,
       },
       annotations: { 'helm.sh/hook': 'test', 'helm.sh/hook-delete-policy': 'before-hook-creation,hook-succeeded' },
     },

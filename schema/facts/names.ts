@@ -1,6 +1,6 @@
 /**
  * Object names, exactly as production-stack's chart names them (reference §1.1), in one place: the
- * constructs, the values compiler's peer-host check and the Helm chart generator all ask here.
+ * constructs, the values compiler's checks and the Helm chart generator all ask here.
  */
 
 export const engineDeploymentName = (release: string, model: string): string => `${release}-${model}-deployment-vllm`;
@@ -30,6 +30,3 @@ export const routerPdbName = (release: string): string => `${release}-pdb-router
 /** The release name when none is given: the tutorial installs with `helm install pd`. */
 export const DEFAULT_RELEASE = 'pd';
 export const DEFAULT_NAMESPACE = 'default';
-
-/** The chart name production-stack's labels use (`app.kubernetes.io/part-of`). */
-export const PART_OF = 'vllm-stack';
