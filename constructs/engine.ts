@@ -14,10 +14,12 @@ import { fromUser, intOrString, quantity } from './kube-json.js';
 import { engineLabels } from './labels.js';
 import { kvTransferConfig, lmcacheEnv } from './lmcache.js';
 import * as names from '../schema/facts/names.js';
+import { isPdEngine } from '../schema/facts/pd-engine.js';
 import { UCX_PORT, ZMQ_PORT } from '../schema/facts/ports.js';
+import { usesV0 } from '../schema/facts/vllm.js';
 import { ENGINE_PROBE_DEFAULTS, probe } from './probes.js';
 import { ReleaseSecret } from './release-secret.js';
-import { TEMPLATES_MOUNT_PATH, usesV0, vllmCommand } from './vllm-command.js';
+import { TEMPLATES_MOUNT_PATH, vllmCommand } from './vllm-command.js';
 import { deploymentStrategy, nonEmpty, podAffinity, podDisruptionBudget } from './workload.js';
 
 /** Settings shared by every engine: `servingEngineSpec` without `modelSpec`. */
@@ -208,7 +210,7 @@ export class VllmEngine extends Construct {
         ? (spec.tolerations ?? [])
         : [...(settings.tolerations ?? []), ...(spec.tolerations ?? [])];
     const runtimeClassName = spec.runtimeClassName ?? settings.runtimeClassName ?? ENGINE_DEFAULTS.runtimeClassName;
-    const pd = spec.lmcacheConfig?.enablePD === true;
+    const pd = isPdEngine(spec.lmcacheConfig);
 
     this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
       metadata: {

@@ -4,13 +4,10 @@
  * (production-stack rendered most of them even when disabled). `CUDA_VISIBLE_DEVICES` is GPU placement, not
  * LMCache: it is rendered whenever set.
  */
+import { DEFAULT_KV_ROLE, DEFAULT_LMCACHE_LOG_LEVEL } from '../schema/facts/lmcache.js';
+import { isPdEngine } from '../schema/facts/pd-engine.js';
+import { usesV0 } from '../schema/facts/vllm.js';
 import type { ModelSpec } from '../schema/values.generated.js';
-import { usesV0 } from './vllm-command.js';
-
-/** The connector's kv_role when `lmcacheConfig.kvRole` is not set. */
-export const DEFAULT_KV_ROLE = 'kv_both';
-/** `LMCACHE_LOG_LEVEL` when `lmcacheConfig.logLevel` is not set. */
-export const DEFAULT_LMCACHE_LOG_LEVEL = 'INFO';
 /** Transports UCX may use for NIXL: CUDA IPC between pods of one node (hostIPC), then TCP. */
 export const PD_UCX_TLS = 'cuda_ipc,cuda_copy,tcp';
 
@@ -29,7 +26,7 @@ export function kvTransferConfig(spec: Readonly<ModelSpec>): string | undefined 
   const c = spec.lmcacheConfig;
   if (!c?.enabled) return undefined;
   const role = c.kvRole ?? DEFAULT_KV_ROLE;
-  if (c.enablePD !== undefined) {
+  if (isPdEngine(c)) {
     // production-stack passes nixlRole as lmcache_rpc_port: LMCache only needs a per-engine unique name there.
     return `{"kv_connector":"LMCacheConnectorV1","kv_role":"${role}","kv_connector_extra_config":{"discard_partial_chunks": false, "lmcache_rpc_port": "${c.nixlRole ?? ''}"}}`;
   }
@@ -61,7 +58,7 @@ export function lmcacheEnv(spec: Readonly<ModelSpec>, ctx: LmcacheEnvContext): P
   }
   add('CUDA_VISIBLE_DEVICES', c.cudaVisibleDevices);
   if (!c.enabled) return env;
-  if (c.enablePD) {
+  if (isPdEngine(c)) {
     add('LMCACHE_LOCAL_CPU', 'False');
     add('LMCACHE_MAX_LOCAL_CPU_SIZE', '0');
     add('LMCACHE_REMOTE_SERDE', 'NULL');

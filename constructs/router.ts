@@ -15,7 +15,7 @@ import type { RouterSpec } from '../schema/values.generated.js';
 import { ROUTER_DEFAULTS } from './defaults.js';
 import { fromUser, intOrString } from './kube-json.js';
 import { routerLabels } from './labels.js';
-import { DEFAULT_LMCACHE_LOG_LEVEL } from './lmcache.js';
+import { DEFAULT_LMCACHE_LOG_LEVEL } from '../schema/facts/lmcache.js';
 import * as names from '../schema/facts/names.js';
 import { probe, ROUTER_PROBE_DEFAULTS } from './probes.js';
 import { ReleaseSecret, type SecretKeyRef } from './release-secret.js';

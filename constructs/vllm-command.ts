@@ -62,7 +62,3 @@ export function vllmCommand(
   if (spec.chatTemplate) cmd.push('--chat-template', `${TEMPLATES_MOUNT_PATH}/${spec.chatTemplate}`);
   return cmd;
 }
-
-/** `vllmConfig.v0: "1"` selects vLLM's V0 engine (env `VLLM_USE_V1=0`, the V0 LMCache connector). */
-export const usesV0 = (spec: Readonly<ModelSpec>): boolean =>
-  spec.vllmConfig?.v0 !== undefined && String(spec.vllmConfig.v0) === '1';

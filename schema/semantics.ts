@@ -1,17 +1,20 @@
 /**
  * Checks of meaning: what the schema cannot say about a values document that passed it (defaults filled in).
- * Names that objects get come from `schema/facts/names.ts`, so these checks and the rendered manifests agree.
+ * Names, ports, label keys and the P/D-engine predicate come from `schema/facts/`, as in the constructs, so these
+ * checks and the rendered manifests agree.
  */
 import { closest } from 'fastest-levenshtein';
-import { DEFAULT_KV_ROLE } from '../constructs/lmcache.js';
-import { UCX_PORT, ZMQ_PORT } from './facts/ports.js';
-import { MODEL_LABEL } from './facts/labels.js';
-import { engineServiceName, routerServiceName } from './facts/names.js';
-import { usesV0 } from '../constructs/vllm-command.js';
 import type { Diagnostic, Severity } from './diagnostics.js';
 import { commaList } from './facts/comma-list.js';
+import { DNS_LABEL_MAX_LENGTH, dnsLabelProblem, isDnsLabel, releaseNameProblem } from './facts/dns-label.js';
+import { MODEL_LABEL } from './facts/labels.js';
+import { DEFAULT_KV_ROLE } from './facts/lmcache.js';
+import { engineServiceName, routerServiceName } from './facts/names.js';
+import { isPdEngine, KV_ROLE_OF_NIXL_ROLE, type NixlRole } from './facts/pd-engine.js';
+import { UCX_PORT, ZMQ_PORT } from './facts/ports.js';
+import { quantityValue } from './facts/quantity.js';
 import { isPdLogic } from './facts/routing-logic.js';
-import { quantityValue } from './quantity.js';
+import { usesV0 } from './facts/vllm.js';
 import { renderedModels, routerEnabled } from './rendered.js';
 import { formatPath, type Locate, type Path, type PathSegment } from './source.js';
 import type { LmcacheConfig, ModelSpec, PdstackValues, RouterSpec, ServingEngineSpec } from './values.generated.js';
@@ -39,10 +42,6 @@ const NIXL_KEYS = [
   'nixlBufferDevice',
   'nixlEnableGc',
 ] as const;
-const KV_ROLE_OF = { sender: 'kv_producer', receiver: 'kv_consumer' } as const;
-const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-/** Helm's limit on release names (its objects append suffixes). */
-const MAX_RELEASE_NAME = 53;
 
 interface Engine {
   readonly index: number;
@@ -105,18 +104,10 @@ export function checkSemantics(values: PdstackValues, ctx: SemanticContext): Dia
 
 function checkRelease(c: Checker): void {
   const { release, namespace } = c.ctx;
-  if (!DNS_LABEL.test(release) || release.length > MAX_RELEASE_NAME) {
-    c.error(
-      [],
-      `release name \`${release}\` is not valid: use at most ${MAX_RELEASE_NAME} lower-case letters, digits and '-', starting with a letter (e.g. pd)`,
-    );
-  }
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace) || namespace.length > 63) {
-    c.error(
-      [],
-      `namespace \`${namespace}\` is not a valid DNS label: use lower-case letters, digits and '-' (e.g. default)`,
-    );
-  }
+  const releaseProblem = releaseNameProblem(release);
+  if (releaseProblem) c.error([], `release name \`${release}\` ${releaseProblem} (e.g. pd)`);
+  const namespaceProblem = dnsLabelProblem(namespace);
+  if (namespaceProblem) c.error([], `namespace \`${namespace}\` ${namespaceProblem} (e.g. default)`);
 }
 
 function checkNames(c: Checker, engines: readonly Engine[]): void {
@@ -130,10 +121,10 @@ function checkNames(c: Checker, engines: readonly Engine[]): void {
         `model name \`${name}\` is already used by modelSpec[${first.index}]${c.lineOf([...first.path, 'name'])}; names must be unique: they name the objects and the pod label \`model\``,
       );
     } else seen.set(name, e);
-    if (e.service.length > 63) {
+    if (e.service.length > DNS_LABEL_MAX_LENGTH) {
       c.error(
         [...e.path, 'name'],
-        `the engine Service \`${e.service}\` would be ${e.service.length} characters long; Kubernetes allows 63: shorten the model name (or the release name \`${c.ctx.release}\`)`,
+        `the engine Service \`${e.service}\` would be ${e.service.length} characters long; Kubernetes allows ${DNS_LABEL_MAX_LENGTH}: shorten the model name (or the release name \`${c.ctx.release}\`)`,
       );
     }
     const label = e.spec.labels?.[MODEL_LABEL];
@@ -266,9 +257,8 @@ function checkToken(c: Checker, path: Path, value: unknown, what: string, altern
   }
 }
 
-const isPdEngine = (m: ModelSpec): boolean => m.lmcacheConfig?.enabled === true && m.lmcacheConfig.enablePD === true;
-const isRole = (m: ModelSpec, role: 'sender' | 'receiver'): boolean =>
-  isPdEngine(m) && m.lmcacheConfig?.nixlRole === role;
+const isRole = (m: ModelSpec, role: NixlRole): boolean =>
+  isPdEngine(m.lmcacheConfig) && m.lmcacheConfig?.nixlRole === role;
 const usesNixl = (l: LmcacheConfig): boolean => l.enablePD === true || l.enableNixl === true;
 
 function checkLmcache(c: Checker, e: Engine, l: LmcacheConfig): void {
@@ -280,7 +270,7 @@ function checkLmcache(c: Checker, e: Engine, l: LmcacheConfig): void {
     );
   }
   const nixlKey = NIXL_KEYS.find((k) => l[k] !== undefined);
-  if (nixlKey && !isPdEngine(e.spec) && !(l.enablePD === true && l.enabled !== true)) {
+  if (nixlKey && !isPdEngine(l) && !(l.enablePD === true && l.enabled !== true)) {
     c.error(
       [...path, nixlKey],
       `${nixlKey} takes effect only on a P/D engine; set enabled: true and enablePD: true, or remove the NIXL keys`,
@@ -297,7 +287,7 @@ function checkLmcache(c: Checker, e: Engine, l: LmcacheConfig): void {
     }
   }
   if (l.nixlRole !== undefined) {
-    const want = KV_ROLE_OF[l.nixlRole];
+    const want = KV_ROLE_OF_NIXL_ROLE[l.nixlRole];
     const kvRole = l.kvRole ?? DEFAULT_KV_ROLE;
     if (kvRole !== want) {
       const side = l.nixlRole === 'sender' ? 'prefill' : 'decode';
@@ -307,7 +297,7 @@ function checkLmcache(c: Checker, e: Engine, l: LmcacheConfig): void {
       );
     }
   }
-  if (!isPdEngine(e.spec)) return;
+  if (!isPdEngine(l)) return;
   if (l.enableNixl !== true)
     c.error(
       [...path, l.enableNixl === undefined ? 'enablePD' : 'enableNixl'],
@@ -341,8 +331,7 @@ const isIpAddress = (host: string): boolean =>
 /** The Service part and namespace of `<svc>`, `<svc>.<ns>`, `<svc>.<ns>.svc` or `<svc>.<ns>.svc.cluster.local`. */
 function parseServiceHost(host: string): { service: string; namespace?: string } | undefined {
   const parts = host.replace(/\.$/, '').split('.');
-  const label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-  if (!parts.slice(0, 2).every((p) => label.test(p))) return undefined;
+  if (!parts.slice(0, 2).every(isDnsLabel)) return undefined;
   const suffix = parts.slice(2).join('.');
   if (parts.length === 1) return { service: parts[0]! };
   if (suffix === '' || suffix === 'svc' || suffix === 'svc.cluster.local')
@@ -351,7 +340,7 @@ function parseServiceHost(host: string): { service: string; namespace?: string }
 }
 
 function checkDisaggregation(c: Checker, engines: readonly Engine[], servicePorts: readonly number[]): void {
-  const pd = engines.filter((e) => isPdEngine(e.spec));
+  const pd = engines.filter((e) => isPdEngine(e.spec.lmcacheConfig));
   if (pd.length === 0) return;
   const senders = pd.filter((e) => isRole(e.spec, 'sender'));
   const receivers = pd.filter((e) => isRole(e.spec, 'receiver'));
@@ -535,7 +524,7 @@ function checkRouter(c: Checker, router: RouterSpec, engines: readonly Engine[])
       `enablePD: false contradicts routingLogic: ${logic}; remove enablePD or choose another routingLogic`,
     );
   }
-  const pdEngines = engines.filter((e) => isPdEngine(e.spec));
+  const pdEngines = engines.filter((e) => isPdEngine(e.spec.lmcacheConfig));
   if (!pdLogic) {
     if (pdEngines.length > 0) {
       c.error(

@@ -9,6 +9,8 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { closest, distance } from 'fastest-levenshtein';
 import type { Diagnostic, Severity } from './diagnostics.js';
+import { DNS_LABEL_RULE } from './facts/dns-label.js';
+import { QUANTITY_RULE } from './facts/quantity.js';
 import { VALUES_SCHEMA } from './schema.js';
 import { isSecretPath } from './secrets.js';
 import { formatPath, type Locate, type Path, type PathSegment } from './source.js';
@@ -30,7 +32,7 @@ const DEFINITIONS = (VALUES_SCHEMA as { definitions: Record<string, SchemaObject
 
 /** What a value of a named definition looks like, said when a value is none of the forms it allows. */
 const DEFINITION_FORMS = new Map<unknown, string>([
-  [DEFINITIONS['quantity'], 'is not a Kubernetes quantity (e.g. 8, 500m, 30Gi)'],
+  [DEFINITIONS['quantity'], QUANTITY_RULE],
   [DEFINITIONS['portString'], 'is not a TCP port (1 to 65535, as a number or a string of digits, e.g. "55555")'],
   [DEFINITIONS['byteCount'], 'is not a byte count (a positive integer or a string of digits, e.g. "1073741824")'],
   [DEFINITIONS['gigabytes'], 'is not a size in GB (a non-negative number or numeric string, e.g. 5 or "2.5")'],
@@ -38,12 +40,7 @@ const DEFINITION_FORMS = new Map<unknown, string>([
 ]);
 
 /** What a pattern means, by the schema object that declares it or by the key that holds the value. */
-const PATTERN_FORMS = new Map<unknown, string>([
-  [
-    DEFINITIONS['dnsLabel'],
-    "is not a valid DNS label: use lower-case letters, digits and '-', starting and ending with a letter or digit (e.g. llama-prefill)",
-  ],
-]);
+const PATTERN_FORMS = new Map<unknown, string>([[DEFINITIONS['dnsLabel'], `${DNS_LABEL_RULE} (e.g. llama-prefill)`]]);
 const PATTERN_FORMS_BY_KEY: Readonly<Record<string, string>> = {
   cudaVisibleDevices: 'is not a list of GPU indexes (e.g. "0" or "0,1")',
   gpuMemoryUtilization: 'is not a number (the fraction of GPU memory vLLM may use, e.g. 0.9)',

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ROUTER_DEFAULTS } from '../../constructs/defaults.js';
 import { FLAGS } from '../../schema/facts/router-flags.js';
 import { worstCaseRss } from '../../router/proxy/buffers.js';
-import { quantityValue } from '../../schema/quantity.js';
+import { quantityValue } from '../../schema/facts/quantity.js';
 
 const flagDefault = (name: string) => FLAGS.find((f) => f.name === name)!.default as number;
 

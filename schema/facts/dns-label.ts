@@ -1,0 +1,39 @@
+/**
+ * Kubernetes names: the DNS-label rule (RFC 1123: model names, namespaces, the Service part of a host name) and the
+ * release-name rule. The schema's `dnsLabel` definition takes its pattern and length from here (`schema/schema.ts`),
+ * the checks of meaning and the constructs call the functions, so every place applies one rule with one wording.
+ * The `...Problem` functions return what is wrong as a phrase to follow the value (`` `Llama_3` is not ... ``), or
+ * null when the name is valid.
+ */
+
+/** An RFC 1123 label: lower-case alphanumerics and '-', starting and ending with an alphanumeric. */
+export const DNS_LABEL_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+/** Kubernetes' limit on a label (and so on a Service or namespace name). */
+export const DNS_LABEL_MAX_LENGTH = 63;
+/** What a name that breaks the rule is told. */
+export const DNS_LABEL_RULE =
+  "is not a valid DNS label: use lower-case letters, digits and '-', starting and ending with a letter or digit";
+
+const DNS_LABEL = new RegExp(DNS_LABEL_PATTERN);
+
+export const isDnsLabel = (name: string): boolean => DNS_LABEL.test(name) && name.length <= DNS_LABEL_MAX_LENGTH;
+
+/** Why `name` is not a DNS label, or null. */
+export function dnsLabelProblem(name: string): string | null {
+  if (!DNS_LABEL.test(name)) return DNS_LABEL_RULE;
+  if (name.length > DNS_LABEL_MAX_LENGTH)
+    return `is ${name.length} characters long; Kubernetes allows ${DNS_LABEL_MAX_LENGTH}`;
+  return null;
+}
+
+/** Helm's limit on release names (its objects append suffixes). */
+export const MAX_RELEASE_NAME_LENGTH = 53;
+/** A release prefixes Service names, which must start with a letter (RFC 1035). */
+const RELEASE_NAME = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+
+/** Why `release` cannot name a release, or null. */
+export function releaseNameProblem(release: string): string | null {
+  return RELEASE_NAME.test(release) && release.length <= MAX_RELEASE_NAME_LENGTH
+    ? null
+    : `is not valid: use at most ${MAX_RELEASE_NAME_LENGTH} lower-case letters, digits and '-', starting with a letter`;
+}

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import type { LmcacheConfig, ModelSpec } from '../../schema/values.generated.js';
+import { envMap, find, synthStack, vllmContainer } from '../support/synth.js';
+
+const model = (lmcacheConfig: LmcacheConfig): ModelSpec => ({
+  name: 'opt',
+  repository: 'lmcache/vllm-openai',
+  tag: 'v0.3.5',
+  modelURL: 'facebook/opt-125m',
+  requestCPU: 2,
+  requestMemory: '8Gi',
+  lmcacheConfig,
+});
+
+/** The engine's pod spec and `vllm` container as rendered for one model. */
+function engine(lmcacheConfig: LmcacheConfig): { pod: Record<string, any>; vllm: Record<string, any> } {
+  const objects = synthStack({
+    servingEngineSpec: { modelSpec: [model(lmcacheConfig)] },
+    routerSpec: { enableRouter: false },
+  });
+  const pod = find(objects, 'Deployment', 'pd-opt-deployment-vllm').spec.template.spec;
+  return { pod, vllm: vllmContainer({ spec: { template: { spec: pod } } }) };
+}
+const kvTransferConfig = (vllm: Record<string, any>): string | undefined =>
+  vllm.command[(vllm.command as string[]).indexOf('--kv-transfer-config') + 1];
+
+const NIXL = {
+  enableNixl: true,
+  nixlRole: 'sender',
+  nixlPeerHost: 'pd-d-engine-service',
+  nixlPeerPort: '55555',
+} as const;
+
+describe('a P/D engine (lmcacheConfig enabled and enablePD)', () => {
+  it('gets the NIXL kv-transfer-config, the NIXL env and hostIPC/hostPID', () => {
+    const { pod, vllm } = engine({ enabled: true, enablePD: true, kvRole: 'kv_producer', ...NIXL });
+    expect(kvTransferConfig(vllm)).toBe(
+      '{"kv_connector":"LMCacheConnectorV1","kv_role":"kv_producer","kv_connector_extra_config":{"discard_partial_chunks": false, "lmcache_rpc_port": "sender"}}',
+    );
+    expect(envMap(vllm)).toMatchObject({ UCX_TLS: 'cuda_ipc,cuda_copy,tcp', LMCACHE_NIXL_ROLE: 'sender' });
+    expect([pod.hostIPC, pod.hostPID]).toEqual([true, true]);
+  });
+
+  it('is not what enablePD: false asks for: plain LMCache config, no NIXL env, no host namespaces', () => {
+    const { pod, vllm } = engine({ enabled: true, enablePD: false });
+    expect(kvTransferConfig(vllm)).toBe('{"kv_connector":"LMCacheConnectorV1","kv_role":"kv_both"}');
+    expect(Object.keys(envMap(vllm)).filter((k) => k.startsWith('LMCACHE_NIXL') || k === 'UCX_TLS')).toEqual([]);
+    expect([pod.hostIPC, pod.hostPID]).toEqual([undefined, undefined]);
+  });
+
+  it('is not an engine without LMCache, even with enablePD: true', () => {
+    const { pod, vllm } = engine({ enabled: false, enablePD: true, ...NIXL });
+    expect(vllm.command).not.toContain('--kv-transfer-config');
+    expect(envMap(vllm)['LMCACHE_NIXL_ROLE']).toBeUndefined();
+    expect([pod.hostIPC, pod.hostPID]).toEqual([undefined, undefined]);
+  });
+});

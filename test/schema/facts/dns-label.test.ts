@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import {
+  DNS_LABEL_MAX_LENGTH,
+  DNS_LABEL_PATTERN,
+  dnsLabelProblem,
+  isDnsLabel,
+  releaseNameProblem,
+} from '../../../schema/facts/dns-label.js';
+import { VALUES_SCHEMA } from '../../../schema/schema.js';
+
+describe('dnsLabelProblem', () => {
+  it('is null for an RFC 1123 label of at most 63 characters', () => {
+    for (const name of ['pd', 'llama-decode', '0x', 'a'.repeat(63)]) {
+      expect(dnsLabelProblem(name)).toBeNull();
+      expect(isDnsLabel(name)).toBe(true);
+    }
+  });
+
+  it('says which rule a name breaks', () => {
+    const rule =
+      "is not a valid DNS label: use lower-case letters, digits and '-', starting and ending with a letter or digit";
+    for (const name of ['Llama', 'llama_3', '-x', 'x-', '', 'a.b']) {
+      expect(dnsLabelProblem(name)).toBe(rule);
+      expect(isDnsLabel(name)).toBe(false);
+    }
+    expect(dnsLabelProblem('a'.repeat(64))).toBe('is 64 characters long; Kubernetes allows 63');
+  });
+
+  it("is the rule the values schema's dnsLabel definition applies", () => {
+    const definitions = (VALUES_SCHEMA as { definitions: Record<string, unknown> }).definitions;
+    expect(definitions['dnsLabel']).toEqual({
+      type: 'string',
+      pattern: DNS_LABEL_PATTERN,
+      maxLength: DNS_LABEL_MAX_LENGTH,
+    });
+  });
+});
+
+describe('releaseNameProblem', () => {
+  it('accepts at most 53 characters starting with a letter (release names prefix Service names)', () => {
+    expect(releaseNameProblem('pd')).toBeNull();
+    expect(releaseNameProblem('a'.repeat(53))).toBeNull();
+    const rule = "is not valid: use at most 53 lower-case letters, digits and '-', starting with a letter";
+    for (const release of ['a'.repeat(54), '1pd', 'Prod_1', 'pd-']) expect(releaseNameProblem(release)).toBe(rule);
+  });
+});

@@ -1,0 +1,37 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_LMCACHE_LOG_LEVEL } from '../../schema/facts/lmcache.js';
+import { loadValuesText } from '../../schema/index.js';
+import { VALUES_SCHEMA } from '../../schema/schema.js';
+import { REPO } from '../support/values.js';
+
+type Json = Record<string, any>;
+const source = JSON.parse(readFileSync(join(REPO, 'schema', 'values.schema.json'), 'utf8')) as Json;
+const schema = VALUES_SCHEMA as Json;
+const logLevel = (s: Json): Json =>
+  s['definitions']['routerSpec']['properties']['lmcacheConfig']['properties']['logLevel'];
+
+describe('VALUES_SCHEMA', () => {
+  it('takes the facts schema/facts owns from there, and values.schema.json holds no copy of them', () => {
+    expect(logLevel(schema)['default']).toBe(DEFAULT_LMCACHE_LOG_LEVEL);
+    expect(logLevel(source)['default']).toBeUndefined();
+    expect(source['definitions']['dnsLabel']['pattern']).toBeUndefined();
+    expect(source['definitions']['quantity']['anyOf'][1]['pattern']).toBeUndefined();
+  });
+
+  it('is values.schema.json everywhere else', () => {
+    const filled = structuredClone(schema);
+    delete logLevel(filled)['default'];
+    delete filled['definitions']['dnsLabel']['pattern'];
+    delete filled['definitions']['dnsLabel']['maxLength'];
+    delete filled['definitions']['quantity']['anyOf'][1]['pattern'];
+    expect(filled).toEqual(source);
+  });
+
+  it("fills the router's LMCache log level in as a default", () => {
+    const { values, diagnostics } = loadValuesText('routerSpec:\n  lmcacheConfig: {}\n', 'values.yaml');
+    expect(diagnostics).toEqual([]);
+    expect(values.routerSpec?.lmcacheConfig?.logLevel).toBe('INFO');
+  });
+});
