@@ -9,6 +9,7 @@
 import { DNS_LABEL_MAX_LENGTH, DNS_LABEL_PATTERN } from './facts/dns-label.js';
 import { DEFAULT_LMCACHE_LOG_LEVEL } from './facts/lmcache.js';
 import { QUANTITY_PATTERN } from './facts/quantity.js';
+import { SUPPORTED_ROUTING_LOGICS } from './facts/routing-logic.js';
 import schemaJson from './values.schema.json';
 
 type Json = Record<string, unknown>;
@@ -27,6 +28,11 @@ const FACTS: readonly Fact[] = [
     at: ['definitions', 'dnsLabel'],
     after: 'type',
     keys: { pattern: DNS_LABEL_PATTERN, maxLength: DNS_LABEL_MAX_LENGTH },
+  },
+  {
+    at: ['definitions', 'routerSpec', 'properties', 'routingLogic'],
+    after: 'type',
+    keys: { enum: [...SUPPORTED_ROUTING_LOGICS] },
   },
   {
     at: ['definitions', 'routerSpec', 'properties', 'lmcacheConfig', 'properties', 'logLevel'],

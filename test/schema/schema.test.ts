@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LMCACHE_LOG_LEVEL } from '../../schema/facts/lmcache.js';
+import { SUPPORTED_ROUTING_LOGICS } from '../../schema/facts/routing-logic.js';
 import { loadValuesText } from '../../schema/index.js';
 import { VALUES_SCHEMA } from '../../schema/schema.js';
 import { REPO } from '../support/values.js';
@@ -9,13 +10,22 @@ import { REPO } from '../support/values.js';
 type Json = Record<string, any>;
 const source = JSON.parse(readFileSync(join(REPO, 'schema', 'values.schema.json'), 'utf8')) as Json;
 const schema = VALUES_SCHEMA as Json;
-const logLevel = (s: Json): Json =>
-  s['definitions']['routerSpec']['properties']['lmcacheConfig']['properties']['logLevel'];
+const router = (s: Json): Json => s['definitions']['routerSpec']['properties'];
+const logLevel = (s: Json): Json => router(s)['lmcacheConfig']['properties']['logLevel'];
 
 describe('VALUES_SCHEMA', () => {
   it('takes the facts schema/facts owns from there, and values.schema.json holds no copy of them', () => {
     expect(logLevel(schema)['default']).toBe(DEFAULT_LMCACHE_LOG_LEVEL);
     expect(logLevel(source)['default']).toBeUndefined();
+    expect(router(schema)['routingLogic']['enum']).toEqual([
+      'roundrobin',
+      'session',
+      'prefixaware',
+      'disaggregated_prefill',
+      'disaggregated_prefill_orchestrated',
+    ]);
+    expect(router(schema)['routingLogic']['enum']).toEqual(SUPPORTED_ROUTING_LOGICS);
+    expect(router(source)['routingLogic']['enum']).toBeUndefined();
     expect(source['definitions']['dnsLabel']['pattern']).toBeUndefined();
     expect(source['definitions']['quantity']['anyOf'][1]['pattern']).toBeUndefined();
   });
@@ -23,6 +33,7 @@ describe('VALUES_SCHEMA', () => {
   it('is values.schema.json everywhere else', () => {
     const filled = structuredClone(schema);
     delete logLevel(filled)['default'];
+    delete router(filled)['routingLogic']['enum'];
     delete filled['definitions']['dnsLabel']['pattern'];
     delete filled['definitions']['dnsLabel']['maxLength'];
     delete filled['definitions']['quantity']['anyOf'][1]['pattern'];
