@@ -6,6 +6,8 @@
 
 /** The pod label holding the engine's model name (`modelSpec.name`): the router classifies prefill/decode by it. */
 export const MODEL_LABEL = 'model';
+/** `sleeping=true` marks an engine put to sleep through the router, which sets it on the pod or Service. */
+export const SLEEPING_LABEL = 'sleeping';
 /** production-stack's own label of the release on engine objects. */
 export const HELM_RELEASE_LABEL = 'helm-release-name';
 export const NAME_LABEL = 'app.kubernetes.io/name';

@@ -5,6 +5,7 @@
  * sleep).
  */
 import type { V1Pod } from '@kubernetes/client-node';
+import { MODEL_LABEL } from '../../../schema/facts/labels.js';
 import type { Target } from './endpoint-set.js';
 import { hasSleepingLabel } from './sleep-label.js';
 
@@ -26,7 +27,7 @@ export function podTargets(pods: readonly V1Pod[], port: number, namespace: stri
     targets.push({
       key: name,
       url: `http://${host}:${port}`,
-      modelLabel: labels.model ?? 'default',
+      modelLabel: labels[MODEL_LABEL] ?? 'default',
       sleep: hasSleepingLabel(labels),
       revision: pod.metadata?.resourceVersion ?? '',
       namespace: pod.metadata?.namespace ?? namespace,

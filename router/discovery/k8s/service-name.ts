@@ -5,6 +5,7 @@
  * label `sleeping=true`. Meant for one Service per engine pod, as in the original.
  */
 import type { V1Endpoints, V1Service } from '@kubernetes/client-node';
+import { MODEL_LABEL } from '../../../schema/facts/labels.js';
 import type { Target } from './endpoint-set.js';
 import { hasSleepingLabel } from './sleep-label.js';
 
@@ -29,7 +30,7 @@ export function serviceTargets(
     targets.push({
       key: name,
       url: `http://${name}:${port}`,
-      modelLabel: svc.spec?.selector?.model ?? 'default',
+      modelLabel: svc.spec?.selector?.[MODEL_LABEL] ?? 'default',
       sleep: hasSleepingLabel(svc.metadata?.labels),
       revision: `${svc.metadata?.resourceVersion ?? ''}/${eps?.metadata?.resourceVersion ?? ''}`,
       namespace: svc.metadata?.namespace ?? namespace,

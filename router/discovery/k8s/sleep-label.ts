@@ -11,8 +11,7 @@ import {
   PatchStrategy,
   setHeaderOptions,
 } from '@kubernetes/client-node';
-
-const SLEEPING_LABEL = 'sleeping';
+import { SLEEPING_LABEL } from '../../../schema/facts/labels.js';
 
 export function hasSleepingLabel(labels: Readonly<Record<string, string>> | undefined): boolean {
   return labels?.[SLEEPING_LABEL] === 'true';
