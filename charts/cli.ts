@@ -131,12 +131,13 @@ async function run(argv: string[]): Promise<number> {
       const result = load(options);
       if (result.failed) return 1;
       const { compileChart } = await import('./helm/chart.js');
-      compileChart(result.values, {
+      const warning = compileChart(result.values, {
         valuesFile: options.values ?? '',
         outDir: options.output,
         release: result.release,
         chartVersion,
       });
+      if (warning) process.stderr.write(`${warning}\n`);
       process.stderr.write(`wrote chart ${options.output}\n`);
       return 0;
     }

@@ -30,7 +30,8 @@ function main(): number {
     const chartVersion = process.env.PDSTACK_CHART_VERSION || undefined;
     const valuesFile = relative(process.cwd(), file) || file;
     try {
-      compileChart(values, { valuesFile, outDir: chartDir, release, chartVersion });
+      const warning = compileChart(values, { valuesFile, outDir: chartDir, release, chartVersion });
+      if (warning) process.stderr.write(`${warning}\n`);
     } catch (e) {
       process.stderr.write(`pdstack: ${(e as Error).message}\n`);
       return 1;

@@ -42,16 +42,26 @@ export class ReleaseSecret extends Construct {
   }
 
   /**
-   * `servingEngineSpec.vllmApiKey` as a Secret key reference: a literal is stored in the release Secret (key
-   * `vllmApiKey`), a `{secretName, secretKey}` map is referenced as is; `undefined` when not set.
+   * A secret value as a Secret key reference: a literal is stored in the release Secret under `key`, a complete
+   * `{secretName, secretKey}` map is referenced as is; `undefined` when not set (or an empty literal).
    */
+  public static secretRef(
+    scope: Construct,
+    props: ReleaseSecretProps,
+    key: string,
+    value: SecretValue | undefined,
+  ): SecretKeyRef | undefined {
+    if (typeof value === 'string') return value ? ReleaseSecret.keyRef(scope, props, key, value) : undefined;
+    return value?.secretName && value.secretKey ? { name: value.secretName, key: value.secretKey } : undefined;
+  }
+
+  /** `servingEngineSpec.vllmApiKey` as a Secret key reference (key `vllmApiKey`), see `secretRef`. */
   public static vllmApiKeyRef(
     scope: Construct,
     props: ReleaseSecretProps,
     apiKey: SecretValue | undefined,
   ): SecretKeyRef | undefined {
-    if (typeof apiKey === 'string') return ReleaseSecret.keyRef(scope, props, VLLM_API_KEY_SECRET_KEY, apiKey);
-    return apiKey?.secretName && apiKey.secretKey ? { name: apiKey.secretName, key: apiKey.secretKey } : undefined;
+    return ReleaseSecret.secretRef(scope, props, VLLM_API_KEY_SECRET_KEY, apiKey);
   }
 
   public readonly name: string;

@@ -123,11 +123,14 @@ export class VllmRouter extends Construct {
     }
 
     const env: k8s.EnvVar[] = [];
-    if (spec.hf_token) {
-      // In the release Secret, not a plain env value as production-stack has it: a token is never in a manifest.
-      const ref = ReleaseSecret.keyRef(this, { release, namespace }, names.ROUTER_HF_TOKEN_SECRET_KEY, spec.hf_token);
-      env.push({ name: 'HF_TOKEN', valueFrom: { secretKeyRef: { ...ref } } });
-    }
+    // A literal goes into the release Secret, not into a plain env value as production-stack has it.
+    const hfToken = ReleaseSecret.secretRef(
+      this,
+      { release, namespace },
+      names.ROUTER_HF_TOKEN_SECRET_KEY,
+      spec.hf_token,
+    );
+    if (hfToken) env.push({ name: 'HF_TOKEN', valueFrom: { secretKeyRef: { ...hfToken } } });
     env.push(
       { name: 'PYTHONHASHSEED', value: '123' },
       { name: 'LMCACHE_LOG_LEVEL', value: spec.lmcacheConfig?.logLevel ?? DEFAULT_LMCACHE_LOG_LEVEL },

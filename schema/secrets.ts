@@ -13,18 +13,45 @@ const ANY_INDEX = -1;
 
 const DEFINITIONS = (VALUES_SCHEMA as { definitions: Record<string, SchemaNode> }).definitions;
 
-function collect(node: SchemaNode, path: Path, out: Path[], seen: ReadonlySet<SchemaNode>): void {
-  if (seen.has(node)) return;
-  const inner = new Set(seen).add(node);
-  if (node['writeOnly'] === true) {
-    out.push(path);
+const resolve = (node: SchemaNode): SchemaNode => {
+  const ref = node['$ref'];
+  return typeof ref === 'string' && ref.startsWith('#/definitions/')
+    ? (DEFINITIONS[ref.slice('#/definitions/'.length)] ?? node)
+    : node;
+};
+
+/** Whether a schema node accepts a string (a literal secret), through `$ref`, `allOf` and `anyOf`/`oneOf`. */
+function acceptsString(schema: SchemaNode): boolean {
+  const node = resolve(schema);
+  if (node['type'] !== undefined) {
+    const types = node['type'];
+    if (!(types === 'string' || (Array.isArray(types) && types.includes('string')))) return false;
+  }
+  const all = (node['allOf'] as SchemaNode[] | undefined) ?? [];
+  const any = [
+    ...((node['anyOf'] as SchemaNode[] | undefined) ?? []),
+    ...((node['oneOf'] as SchemaNode[] | undefined) ?? []),
+  ];
+  if (node['type'] === undefined && all.length === 0 && any.length === 0) return false;
+  return all.every(acceptsString) && (any.length === 0 || any.some(acceptsString));
+}
+
+/** A secret key: its path (`ANY_INDEX` for any list entry) and whether it may hold a literal. */
+export interface SecretKey {
+  readonly path: Path;
+  /** The key takes a literal (stored in the release Secret); else only a {secretName, secretKey} reference. */
+  readonly literal: boolean;
+}
+
+function collect(schema: SchemaNode, path: Path, out: SecretKey[], seen: ReadonlySet<SchemaNode>): void {
+  if (seen.has(schema)) return;
+  const inner = new Set(seen).add(schema);
+  if (schema['writeOnly'] === true) {
+    out.push({ path, literal: acceptsString(schema) });
     return;
   }
-  const ref = node['$ref'];
-  if (typeof ref === 'string' && ref.startsWith('#/definitions/')) {
-    const target = DEFINITIONS[ref.slice('#/definitions/'.length)];
-    if (target) collect(target, path, out, inner);
-  }
+  const node = resolve(schema);
+  if (node !== schema) collect(node, path, out, inner);
   for (const keyword of ['allOf', 'anyOf', 'oneOf']) {
     for (const branch of (node[keyword] as SchemaNode[] | undefined) ?? []) collect(branch, path, out, inner);
   }
@@ -35,21 +62,60 @@ function collect(node: SchemaNode, path: Path, out: Path[], seen: ReadonlySet<Sc
     collect(items as SchemaNode, [...path, ANY_INDEX], out, inner);
 }
 
-function secretKeys(): Path[] {
-  const out: Path[] = [];
+function secretKeys(): SecretKey[] {
+  const out: SecretKey[] = [];
   collect(VALUES_SCHEMA, [], out, new Set());
-  const unique = new Map(out.map((p) => [formatPath(p), p]));
-  return [...unique.values()];
+  return [...new Map(out.map((k) => [formatPath(k.path), k])).values()];
 }
 
-/** The key paths of secrets, a list index written `[-1]` (any entry), e.g. `servingEngineSpec.modelSpec[-1].hf_token`. */
-export const SECRET_KEYS: readonly Path[] = secretKeys();
+/** The secret keys, a list index written `[-1]` (any entry), e.g. `servingEngineSpec.modelSpec[-1].hf_token`. */
+export const SECRET_KEYS: readonly SecretKey[] = secretKeys();
+
+const matches = (key: Path, path: Path, n: number): boolean =>
+  key.slice(0, n).every((segment, i) => (segment === ANY_INDEX ? typeof path[i] === 'number' : segment === path[i]));
 
 /** Whether `path` is a secret key or lies inside one (e.g. `servingEngineSpec.vllmApiKey.secretName`). */
 export function isSecretPath(path: Path): boolean {
-  return SECRET_KEYS.some(
-    (key) =>
-      path.length >= key.length &&
-      key.every((segment, i) => (segment === ANY_INDEX ? typeof path[i] === 'number' : segment === path[i])),
-  );
+  return SECRET_KEYS.some(({ path: key }) => path.length >= key.length && matches(key, path, key.length));
+}
+
+/** A secret key set in a values document. */
+export interface SecretEntry extends SecretKey {
+  /** The key's concrete path. */
+  readonly path: Path;
+  readonly value: unknown;
+}
+
+/** The secret keys set in `values`, in the order of SECRET_KEYS then of list entries. */
+export function secretEntries(values: unknown): SecretEntry[] {
+  const out: SecretEntry[] = [];
+  const walk = (node: unknown, key: SecretKey, at: Path): void => {
+    if (at.length === key.path.length) {
+      if (node !== undefined && node !== null) out.push({ ...key, path: at, value: node });
+      return;
+    }
+    const segment = key.path[at.length]!;
+    if (segment === ANY_INDEX) {
+      if (Array.isArray(node)) node.forEach((item, i) => walk(item, key, [...at, i]));
+    } else if (node !== null && typeof node === 'object' && !Array.isArray(node)) {
+      walk((node as Record<string, unknown>)[segment], key, [...at, segment]);
+    }
+  };
+  for (const key of SECRET_KEYS) walk(values, key, []);
+  return out;
+}
+
+/**
+ * A Go regular expression (RE2) matching the formatted paths (`formatPath`) of the secret keys and of what lies
+ * inside them, for templates that must not print a secret (the chart's guard).
+ */
+export function secretPathPattern(): string {
+  const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const one = (key: Path): string =>
+    key
+      .map((segment, i) =>
+        segment === ANY_INDEX ? '\\[[0-9]+\\]' : `${i === 0 ? '' : '\\.'}${escape(String(segment))}`,
+      )
+      .join('');
+  return `^(${SECRET_KEYS.map((k) => one(k.path)).join('|')})($|[.[])`;
 }

@@ -832,9 +832,9 @@ export interface RouterSpec {
    */
   serviceAccountName?: string;
   /**
-   * HF_TOKEN of the router: a literal, stored as routerHfToken in <release>-secrets
+   * HF_TOKEN of the router: a literal (stored as routerHfToken in <release>-secrets) or {secretName, secretKey}
    */
-  hf_token?: string;
+  hf_token?: SecretValue;
   /**
    * VLLM_API_KEY of the router (default: servingEngineSpec.vllmApiKey)
    */

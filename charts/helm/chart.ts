@@ -19,6 +19,7 @@ import { buildApp } from '../synth.js';
 import { notesText, readme, testPod } from './docs.js';
 import { helpersTpl, MODEL_KNOBS, ROUTER_KNOBS } from './helpers.js';
 import { chartSchema } from './schema.js';
+import { chartSecrets, literalSecretsWarning } from './secrets.js';
 import {
   escapeTemplate,
   goString,
@@ -70,12 +71,13 @@ export function recompileCommand(options: {
 
 /**
  * Generates the chart of `values` into `outDir`: what `pdstack chart` and `PDSTACK_CHART_DIR=... cdk8s synth` run.
- * The chart version defaults to the pdstack version, which is always the chart's appVersion.
+ * The chart version defaults to the pdstack version, which is always the chart's appVersion. Returns the one
+ * warning line to show when the values hold literal secrets (left out of the chart), if they do.
  */
 export function compileChart(
   values: Readonly<PdstackValues>,
   options: { valuesFile: string; outDir: string; release: string; chartVersion?: string },
-): void {
+): string | undefined {
   const recompile = recompileCommand(options);
   const { valuesFile, release } = options;
   writeChart(
@@ -88,6 +90,7 @@ export function compileChart(
       valuesFile,
     }),
   );
+  return literalSecretsWarning(values);
 }
 
 /** Chart files by path relative to the chart directory. */
@@ -104,7 +107,8 @@ export function generateChart(compiled: Readonly<PdstackValues>, options: ChartO
       `the values contain ${RELEASE_SENTINEL}, ${NAMESPACE_SENTINEL} or ${KNOB_PREFIX}, which the chart generator reserves`,
     );
   }
-  const objects = buildApp(releaseIndependent(compiled, options.release), {
+  const secrets = chartSecrets(compiled);
+  const objects = buildApp(releaseIndependent(secrets.synthValues, options.release), {
     release: RELEASE_SENTINEL,
     namespace: NAMESPACE_SENTINEL,
   }).chart.toJson() as Json[];
@@ -124,15 +128,20 @@ export function generateChart(compiled: Readonly<PdstackValues>, options: ChartO
   }
   if (routerEnabled(compiled))
     knobs.router(find(objects, 'Deployment', names.routerDeploymentName(RELEASE_SENTINEL)), compiled.routerSpec ?? {});
+  secrets.bind(objects, (expression) => knobs.placeholder(expression));
 
   for (const object of objects) {
     const file = templateFileName(object, files);
-    files.set(file, templateHeader + knobs.prologue(object) + knobs.expand(templatizeYaml(Yaml.stringify(object))));
+    let template = knobs.prologue(object) + knobs.expand(templatizeYaml(Yaml.stringify(object)));
+    // Without engines, the release Secret exists only for the router's secrets given as literals.
+    if (object['kind'] === 'Secret' && secrets.secretIsConditional)
+      template = `{{- if ne (include "pdstack.secretData" (list $ (${secrets.knobsJson()} | fromJson))) "{}" }}\n${template}{{- end }}\n`;
+    files.set(file, templateHeader + template);
   }
   const pod = testPod(compiled, RELEASE_SENTINEL, NAMESPACE_SENTINEL);
   if (pod) files.set('templates/tests/router-test.yaml', templateHeader + templatizeYaml(Yaml.stringify(pod)));
   files.set('templates/guard.yaml', `${templateHeader}{{- include "pdstack.guard" . -}}\n`);
-  files.set('templates/_pdstack.tpl', helpersTpl({ compiled, recompile: options.recompile }));
+  files.set('templates/_pdstack.tpl', helpersTpl({ compiled: secrets.values, recompile: options.recompile, secrets }));
   const notesHeader = `{{- /* ${generated.replaceAll('*/', '* /')} */ -}}\n`;
   files.set(
     'templates/NOTES.txt',
@@ -157,7 +166,7 @@ export function generateChart(compiled: Readonly<PdstackValues>, options: ChartO
   );
   files.set(
     'values.yaml',
-    `${header}# The compiled values, defaults filled in. Install-time knobs: see README.md.\n${Yaml.stringify(compiled)}`,
+    `${header}# The compiled values, defaults filled in, secrets left out. Install-time knobs and secrets: see README.md.\n${Yaml.stringify(secrets.values)}`,
   );
   files.set('values.schema.json', `${JSON.stringify(chartSchema(generated), null, 2)}\n`);
   files.set(
@@ -167,6 +176,7 @@ export function generateChart(compiled: Readonly<PdstackValues>, options: ChartO
       chartName: CHART_NAME,
       recompile: options.recompile,
       version: options.pdstackVersion,
+      secrets: secrets.installKeys,
     }),
   );
   return files;
@@ -291,7 +301,7 @@ class Knobs {
     return out;
   }
 
-  private placeholder(expression: string): string {
+  public placeholder(expression: string): string {
     const token = `${KNOB_PREFIX}${this.expressions.size}_`;
     this.expressions.set(token, expression);
     return token;

@@ -11,6 +11,7 @@ import * as names from '../../schema/facts/names.js';
 import { ZMQ_PORT } from '../../schema/facts/ports.js';
 import { renderedModels, routerEnabled } from '../../schema/rendered.js';
 import type { ModelSpec, PdstackValues } from '../../schema/values.generated.js';
+import { howToGive } from './secrets.js';
 
 /** The image of the `helm test` Pod. */
 export const TEST_IMAGE = 'curlimages/curl:8.11.1';
@@ -132,10 +133,23 @@ export function mermaidText(text: string): string {
 /** Text inside an HTML comment: nothing in it may end the comment. */
 const commentText = (text: string): string => text.replace(/--!?>/g, (end) => end.replace('>', '&gt;'));
 
+/** The README's section on the secrets read at install time (none: no section). */
+function secretsSection(keys: readonly string[]): string {
+  if (keys.length === 0) return '';
+  return `
+## Secrets
+
+pdstack never writes a secret into a chart. Give ${keys.map((k) => `\`${k}\``).join(', ')} at install time, each
+with ${howToGive('KEY')}. A literal goes into the Secret \`<release>-secrets\` (one trailing newline, as
+\`--set-file\` leaves it, dropped); an existing Secret is referenced as is. Rendering fails, naming the key, when
+one is missing.
+`;
+}
+
 /** README.md of the chart, names shown for release `release`. */
 export function readme(
   values: Readonly<PdstackValues>,
-  options: { release: string; chartName: string; recompile: string; version: string },
+  options: { release: string; chartName: string; recompile: string; version: string; secrets: readonly string[] },
 ): string {
   const { release } = options;
   const list = engines(values);
@@ -211,5 +225,5 @@ Helm's \`--set\` on a list index replaces the whole list (\`[null, {replicaCount
 without \`name\` (\`definitions.helmModelSpecOverride\`): a key it omits keeps its compiled value. An entry with a
 \`name\` is a whole model, checked as the compiler checks it. Otherwise the schema is the values
 compiler's, enforced by Helm 3 and Helm 4.
-`;
+${secretsSection(options.secrets)}`;
 }

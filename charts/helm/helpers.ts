@@ -4,11 +4,13 @@
  * Knobs (each engine's and the router's `replicaCount`, `repository`, `tag`, `resources`, and an engine's
  * `requestCPU`/`requestMemory`/`requestGPU`) are read from `.Values`, falling back to the compiled value when the
  * given values lack them (an index `--set` leaves the other entries null, and an override entry holds only the keys
- * it sets). Every other key is compiled in: `pdstack.guard` walks the compiled values against `.Values` and fails
- * on the first difference, naming the key path, both values and the command that recompiles the chart.
+ * it sets). Secrets are read at install time (secrets.ts). Every other key is compiled in: `pdstack.guard` walks the
+ * compiled values against `.Values` and fails listing every difference: the key path, both values (a secret's
+ * key only) and the command that recompiles the chart.
  */
 import { DEFAULT_VLLM_BINARY, VLLM_BINARY_BY_REPOSITORY } from '../../constructs/vllm-command.js';
 import type { PdstackValues } from '../../schema/values.generated.js';
+import type { ChartSecrets } from './secrets.js';
 import { goString } from './template-text.js';
 
 /** The modelSpec keys users may change at install time. */
@@ -25,10 +27,15 @@ export const MODEL_KNOBS = [
 export const ROUTER_KNOBS = ['replicaCount', 'repository', 'tag', 'resources'] as const;
 
 export interface HelpersOptions {
-  /** The values the chart was compiled from (defaults filled in), embedded for the guard and the knob fallbacks. */
+  /**
+   * The values the chart was compiled from (defaults filled in, literal secrets taken out), embedded for the guard
+   * and the knob fallbacks.
+   */
   readonly compiled: Readonly<PdstackValues>;
   /** The command that recompiles the chart, named in the guard's message. */
   readonly recompile: string;
+  /** The secrets' templates and the key paths they own, which the guard leaves alone (secrets.ts). */
+  readonly secrets: Pick<ChartSecrets, 'helpers' | 'guardSkips'>;
 }
 
 /** Key paths the guard lets differ: the knobs of the router and of each of `models` modelSpec entries. */
@@ -39,7 +46,10 @@ function knobPaths(models: number): string[] {
 }
 
 export function helpersTpl(options: HelpersOptions): string {
-  const knobs = knobPaths(options.compiled.servingEngineSpec?.modelSpec?.length ?? 0)
+  const knobs = [
+    ...knobPaths(options.compiled.servingEngineSpec?.modelSpec?.length ?? 0),
+    ...options.secrets.guardSkips,
+  ]
     .map(goString)
     .join(' ');
   // `vllmBinary`'s table (constructs/vllm-command.ts): repositories whose image has vLLM elsewhere than on the PATH.
@@ -143,16 +153,19 @@ when requestGPU ≥ 1, and the compiled rest of BASE (HAMi, limitCPU, limitMemor
 {{- end -}}
 {{- end -}}
 
-{{- /* $ → fails rendering when .Values differ from the compiled values outside the knobs. */ -}}
+{{- /* $ → fails rendering when .Values differ from the compiled values outside the knobs, listing every difference. */ -}}
 {{- define "pdstack.guard" -}}
 {{- $compiled := omit (include "pdstack.compiled" . | fromJson) "global" -}}
 {{- $given := omit (.Values | toJson | fromJson) "global" -}}
-{{- include "pdstack.diff" (dict "path" "" "compiled" $compiled "given" $given "override" false "knobs" (list ${knobs})) -}}
+{{- $differences := include "pdstack.diff" (dict "path" "" "compiled" $compiled "given" $given "override" false "knobs" (list ${knobs})) | trim -}}
+{{- if $differences -}}
+{{- fail (printf "the given values differ from the values compiled into this chart:\\n%s\\nonly %s (and the secrets) can change at install time: to change anything else, edit the values and recompile the chart with %s" $differences ${goString(knobNames)} ${goString(options.recompile)}) -}}
+{{- end -}}
 {{- end -}}
 
-{{- /* (dict "path" P "compiled" C "given" G "override" B "knobs" L) → fails at the first difference. Inside a
-modelSpec entry ("override") a key the given entry lacks keeps its compiled value; elsewhere a missing key (removed
-with null) is a difference. Lists of the same length are compared item by item, others as a whole. */ -}}
+{{- /* (dict "path" P "compiled" C "given" G "override" B "knobs" L) → one line per difference. Inside a modelSpec
+entry ("override") a key the given entry lacks keeps its compiled value; elsewhere a missing key (removed with null)
+is a difference. Lists of the same length are compared item by item, others as a whole. */ -}}
 {{- define "pdstack.diff" -}}
 {{- $c := .compiled -}}{{- $g := .given -}}
 {{- if ne (toJson $c) (toJson $g) -}}
@@ -161,9 +174,9 @@ with null) is a difference. Lists of the same length are compared item by item, 
 {{- $p := ternary $key (printf "%s.%s" $.path $key) (eq $.path "") -}}
 {{- if not (has $p $.knobs) -}}
 {{- if not (hasKey $g $key) -}}
-{{- if not $.override -}}{{- include "pdstack.fail" (list $p (index $c $key | toJson) "(removed)") -}}{{- end -}}
+{{- if not $.override -}}{{- include "pdstack.difference" (list $p (index $c $key | toJson) "(removed)") -}}{{- end -}}
 {{- else if not (hasKey $c $key) -}}
-{{- include "pdstack.fail" (list $p "(not set)" (index $g $key | toJson)) -}}
+{{- include "pdstack.difference" (list $p "(not set)" (index $g $key | toJson)) -}}
 {{- else -}}
 {{- include "pdstack.diff" (dict "path" $p "compiled" (index $c $key) "given" (index $g $key) "override" $.override "knobs" $.knobs) -}}
 {{- end -}}
@@ -171,11 +184,12 @@ with null) is a difference. Lists of the same length are compared item by item, 
 {{- end -}}
 {{- else if and (eq .path "servingEngineSpec.modelSpec") (kindIs "slice" $c) (kindIs "slice" $g) -}}
 {{- if gt (len $g) (len $c) -}}
-{{- include "pdstack.fail" (list .path (printf "%d models" (len $c)) (printf "%d models" (len $g))) -}}
-{{- end -}}
+{{- include "pdstack.difference" (list .path (printf "%d models" (len $c)) (printf "%d models" (len $g))) -}}
+{{- else -}}
 {{- range $i, $entry := $g -}}
 {{- if not (kindIs "invalid" $entry) -}}
 {{- include "pdstack.diff" (dict "path" (printf "%s[%d]" $.path $i) "compiled" (index $c $i) "given" $entry "override" true "knobs" $.knobs) -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 {{- else if and (kindIs "slice" $c) (kindIs "slice" $g) (eq (len $c) (len $g)) -}}
@@ -183,13 +197,19 @@ with null) is a difference. Lists of the same length are compared item by item, 
 {{- include "pdstack.diff" (dict "path" (printf "%s[%d]" $.path $i) "compiled" (index $c $i) "given" $entry "override" false "knobs" $.knobs) -}}
 {{- end -}}
 {{- else -}}
-{{- include "pdstack.fail" (list .path (toJson $c) (toJson $g)) -}}
+{{- include "pdstack.difference" (list .path (toJson $c) (toJson $g)) -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
 
-{{- define "pdstack.fail" -}}
-{{- fail (printf "%s is compiled into this chart as %s, the given values say %s; only %s can change at install time: to change anything else, edit the values and recompile the chart with %s" (index . 0) (index . 1) (index . 2) ${goString(knobNames)} ${goString(options.recompile)}) -}}
+{{- /* (list PATH COMPILED GIVEN) → one line; a secret's values are never shown, only its key. */ -}}
+{{- define "pdstack.difference" -}}
+{{- if include "pdstack.isSecret" (index . 0) -}}
+{{- printf "- %s is a secret that differs from the one compiled into this chart (values not shown)\\n" (index . 0) -}}
+{{- else -}}
+{{- printf "- %s is compiled into this chart as %s, the given values say %s\\n" (index . 0) (index . 1) (index . 2) -}}
 {{- end -}}
-`;
+{{- end -}}
+
+${options.secrets.helpers()}`;
 }

@@ -14,7 +14,7 @@ import { helmBinary, type HelmMajor } from '../setup/helm.js';
 import { pdstack } from '../support/cli.js';
 import { validateKubeObject, type KubeObject } from '../support/kube-validate.js';
 import { EXAMPLE_VALUES_FILE, REPO } from '../support/values.js';
-import { clone, container, helm, helmTemplate, strings, synth } from './support.js';
+import { clone, container, helm, helmTemplate, installSecretsFile, strings, synth } from './support.js';
 
 // Each test runs Helm or the pdstack CLI as processes, several times; the machine may be busy.
 vi.setConfig({ testTimeout: 180_000 });
@@ -29,6 +29,8 @@ type Spec = keyof typeof SPECS;
 
 const WORK = mkdtempSync(join(tmpdir(), 'pdstack-chart-test-'));
 const charts = {} as Record<Spec, string>;
+/** `-f` a file with the secrets of each spec: what a user gives at install time (no chart holds them). */
+const secretArgs = {} as Record<Spec, string[]>;
 const binaries = {} as Record<HelmMajor, string>;
 
 beforeAll(async () => {
@@ -40,6 +42,7 @@ beforeAll(async () => {
     const r = pdstack(['chart', '-f', file, '-o', dir]);
     if (r.status !== 0) throw new Error(`pdstack chart -f ${file} failed: ${r.stderr}`);
     charts[spec] = dir;
+    secretArgs[spec] = ['-f', installSecretsFile(file, join(WORK, `${spec}-secrets.yaml`))];
   }
 }, 600_000);
 
@@ -78,7 +81,7 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
   });
 
   test.each(Object.keys(SPECS) as Spec[])('helm lint --strict passes on the chart of %s', (spec) => {
-    const r = helm(bin(), ['lint', '--strict', charts[spec]]);
+    const r = helm(bin(), ['lint', '--strict', charts[spec], ...secretArgs[spec]]);
     expect(r.stderr + r.stdout).toContain('0 chart(s) failed');
     expect(r.status).toBe(0);
   });
@@ -86,7 +89,7 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
   test.each(Object.keys(SPECS) as Spec[])(
     'helm template pd renders %s object for object as pdstack synth --release pd',
     (spec) => {
-      const { objects, hooks } = helmTemplate(bin(), 'pd', charts[spec]);
+      const { objects, hooks } = helmTemplate(bin(), 'pd', charts[spec], secretArgs[spec]);
       expect([...objects.keys()]).toEqual([...synth(SPECS[spec], 'pd').keys()]);
       expect(objects).toEqual(synth(SPECS[spec], 'pd'));
       expect(hooks.map((h) => `${h.kind}/${h.metadata.name}`)).toEqual(['Pod/pd-router-test']);
@@ -94,9 +97,9 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
   );
 
   test('helm template pd -f the original values file renders the same (values given in full, defaults left out)', () => {
-    expect(helmTemplate(bin(), 'pd', charts.example, ['-f', EXAMPLE_VALUES_FILE]).objects).toEqual(
-      synth(EXAMPLE_VALUES_FILE, 'pd'),
-    );
+    expect(
+      helmTemplate(bin(), 'pd', charts.example, [...secretArgs.example, '-f', EXAMPLE_VALUES_FILE]).objects,
+    ).toEqual(synth(EXAMPLE_VALUES_FILE, 'pd'));
   });
 
   test.each(['example', '2p2d-gpu'] as const)(
@@ -105,7 +108,11 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
       // The values name the decode Service of release pd; the same spec written for release other:
       const forOther = join(WORK, `${spec}-other.yaml`);
       writeFileSync(forOther, readFileSync(SPECS[spec], 'utf8').replace(/\bpd-(\S+-engine-service)/g, 'other-$1'));
-      const { objects, hooks } = helmTemplate(bin(), 'other', charts[spec], ['--namespace', 'team-a']);
+      const { objects, hooks } = helmTemplate(bin(), 'other', charts[spec], [
+        ...secretArgs[spec],
+        '--namespace',
+        'team-a',
+      ]);
       expect(objects).toEqual(synth(forOther, 'other', 'team-a'));
       expect(hooks[0]!.metadata.name).toBe('other-router-test');
       for (const o of objects.values()) {
@@ -117,7 +124,7 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
   );
 
   test('helm template other: labels, selectors, the router selector and the NIXL peer host follow the release', () => {
-    const { objects } = helmTemplate(bin(), 'other', charts.example);
+    const { objects } = helmTemplate(bin(), 'other', charts.example, secretArgs.example);
     const prefill = objects.get('Deployment/other-llama-prefill-deployment-vllm') as Record<string, any>;
     const env = container(prefill, 'vllm')['env'] as Array<{ name: string; value?: string }>;
     expect(env.find((e) => e.name === 'LMCACHE_NIXL_RECEIVER_HOST')?.value).toBe('other-llama-decode-engine-service');
@@ -138,13 +145,14 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
   });
 
   test('a release named like a number still gets string labels', () => {
-    const { objects } = helmTemplate(bin(), '123', charts.example);
+    const { objects } = helmTemplate(bin(), '123', charts.example, secretArgs.example);
     expect(decode(objects, '123')['metadata']['labels']['app.kubernetes.io/instance']).toBe('123');
   });
 
   test('--set servingEngineSpec.modelSpec[1].replicaCount=3 changes the decode replicas to integer 3 and nothing else', () => {
-    const base = helmTemplate(bin(), 'pd', charts.example).objects;
+    const base = helmTemplate(bin(), 'pd', charts.example, secretArgs.example).objects;
     const set = helmTemplate(bin(), 'pd', charts.example, [
+      ...secretArgs.example,
       '--set',
       'servingEngineSpec.modelSpec[1].replicaCount=3',
     ]).objects;
@@ -155,8 +163,12 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
   });
 
   test('--set routerSpec.tag=v2 changes the router image and nothing else', () => {
-    const base = helmTemplate(bin(), 'pd', charts.example).objects;
-    const set = helmTemplate(bin(), 'pd', charts.example, ['--set', 'routerSpec.tag=v2']).objects;
+    const base = helmTemplate(bin(), 'pd', charts.example, secretArgs.example).objects;
+    const set = helmTemplate(bin(), 'pd', charts.example, [
+      ...secretArgs.example,
+      '--set',
+      'routerSpec.tag=v2',
+    ]).objects;
     const expected = clone(base);
     container(expected.get('Deployment/pd-deployment-router'), 'router-container')['image'] =
       'lmcache/lmstack-router:v2';
@@ -165,6 +177,7 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
 
   test('engine knobs: requestGPU, resources, repository and tag render as pdstack synth renders them', () => {
     const set = helmTemplate(bin(), 'pd', charts.example, [
+      ...secretArgs.example,
       '--set',
       'servingEngineSpec.modelSpec[0].requestGPU=1',
       '--set',
@@ -195,6 +208,7 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
       'template',
       'pd',
       charts.example,
+      ...secretArgs.example,
       '--set',
       'servingEngineSpec.modelSpec[0].vllmConfig.maxModelLen=1000',
     ]);
@@ -229,13 +243,20 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
       'servingEngineSpec.modelSpec is compiled into this chart as 2 models, the given values say 3 models',
     ],
   ])('the guard names the key path of any other change: %j', (args, message) => {
-    const r = helm(bin(), ['template', 'pd', charts.example, ...args]);
+    const r = helm(bin(), ['template', 'pd', charts.example, ...secretArgs.example, ...args]);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain(message);
   });
 
   test('--set routerSpec.routingLogic=nope fails with the schema message', () => {
-    const r = helm(bin(), ['template', 'pd', charts.example, '--set', 'routerSpec.routingLogic=nope']);
+    const r = helm(bin(), [
+      'template',
+      'pd',
+      charts.example,
+      ...secretArgs.example,
+      '--set',
+      'routerSpec.routingLogic=nope',
+    ]);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain("values don't meet the specifications of the schema");
     expect(r.stderr).toMatch(/routerSpec[./]routingLogic/);
@@ -247,6 +268,7 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
       'template',
       'pd',
       charts.example,
+      ...secretArgs.example,
       '--set',
       'servingEngineSpec.modelSpec[1].replicaCount=-1',
     ]);
@@ -259,14 +281,19 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
     delete values['servingEngineSpec']['modelSpec'][1]['modelURL'];
     const file = join(WORK, `no-model-url-${major}.yaml`);
     writeFileSync(file, dump(values));
-    const r = helm(bin(), ['template', 'pd', charts.example, '-f', file]);
+    const r = helm(bin(), ['template', 'pd', charts.example, ...secretArgs.example, '-f', file]);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain("values don't meet the specifications of the schema");
     expect(r.stderr).toMatch(/modelURL/);
   });
 
   test('a Jinja chat template and a {{ in an arg render verbatim', () => {
-    const { objects } = helmTemplate(bin(), 'pd', charts['roundrobin-chat-template']);
+    const { objects } = helmTemplate(
+      bin(),
+      'pd',
+      charts['roundrobin-chat-template'],
+      secretArgs['roundrobin-chat-template'],
+    );
     const cm = objects.get('ConfigMap/pd-opt-chat-templates') as Record<string, any>;
     expect(cm['data']['chat.jinja2']).toBe(
       "{% for message in messages %}{{ message['role'] }}: {{ message['content'] }}\n{% endfor %}{{ messages }}",
@@ -276,7 +303,12 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
   });
 
   test("the helm test hook checks the router's /health and /v1/models", () => {
-    const { hooks } = helmTemplate(bin(), 'pd', charts['roundrobin-chat-template']);
+    const { hooks } = helmTemplate(
+      bin(),
+      'pd',
+      charts['roundrobin-chat-template'],
+      secretArgs['roundrobin-chat-template'],
+    );
     const pod = hooks[0] as Record<string, any>;
     expect(pod['metadata']['annotations']['helm.sh/hook']).toBe('test');
     validateKubeObject(hooks[0]!);
@@ -288,7 +320,7 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
 
   if (major === 4) {
     test('helm install pd --dry-run=client succeeds and prints NOTES with the port-forward and curl', () => {
-      const r = helm(bin(), ['install', 'pd', charts.example, '--dry-run=client']);
+      const r = helm(bin(), ['install', 'pd', charts.example, ...secretArgs.example, '--dry-run=client']);
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
       expect(r.stdout).toContain('kubectl port-forward -n default svc/pd-router-service 30080:80');
@@ -300,7 +332,15 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
     test.each(['2p2d-gpu', 'roundrobin-chat-template'] as const)(
       'helm install other --dry-run=client succeeds for %s',
       (spec) => {
-        const r = helm(bin(), ['install', 'other', charts[spec], '--dry-run=client', '--namespace', 'team-a']);
+        const r = helm(bin(), [
+          'install',
+          'other',
+          charts[spec],
+          ...secretArgs[spec],
+          '--dry-run=client',
+          '--namespace',
+          'team-a',
+        ]);
         expect(r.status).toBe(0);
         expect(r.stdout).toContain('svc/other-router-service');
       },

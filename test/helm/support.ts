@@ -1,9 +1,10 @@
 /** Running real Helm on generated charts, and comparing manifest streams object for object. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadAll } from 'js-yaml';
+import { dump, load, loadAll } from 'js-yaml';
+import { secretEntries } from '../../schema/secrets.js';
 import { pdstack } from '../support/cli.js';
 import type { KubeObject } from '../support/kube-validate.js';
 
@@ -97,4 +98,22 @@ export function container(deployment: unknown, name: string): Record<string, any
   const found = containers?.find((c) => c['name'] === name);
   if (!found) throw new Error(`no container ${name}`);
   return found;
+}
+
+/**
+ * Writes to `out` a values file with only the secrets of the values file `from` (what is given at install time,
+ * as no generated chart holds them): `modelSpec` as override entries (`{}` for a model without secrets). Returns `out`.
+ */
+export function installSecretsFile(from: string, out: string): string {
+  const values = load(readFileSync(from, 'utf8'));
+  const secrets: Record<string, any> = {};
+  const models = (values as { servingEngineSpec?: { modelSpec?: unknown[] } }).servingEngineSpec?.modelSpec ?? [];
+  if (models.length > 0) secrets['servingEngineSpec'] = { modelSpec: models.map(() => ({})) };
+  for (const { path, value } of secretEntries(values)) {
+    let node = secrets;
+    for (const segment of path.slice(0, -1)) node = node[segment] ??= {};
+    node[path[path.length - 1]!] = value;
+  }
+  writeFileSync(out, dump(secrets));
+  return out;
 }
