@@ -14,7 +14,16 @@ import { helmBinary, type HelmMajor } from '../setup/helm.js';
 import { pdstack } from '../support/cli.js';
 import { validateKubeObject, type KubeObject } from '../support/kube-validate.js';
 import { EXAMPLE_VALUES_FILE, REPO } from '../support/values.js';
-import { clone, container, helm, helmTemplate, installSecretsFile, strings, synth } from './support.js';
+import {
+  clone,
+  container,
+  helm,
+  helmTemplate,
+  installSecretsFile,
+  strings,
+  synth,
+  type HelmResult,
+} from './support.js';
 
 // Each test runs Helm or the pdstack CLI as processes, several times; the machine may be busy.
 vi.setConfig({ testTimeout: 180_000 });
@@ -51,6 +60,12 @@ const decode = (objects: Map<string, KubeObject>, release = 'pd'): Record<string
 
 describe.each([3, 4] as const)('Helm %i', (major) => {
   const bin = (): string => binaries[major];
+  /** `helm template RELEASE` of the example's chart, given its secrets, and `args`. */
+  const example = (release: string, args: readonly string[] = []): ReturnType<typeof helmTemplate> =>
+    helmTemplate(bin(), release, charts.example, [...secretArgs.example, ...args]);
+  /** The same as a Helm result, for failures. */
+  const renderExample = (args: readonly string[]): HelmResult =>
+    helm(bin(), ['template', 'pd', charts.example, ...secretArgs.example, ...args]);
 
   test("--set on a list index replaces the chart's list: [null, {replicaCount: 3}] (what the chart is designed for)", () => {
     const dir = join(WORK, `list-probe-${major}`);
@@ -97,9 +112,7 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
   );
 
   test('helm template pd -f the original values file renders the same (values given in full, defaults left out)', () => {
-    expect(
-      helmTemplate(bin(), 'pd', charts.example, [...secretArgs.example, '-f', EXAMPLE_VALUES_FILE]).objects,
-    ).toEqual(synth(EXAMPLE_VALUES_FILE, 'pd'));
+    expect(example('pd', ['-f', EXAMPLE_VALUES_FILE]).objects).toEqual(synth(EXAMPLE_VALUES_FILE, 'pd'));
   });
 
   test.each(['example', '2p2d-gpu'] as const)(
@@ -124,7 +137,7 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
   );
 
   test('helm template other: labels, selectors, the router selector and the NIXL peer host follow the release', () => {
-    const { objects } = helmTemplate(bin(), 'other', charts.example, secretArgs.example);
+    const { objects } = example('other');
     const prefill = objects.get('Deployment/other-llama-prefill-deployment-vllm') as Record<string, any>;
     const env = container(prefill, 'vllm')['env'] as Array<{ name: string; value?: string }>;
     expect(env.find((e) => e.name === 'LMCACHE_NIXL_RECEIVER_HOST')?.value).toBe('other-llama-decode-engine-service');
@@ -145,17 +158,13 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
   });
 
   test('a release named like a number still gets string labels', () => {
-    const { objects } = helmTemplate(bin(), '123', charts.example, secretArgs.example);
+    const { objects } = example('123');
     expect(decode(objects, '123')['metadata']['labels']['app.kubernetes.io/instance']).toBe('123');
   });
 
   test('--set servingEngineSpec.modelSpec[1].replicaCount=3 changes the decode replicas to integer 3 and nothing else', () => {
-    const base = helmTemplate(bin(), 'pd', charts.example, secretArgs.example).objects;
-    const set = helmTemplate(bin(), 'pd', charts.example, [
-      ...secretArgs.example,
-      '--set',
-      'servingEngineSpec.modelSpec[1].replicaCount=3',
-    ]).objects;
+    const base = example('pd').objects;
+    const set = example('pd', ['--set', 'servingEngineSpec.modelSpec[1].replicaCount=3']).objects;
     expect(decode(set)['spec']['replicas']).toBe(3);
     const expected = clone(base);
     decode(expected)['spec']['replicas'] = 3;
@@ -163,12 +172,8 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
   });
 
   test('--set routerSpec.tag=v2 changes the router image and nothing else', () => {
-    const base = helmTemplate(bin(), 'pd', charts.example, secretArgs.example).objects;
-    const set = helmTemplate(bin(), 'pd', charts.example, [
-      ...secretArgs.example,
-      '--set',
-      'routerSpec.tag=v2',
-    ]).objects;
+    const base = example('pd').objects;
+    const set = example('pd', ['--set', 'routerSpec.tag=v2']).objects;
     const expected = clone(base);
     container(expected.get('Deployment/pd-deployment-router'), 'router-container')['image'] =
       'lmcache/lmstack-router:v2';
@@ -176,8 +181,7 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
   });
 
   test('engine knobs: requestGPU, resources, repository and tag render as pdstack synth renders them', () => {
-    const set = helmTemplate(bin(), 'pd', charts.example, [
-      ...secretArgs.example,
+    const set = example('pd', [
       '--set',
       'servingEngineSpec.modelSpec[0].requestGPU=1',
       '--set',
@@ -204,14 +208,7 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
   });
 
   test('--set servingEngineSpec.modelSpec[0].vllmConfig.maxModelLen=1000 fails with the guard message', () => {
-    const r = helm(bin(), [
-      'template',
-      'pd',
-      charts.example,
-      ...secretArgs.example,
-      '--set',
-      'servingEngineSpec.modelSpec[0].vllmConfig.maxModelLen=1000',
-    ]);
+    const r = renderExample(['--set', 'servingEngineSpec.modelSpec[0].vllmConfig.maxModelLen=1000']);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain(
       'servingEngineSpec.modelSpec[0].vllmConfig.maxModelLen is compiled into this chart as 32000, the given values say 1000',
@@ -243,20 +240,13 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
       'servingEngineSpec.modelSpec is compiled into this chart as 2 models, the given values say 3 models',
     ],
   ])('the guard names the key path of any other change: %j', (args, message) => {
-    const r = helm(bin(), ['template', 'pd', charts.example, ...secretArgs.example, ...args]);
+    const r = renderExample([...args]);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain(message);
   });
 
   test('--set routerSpec.routingLogic=nope fails with the schema message', () => {
-    const r = helm(bin(), [
-      'template',
-      'pd',
-      charts.example,
-      ...secretArgs.example,
-      '--set',
-      'routerSpec.routingLogic=nope',
-    ]);
+    const r = renderExample(['--set', 'routerSpec.routingLogic=nope']);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain("values don't meet the specifications of the schema");
     expect(r.stderr).toMatch(/routerSpec[./]routingLogic/);
@@ -264,14 +254,7 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
   });
 
   test('the schema still checks an index --set: replicaCount=-1 is rejected', () => {
-    const r = helm(bin(), [
-      'template',
-      'pd',
-      charts.example,
-      ...secretArgs.example,
-      '--set',
-      'servingEngineSpec.modelSpec[1].replicaCount=-1',
-    ]);
+    const r = renderExample(['--set', 'servingEngineSpec.modelSpec[1].replicaCount=-1']);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/replicaCount/);
   });
@@ -281,7 +264,7 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
     delete values['servingEngineSpec']['modelSpec'][1]['modelURL'];
     const file = join(WORK, `no-model-url-${major}.yaml`);
     writeFileSync(file, dump(values));
-    const r = helm(bin(), ['template', 'pd', charts.example, ...secretArgs.example, '-f', file]);
+    const r = renderExample(['-f', file]);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain("values don't meet the specifications of the schema");
     expect(r.stderr).toMatch(/modelURL/);
