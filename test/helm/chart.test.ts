@@ -27,6 +27,8 @@ import {
 
 // Each test runs Helm or the pdstack CLI as processes, several times; the machine may be busy.
 vi.setConfig({ testTimeout: 180_000 });
+/** The bound of a test that runs the CLI once on input it must refuse at once (the alias bomb, a symbolic link). */
+const BOUNDED = 20_000;
 
 const FIXTURES = join(__dirname, 'fixtures');
 const SPECS = {
@@ -416,32 +418,40 @@ describe('generated files', () => {
     );
   });
 
-  test('a symbolic link inside -o DIR is never written through: one line, exit 1, its target untouched', () => {
-    const dir = join(WORK, 'symlinked');
-    expect(pdstack(['chart', '-f', SPECS.example, '-o', dir]).status).toBe(0);
-    const target = join(WORK, 'outside.yaml');
-    writeFileSync(target, 'precious\n');
-    rmSync(join(dir, 'values.yaml'));
-    symlinkSync(target, join(dir, 'values.yaml'));
-    const r = pdstack(['chart', '-f', SPECS.example, '-o', dir]);
-    expect(r.status).toBe(1);
-    expect(r.stderr.split('\n').slice(-2)).toEqual([
-      `pdstack: ${join(dir, 'values.yaml')} is a symbolic link: pdstack chart never writes through one; remove it`,
-      '',
-    ]);
-    expect(readFileSync(target, 'utf8')).toBe('precious\n');
-  });
+  test(
+    'a symbolic link inside -o DIR is never written through: one line, exit 1, its target untouched',
+    () => {
+      const dir = join(WORK, 'symlinked');
+      expect(pdstack(['chart', '-f', SPECS.example, '-o', dir]).status).toBe(0);
+      const target = join(WORK, 'outside.yaml');
+      writeFileSync(target, 'precious\n');
+      rmSync(join(dir, 'values.yaml'));
+      symlinkSync(target, join(dir, 'values.yaml'));
+      const r = pdstack(['chart', '-f', SPECS.example, '-o', dir]);
+      expect(r.status).toBe(1);
+      expect(r.stderr.split('\n').slice(-2)).toEqual([
+        `pdstack: ${join(dir, 'values.yaml')} is a symbolic link: pdstack chart never writes through one; remove it`,
+        '',
+      ]);
+      expect(readFileSync(target, 'utf8')).toBe('precious\n');
+    },
+    BOUNDED,
+  );
 
-  test('an alias bomb: one diagnostic line at the alias, exit 1, no chart', () => {
-    const bomb = join(REPO, 'test', 'fixtures', 'values', 'bad', 'alias-bomb.yaml');
-    const dir = join(WORK, 'bomb-chart');
-    const r = pdstack(['chart', '-f', bomb, '-o', dir]);
-    expect(r.status).toBe(1);
-    expect(r.stderr.split('\n')[0]).toBe(
-      `${bomb}:22:37: error: global.l6[5]: with \`*l5\` the YAML aliases expand the values by more than 4 MiB (each use of an alias copies its anchor); use fewer or smaller aliases`,
-    );
-    expect(existsSync(dir)).toBe(false);
-  });
+  test(
+    'an alias bomb: one diagnostic line at the alias, exit 1, no chart',
+    () => {
+      const bomb = join(REPO, 'test', 'fixtures', 'values', 'bad', 'alias-bomb.yaml');
+      const dir = join(WORK, 'bomb-chart');
+      const r = pdstack(['chart', '-f', bomb, '-o', dir]);
+      expect(r.status).toBe(1);
+      expect(r.stderr.split('\n')[0]).toBe(
+        `${bomb}:22:37: error: global.l6[5]: with \`*l5\` the YAML aliases expand the values by more than 4 MiB (each use of an alias copies its anchor); use fewer or smaller aliases`,
+      );
+      expect(existsSync(dir)).toBe(false);
+    },
+    BOUNDED,
+  );
 
   test('text from values cannot leave its Mermaid label in README.md', () => {
     const values = load(readFileSync(SPECS['roundrobin-chat-template'], 'utf8')) as Record<string, any>;
