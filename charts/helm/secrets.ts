@@ -9,7 +9,7 @@
  * template `pdstack.secretData`, and each env `secretKeyRef` to one of its keys the template `pdstack.secretKeyRef`
  * of that key, both reading `.Values` at install time (a reference compiled from the values is the fallback).
  */
-import * as names from '../../constructs/names.js';
+import * as names from '../../schema/facts/names.js';
 import { enginesEnabled } from '../../schema/rendered.js';
 import { secretEntries, secretPathPattern } from '../../schema/secrets.js';
 import { formatPath, type Path } from '../../schema/source.js';
@@ -113,7 +113,7 @@ export function chartSecrets(compiled: Readonly<PdstackValues>): ChartSecrets {
       else if (node !== null && typeof node === 'object') {
         const o = node as Json;
         const ref = o['secretKeyRef'] as Json | undefined;
-        const knob = ref?.['name'] === secretName ? byKey.get(String(ref['key'])) : undefined;
+        const knob = ref && ref['name'] === secretName ? byKey.get(String(ref['key'])) : undefined;
         if (knob)
           o['secretKeyRef'] = placeholder(
             `{{ include "pdstack.secretKeyRef" (list $ (${goString(JSON.stringify(knob))} | fromJson)) }}`,
