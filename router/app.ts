@@ -24,7 +24,6 @@ import { PdProxy } from './proxy/pd.js';
 import {
   type ProxiedRequest,
   type ProxyDeps,
-  applyAlias,
   checkIdentityEncoding,
   enginePath,
   parseBody,
@@ -197,7 +196,7 @@ export async function createRouter(config: RouterConfig, log: Logger): Promise<R
     reply.code(404).send(errorBody(404, 'not_found_error', `No route for ${req.method} ${req.url.split('?')[0]}.`)),
   );
 
-  const jsonBody = (_request: FastifyRequest, body: Buffer) => applyAlias(parseBody(body), config.aliases);
+  const jsonBody = (_request: FastifyRequest, body: Buffer) => parseBody(body, config.aliases);
   const proxy =
     (route: string, parse = jsonBody) =>
     async (request: FastifyRequest, reply: FastifyReply) => {

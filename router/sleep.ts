@@ -29,7 +29,7 @@ import { RouterError, badRequest } from './errors.js';
 import type { Logger } from './log.js';
 import type { BufferBudget, Lease } from './proxy/buffers.js';
 import { enginePath, requestIdOf } from './proxy/shared.js';
-import { type Upstream, engineErrorMessage, transportError } from './proxy/upstream.js';
+import { type Upstream, engineErrorMessage, redirectError, transportError } from './proxy/upstream.js';
 
 export interface SleepDeps {
   readonly discovery: ServiceDiscovery;
@@ -137,12 +137,11 @@ async function callEngine(call: EngineCall, endpoint: Endpoint): Promise<EngineA
     status = answer.status;
     text = await answer.text(call.lease);
   } catch (err) {
-    throw transportError('engine', endpoint.url, err);
+    throw transportError(call.deps.log, 'engine', endpoint.url, err, call.requestId);
   }
   if (status >= 400) throw new RouterError(status, 'engine_error', engineErrorMessage(text, status));
   // a redirect is not an answer of vLLM's sleep endpoints (and is no error status to pass on)
-  if (status >= 300)
-    throw new RouterError(502, 'engine_error', `Engine ${endpoint.url} answered ${call.path} with HTTP ${status}.`);
+  if (status >= 300) throw redirectError(call.deps.log, 'engine', endpoint.url, status, call.requestId);
   return { status, text };
 }
 
@@ -151,14 +150,15 @@ async function isSleeping(call: EngineCall, endpoint: Endpoint): Promise<{ statu
   try {
     return { status, body: JSON.parse(text) };
   } catch {
-    throw new RouterError(502, 'engine_error', `Engine ${endpoint.url} answered ${call.path} with invalid JSON.`);
+    call.deps.log.warn(`Engine ${endpoint.url} answered ${call.path} with invalid JSON`);
+    throw new RouterError(502, 'engine_error', `Engine ${endpoint.id} answered ${call.path} with invalid JSON.`);
   }
 }
 
 /** Out of routing first, then the engine; routed again if the engine refuses. Resolves with the engine's status. */
 async function sleep(call: EngineCall, endpoint: Endpoint): Promise<number> {
   const { deps } = call;
-  const where = `Engine ${endpoint.id} at ${endpoint.url}`;
+  const where = `Engine ${endpoint.id}`;
   try {
     await deps.discovery.setSleeping(endpoint, true);
   } catch (err) {
@@ -187,7 +187,7 @@ async function routeAgain(deps: SleepDeps, endpoint: Endpoint, failure: RouterEr
     return failure;
   } catch (err) {
     const message =
-      `${failure.message} (and the router could not route engine ${endpoint.id} at ${endpoint.url} again, ` +
+      `${failure.message} (and the router could not route engine ${endpoint.id} again, ` +
       `so it gets no traffic: ${(err as Error).message})`;
     deps.log.error(`/sleep failed: ${message}`);
     return new RouterError(failure.status, failure.type, message);
@@ -197,7 +197,7 @@ async function routeAgain(deps: SleepDeps, endpoint: Endpoint, failure: RouterEr
 /** The engine first, routed again only once it is awake. Resolves with the engine's status. */
 async function wakeUp(call: EngineCall, endpoint: Endpoint): Promise<number> {
   const { deps } = call;
-  const where = `Engine ${endpoint.id} at ${endpoint.url}`;
+  const where = `Engine ${endpoint.id}`;
   const answer = await callEngine(call, endpoint);
   try {
     await deps.discovery.setSleeping(endpoint, false);

@@ -1,6 +1,6 @@
 /**
  * General proxy path (reference §3.5): route one request to one engine and stream its answer back unchanged
- * (status, body bytes, headers minus hop-by-hop). An engine that cannot be reached is replaced by another
+ * (status, body bytes, headers minus hop-by-hop; a redirect is a 502). An engine that cannot be reached is replaced by another
  * candidate up to `--max-instance-failover-reroute-attempts` times.
  */
 import type { ServerResponse } from 'node:http';
@@ -11,6 +11,7 @@ import {
   ClientLink,
   type ProxiedRequest,
   type ProxyDeps,
+  account,
   candidatesFor,
   isStreaming,
   noEndpoint,
@@ -18,7 +19,7 @@ import {
   startCall,
   type StartedCall,
 } from './shared.js';
-import { isAbort, isUnreachable, requestHeaders, responseHeaders, transportError } from './upstream.js';
+import { isAbort, isUnreachable, redirectError, requestHeaders, responseHeaders, transportError } from './upstream.js';
 
 export async function proxyGeneral(
   deps: ProxyDeps,
@@ -45,13 +46,22 @@ export async function proxyGeneral(
       call = await startCall(deps, client, req, endpoint.url, method, headers, req.raw);
     } catch (err) {
       if (isAbort(err)) return;
-      lastError = transportError('upstream', endpoint.url, err);
+      lastError = transportError(deps.log, 'upstream', endpoint.url, err, req.requestId);
       if (!isUnreachable(err)) break;
       deps.log.warn(`Engine ${endpoint.url} cannot be reached for request ${req.requestId}; trying another engine`);
       candidates = candidates.filter((e) => e.url !== endpoint.url);
       continue;
     }
     const { upstream } = call;
+    if (upstream.status >= 300 && upstream.status < 400) {
+      upstream.abort();
+      account(deps, call.tracker, endpoint.url, req.model, `http_${upstream.status}`);
+      return sendError(
+        res,
+        redirectError(deps.log, 'upstream', endpoint.url, upstream.status, req.requestId),
+        req.requestId,
+      );
+    }
     const ok = upstream.status < 400;
     const headersOut = responseHeaders(upstream.headers, req.requestId);
     await relay(

@@ -5,10 +5,15 @@
  *    `stream=false`, without `min_tokens`, `min_completion_tokens` and `stream_options`; in orchestrated mode with
  *    `kv_transfer_params.do_remote_decode=true`. Its answer is waited for; an unreachable prefill engine is replaced
  *    once by another one.
- * 2. Decode: the original request (orchestrated: plus the prefill's `kv_transfer_params`, `remote_host` set to the
- *    prefill engine's host) is sent to a decode engine and streamed back as it arrives. An unreachable decode engine
- *    is replaced once by another one too (the request never reached it; the replacement pulls the KV from the
- *    prefill engine in orchestrated mode, or recomputes the prompt when LMCache pushed the KV to the dead peer).
+ * 2. Decode: the request (orchestrated: plus the NixlConnector fields of the prefill's `kv_transfer_params`, checked,
+ *    `remote_host` the prefill engine's own host) is sent to a decode engine and streamed back as it arrives. An
+ *    unreachable decode engine is replaced once by another one too (the request never reached it; the replacement
+ *    pulls the KV from the prefill engine in orchestrated mode, or recomputes the prompt when LMCache pushed the KV
+ *    to the dead peer). A prefill answer without usable params, or a redirect of either engine, is a 502.
+ *
+ * The router owns the hand-off: a client's `kv_transfer_params` never reaches an engine (parseBody drops them). Both
+ * bodies are serialized from the one parsed request, so prefill and decode cannot read different prompts from bytes
+ * JSON parsers disagree on (invalid UTF-8, `1e-400`, integers beyond 2^53).
  *
  * Every engine carrying one of the labels (exact match) and serving the model is used, the least loaded first. The
  * client's headers (Authorization, X-Request-Id, ...) reach both engines; errors before the answer starts are
@@ -28,6 +33,7 @@ import {
   isStreaming,
   noEndpoint,
   relay,
+  serialize,
   startCall,
   type StartedCall,
 } from './shared.js';
@@ -35,6 +41,7 @@ import {
   engineErrorMessage,
   isAbort,
   isUnreachable,
+  redirectError,
   requestHeaders,
   responseHeaders,
   transportError,
@@ -48,7 +55,7 @@ export interface PdOptions {
   readonly orchestrated: boolean;
 }
 
-/** The body the prefill engine gets. */
+/** The body the prefill engine gets (parseBody already dropped the client's `kv_transfer_params`). */
 export function prefillBody(body: Readonly<Record<string, unknown>>, orchestrated: boolean): Record<string, unknown> {
   const p: Record<string, unknown> = { ...body, max_tokens: 1, stream: false };
   if ('max_completion_tokens' in body) p.max_completion_tokens = 1;
@@ -66,6 +73,55 @@ export function prefillBody(body: Readonly<Record<string, unknown>>, orchestrate
     };
   }
   return p;
+}
+
+const blockId = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
+/** NixlConnector's `remote_block_ids`: block ids, or one list of them per KV cache group (hybrid allocator). */
+const blockIds = (v: unknown) =>
+  Array.isArray(v) && (v.every(blockId) || v.every((group) => Array.isArray(group) && group.every(blockId)));
+
+/**
+ * The fields of a NixlConnector prefill answer's `kv_transfer_params` that decode reads (vLLM's
+ * `NixlConnectorScheduler.request_finished`), each with its check; `remote_request_id` and `tp_size` are absent in
+ * older vLLM versions. Every other field is dropped; `do_remote_prefill`, `do_remote_decode` and `remote_host` are
+ * the router's.
+ */
+const NIXL_FIELDS: readonly { name: string; required: boolean; valid: (v: unknown) => boolean }[] = [
+  { name: 'remote_engine_id', required: true, valid: (v) => typeof v === 'string' && v !== '' },
+  { name: 'remote_request_id', required: false, valid: (v) => typeof v === 'string' && v !== '' },
+  { name: 'remote_block_ids', required: true, valid: blockIds },
+  {
+    name: 'remote_port',
+    required: true,
+    valid: (v) => Number.isInteger(v) && (v as number) > 0 && (v as number) < 65536,
+  },
+  { name: 'tp_size', required: false, valid: (v) => Number.isInteger(v) && (v as number) > 0 },
+];
+
+/**
+ * The `kv_transfer_params` decode gets from a prefill answer's: the checked NixlConnector fields, `remote_host` the
+ * prefill engine's own host (never one the answer names). A string says why the answer's params are unusable.
+ */
+export function decodeKvParams(answer: unknown, prefillHost: string): Record<string, unknown> | string {
+  if (answer === null || typeof answer !== 'object' || Array.isArray(answer)) return 'not an object';
+  const given = answer as Record<string, unknown>;
+  const kv: Record<string, unknown> = { do_remote_prefill: true, do_remote_decode: false };
+  for (const field of NIXL_FIELDS) {
+    const v = given[field.name];
+    if (v === undefined) {
+      if (field.required) return `no ${field.name}`;
+    } else if (!field.valid(v)) {
+      return `invalid ${field.name}`;
+    } else kv[field.name] = v;
+  }
+  kv.remote_host = prefillHost;
+  return kv;
+}
+
+/** The host of an engine URL as NixlConnector expects it (an IPv6 address without brackets). */
+function hostOf(url: string): string {
+  const host = new URL(url).hostname;
+  return host.startsWith('[') ? host.slice(1, -1) : host;
 }
 
 class Aborted extends Error {}
@@ -94,9 +150,14 @@ export class PdProxy {
     const headers = requestHeaders(req.incoming.headers, req.requestId);
     headers['content-type'] = 'application/json';
     try {
+      // one parse, both bodies serialized from it (a too deeply nested body fails here, before any engine is called)
+      const decodeBase = serialize(req.body);
       const kvParams = await this.prefill(req, prefills, headers, client);
+      // decode's body: the request plus, orchestrated, the router's kv_transfer_params (parseBody dropped the client's)
       const decodeRaw =
-        kvParams === undefined ? req.raw : Buffer.from(JSON.stringify({ ...req.body, kv_transfer_params: kvParams }));
+        kvParams === undefined
+          ? decodeBase
+          : `${decodeBase.slice(0, -1)},"kv_transfer_params":${JSON.stringify(kvParams)}}`;
       if (client.gone) return;
       await this.decode(req, res, decodes, headers, decodeRaw, client);
     } catch (err) {
@@ -129,7 +190,7 @@ export class PdProxy {
       } catch (err) {
         if (isAbort(err)) throw new Aborted();
         const canRetry = attempt === 0 && isUnreachable(err) && candidates.some((e) => !tried.has(e.url));
-        if (!canRetry) throw transportError(side, endpoint.url, err);
+        if (!canRetry) throw transportError(this.deps.log, side, endpoint.url, err, req.requestId);
         const role = side === 'prefiller' ? 'Prefill' : 'Decode';
         this.deps.log.warn(
           `${role} engine ${endpoint.url} cannot be reached for request ${req.requestId}; trying another`,
@@ -146,7 +207,7 @@ export class PdProxy {
     client: ClientLink,
   ): Promise<Record<string, unknown> | undefined> {
     const { deps } = this;
-    const body = JSON.stringify(prefillBody(req.body, this.options.orchestrated));
+    const body = serialize(prefillBody(req.body, this.options.orchestrated));
     const { endpoint, call } = await this.start(
       'prefiller',
       this.prefillBalancer,
@@ -163,27 +224,40 @@ export class PdProxy {
     } catch (err) {
       account(deps, tracker, endpoint.url, req.model, isAbort(err) ? 'client_disconnected' : 'stream_error');
       if (isAbort(err)) throw new Aborted();
-      throw transportError('prefiller', endpoint.url, err);
+      throw transportError(deps.log, 'prefiller', endpoint.url, err, req.requestId);
     }
     tracker.firstByte();
-    if (res.status >= 400) {
+    if (res.status >= 300) {
       account(deps, tracker, endpoint.url, req.model, `http_${res.status}`);
+      if (res.status < 400) throw redirectError(deps.log, 'prefiller', endpoint.url, res.status, req.requestId);
       throw new RouterError(res.status, 'prefiller_error', `Prefiller error: ${engineErrorMessage(text, res.status)}`);
     }
-    account(deps, tracker, endpoint.url, req.model);
-    if (deps.log.enabled('debug')) deps.log.debug(`${req.requestId} prefill done on ${endpoint.url}`);
-    if (!this.options.orchestrated) return undefined;
-    let kv: unknown;
-    try {
-      kv = (JSON.parse(text) as { kv_transfer_params?: unknown }).kv_transfer_params;
-    } catch {
-      throw new RouterError(502, 'prefiller_error', `Prefiller error: ${endpoint.url} answered with invalid JSON`);
-    }
-    if (kv === null || typeof kv !== 'object') {
-      deps.log.warn(`Prefill answer of ${endpoint.url} has no kv_transfer_params; decode recomputes the prompt`);
+    if (!this.options.orchestrated) {
+      account(deps, tracker, endpoint.url, req.model);
       return undefined;
     }
-    return { ...(kv as Record<string, unknown>), remote_host: new URL(endpoint.url).hostname };
+    let kv: Record<string, unknown> | string;
+    try {
+      kv = decodeKvParams(
+        (JSON.parse(text) as { kv_transfer_params?: unknown }).kv_transfer_params,
+        hostOf(endpoint.url),
+      );
+    } catch {
+      kv = 'the answer is not JSON';
+    }
+    if (typeof kv === 'string') {
+      account(deps, tracker, endpoint.url, req.model, 'invalid_kv_transfer_params');
+      deps.log.warn(
+        `Prefill answer of ${endpoint.url} for request ${req.requestId}: unusable kv_transfer_params (${kv})`,
+      );
+      throw new RouterError(
+        502,
+        'prefiller_error',
+        `Prefiller error: the prefill answer has no usable kv_transfer_params (${kv}).`,
+      );
+    }
+    account(deps, tracker, endpoint.url, req.model);
+    return kv;
   }
 
   private async decode(
@@ -191,12 +265,17 @@ export class PdProxy {
     res: ServerResponse,
     decodes: readonly Endpoint[],
     headers: Record<string, string | string[]>,
-    body: Buffer,
+    body: string,
     client: ClientLink,
   ): Promise<void> {
     const { deps } = this;
     const { endpoint, call } = await this.start('decoder', this.decodeBalancer, decodes, req, client, headers, body);
     const { tracker, upstream } = call;
+    if (upstream.status >= 300 && upstream.status < 400) {
+      upstream.abort();
+      account(deps, tracker, endpoint.url, req.model, `http_${upstream.status}`);
+      throw redirectError(deps.log, 'decoder', endpoint.url, upstream.status, req.requestId);
+    }
     if (upstream.status >= 400) {
       let text = '';
       let failure: unknown;
@@ -208,7 +287,7 @@ export class PdProxy {
       account(deps, tracker, endpoint.url, req.model, `http_${upstream.status}`);
       // too long, or over the buffer budget: said as such; an engine that broke mid-way leaves its status alone
       if (failure instanceof UpstreamBodyTooLarge || failure instanceof RouterError) {
-        throw transportError('decoder', endpoint.url, failure);
+        throw transportError(deps.log, 'decoder', endpoint.url, failure, req.requestId);
       }
       throw new RouterError(
         upstream.status,

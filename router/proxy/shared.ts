@@ -29,8 +29,8 @@ export interface ProxiedRequest {
   readonly incoming: IncomingMessage;
   /** What this request holds of the buffer budget (its body, engine answers read whole), until its answer closes. */
   readonly lease: Lease;
-  /** Request body as sent to the engine (the client's bytes unless an alias was rewritten). */
-  readonly raw: Buffer;
+  /** Request body as sent to the engine by the general path (the client's bytes unless parseBody rewrote it). */
+  readonly raw: Buffer | string;
   readonly body: Readonly<Record<string, unknown>>;
   readonly model: string;
   /** `?id=<engineId>` pins one engine. */
@@ -69,12 +69,31 @@ export function checkIdentityEncoding(headers: IncomingHttpHeaders): void {
   }
 }
 
-/** Validates the body: JSON object with a string `model` (400 otherwise); applies `--static-aliases`. */
-export function parseBody(raw: Buffer | undefined): { raw: Buffer; body: Record<string, unknown>; model: string } {
-  const bytes = raw ?? Buffer.alloc(0);
+/**
+ * Serializes a request body for an engine; a body nested too deeply to serialize (JSON.parse takes any depth,
+ * JSON.stringify recurses) is the client's error.
+ */
+export function serialize(body: Readonly<Record<string, unknown>>): string {
+  try {
+    return JSON.stringify(body);
+  } catch (err) {
+    if (err instanceof RangeError) throw badRequest('Invalid request: the JSON body is nested too deeply.');
+    throw err;
+  }
+}
+
+/**
+ * Validates the body: a JSON object with a string `model` (400 otherwise). An alias of `--static-aliases` is replaced
+ * by its model, and a client's `kv_transfer_params` is dropped: the KV hand-off is the router's (pd.ts), never the
+ * client's to steer. `raw` is the client's bytes when neither applies, else the serialization of `body`.
+ */
+export function parseBody(
+  bytes: Buffer | undefined,
+  aliases: ReadonlyMap<string, string>,
+): { raw: Buffer | string; body: Record<string, unknown>; model: string } {
   let body: unknown;
   try {
-    body = JSON.parse(bytes.toString('utf8'));
+    body = JSON.parse(bytes === undefined ? '' : bytes.toString('utf8'));
   } catch {
     throw badRequest('Invalid request: request body must be valid JSON.');
   }
@@ -83,17 +102,13 @@ export function parseBody(raw: Buffer | undefined): { raw: Buffer; body: Record<
   }
   const model = (body as { model?: unknown }).model;
   if (typeof model !== 'string' || model === '') throw badRequest("Invalid request: missing 'model' in request body.");
-  return { raw: bytes, body: body as Record<string, unknown>, model };
-}
-
-export function applyAlias(
-  parsed: { raw: Buffer; body: Record<string, unknown>; model: string },
-  aliases: ReadonlyMap<string, string>,
-): { raw: Buffer; body: Record<string, unknown>; model: string } {
-  const target = aliases.get(parsed.model);
-  if (target === undefined) return parsed;
-  const body = { ...parsed.body, model: target };
-  return { raw: Buffer.from(JSON.stringify(body)), body, model: target };
+  const target = aliases.get(model);
+  const steered = 'kv_transfer_params' in body;
+  if (target === undefined && !steered) return { raw: bytes!, body: body as Record<string, unknown>, model };
+  const rewritten: Record<string, unknown> = { ...body };
+  if (steered) delete rewritten.kv_transfer_params;
+  if (target !== undefined) rewritten.model = target;
+  return { raw: serialize(rewritten), body: rewritten, model: target ?? model };
 }
 
 /** Endpoints serving `model` that are awake (optionally one engine by id, or restricted by a predicate). */

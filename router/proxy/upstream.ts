@@ -7,6 +7,7 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerResponse } from 'n
 import { Agent, type Dispatcher } from 'undici';
 import { RouterError } from '../errors.js';
 import { type Lease, overloaded } from './buffers.js';
+import type { Logger } from '../log.js';
 
 /**
  * Headers that describe one connection, never the message (RFC 9110 §7.6.1), plus the proxy credentials meant for
@@ -127,19 +128,32 @@ export async function readLimited(body: AsyncIterable<Uint8Array>, limit: number
 }
 
 /**
- * Maps a failure talking to `url` to the client-visible error (`side` names the engine role); a RouterError (the
- * buffer budget is spent) is answered as it is.
+ * Maps a failure talking to `url` to the client-visible error (`side` names the engine role): its kind and code, or
+ * for an over-long answer the flag it exceeded. The engine's URL and the error's detail (which names addresses) go to
+ * the log, never to the client. A RouterError (the buffer budget is spent) is answered as it is.
  */
-export function transportError(side: string, url: string, err: unknown): RouterError {
+export function transportError(log: Logger, side: string, url: string, err: unknown, requestId: string): RouterError {
   if (err instanceof RouterError) return err;
   const code = (err as { code?: string } | null)?.code ?? '';
   const detail = (err as Error | null)?.message ?? String(err);
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
-    return new RouterError(504, `${side}_error`, `${capitalise(side)} ${url} timed out: ${detail}`);
-  }
-  if (isUnreachable(err))
-    return new RouterError(502, `${side}_error`, `${capitalise(side)} ${url} cannot be reached: ${detail}`);
-  return new RouterError(502, `${side}_error`, `${capitalise(side)} ${url} failed: ${detail}`);
+  const timedOut =
+    code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
+  const what = timedOut ? 'timed out' : isUnreachable(err) ? 'cannot be reached' : 'failed';
+  log.warn(`${capitalise(side)} ${url} ${what} for request ${requestId}: ${detail}`);
+  return new RouterError(
+    timedOut ? 504 : 502,
+    `${side}_error`,
+    `${capitalise(side)} ${what}${err instanceof UpstreamBodyTooLarge ? `: ${err.message}` : code ? ` (${code})` : ''}.`,
+  );
+}
+
+/**
+ * An engine's redirect: never an answer of vLLM, and its `Location` (an internal address, or one a hostile engine
+ * chose) is not the client's to follow. Logged with the URL; the client gets a 502.
+ */
+export function redirectError(log: Logger, side: string, url: string, status: number, requestId: string): RouterError {
+  log.warn(`${capitalise(side)} ${url} answered request ${requestId} with a redirect (HTTP ${status})`);
+  return new RouterError(502, `${side}_error`, `${capitalise(side)} answered with a redirect (HTTP ${status}).`);
 }
 
 function capitalise(s: string): string {

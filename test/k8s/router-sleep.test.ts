@@ -154,8 +154,6 @@ describe('sleep mode with Kubernetes pod-ip discovery (router process)', () => {
     T,
   );
 
-  const url1 = () => `http://${HOSTS.d1}:${new URL(engines.d1.url).port}`;
-
   it(
     'a Role without `patch`: /sleep → 502 naming the refused label change, logged; the engine was not called and stays in routing',
     async () => {
@@ -165,7 +163,7 @@ describe('sleep mode with Kubernetes pod-ip discovery (router process)', () => {
       sim.rbac = ROLE;
       expect(r.status).toBe(502);
       const message =
-        `Engine ${d1} at ${url1()} was not put to sleep: the router could not take it out of routing: ` +
+        `Engine ${d1} was not put to sleep: the router could not take it out of routing: ` +
         'Could not add the label sleeping=true to pod default/pd-decode-1: HTTP 403: cannot patch resource "pods" in namespace "default"';
       expect(r.body).toEqual({ error: { message, type: 'service_discovery_error', code: 502 } });
       expect(sim.forbidden.map((f) => f.method)).toEqual(['PATCH']);
@@ -187,7 +185,7 @@ describe('sleep mode with Kubernetes pod-ip discovery (router process)', () => {
       sim.rbac = ROLE;
       sim.forbidden.splice(0);
       const message =
-        `Engine ${d1} at ${url1()} is awake, but still marked sleeping, so it gets no traffic: ` +
+        `Engine ${d1} is awake, but still marked sleeping, so it gets no traffic: ` +
         'Could not remove the label sleeping=true from pod default/pd-decode-1: HTTP 403: cannot patch resource "pods" in namespace "default"';
       expect(r).toEqual({ status: 502, body: { error: { message, type: 'service_discovery_error', code: 502 } } });
       expect((await engines.d1.requests()).at(-1)).toMatchObject({ method: 'POST', path: '/wake_up' });
