@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EngineSim, type Spawned, spawnEngineSim, spawnRouter, stopAll } from '../sim/processes.js';
-import { MODEL, inference, pdArgs, postJson } from './fixtures.js';
+import { MODEL, inference, pdArgs, staticArgs, postJson } from './fixtures.js';
 
 let sim: EngineSim;
 let pd: Spawned;
@@ -15,10 +15,7 @@ beforeAll(async () => {
   sim = await spawnEngineSim({ models: [MODEL] });
   [pd, roundrobin] = await Promise.all([
     spawnRouter(pdArgs([sim.url], [sim.url])),
-    spawnRouter([
-      ...['--host', '127.0.0.1', '--port', '0', '--service-discovery', 'static', '--routing-logic', 'roundrobin'],
-      ...['--static-backends', sim.url, '--static-models', MODEL],
-    ]),
+    spawnRouter(staticArgs([sim.url], 'roundrobin')),
   ]);
 }, 30_000);
 afterAll(stopAll, 30_000);

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EngineSim, type Spawned, spawnEngineSim, spawnRouter, stopAll } from '../sim/processes.js';
-import { MODEL, inference, pdArgs, rawHttp } from './fixtures.js';
+import { MODEL, inference, pdArgs, staticArgs, rawHttp } from './fixtures.js';
 
 const LIMIT = 3_000_000;
 let prefill: EngineSim;
@@ -17,10 +17,7 @@ beforeAll(async () => {
   [prefill, decode] = await Promise.all([spawnEngineSim({ models: [MODEL] }), spawnEngineSim({ models: [MODEL] })]);
   const limit = ['--max-request-body-bytes', String(LIMIT)];
   [roundrobin, pd] = await Promise.all([
-    spawnRouter([
-      ...['--host', '127.0.0.1', '--port', '0', '--service-discovery', 'static', '--routing-logic', 'roundrobin'],
-      ...['--static-backends', decode.url, '--static-models', MODEL, ...limit],
-    ]),
+    spawnRouter(staticArgs([decode.url], 'roundrobin', limit)),
     spawnRouter(pdArgs([prefill.url], [decode.url], limit)),
   ]);
 }, 30_000);

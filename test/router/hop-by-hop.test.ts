@@ -6,7 +6,7 @@
 import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Spawned, spawnRouter, stopAll } from '../sim/processes.js';
-import { MODEL, type RawEngine, type RawRecord, pdArgs, rawEngine, rawHttp } from './fixtures.js';
+import { MODEL, type RawEngine, type RawRecord, pdArgs, staticArgs, rawEngine, rawHttp } from './fixtures.js';
 
 /** An engine answering a completion with every kind of header a proxy must not relay, plus one it must. */
 function hostileAnswer(_rec: RawRecord, res: ServerResponse): void {
@@ -31,10 +31,7 @@ let pd: Spawned;
 beforeAll(async () => {
   [prefill, decode] = await Promise.all([rawEngine(hostileAnswer), rawEngine(hostileAnswer)]);
   [roundrobin, pd] = await Promise.all([
-    spawnRouter([
-      ...['--host', '127.0.0.1', '--port', '0', '--service-discovery', 'static', '--routing-logic', 'roundrobin'],
-      ...['--static-backends', decode.url, '--static-models', MODEL],
-    ]),
+    spawnRouter(staticArgs([decode.url], 'roundrobin')),
     spawnRouter(pdArgs([prefill.url], [decode.url])),
   ]);
 }, 30_000);

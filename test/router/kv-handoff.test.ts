@@ -7,7 +7,7 @@
 import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EngineSim, type Spawned, spawnEngineSim, spawnRouter, stopAll } from '../sim/processes.js';
-import { MODEL, type RawEngine, inference, jsonOf, pdArgs, postJson, rawEngine } from './fixtures.js';
+import { MODEL, type RawEngine, inference, jsonOf, pdArgs, staticArgs, postJson, rawEngine } from './fixtures.js';
 
 /** What a client may try to steer the transfer with: the cloud metadata address. */
 const HOSTILE_KV = {
@@ -51,10 +51,7 @@ beforeAll(async () => {
   [plain, orchestrated, roundrobin, againstHostile] = await Promise.all([
     spawnRouter(pdArgs([p1], [d1])),
     spawnRouter(pdArgs([p2], [d2], [], 'disaggregated_prefill_orchestrated')),
-    spawnRouter([
-      ...['--host', '127.0.0.1', '--port', '0', '--service-discovery', 'static', '--routing-logic', 'roundrobin'],
-      ...['--static-backends', d1, '--static-models', MODEL],
-    ]),
+    spawnRouter(staticArgs([d1], 'roundrobin')),
     spawnRouter(pdArgs([hostilePrefill.url], [rawDecode.url], [], 'disaggregated_prefill_orchestrated')),
   ]);
 }, 30_000);
@@ -91,14 +88,8 @@ describe('the KV hand-off belongs to the router', { timeout: 30_000 }, () => {
     expect(r.status).toBe(200);
     const [p] = await inference(sims[2]!);
     const [d] = await inference(sims[3]!);
-    expect(p!.body!.kv_transfer_params).toEqual({
-      do_remote_decode: true,
-      do_remote_prefill: false,
-      remote_engine_id: null,
-      remote_block_ids: null,
-      remote_host: null,
-      remote_port: null,
-    });
+    // the router's own request for the hand-off, nothing of the client's
+    expect(p!.body!.kv_transfer_params).toMatchObject({ do_remote_decode: true, remote_host: null, remote_port: null });
     const kv = d!.body!.kv_transfer_params as Record<string, unknown>;
     expect(kv).toEqual({
       do_remote_prefill: true,

@@ -5,7 +5,7 @@
 import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Spawned, spawnRouter, stopAll } from '../sim/processes.js';
-import { MODEL, type RawEngine, pdArgs, postJson, rawEngine } from './fixtures.js';
+import { MODEL, type RawEngine, pdArgs, staticArgs, postJson, rawEngine } from './fixtures.js';
 
 const completion = (res: ServerResponse) => {
   const payload = JSON.stringify({ id: 'cmpl-1', object: 'text_completion', model: MODEL, choices: [{ text: 'x' }] });
@@ -27,10 +27,7 @@ beforeAll(async () => {
   decode = await rawEngine((_rec, res) => (redirecting.decode ? redirect(res) : completion(res)));
   [pd, roundrobin] = await Promise.all([
     spawnRouter(pdArgs([prefill.url], [decode.url])),
-    spawnRouter([
-      ...['--host', '127.0.0.1', '--port', '0', '--service-discovery', 'static', '--routing-logic', 'roundrobin'],
-      ...['--static-backends', decode.url, '--static-models', MODEL],
-    ]),
+    spawnRouter(staticArgs([decode.url], 'roundrobin')),
   ]);
 }, 30_000);
 afterAll(async () => {
