@@ -12,6 +12,7 @@ import Fastify, {
 } from 'fastify';
 import { isPdLogic } from '../schema/facts/routing-logic.js';
 import type { RouterConfig } from './config/config.js';
+import { OPEN_PATHS, requireApiKey } from './api-key.js';
 import { createDiscovery } from './discovery/index.js';
 import { RouterError, bodyTooLarge, errorBody, sendError } from './errors.js';
 import type { Logger } from './log.js';
@@ -174,6 +175,7 @@ export async function createRouter(config: RouterConfig, log: Logger): Promise<R
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_req, _payload, done) => done(null));
 
+  requireApiKey(app, config.engineApiKey, config.apiKeyForHealthAndMetrics ? [] : OPEN_PATHS);
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
     if (err instanceof RouterError)
       return reply
@@ -192,9 +194,22 @@ export async function createRouter(config: RouterConfig, log: Logger): Promise<R
         ),
       );
   });
-  app.setNotFoundHandler((req, reply) =>
-    reply.code(404).send(errorBody(404, 'not_found_error', `No route for ${req.method} ${req.url.split('?')[0]}.`)),
-  );
+  // a known path asked with another method is a 405 with `Allow` (fastify's own answer would be a 404)
+  const allowed = new Map<string, string[]>();
+  app.addHook('onRoute', (route) => {
+    allowed.set(route.url, [...(allowed.get(route.url) ?? []), ...[route.method].flat()]);
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0]!;
+    const allow = allowed.get(path)?.join(', ');
+    if (allow === undefined) {
+      return reply.code(404).send(errorBody(404, 'not_found_error', `No route for ${req.method} ${path}.`));
+    }
+    return reply
+      .code(405)
+      .header('allow', allow)
+      .send(errorBody(405, 'invalid_request_error', `Method ${req.method} is not allowed for ${path} (use ${allow}).`));
+  });
 
   const jsonBody = (_request: FastifyRequest, body: Buffer) => parseBody(body, config.aliases);
   const proxy =
@@ -269,7 +284,7 @@ export async function createRouter(config: RouterConfig, log: Logger): Promise<R
   app.get('/metrics', async (_req, reply) =>
     reply.header('content-type', metrics.registry.contentType).send(await metrics.render()),
   );
-  registerSleepEndpoints(app, { discovery: sd, upstream, budget, log, apiKey: config.engineApiKey });
+  registerSleepEndpoints(app, { discovery: sd, upstream, budget, log });
 
   let stopLogStats: (() => void) | undefined;
   return {

@@ -4,8 +4,7 @@
  * `GET /engines` shows, with the other query parameters unchanged.
  *
  * - With `VLLM_API_KEY` set, the client must send `Authorization: Bearer $VLLM_API_KEY` (else 401, nothing
- *   forwarded): vLLM checks its key on `/v1` paths only, so the router is what keeps any client that reaches it from
- *   putting every engine to sleep. The client's Authorization goes to the engine (with the key set, that is the key).
+ *   forwarded; api-key.ts checks it on every route). The client's Authorization goes to the engine.
  * - Timeouts are the data path's (the shared `Upstream`): `--upstream-connect-timeout-seconds` and
  *   `--upstream-first-byte-timeout-seconds`. Putting a large model to sleep or waking it up can take tens of
  *   seconds; a shorter timeout firing while the engine completes would leave the router's state wrong. For the same
@@ -22,7 +21,6 @@
  *   `--max-upstream-body-bytes` or the routing state cannot be changed, 503 when the buffer budget is spent, 504 when
  *   it times out.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Endpoint, ServiceDiscovery } from './discovery/types.js';
 import { RouterError, badRequest } from './errors.js';
@@ -37,8 +35,6 @@ export interface SleepDeps {
   /** The engine's answer is read whole: its bytes come from the router's buffer budget. */
   readonly budget: BufferBudget;
   readonly log: Logger;
-  /** `VLLM_API_KEY`: when set, the bearer token clients must present. */
-  readonly apiKey: string | undefined;
 }
 
 type EnginePath = '/sleep' | '/wake_up' | '/is_sleeping';
@@ -49,24 +45,13 @@ interface EngineAnswer {
   readonly text: string;
 }
 
-const sha256 = (s: string) => createHash('sha256').update(s).digest();
-
 export function registerSleepEndpoints(app: FastifyInstance, deps: SleepDeps): void {
-  // compared as SHA-256 digests: timingSafeEqual needs equal lengths, and the time taken then tells nothing of the key
-  const expected = deps.apiKey ? sha256(`Bearer ${deps.apiKey}`) : undefined;
   const serialise = perEngineQueue();
   const route = (path: EnginePath) => async (request: FastifyRequest, reply: FastifyReply) => {
     const requestId = requestIdOf(request.headers);
     reply.header('x-request-id', requestId);
     // a RouterError thrown here is answered by the app's error handler (its status and OpenAI-style body)
     const given = request.headers.authorization;
-    if (expected && !(given !== undefined && timingSafeEqual(sha256(given), expected))) {
-      throw new RouterError(
-        401,
-        'authentication_error',
-        'Invalid or missing API key (Authorization: Bearer $VLLM_API_KEY).',
-      );
-    }
     const target = enginePath(path, request.url);
     const id = target.engineId;
     if (!id) throw badRequest('Invalid request: missing target Engine Id.');

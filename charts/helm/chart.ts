@@ -126,8 +126,14 @@ export function generateChart(compiled: Readonly<PdstackValues>, options: ChartO
     const deployment = find(objects, 'Deployment', names.engineDeploymentName(RELEASE_SENTINEL, spec.name));
     knobs.engine(deployment, spec, index);
   }
-  if (routerEnabled(compiled))
-    knobs.router(find(objects, 'Deployment', names.routerDeploymentName(RELEASE_SENTINEL)), compiled.routerSpec ?? {});
+  // the router's VLLM_API_KEY (when set, its /v1/models needs the key: the test pod gets the same env entry)
+  let routerApiKey: Json | undefined;
+  if (routerEnabled(compiled)) {
+    const router = find(objects, 'Deployment', names.routerDeploymentName(RELEASE_SENTINEL));
+    knobs.router(router, compiled.routerSpec ?? {});
+    const env = (router['spec']['template']['spec']['containers'][0]['env'] ?? []) as Json[];
+    routerApiKey = env.find((e) => e['name'] === 'VLLM_API_KEY');
+  }
   secrets.bind(objects, (expression) => knobs.placeholder(expression));
 
   for (const object of objects) {
@@ -138,7 +144,7 @@ export function generateChart(compiled: Readonly<PdstackValues>, options: ChartO
       template = `{{- if ne (include "pdstack.secretData" (list $ (${secrets.knobsJson()} | fromJson))) "{}" }}\n${template}{{- end }}\n`;
     files.set(file, templateHeader + template);
   }
-  const pod = testPod(compiled, RELEASE_SENTINEL, NAMESPACE_SENTINEL);
+  const pod = testPod(compiled, RELEASE_SENTINEL, NAMESPACE_SENTINEL, routerApiKey);
   if (pod) files.set('templates/tests/router-test.yaml', templateHeader + templatizeYaml(Yaml.stringify(pod)));
   files.set('templates/guard.yaml', `${templateHeader}{{- include "pdstack.guard" . -}}\n`);
   files.set('templates/_pdstack.tpl', helpersTpl({ compiled: secrets.values, recompile: options.recompile, secrets }));

@@ -79,18 +79,23 @@ export function notesText(
   return `${lines.join('\n')}\n`;
 }
 
-/** The `helm test` hook Pod, or `undefined` without a router. */
+/**
+ * The `helm test` hook Pod, or `undefined` without a router. `apiKeyEnv` is the router container's `VLLM_API_KEY` env
+ * entry, if any: the router then wants the key on `/v1/models`, so the pod gets the same entry and sends it.
+ */
 export function testPod(
   values: Readonly<PdstackValues>,
   release: string,
   namespace: string,
+  apiKeyEnv?: Readonly<Record<string, unknown>>,
 ): Record<string, unknown> | undefined {
   if (!routerEnabled(values)) return undefined;
   const url = `http://${names.routerServiceName(release)}.${namespace}:${routerServicePort(values)}`;
   const models = [...new Set(engines(values).map((e) => e.spec.modelURL))];
+  const auth = apiKeyEnv ? ' -H "Authorization: Bearer $VLLM_API_KEY"' : '';
   const script = [
     `curl -fsS --retry 10 --retry-connrefused --retry-delay 3 ${url}/health`,
-    `models=$(curl -fsS ${url}/v1/models)`,
+    `models=$(curl -fsS${auth} ${url}/v1/models)`,
     'echo "$models"',
     ...models.map((m) => `echo "$models" | grep -qF ${shellQuote(JSON.stringify(m))}`),
   ].join(' && ');
@@ -109,7 +114,14 @@ export function testPod(
     },
     spec: {
       restartPolicy: 'Never',
-      containers: [{ name: 'router-test', image: TEST_IMAGE, command: ['sh', '-c', script] }],
+      containers: [
+        {
+          name: 'router-test',
+          image: TEST_IMAGE,
+          command: ['sh', '-c', script],
+          ...(apiKeyEnv ? { env: [{ ...apiKeyEnv }] } : {}),
+        },
+      ],
     },
   };
 }

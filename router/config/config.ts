@@ -35,8 +35,13 @@ export interface RouterConfig {
     | { readonly kind: 'static'; readonly options: StaticDiscoveryOptions }
     | { readonly kind: 'k8s'; readonly options: K8sDiscoveryOptions };
   readonly aliases: ReadonlyMap<string, string>;
-  /** `VLLM_API_KEY`: sent as a bearer token on the router's own calls to engines (model probes, sleep mode). */
+  /**
+   * `VLLM_API_KEY`: the bearer token clients must present (api-key.ts), also sent on the router's own calls to
+   * engines (model probes).
+   */
   readonly engineApiKey?: string;
+  /** `--api-key-for-health-and-metrics`: the key is needed on the probe and scrape paths too. */
+  readonly apiKeyForHealthAndMetrics: boolean;
   readonly routingLogic: RoutingLogicName;
   readonly sessionKey?: string;
   readonly prefillLabels: readonly string[];
@@ -68,15 +73,27 @@ function list(value: FlagValue): string[] {
   return commaList(typeof value === 'string' ? value : undefined);
 }
 
+/**
+ * A backend URL as the router uses it. Credentials in it (`http://user:pw@host`) are refused: undici would not send
+ * them, and the URL names the engine in metrics labels, logs and errors. Messages show a URL with its user part
+ * masked, so not even a malformed one is echoed with its password.
+ */
 function checkUrl(raw: string): string {
+  const shown = raw.replace(/\/\/[^/]*@/, '//***@');
   let u: URL;
   try {
     u = new URL(raw);
   } catch {
-    throw new UsageError(`--static-backends: invalid URL '${raw}'`);
+    throw new UsageError(`--static-backends: invalid URL '${shown}'`);
   }
   if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.hostname === '') {
-    throw new UsageError(`--static-backends: invalid URL '${raw}' (expected http(s)://host[:port])`);
+    throw new UsageError(`--static-backends: invalid URL '${shown}' (expected http(s)://host[:port])`);
+  }
+  if (u.username !== '' || u.password !== '') {
+    throw new UsageError(
+      `--static-backends: '${shown}' carries credentials; remove them (the router does not send them, and engines ` +
+        'authenticate clients with VLLM_API_KEY)',
+    );
   }
   return raw.replace(/\/+$/, '');
 }
@@ -239,6 +256,7 @@ export function buildConfig(flags: ParsedFlags, env: NodeJS.ProcessEnv): RouterC
     discovery,
     aliases,
     ...(engineApiKey ? { engineApiKey } : {}),
+    apiKeyForHealthAndMetrics: v.get('api-key-for-health-and-metrics') === true,
     routingLogic,
     ...(sessionKey ? { sessionKey } : {}),
     prefillLabels,

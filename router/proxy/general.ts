@@ -68,6 +68,7 @@ export async function proxyGeneral(
       deps,
       client,
       req,
+      'upstream',
       endpoint.url,
       call,
       res,

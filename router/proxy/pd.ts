@@ -298,6 +298,6 @@ export class PdProxy {
     const streaming = isStreaming(req.body);
     const out = responseHeaders(upstream.headers, req.requestId);
     if (!out['content-type']) out['content-type'] = streaming ? 'text/event-stream' : 'application/json';
-    await relay(deps, client, req, endpoint.url, call, res, out, !streaming);
+    await relay(deps, client, req, 'decoder', endpoint.url, call, res, out, !streaming);
   }
 }

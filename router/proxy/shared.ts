@@ -2,14 +2,14 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Endpoint, ServiceDiscovery } from '../discovery/types.js';
-import { RouterError, badRequest } from '../errors.js';
+import { RouterError, badRequest, sendError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { EngineStatsScraper } from '../stats/engine-stats.js';
 import type { RouterMetrics } from '../stats/metrics.js';
 import type { RequestStatsMonitor, RequestTracker } from '../stats/request-stats.js';
 import { withoutFailing } from '../routing/balance.js';
 import type { BufferBudget, Lease } from './buffers.js';
-import { type Exchange, type Upstream, isAbort } from './upstream.js';
+import { type Exchange, type Upstream, isAbort, transportError } from './upstream.js';
 
 export interface ProxyDeps {
   readonly discovery: ServiceDiscovery;
@@ -180,13 +180,16 @@ export async function startCall(
 
 /**
  * Pipes a started call's answer to the client and accounts it (with `error`, if given; token usage only without).
- * When the pipe fails the call is accounted `client_disconnected` or `stream_error`, the upstream exchange is
- * aborted and the client's socket destroyed.
+ * When the pipe fails the call is accounted `client_disconnected` or `stream_error` and the upstream exchange is
+ * aborted. An engine failing before its first body byte (e.g. stalling after its headers) gets the client an
+ * OpenAI-style error (504 on the timeout); an event stream broken mid-way ends with an OpenAI-style error event;
+ * any other answer broken mid-way is cut (the client's socket destroyed), as the client went away.
  */
 export async function relay(
   deps: ProxyDeps,
   client: ClientLink,
   req: ProxiedRequest,
+  side: string,
   server: string,
   call: StartedCall,
   res: ServerResponse,
@@ -200,9 +203,15 @@ export async function relay(
     account(deps, tracker, server, req.model, error);
     if (error === undefined) countUsage(deps, server, req.model, body);
   } catch (err) {
-    account(deps, tracker, server, req.model, isAbort(err) || client.gone ? 'client_disconnected' : 'stream_error');
+    const gone = isAbort(err) || client.gone;
+    account(deps, tracker, server, req.model, gone ? 'client_disconnected' : 'stream_error');
     upstream.abort();
-    res.destroy();
+    if (gone) return void res.destroy();
+    const failure = transportError(deps.log, side, server, err, req.requestId);
+    if (!res.headersSent) return sendError(res, failure, req.requestId);
+    if (!String(headers['content-type']).startsWith('text/event-stream')) return void res.destroy();
+    // a blank line first ends an event the engine left half-sent; the client's SSE parser then reads the error
+    res.end(`\n\ndata: ${JSON.stringify(failure.body())}\n\n`);
   }
 }
 

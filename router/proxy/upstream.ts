@@ -327,7 +327,9 @@ export class Exchange implements Dispatcher.DispatchHandler {
   }
 
   /**
-   * Streams the body to the client as it arrives, with back-pressure. `onFirstByte` runs at the first chunk. Resolves
+   * Streams the body to the client as it arrives, with back-pressure. The status and headers go out with the first
+   * chunk (or the end), so an engine that fails before its first body byte (a stall after its headers) leaves the
+   * client's answer unstarted: the caller can still answer an error. `onFirstByte` runs at the first chunk. Resolves
    * with the body when `keep` is given, the body was at most 1 MiB and the lease could take its bytes; rejects if the
    * engine or the client fails mid-way.
    * Writes of one parser pass leave in one syscall (the headers with the first chunk, the last chunk with the end
@@ -339,7 +341,6 @@ export class Exchange implements Dispatcher.DispatchHandler {
     onFirstByte: () => void,
     keep: Lease | undefined,
   ): Promise<Buffer | undefined> {
-    res.writeHead(this.status, headers);
     return new Promise((resolve, reject) => {
       let kept: Buffer[] | undefined = keep ? [] : undefined;
       let keptBytes = 0;
@@ -354,6 +355,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
         data: (chunk) => {
           if (first) {
             first = false;
+            res.writeHead(this.status, headers);
             onFirstByte();
           }
           if (kept) {
@@ -372,7 +374,10 @@ export class Exchange implements Dispatcher.DispatchHandler {
           }
         },
         end: () => {
-          if (first) onFirstByte();
+          if (first) {
+            res.writeHead(this.status, headers);
+            onFirstByte();
+          }
           res.end();
           resolve(kept ? Buffer.concat(kept) : undefined);
         },

@@ -282,6 +282,13 @@ export const FLAGS: readonly FlagSpec[] = [
     help: 'a client connection without a request in progress for this long is closed',
   },
   {
+    name: 'api-key-for-health-and-metrics',
+    kind: 'bool',
+    default: false,
+    pdstack: true,
+    help: 'with VLLM_API_KEY set, /health, /metrics and /version need the key too (default: open for probes and scrapers)',
+  },
+  {
     name: 'shutdown-grace-seconds',
     kind: 'float',
     default: 30,

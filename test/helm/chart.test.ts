@@ -287,8 +287,8 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
     expect(args).toContain('opt-{{ not-a-template }}');
   });
 
-  test("the helm test hook checks the router's /health and /v1/models", () => {
-    const { hooks } = helmTemplate(
+  test("the helm test hook checks the router's /health and /v1/models, with the router's VLLM_API_KEY if set", () => {
+    const { objects, hooks } = helmTemplate(
       bin(),
       'pd',
       charts['roundrobin-chat-template'],
@@ -299,8 +299,20 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
     validateKubeObject(hooks[0]!);
     const script = pod['spec']['containers'][0]['command'].join(' ') as string;
     expect(script).toContain('http://pd-router-service.default:8080/health');
-    expect(script).toContain('http://pd-router-service.default:8080/v1/models');
+    // the router wants the key on /v1/models: the pod reads it from the router's own Secret reference
+    expect(script).toContain(
+      'curl -fsS -H "Authorization: Bearer $VLLM_API_KEY" http://pd-router-service.default:8080/v1/models',
+    );
+    const routerEnv = container(objects.get('Deployment/pd-deployment-router'), 'router-container')['env'] as unknown[];
+    expect(pod['spec']['containers'][0]['env']).toEqual(
+      routerEnv.filter((e) => (e as { name: string }).name === 'VLLM_API_KEY'),
+    );
+    expect(pod['spec']['containers'][0]['env']).toHaveLength(1);
     expect(script).toContain('facebook/opt-125m');
+    // without a key, no env and no header
+    const plain = example('pd').hooks[0] as Record<string, any>;
+    expect(plain['spec']['containers'][0]['env']).toBeUndefined();
+    expect(plain['spec']['containers'][0]['command'].join(' ')).toContain('models=$(curl -fsS http://');
   });
 
   if (major === 4) {

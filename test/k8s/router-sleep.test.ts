@@ -39,7 +39,7 @@ async function call(
 async function spread(n: number): Promise<{ d1: number; d2: number }> {
   await Promise.all([engines.d1.clearRequests(), engines.d2.clearRequests()]);
   for (let i = 0; i < n; i++) {
-    const res = await postJson(`${router.url}/v1/completions`, { model: MODEL, prompt: `p${i}`, max_tokens: 1 });
+    const res = await postJson(`${router.url}/v1/completions`, { model: MODEL, prompt: `p${i}`, max_tokens: 1 }, AUTH);
     expect(res.status, res.text).toBe(200);
   }
   return { d1: (await inference(engines.d1)).length, d2: (await inference(engines.d2)).length };

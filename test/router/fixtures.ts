@@ -4,7 +4,14 @@ import { type IncomingHttpHeaders, type ServerResponse, createServer } from 'nod
 import { type AddressInfo, connect } from 'node:net';
 import type { Endpoint } from '../../router/discovery/types.js';
 import { waitFor } from '../k8s/helpers.js';
-import { type EngineSim, type SimOptions, type Spawned, spawnEngineSim, spawnRouter } from '../sim/processes.js';
+import {
+  type EngineSim,
+  type SimOptions,
+  type Spawned,
+  spawnEngineSim,
+  spawnRouter,
+  stopAll,
+} from '../sim/processes.js';
 
 export const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
 
@@ -148,15 +155,26 @@ export async function rawEngine(
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return {
+  const engine: RawEngine = {
     url: `http://127.0.0.1:${port}`,
     received,
     close: () =>
       new Promise<void>((resolve) => {
+        rawEngines.delete(engine);
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+  rawEngines.add(engine);
+  return engine;
+}
+
+const rawEngines = new Set<RawEngine>();
+
+/** For `afterAll`: stops every spawned process (`stopAll`), then closes every raw engine. */
+export async function stopEverything(): Promise<void> {
+  await stopAll();
+  await Promise.all([...rawEngines].map((e) => e.close()));
 }
 
 /** The body a raw engine got, as JSON. */

@@ -5,8 +5,17 @@
  */
 import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Spawned, spawnRouter, stopAll } from '../sim/processes.js';
-import { MODEL, type RawEngine, type RawRecord, pdArgs, staticArgs, rawEngine, rawHttp } from './fixtures.js';
+import { type Spawned, spawnRouter } from '../sim/processes.js';
+import {
+  MODEL,
+  stopEverything,
+  type RawEngine,
+  type RawRecord,
+  pdArgs,
+  staticArgs,
+  rawEngine,
+  rawHttp,
+} from './fixtures.js';
 
 /** An engine answering a completion with every kind of header a proxy must not relay, plus one it must. */
 function hostileAnswer(_rec: RawRecord, res: ServerResponse): void {
@@ -35,10 +44,7 @@ beforeAll(async () => {
     spawnRouter(pdArgs([prefill.url], [decode.url])),
   ]);
 }, 30_000);
-afterAll(async () => {
-  await stopAll();
-  await Promise.all([prefill.close(), decode.close()]);
-}, 30_000);
+afterAll(stopEverything, 30_000);
 
 const body = JSON.stringify({ model: MODEL, prompt: 'hello', max_tokens: 3 });
 const head = (extra: readonly string[]) => [

@@ -6,8 +6,18 @@
  */
 import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EngineSim, type Spawned, spawnEngineSim, spawnRouter, stopAll } from '../sim/processes.js';
-import { MODEL, type RawEngine, inference, jsonOf, pdArgs, staticArgs, postJson, rawEngine } from './fixtures.js';
+import { type EngineSim, type Spawned, spawnEngineSim, spawnRouter } from '../sim/processes.js';
+import {
+  MODEL,
+  stopEverything,
+  type RawEngine,
+  inference,
+  jsonOf,
+  pdArgs,
+  staticArgs,
+  postJson,
+  rawEngine,
+} from './fixtures.js';
 
 /** What a client may try to steer the transfer with: the cloud metadata address. */
 const HOSTILE_KV = {
@@ -55,10 +65,7 @@ beforeAll(async () => {
     spawnRouter(pdArgs([hostilePrefill.url], [rawDecode.url], [], 'disaggregated_prefill_orchestrated')),
   ]);
 }, 30_000);
-afterAll(async () => {
-  await stopAll();
-  await Promise.all([hostilePrefill.close(), rawDecode.close()]);
-}, 30_000);
+afterAll(stopEverything, 30_000);
 
 const clear = () => Promise.all(sims.map((s) => s.clearRequests()));
 const decodeCalls = () => rawDecode.received.filter((r) => r.path === '/v1/completions');

@@ -4,8 +4,8 @@
  */
 import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Spawned, spawnRouter, stopAll } from '../sim/processes.js';
-import { MODEL, type RawEngine, jsonOf, pdArgs, rawEngine } from './fixtures.js';
+import { type Spawned, spawnRouter } from '../sim/processes.js';
+import { MODEL, stopEverything, type RawEngine, jsonOf, pdArgs, rawEngine } from './fixtures.js';
 
 const answer = (_rec: unknown, res: ServerResponse) => {
   const payload = JSON.stringify({ id: 'cmpl-1', object: 'text_completion', model: MODEL, choices: [{ text: 'x' }] });
@@ -21,10 +21,7 @@ beforeAll(async () => {
   [prefill, decode] = await Promise.all([rawEngine(answer), rawEngine(answer)]);
   router = await spawnRouter(pdArgs([prefill.url], [decode.url]));
 }, 30_000);
-afterAll(async () => {
-  await stopAll();
-  await Promise.all([prefill.close(), decode.close()]);
-}, 30_000);
+afterAll(stopEverything, 30_000);
 
 describe('one parse for both engines', { timeout: 30_000 }, () => {
   it('bytes parsers disagree on reach prefill and decode as one serialized request', async () => {

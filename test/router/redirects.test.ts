@@ -4,8 +4,17 @@
  */
 import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Spawned, spawnRouter, stopAll } from '../sim/processes.js';
-import { MODEL, type RawEngine, pdArgs, staticArgs, postJson, rawEngine } from './fixtures.js';
+import { type Spawned, spawnRouter } from '../sim/processes.js';
+import {
+  MODEL,
+  stopEverything,
+  type RawEngine,
+  eventually,
+  pdArgs,
+  staticArgs,
+  postJson,
+  rawEngine,
+} from './fixtures.js';
 
 const completion = (res: ServerResponse) => {
   const payload = JSON.stringify({ id: 'cmpl-1', object: 'text_completion', model: MODEL, choices: [{ text: 'x' }] });
@@ -30,10 +39,7 @@ beforeAll(async () => {
     spawnRouter(staticArgs([decode.url], 'roundrobin')),
   ]);
 }, 30_000);
-afterAll(async () => {
-  await stopAll();
-  await Promise.all([prefill.close(), decode.close()]);
-}, 30_000);
+afterAll(stopEverything, 30_000);
 
 const request = { model: MODEL, prompt: 'abc', max_tokens: 2 };
 const calls = (e: RawEngine) => e.received.filter((r) => r.path === '/v1/completions').length;
@@ -54,7 +60,7 @@ describe('engine redirects', { timeout: 30_000 }, () => {
       error: { message: 'Prefiller answered with a redirect (HTTP 302).', type: 'prefiller_error', code: 502 },
     });
     expect([calls(prefill), calls(decode)]).toEqual([1, 0]);
-    expect(pd.stderr()).toContain(`Prefiller ${prefill.url} answered request`);
+    await eventually(async () => pd.stderr().includes(`Prefiller ${prefill.url} answered request`));
   });
 
   it('a decode 3xx is a 502 decoder_error, its Location never reaches the client', async () => {
