@@ -1,7 +1,7 @@
 /**
  * General proxy path (reference §3.5): route one request to one engine and stream its answer back unchanged
- * (status, body bytes, headers minus hop-by-hop; a redirect is a 502). An engine that cannot be reached is replaced by another
- * candidate up to `--max-instance-failover-reroute-attempts` times.
+ * (status, body bytes, headers minus hop-by-hop; a redirect is a 502). An engine that cannot be reached is replaced
+ * by another candidate up to `--max-instance-failover-reroute-attempts` times.
  */
 import type { ServerResponse } from 'node:http';
 import type { Endpoint } from '../discovery/types.js';

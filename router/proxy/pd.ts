@@ -232,6 +232,7 @@ export class PdProxy {
       if (res.status < 400) throw redirectError(deps.log, 'prefiller', endpoint.url, res.status, req.requestId);
       throw new RouterError(res.status, 'prefiller_error', `Prefiller error: ${engineErrorMessage(text, res.status)}`);
     }
+    if (deps.log.enabled('debug')) deps.log.debug(`${req.requestId} prefill done on ${endpoint.url}`);
     if (!this.options.orchestrated) {
       account(deps, tracker, endpoint.url, req.model);
       return undefined;
