@@ -212,6 +212,8 @@ export async function createRouter(config: RouterConfig, log: Logger): Promise<R
   });
 
   const jsonBody = (_request: FastifyRequest, body: Buffer) => parseBody(body, config.aliases);
+  // P/D serializes both engines' bodies from the parsed request: the client's bytes are not kept (memory)
+  const pdBody = (_request: FastifyRequest, body: Buffer) => ({ ...parseBody(body, config.aliases), raw: '' });
   const proxy =
     (route: string, parse = jsonBody) =>
     async (request: FastifyRequest, reply: FastifyReply) => {
@@ -238,7 +240,8 @@ export async function createRouter(config: RouterConfig, log: Logger): Promise<R
         sendError(res, new RouterError(500, 'internal_error', 'Internal server error.'), requestId);
       }
     };
-  for (const path of PROXIED_POST_PATHS) app.post(path, proxy(path));
+  for (const path of PROXIED_POST_PATHS)
+    app.post(path, proxy(path, pd && GENERATION_PATHS.has(path) ? pdBody : jsonBody));
   for (const path of PROXIED_GET_PATHS) app.get(path, proxy(path));
   for (const path of FORM_POST_PATHS) {
     app.post(

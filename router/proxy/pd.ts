@@ -150,15 +150,14 @@ export class PdProxy {
     const headers = requestHeaders(req.incoming.headers, req.requestId);
     headers['content-type'] = 'application/json';
     try {
-      // one parse, both bodies serialized from it (a too deeply nested body fails here, before any engine is called)
-      const decodeBase = serialize(req.body);
+      // one parse, both bodies serialized from it; a too deeply nested body fails at the prefill's, before any engine
+      // is called. Decode's is made once prefill is done, so the two are not held at once (memory).
       const kvParams = await this.prefill(req, prefills, headers, client);
-      // decode's body: the request plus, orchestrated, the router's kv_transfer_params (parseBody dropped the client's)
-      const decodeRaw =
-        kvParams === undefined
-          ? decodeBase
-          : `${decodeBase.slice(0, -1)},"kv_transfer_params":${JSON.stringify(kvParams)}}`;
       if (client.gone) return;
+      // decode's body: the request plus, orchestrated, the router's kv_transfer_params (parseBody dropped the client's)
+      const decodeRaw = Buffer.from(
+        serialize(kvParams === undefined ? req.body : { ...req.body, kv_transfer_params: kvParams }),
+      );
       await this.decode(req, res, decodes, headers, decodeRaw, client);
     } catch (err) {
       if (err instanceof Aborted) return;
@@ -207,7 +206,7 @@ export class PdProxy {
     client: ClientLink,
   ): Promise<Record<string, unknown> | undefined> {
     const { deps } = this;
-    const body = serialize(prefillBody(req.body, this.options.orchestrated));
+    const body = Buffer.from(serialize(prefillBody(req.body, this.options.orchestrated)));
     const { endpoint, call } = await this.start(
       'prefiller',
       this.prefillBalancer,
@@ -266,7 +265,7 @@ export class PdProxy {
     res: ServerResponse,
     decodes: readonly Endpoint[],
     headers: Record<string, string | string[]>,
-    body: string,
+    body: Buffer,
     client: ClientLink,
   ): Promise<void> {
     const { deps } = this;
