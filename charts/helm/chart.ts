@@ -126,15 +126,16 @@ export function generateChart(compiled: Readonly<PdstackValues>, options: ChartO
     const deployment = find(objects, 'Deployment', names.engineDeploymentName(RELEASE_SENTINEL, spec.name));
     knobs.engine(deployment, spec, index);
   }
-  // the router's VLLM_API_KEY (when set, its /v1/models needs the key: the test pod gets the same env entry)
-  let routerApiKey: Json | undefined;
-  if (routerEnabled(compiled)) {
-    const router = find(objects, 'Deployment', names.routerDeploymentName(RELEASE_SENTINEL));
-    knobs.router(router, compiled.routerSpec ?? {});
-    const env = (router['spec']['template']['spec']['containers'][0]['env'] ?? []) as Json[];
-    routerApiKey = env.find((e) => e['name'] === 'VLLM_API_KEY');
-  }
+  const router = routerEnabled(compiled)
+    ? find(objects, 'Deployment', names.routerDeploymentName(RELEASE_SENTINEL))
+    : undefined;
+  if (router) knobs.router(router, compiled.routerSpec ?? {});
   secrets.bind(objects, (expression) => knobs.placeholder(expression));
+  // the router's VLLM_API_KEY entry, its Secret reference bound as above (when set, the router's /v1/models needs the
+  // key: the test pod gets the same entry)
+  const routerApiKey = ((router?.['spec']['template']['spec']['containers'][0]['env'] ?? []) as Json[]).find(
+    (e) => e['name'] === 'VLLM_API_KEY',
+  );
 
   for (const object of objects) {
     const file = templateFileName(object, files);
@@ -145,7 +146,8 @@ export function generateChart(compiled: Readonly<PdstackValues>, options: ChartO
     files.set(file, templateHeader + template);
   }
   const pod = testPod(compiled, RELEASE_SENTINEL, NAMESPACE_SENTINEL, routerApiKey);
-  if (pod) files.set('templates/tests/router-test.yaml', templateHeader + templatizeYaml(Yaml.stringify(pod)));
+  if (pod)
+    files.set('templates/tests/router-test.yaml', templateHeader + knobs.expand(templatizeYaml(Yaml.stringify(pod))));
   files.set('templates/guard.yaml', `${templateHeader}{{- include "pdstack.guard" . -}}\n`);
   files.set('templates/_pdstack.tpl', helpersTpl({ compiled: secrets.values, recompile: options.recompile, secrets }));
   const notesHeader = `{{- /* ${generated.replaceAll('*/', '* /')} */ -}}\n`;
