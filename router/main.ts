@@ -5,7 +5,7 @@
  * prints one line and exits 1.
  */
 import { buildConfig } from './config/config.js';
-import { helpText, parseFlags } from '../schema/facts/router-flags.js';
+import { parseRouterArgv } from '../schema/facts/router-flags.js';
 import { USAGE_EXIT_CODE, UsageError } from '../schema/facts/usage-error.js';
 import { Logger } from './log.js';
 import { VERSION } from './version.js';
@@ -13,16 +13,16 @@ import { VERSION } from './version.js';
 const PROG = 'pdstack-router';
 
 async function main(argv: readonly string[]): Promise<void> {
-  const flags = parseFlags(argv);
-  if (flags.help) {
-    process.stdout.write(helpText(PROG) + '\n');
+  const commandLine = parseRouterArgv(argv, PROG);
+  if (commandLine.action === 'help') {
+    process.stdout.write(commandLine.text);
     return;
   }
-  if (flags.version) {
+  if (commandLine.action === 'version') {
     process.stdout.write(`${PROG} ${VERSION}\n`);
     return;
   }
-  const config = buildConfig(flags, process.env);
+  const config = buildConfig(commandLine, process.env);
   const log = new Logger(config.logLevel, config.logFormat, 'vllm_router');
   const { createRouter } = await import('./app.js');
   const router = await createRouter(config, log);

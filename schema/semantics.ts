@@ -13,6 +13,13 @@ import { engineServiceName, routerServiceName } from './facts/names.js';
 import { isPdEngine, KV_ROLE_OF_NIXL_ROLE, type NixlRole } from './facts/pd-engine.js';
 import { UCX_PORT, ZMQ_PORT } from './facts/ports.js';
 import { quantityValue } from './facts/quantity.js';
+import {
+  FLAGS,
+  parseRouterArgv,
+  RouterArgError,
+  type RouterArgv,
+  type RouterCommandLine,
+} from './facts/router-flags.js';
 import { isPdLogic } from './facts/routing-logic.js';
 import { usesV0 } from './facts/vllm.js';
 import { renderedModels, routerEnabled } from './rendered.js';
@@ -462,6 +469,7 @@ function checkRouter(c: Checker, router: RouterSpec, engines: readonly Engine[])
   const logic = router.routingLogic!; // filled in by the schema's default
   const pdLogic = isPdLogic(logic);
   checkToken(c, rp('hf_token'), router.hf_token, 'a Hugging Face token', 'remove it');
+  const parsed = checkExtraArgs(c, router);
   if (router.autoscaling?.enabled)
     c.error(
       rp('autoscaling', 'enabled'),
@@ -534,74 +542,88 @@ function checkRouter(c: Checker, router: RouterSpec, engines: readonly Engine[])
     }
     return;
   }
-  checkModelLabels(c, router, logic, engines, pdEngines.length > 0);
+  if (parsed) checkModelLabels(c, parsed, logic, engines, pdEngines.length > 0);
 }
 
-interface FlagValue {
-  /** Index in `extraArgs` of the item holding the value (or the flag, when the value is missing). */
-  readonly index: number;
-  readonly value: string | undefined;
-}
+const LABEL_FLAGS = [
+  { flag: 'prefill-model-labels', arg: 'prefillModelLabels', role: 'sender', side: 'prefill' },
+  { flag: 'decode-model-labels', arg: 'decodeModelLabels', role: 'receiver', side: 'decode' },
+] as const;
 
-/** Values of `--flag value` and `--flag=value` in an argument list. */
-export function flagValues(args: readonly string[], flag: string): FlagValue[] {
-  const found: FlagValue[] = [];
-  args.forEach((arg, i) => {
-    if (arg === flag) {
-      const next = args[i + 1];
-      found.push(
-        next === undefined || next.startsWith('--') ? { index: i, value: undefined } : { index: i + 1, value: next },
-      );
-    } else if (arg.startsWith(`${flag}=`)) found.push({ index: i, value: arg.slice(flag.length + 1) });
-  });
-  return found;
+/**
+ * `routerSpec.extraArgs` read by the router's own parser (schema/facts/router-flags.ts): what the router would refuse
+ * is an error at the item at fault. Returns the parsed flags when the router would start with them.
+ */
+function checkExtraArgs(c: Checker, router: RouterSpec): RouterArgv | undefined {
+  const path = (index: number): Path => ['routerSpec', 'extraArgs', index];
+  let parsed: RouterCommandLine;
+  try {
+    parsed = parseRouterArgv(router.extraArgs ?? []);
+  } catch (e) {
+    if (!(e instanceof RouterArgError)) throw e;
+    const labels = LABEL_FLAGS.find((l) => l.flag === e.missingValueOf);
+    c.error(
+      path(e.index),
+      labels
+        ? `--${labels.flag} needs a value: the ${labels.side} engines' model names, comma-separated`
+        : `pdstack-router would refuse to start: ${e.message}`,
+    );
+    return undefined;
+  }
+  if (parsed.action !== 'run') {
+    c.error(
+      ['routerSpec', 'extraArgs'],
+      `--${parsed.action} makes the router print its ${parsed.action} and exit instead of serving; remove it`,
+    );
+    return undefined;
+  }
+  for (const spec of FLAGS) {
+    const at = parsed.positions.get(spec.name);
+    if (spec.unsupported && at !== undefined)
+      c.error(path(at), `--${spec.name}: ${spec.unsupported} is not supported by pdstack-router; remove it`);
+  }
+  return parsed;
 }
 
 function checkModelLabels(
   c: Checker,
-  router: RouterSpec,
+  parsed: RouterArgv,
   logic: string,
   engines: readonly Engine[],
   nixl: boolean,
 ): void {
-  const args = router.extraArgs ?? [];
   const names = engines.map((e) => e.spec.name ?? '');
-  const sides = [
-    { flag: '--prefill-model-labels', role: 'sender', side: 'prefill' },
-    { flag: '--decode-model-labels', role: 'receiver', side: 'decode' },
-  ] as const;
-  for (const { flag, role, side } of sides) {
+  for (const { flag, arg, role, side } of LABEL_FLAGS) {
     const fitting = engines.filter((e) => (nixl ? isRole(e.spec, role) : true)).map((e) => e.spec.name ?? '');
     const example = fitting.length > 0 ? fitting.join(',') : `<${side} model names>`;
-    const occurrences = flagValues(args, flag);
-    if (occurrences.length === 0) {
+    const index = parsed.positions.get(flag);
+    if (index === undefined) {
       c.error(
         ['routerSpec', 'routingLogic'],
-        `routingLogic ${logic} needs ${flag} in routerSpec.extraArgs, naming the ${side} engines by their model name (e.g. extraArgs: ["${flag}", "${example}"])`,
+        `routingLogic ${logic} needs --${flag} in routerSpec.extraArgs, naming the ${side} engines by their model name (e.g. extraArgs: ["--${flag}", "${example}"])`,
       );
       continue;
     }
-    for (const { index, value } of occurrences) {
-      const path = ['routerSpec', 'extraArgs', index];
-      if (value === undefined || value.trim() === '') {
-        c.error(path, `${flag} needs a value: the ${side} engines' model names, comma-separated (e.g. ${example})`);
-        continue;
-      }
-      for (const label of commaList(value, { skipEmpty: true })) {
-        const engine = engines.find((e) => e.spec.name === label);
-        if (!engine) {
-          const near = names.length > 0 ? closest(label, names) : undefined;
-          const hint = near !== undefined && near.length > 0 ? `; did you mean \`${near}\`?` : '';
-          c.error(
-            path,
-            `${flag} \`${label}\` matches no enabled engine (the router selects pods by the label model=<modelSpec name>)${hint}`,
-          );
-        } else if (nixl && !isRole(engine.spec, role)) {
-          c.error(
-            path,
-            `${flag} lists \`${label}\`, which is not a NIXL ${role} (the ${side} engine); list ${fitting.length > 0 ? fitting.map((n) => `\`${n}\``).join(', ') : `a ${role}`} here`,
-          );
-        }
+    const path = ['routerSpec', 'extraArgs', index];
+    const labels = commaList(parsed.args[arg], { skipEmpty: true });
+    if (labels.length === 0) {
+      c.error(path, `--${flag} needs a value: the ${side} engines' model names, comma-separated (e.g. ${example})`);
+      continue;
+    }
+    for (const label of labels) {
+      const engine = engines.find((e) => e.spec.name === label);
+      if (!engine) {
+        const near = names.length > 0 ? closest(label, names) : undefined;
+        const hint = near !== undefined && near.length > 0 ? `; did you mean \`${near}\`?` : '';
+        c.error(
+          path,
+          `--${flag} \`${label}\` matches no enabled engine (the router selects pods by the label model=<modelSpec name>)${hint}`,
+        );
+      } else if (nixl && !isRole(engine.spec, role)) {
+        c.error(
+          path,
+          `--${flag} lists \`${label}\`, which is not a NIXL ${role} (the ${side} engine); list ${fitting.length > 0 ? fitting.map((n) => `\`${n}\``).join(', ') : `a ${role}`} here`,
+        );
       }
     }
   }

@@ -7,8 +7,8 @@
  * into the one that explains the mistake.
  */
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import { closest, distance } from 'fastest-levenshtein';
 import type { Diagnostic, Severity } from './diagnostics.js';
+import { didYouMean } from './facts/did-you-mean.js';
 import { DNS_LABEL_RULE } from './facts/dns-label.js';
 import { QUANTITY_RULE } from './facts/quantity.js';
 import { VALUES_SCHEMA } from './schema.js';
@@ -194,15 +194,6 @@ function unknownKey(parent: Path, key: string, allowed: readonly string[]): Expl
   const where = parent.length === 0 ? 'at the top level' : `in ${formatPath(parent)}`;
   const keys = allowed.length <= 10 ? ` (allowed: ${allowed.join(', ')})` : '';
   return { path, message: `unknown key \`${key}\` ${where}${keys}; remove it or fix its spelling` };
-}
-
-/** The allowed key closest to `key`, if close enough to be a typo. */
-export function didYouMean(key: string, allowed: readonly string[]): string | undefined {
-  if (allowed.length === 0) return undefined;
-  const sameLetters = allowed.find((a) => a.toLowerCase() === key.toLowerCase());
-  if (sameLetters) return sameLetters;
-  const best = closest(key, [...allowed]);
-  return distance(key, best) <= Math.max(2, Math.floor(key.length / 4)) ? best : undefined;
 }
 
 function describeValue(data: unknown): string {

@@ -38,6 +38,7 @@ function importsOf(file: string): Import[] {
 
 const under = (folder: string) => (path: string) => path.startsWith(`${folder}/`);
 const FACTS = under('schema/facts');
+const FACTS_PACKAGES: readonly string[] = ['commander', 'fastest-levenshtein'];
 const SCHEMA = under('schema');
 const CONSTRUCTS = under('constructs');
 const CHARTS = under('charts');
@@ -54,8 +55,9 @@ interface Layer {
 }
 
 const LAYERS: readonly Layer[] = [
-  // The bottom: imports only its own files, and no package at all (the router image bundles it).
-  { folder: 'schema/facts', may: (i) => i.relative && FACTS(i.target) },
+  // The bottom: imports only its own files and two small packages without dependencies, commander (the router's flag
+  // parser) and fastest-levenshtein (did-you-mean): the router image bundles it.
+  { folder: 'schema/facts', may: (i) => (i.relative ? FACTS(i.target) : FACTS_PACKAGES.includes(i.target)) },
   // The values front end: the facts and itself (and packages), nothing built on it.
   { folder: 'schema', may: (i) => !i.relative || SCHEMA(i.target) },
   // The library: the facts and the front end's light modules; its entry point also exports the compiler.

@@ -3,7 +3,14 @@
  * plus pdstack's own checks (well-formed URLs, list lengths) and the rejection of unsupported features.
  */
 import { commaList } from '../../schema/facts/comma-list.js';
-import { FLAGS, type FlagValue, type ParsedFlags, STATIC_MODEL_TYPES } from '../../schema/facts/router-flags.js';
+import {
+  DEFAULT_MODEL_LABEL,
+  FLAGS,
+  type FlagName,
+  type RouterArgs,
+  type RouterArgv,
+  STATIC_MODEL_TYPES,
+} from '../../schema/facts/router-flags.js';
 import { isPdLogic, type RoutingLogic } from '../../schema/facts/routing-logic.js';
 import { UsageError } from '../../schema/facts/usage-error.js';
 import type { K8sDiscoveryOptions } from '../discovery/types.js';
@@ -55,8 +62,8 @@ export interface RouterConfig {
   readonly requestStatsWindowSeconds: number;
   readonly logStats: boolean;
   readonly logStatsIntervalSeconds: number;
-  readonly logLevel: string;
-  readonly logFormat: 'text' | 'json';
+  readonly logLevel: RouterArgs['logLevel'];
+  readonly logFormat: RouterArgs['logFormat'];
   readonly connectTimeoutMs: number;
   readonly firstByteTimeoutMs: number;
   readonly maxRequestBodyBytes: number;
@@ -67,10 +74,6 @@ export interface RouterConfig {
   readonly clientBodyTimeoutMs: number;
   readonly clientIdleTimeoutMs: number;
   readonly shutdownGraceMs: number;
-}
-
-function list(value: FlagValue): string[] {
-  return commaList(typeof value === 'string' ? value : undefined);
 }
 
 /**
@@ -98,43 +101,34 @@ function checkUrl(raw: string): string {
   return raw.replace(/\/+$/, '');
 }
 
-function rejectUnsupported(flags: ParsedFlags): void {
+/** Flags and feature gates of features that pdstack-router does not build. */
+function rejectUnsupported({ args, given }: RouterArgv): void {
   for (const spec of FLAGS) {
-    if (spec.unsupported && flags.given.has(spec.name)) {
+    if (spec.unsupported && given.has(spec.name)) {
       throw new UsageError(`--${spec.name}: ${spec.unsupported} is not supported by pdstack-router`);
     }
   }
-  for (const gate of list(flags.values.get('feature-gates'))) {
+  for (const gate of commaList(args.featureGates)) {
     const [name, value] = gate.split('=');
     if (value?.toLowerCase() === 'true') {
       throw new UsageError(`--feature-gates: feature ${name} is not supported by pdstack-router`);
     }
   }
-  if (flags.values.get('routing-logic') === 'kvaware') {
-    throw new UsageError(
-      '--routing-logic kvaware: kvaware routing (LMCache controller) is not supported by pdstack-router',
-    );
-  }
-  if (flags.values.get('service-discovery') === 'external-only') {
-    throw new UsageError('--service-discovery external-only: external providers are not supported by pdstack-router');
-  }
 }
 
-function positive(flags: ParsedFlags, name: string): number {
-  const v = flags.values.get(name) as number;
-  if (!(v > 0)) throw new UsageError(`--${name} must be greater than 0 (got ${v})`);
+function positive(flag: FlagName, v: number): number {
+  if (!(v > 0)) throw new UsageError(`--${flag} must be greater than 0 (got ${v})`);
   return v;
 }
 
-function nonNegative(flags: ParsedFlags, name: string): number {
-  const v = flags.values.get(name) as number;
-  if (v < 0) throw new UsageError(`--${name} must not be negative (got ${v})`);
+function nonNegative(flag: FlagName, v: number): number {
+  if (v < 0) throw new UsageError(`--${flag} must not be negative (got ${v})`);
   return v;
 }
 
-function parseAliases(value: FlagValue): Map<string, string> {
+function parseAliases(value: string | undefined): Map<string, string> {
   const aliases = new Map<string, string>();
-  for (const pair of list(value)) {
+  for (const pair of commaList(value)) {
     const idx = pair.indexOf(':');
     if (idx <= 0 || idx === pair.length - 1) {
       throw new UsageError(`--static-aliases: expected alias:model, got '${pair}'`);
@@ -144,9 +138,9 @@ function parseAliases(value: FlagValue): Map<string, string> {
   return aliases;
 }
 
-function staticOptions(flags: ParsedFlags, aliases: Map<string, string>): StaticDiscoveryOptions {
-  const urls = list(flags.values.get('static-backends'));
-  const models = list(flags.values.get('static-models'));
+function staticOptions(args: RouterArgs, aliases: Map<string, string>): StaticDiscoveryOptions {
+  const urls = commaList(args.staticBackends);
+  const models = commaList(args.staticModels);
   if (urls.length === 0) throw new UsageError('--static-backends is required with --service-discovery static');
   if (models.length === 0) throw new UsageError('--static-models is required with --service-discovery static');
   if (urls.length !== models.length) {
@@ -154,14 +148,14 @@ function staticOptions(flags: ParsedFlags, aliases: Map<string, string>): Static
       `--static-models must list one model per backend (${urls.length} backends, ${models.length} models)`,
     );
   }
-  const labels = list(flags.values.get('static-model-labels'));
+  const labels = commaList(args.staticModelLabels);
   if (labels.length > 0 && labels.length !== urls.length) {
     throw new UsageError(
       `--static-model-labels must list one label per backend (${urls.length} backends, ${labels.length} labels)`,
     );
   }
-  const types = list(flags.values.get('static-model-types'));
-  const healthChecks = flags.values.get('static-backend-health-checks') === true;
+  const types = commaList(args.staticModelTypes);
+  const healthChecks = args.staticBackendHealthChecks;
   if (healthChecks && types.length === 0) {
     throw new UsageError('--static-model-types is required with --static-backend-health-checks');
   }
@@ -179,111 +173,122 @@ function staticOptions(flags: ParsedFlags, aliases: Map<string, string>): Static
     backends: urls.map((u, i) => ({
       url: checkUrl(u),
       model: models[i]!,
-      label: labels[i] || 'default',
+      label: labels[i] || DEFAULT_MODEL_LABEL,
       ...(types[i] ? { modelType: types[i] } : {}),
     })),
     aliases,
     healthChecks,
-    healthCheckIntervalSeconds: positive(flags, 'static-backend-health-check-interval'),
-    healthCheckTimeoutSeconds: positive(flags, 'static-backend-health-check-timeout-seconds'),
+    healthCheckIntervalSeconds: positive('static-backend-health-check-interval', args.staticBackendHealthCheckInterval),
+    healthCheckTimeoutSeconds: positive(
+      'static-backend-health-check-timeout-seconds',
+      args.staticBackendHealthCheckTimeoutSeconds,
+    ),
   };
 }
 
-export function buildConfig(flags: ParsedFlags, env: NodeJS.ProcessEnv): RouterConfig {
-  rejectUnsupported(flags);
-  const v = flags.values;
-  const routingLogic = v.get('routing-logic') as RoutingLogicName | undefined;
-  if (!routingLogic) throw new UsageError('--routing-logic is required');
-  const sd = v.get('service-discovery');
-  if (!sd) throw new UsageError('--service-discovery is required');
-  const port = v.get('port') as number;
-  if (port < 0 || port > 65535) throw new UsageError(`--port must be between 0 and 65535 (got ${port})`);
-  for (const rate of ['sentry-traces-sample-rate', 'sentry-profile-session-sample-rate']) {
-    const r = v.get(rate) as number;
-    if (r < 0 || r > 1) throw new UsageError(`--${rate} must be between 0 and 1 (got ${r})`);
+export function buildConfig(argv: RouterArgv, env: NodeJS.ProcessEnv): RouterConfig {
+  rejectUnsupported(argv);
+  const a = argv.args;
+  const { routingLogic, serviceDiscovery: sd } = a;
+  if (routingLogic === 'kvaware') {
+    throw new UsageError(
+      '--routing-logic kvaware: kvaware routing (LMCache controller) is not supported by pdstack-router',
+    );
   }
-  const sessionKey = v.get('session-key') as string | undefined;
+  if (sd === 'external-only') {
+    throw new UsageError('--service-discovery external-only: external providers are not supported by pdstack-router');
+  }
+  if (!routingLogic) throw new UsageError('--routing-logic is required');
+  if (!sd) throw new UsageError('--service-discovery is required');
+  const port = a.port;
+  if (port < 0 || port > 65535) throw new UsageError(`--port must be between 0 and 65535 (got ${port})`);
+  for (const [flag, r] of [
+    ['sentry-traces-sample-rate', a.sentryTracesSampleRate],
+    ['sentry-profile-session-sample-rate', a.sentryProfileSessionSampleRate],
+  ] as const) {
+    if (r < 0 || r > 1) throw new UsageError(`--${flag} must be between 0 and 1 (got ${r})`);
+  }
+  const sessionKey = a.sessionKey;
   if (routingLogic === 'session' && !sessionKey)
     throw new UsageError('--session-key is required with --routing-logic session');
-  const prefillLabels = commaList(v.get('prefill-model-labels') as string | undefined, { skipEmpty: true });
-  const decodeLabels = commaList(v.get('decode-model-labels') as string | undefined, { skipEmpty: true });
+  const prefillLabels = commaList(a.prefillModelLabels, { skipEmpty: true });
+  const decodeLabels = commaList(a.decodeModelLabels, { skipEmpty: true });
   if (isPdLogic(routingLogic) && (prefillLabels.length === 0 || decodeLabels.length === 0)) {
     throw new UsageError(
       `--prefill-model-labels and --decode-model-labels are required with --routing-logic ${routingLogic}`,
     );
   }
-  const aliases = parseAliases(v.get('static-aliases'));
+  const aliases = parseAliases(a.staticAliases);
   const engineApiKey = env.VLLM_API_KEY || undefined;
   const discovery: RouterConfig['discovery'] =
     sd === 'static'
-      ? { kind: 'static', options: staticOptions(flags, aliases) }
+      ? { kind: 'static', options: staticOptions(a, aliases) }
       : {
           kind: 'k8s',
           options: {
-            namespace: v.get('k8s-namespace') as string,
-            port: v.get('k8s-port') as number,
-            labelSelector: v.get('k8s-label-selector') as string,
-            type: ((v.get('k8s-service-discovery-type') as string | undefined) ?? 'pod-ip') as
-              'pod-ip' | 'service-name',
-            watcherTimeoutSeconds: nonNegative(flags, 'k8s-watcher-timeout-seconds'),
-            healthCheckTimeoutSeconds: positive(flags, 'backend-health-check-timeout-seconds'),
+            namespace: a.k8sNamespace,
+            port: a.k8sPort,
+            labelSelector: a.k8sLabelSelector,
+            type: a.k8sServiceDiscoveryType,
+            watcherTimeoutSeconds: nonNegative('k8s-watcher-timeout-seconds', a.k8sWatcherTimeoutSeconds),
+            healthCheckTimeoutSeconds: positive(
+              'backend-health-check-timeout-seconds',
+              a.backendHealthCheckTimeoutSeconds,
+            ),
             ...(engineApiKey ? { apiKey: engineApiKey } : {}),
-            apiServerLossThresholdSeconds: positive(flags, 'k8s-api-loss-threshold-seconds'),
-            maxBodyBytes: positive(flags, 'max-upstream-body-bytes'),
+            apiServerLossThresholdSeconds: positive('k8s-api-loss-threshold-seconds', a.k8sApiLossThresholdSeconds),
+            maxBodyBytes: positive('max-upstream-body-bytes', a.maxUpstreamBodyBytes),
           },
         };
-  const maxRequestBodyBytes = positive(flags, 'max-request-body-bytes');
-  const maxBufferedBytes = positive(flags, 'max-buffered-bytes');
+  const maxRequestBodyBytes = positive('max-request-body-bytes', a.maxRequestBodyBytes);
+  const maxBufferedBytes = positive('max-buffered-bytes', a.maxBufferedBytes);
   if (maxRequestBodyBytes > maxBufferedBytes) {
     throw new UsageError(
       `--max-request-body-bytes (${maxRequestBodyBytes}) must not be larger than --max-buffered-bytes (${maxBufferedBytes})`,
     );
   }
-  const clientHeaderTimeoutMs = positive(flags, 'client-header-timeout-seconds') * 1000;
-  const clientBodyTimeoutMs = positive(flags, 'client-body-timeout-seconds') * 1000;
+  const clientHeaderTimeoutMs = positive('client-header-timeout-seconds', a.clientHeaderTimeoutSeconds) * 1000;
+  const clientBodyTimeoutMs = positive('client-body-timeout-seconds', a.clientBodyTimeoutSeconds) * 1000;
   if (clientHeaderTimeoutMs > clientBodyTimeoutMs) {
     throw new UsageError(
       '--client-header-timeout-seconds must not be larger than --client-body-timeout-seconds (which includes the headers)',
     );
   }
-  const rootPath = (v.get('root-path') as string).replace(/\/+$/, '');
+  const rootPath = a.rootPath.replace(/\/+$/, '');
   if (rootPath !== '' && !rootPath.startsWith('/'))
     throw new UsageError(`--root-path must start with '/' (got '${rootPath}')`);
   return {
-    host: v.get('host') as string,
+    host: a.host,
     port,
     rootPath,
     discovery,
     aliases,
     ...(engineApiKey ? { engineApiKey } : {}),
-    apiKeyForHealthAndMetrics: v.get('api-key-for-health-and-metrics') === true,
+    apiKeyForHealthAndMetrics: a.apiKeyForHealthAndMetrics,
     routingLogic,
     ...(sessionKey ? { sessionKey } : {}),
     prefillLabels,
     decodeLabels,
-    prefixMinMatchLength: nonNegative(flags, 'prefix-min-match-length'),
-    prefixCacheMaxEntries: positive(flags, 'prefix-cache-max-entries'),
-    failoverAttempts: nonNegative(flags, 'max-instance-failover-reroute-attempts'),
-    engineStatsIntervalSeconds: positive(flags, 'engine-stats-interval'),
-    engineStatsTimeoutSeconds: positive(flags, 'engine-stats-timeout-seconds'),
-    engineStatsFailureThreshold: positive(flags, 'engine-stats-failure-threshold'),
-    requestStatsWindowSeconds: positive(flags, 'request-stats-window'),
-    logStats: v.get('log-stats') === true,
-    logStatsIntervalSeconds:
-      flags.values.get('log-stats') === true
-        ? positive(flags, 'log-stats-interval')
-        : (v.get('log-stats-interval') as number),
-    logLevel: v.get('log-level') as string,
-    logFormat: v.get('log-format') as 'text' | 'json',
-    connectTimeoutMs: positive(flags, 'upstream-connect-timeout-seconds') * 1000,
-    firstByteTimeoutMs: positive(flags, 'upstream-first-byte-timeout-seconds') * 1000,
+    prefixMinMatchLength: nonNegative('prefix-min-match-length', a.prefixMinMatchLength),
+    prefixCacheMaxEntries: positive('prefix-cache-max-entries', a.prefixCacheMaxEntries),
+    failoverAttempts: nonNegative('max-instance-failover-reroute-attempts', a.maxInstanceFailoverRerouteAttempts),
+    engineStatsIntervalSeconds: positive('engine-stats-interval', a.engineStatsInterval),
+    engineStatsTimeoutSeconds: positive('engine-stats-timeout-seconds', a.engineStatsTimeoutSeconds),
+    engineStatsFailureThreshold: positive('engine-stats-failure-threshold', a.engineStatsFailureThreshold),
+    requestStatsWindowSeconds: positive('request-stats-window', a.requestStatsWindow),
+    logStats: a.logStats,
+    logStatsIntervalSeconds: a.logStats ? positive('log-stats-interval', a.logStatsInterval) : a.logStatsInterval,
+    logLevel: a.logLevel,
+    logFormat: a.logFormat,
+    connectTimeoutMs: positive('upstream-connect-timeout-seconds', a.upstreamConnectTimeoutSeconds) * 1000,
+    firstByteTimeoutMs: positive('upstream-first-byte-timeout-seconds', a.upstreamFirstByteTimeoutSeconds) * 1000,
     maxRequestBodyBytes,
     maxBufferedBytes,
-    maxUpstreamBodyBytes: positive(flags, 'max-upstream-body-bytes'),
-    maxConnections: positive(flags, 'max-connections'),
+    maxUpstreamBodyBytes: positive('max-upstream-body-bytes', a.maxUpstreamBodyBytes),
+    maxConnections: positive('max-connections', a.maxConnections),
     clientHeaderTimeoutMs,
     clientBodyTimeoutMs,
-    clientIdleTimeoutMs: positive(flags, 'client-idle-timeout-seconds') * 1000,
-    shutdownGraceMs: nonNegative(flags, 'shutdown-grace-seconds') * 1000,
+    clientIdleTimeoutMs: positive('client-idle-timeout-seconds', a.clientIdleTimeoutSeconds) * 1000,
+    shutdownGraceMs: nonNegative('shutdown-grace-seconds', a.shutdownGraceSeconds) * 1000,
   };
 }

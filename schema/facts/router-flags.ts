@@ -1,5 +1,6 @@
 /**
- * The router's command line (pdstack-router, and `routerSpec.extraArgs` in the checks of meaning): the one place that owns every flag, its type and its default.
+ * The router's command line: the one place that owns every flag, its type and its default, and the one parser of it
+ * (on commander), used by pdstack-router and by the checks of `routerSpec.extraArgs`, so the two never disagree.
  *
  * Names, types, choices and defaults follow `vllm_router/parsers/parser.py` (production-stack reference §3.2) so that
  * the tutorial command works unchanged. Flags added by pdstack are marked `pdstack: true`. Flags of features that
@@ -7,13 +8,14 @@
  * rejected at start when they are actually used.
  */
 
+import { Command, CommanderError, Option } from 'commander';
+import { didYouMean } from './did-you-mean.js';
 import { ROUTING_LOGICS } from './routing-logic.js';
 import { UsageError } from './usage-error.js';
 
 export type FlagKind = 'string' | 'int' | 'float' | 'bool';
 
-export interface FlagSpec {
-  readonly name: string;
+interface FlagDef {
   readonly kind: FlagKind;
   readonly default?: string | number | boolean;
   readonly choices?: readonly string[];
@@ -22,6 +24,10 @@ export interface FlagSpec {
   readonly unsupported?: string;
   /** Added by pdstack (not a vllm_router flag). */
   readonly pdstack?: boolean;
+}
+
+export interface FlagSpec extends FlagDef {
+  readonly name: FlagName;
 }
 
 export const STATIC_MODEL_TYPES = [
@@ -37,359 +43,390 @@ export const STATIC_MODEL_TYPES = [
 
 export const LOG_LEVELS = ['critical', 'error', 'warning', 'info', 'debug', 'trace'] as const;
 
+/** The label of a static backend whose `--static-model-labels` item is empty or missing. */
+export const DEFAULT_MODEL_LABEL = 'default';
+
 const SEMANTIC = 'the semantic cache';
 const BATCH = 'the batch and files API';
 const KVAWARE = 'kvaware routing (LMCache controller)';
 
-export const FLAGS: readonly FlagSpec[] = [
-  { name: 'host', kind: 'string', default: '0.0.0.0', help: 'address to listen on' },
-  { name: 'port', kind: 'int', default: 8001, help: 'port to listen on (0 = any free port)' },
-  { name: 'root-path', kind: 'string', default: '', help: 'path prefix stripped from incoming URLs (behind a proxy)' },
-  {
-    name: 'service-discovery',
+const TABLE = {
+  host: { kind: 'string', default: '0.0.0.0', help: 'address to listen on' },
+  port: { kind: 'int', default: 8001, help: 'port to listen on (0 = any free port)' },
+  'root-path': { kind: 'string', default: '', help: 'path prefix stripped from incoming URLs (behind a proxy)' },
+  'service-discovery': {
     kind: 'string',
     choices: ['static', 'k8s', 'external-only'],
     help: 'service discovery type',
   },
-  {
-    name: 'k8s-service-discovery-type',
+  'k8s-service-discovery-type': {
     kind: 'string',
+    default: 'pod-ip',
     choices: ['pod-ip', 'service-name'],
-    help: 'discover pods by IP or Services by name (default pod-ip)',
+    help: 'discover pods by IP or Services by name',
   },
-  { name: 'static-backends', kind: 'string', help: 'comma-separated engine URLs' },
-  { name: 'static-models', kind: 'string', help: 'comma-separated model names, one per backend' },
-  { name: 'static-aliases', kind: 'string', help: 'comma-separated alias:model pairs' },
-  {
-    name: 'static-model-types',
+  'static-backends': { kind: 'string', help: 'comma-separated engine URLs' },
+  'static-models': { kind: 'string', help: 'comma-separated model names, one per backend' },
+  'static-aliases': { kind: 'string', help: 'comma-separated alias:model pairs' },
+  'static-model-types': {
     kind: 'string',
     help: `comma-separated model types, one per backend (${STATIC_MODEL_TYPES.join(', ')})`,
   },
-  {
-    name: 'static-model-labels',
+  'static-model-labels': {
     kind: 'string',
-    help: 'comma-separated model labels, one per backend (default "default")',
+    help: `comma-separated model labels, one per backend (an empty one is "${DEFAULT_MODEL_LABEL}")`,
   },
-  {
-    name: 'static-backend-health-checks',
+  'static-backend-health-checks': {
     kind: 'bool',
     default: false,
     help: 'send a tiny inference request to each backend periodically and hide failing ones',
   },
-  {
-    name: 'static-backend-health-check-interval',
+  'static-backend-health-check-interval': {
     kind: 'int',
     default: 60,
     help: 'seconds between static backend health checks',
   },
-  {
-    name: 'static-backend-health-check-timeout-seconds',
+  'static-backend-health-check-timeout-seconds': {
     kind: 'int',
     default: 10,
     help: 'timeout of one static backend health check',
   },
-  { name: 'k8s-port', kind: 'int', default: 8000, help: 'engine port used in discovered URLs' },
-  { name: 'k8s-namespace', kind: 'string', default: 'default', help: 'namespace watched by k8s discovery' },
-  { name: 'k8s-label-selector', kind: 'string', default: '', help: 'label selector of k8s discovery' },
-  {
-    name: 'k8s-watcher-timeout-seconds',
+  'k8s-port': { kind: 'int', default: 8000, help: 'engine port used in discovered URLs' },
+  'k8s-namespace': { kind: 'string', default: 'default', help: 'namespace watched by k8s discovery' },
+  'k8s-label-selector': { kind: 'string', default: '', help: 'label selector of k8s discovery' },
+  'k8s-watcher-timeout-seconds': {
     kind: 'int',
     default: 0,
     help: 'timeout of each watch request (0 = server default)',
   },
-  {
-    name: 'k8s-api-loss-threshold-seconds',
+  'k8s-api-loss-threshold-seconds': {
     kind: 'int',
     default: 60,
     pdstack: true,
     help: '/health turns unhealthy after the API server has been unreachable this long',
   },
-  {
-    name: 'backend-health-check-timeout-seconds',
+  'backend-health-check-timeout-seconds': {
     kind: 'int',
     default: 10,
     help: 'timeout of engine /v1/models calls in k8s discovery',
   },
-  { name: 'routing-logic', kind: 'string', choices: ROUTING_LOGICS, help: 'routing logic' },
-  { name: 'lmcache-controller-port', kind: 'int', default: 9000, unsupported: KVAWARE, help: 'kvaware only' },
-  { name: 'lmcache-controller-reply-port', kind: 'int', unsupported: KVAWARE, help: 'kvaware only' },
-  { name: 'lmcache-controller-heartbeat-port', kind: 'int', unsupported: KVAWARE, help: 'kvaware only' },
-  {
-    name: 'session-key',
+  'routing-logic': { kind: 'string', choices: ROUTING_LOGICS, help: 'routing logic' },
+  'lmcache-controller-port': { kind: 'int', default: 9000, unsupported: KVAWARE, help: 'kvaware only' },
+  'lmcache-controller-reply-port': { kind: 'int', unsupported: KVAWARE, help: 'kvaware only' },
+  'lmcache-controller-heartbeat-port': { kind: 'int', unsupported: KVAWARE, help: 'kvaware only' },
+  'session-key': {
     kind: 'string',
     help: 'header name or body field that identifies a session (session routing)',
   },
-  { name: 'callbacks', kind: 'string', unsupported: 'Python callbacks', help: 'not supported' },
-  { name: 'request-rewriter', kind: 'string', default: 'noop', choices: ['noop'], help: 'request rewriter' },
-  { name: 'enable-batch-api', kind: 'bool', default: false, unsupported: BATCH, help: 'not supported' },
-  {
-    name: 'file-storage-class',
+  callbacks: { kind: 'string', unsupported: 'Python callbacks', help: 'not supported' },
+  'request-rewriter': { kind: 'string', default: 'noop', choices: ['noop'], help: 'request rewriter' },
+  'enable-batch-api': { kind: 'bool', default: false, unsupported: BATCH, help: 'not supported' },
+  'file-storage-class': {
     kind: 'string',
     default: 'local_file',
     choices: ['local_file'],
     unsupported: BATCH,
     help: 'not supported',
   },
-  { name: 'file-storage-path', kind: 'string', default: '/tmp/vllm_files', unsupported: BATCH, help: 'not supported' },
-  {
-    name: 'batch-processor',
+  'file-storage-path': { kind: 'string', default: '/tmp/vllm_files', unsupported: BATCH, help: 'not supported' },
+  'batch-processor': {
     kind: 'string',
     default: 'local',
     choices: ['local'],
     unsupported: BATCH,
     help: 'not supported',
   },
-  { name: 'engine-stats-interval', kind: 'int', default: 30, help: 'seconds between engine /metrics scrapes' },
-  {
-    name: 'engine-stats-timeout-seconds',
+  'engine-stats-interval': { kind: 'int', default: 30, help: 'seconds between engine /metrics scrapes' },
+  'engine-stats-timeout-seconds': {
     kind: 'float',
     default: 5,
     pdstack: true,
     help: 'timeout of one engine /metrics scrape',
   },
-  {
-    name: 'engine-stats-failure-threshold',
+  'engine-stats-failure-threshold': {
     kind: 'int',
     default: 3,
     pdstack: true,
     help: 'consecutive failed scrapes after which roundrobin/session/P/D skip an engine',
   },
-  { name: 'request-stats-window', kind: 'int', default: 60, help: 'sliding window of request stats (seconds)' },
-  { name: 'log-stats', kind: 'bool', default: false, help: 'log engine and request stats periodically' },
-  { name: 'log-stats-interval', kind: 'int', default: 10, help: 'seconds between stats logs' },
-  { name: 'dynamic-config-yaml', kind: 'string', unsupported: 'dynamic configuration', help: 'not supported' },
-  { name: 'dynamic-config-json', kind: 'string', unsupported: 'dynamic configuration', help: 'not supported' },
-  {
-    name: 'semantic-cache-model',
+  'request-stats-window': { kind: 'int', default: 60, help: 'sliding window of request stats (seconds)' },
+  'log-stats': { kind: 'bool', default: false, help: 'log engine and request stats periodically' },
+  'log-stats-interval': { kind: 'int', default: 10, help: 'seconds between stats logs' },
+  'dynamic-config-yaml': { kind: 'string', unsupported: 'dynamic configuration', help: 'not supported' },
+  'dynamic-config-json': { kind: 'string', unsupported: 'dynamic configuration', help: 'not supported' },
+  'semantic-cache-model': {
     kind: 'string',
     default: 'all-MiniLM-L6-v2',
     unsupported: SEMANTIC,
     help: 'not supported',
   },
-  {
-    name: 'semantic-cache-dir',
+  'semantic-cache-dir': {
     kind: 'string',
     default: 'semantic_cache',
     unsupported: SEMANTIC,
     help: 'not supported',
   },
-  { name: 'semantic-cache-threshold', kind: 'float', default: 0.95, unsupported: SEMANTIC, help: 'not supported' },
-  {
-    name: 'feature-gates',
+  'semantic-cache-threshold': { kind: 'float', default: 0.95, unsupported: SEMANTIC, help: 'not supported' },
+  'feature-gates': {
     kind: 'string',
     default: '',
     help: 'Name=true,... (SemanticCache and PIIDetection are not supported)',
   },
-  { name: 'log-level', kind: 'string', default: 'info', choices: LOG_LEVELS, help: 'log level' },
-  { name: 'log-format', kind: 'string', default: 'text', choices: ['text', 'json'], help: 'log format' },
-  { name: 'sentry-dsn', kind: 'string', unsupported: 'Sentry reporting', help: 'not supported' },
-  { name: 'sentry-traces-sample-rate', kind: 'float', default: 0.1, help: 'accepted for compatibility, in [0, 1]' },
-  {
-    name: 'sentry-profile-session-sample-rate',
+  'log-level': { kind: 'string', default: 'info', choices: LOG_LEVELS, help: 'log level' },
+  'log-format': { kind: 'string', default: 'text', choices: ['text', 'json'], help: 'log format' },
+  'sentry-dsn': { kind: 'string', unsupported: 'Sentry reporting', help: 'not supported' },
+  'sentry-traces-sample-rate': { kind: 'float', default: 0.1, help: 'accepted for compatibility, in [0, 1]' },
+  'sentry-profile-session-sample-rate': {
     kind: 'float',
     default: 1.0,
     help: 'accepted for compatibility, in [0, 1]',
   },
-  { name: 'otel-endpoint', kind: 'string', unsupported: 'OpenTelemetry tracing', help: 'not supported' },
-  { name: 'otel-service-name', kind: 'string', default: 'vllm-router', help: 'accepted for compatibility' },
-  { name: 'otel-secure', kind: 'bool', default: false, help: 'accepted for compatibility' },
-  { name: 'prefill-model-labels', kind: 'string', help: 'comma-separated labels of prefill engines' },
-  { name: 'decode-model-labels', kind: 'string', help: 'comma-separated labels of decode engines' },
-  { name: 'kv-aware-threshold', kind: 'int', default: 2000, unsupported: KVAWARE, help: 'kvaware only' },
-  {
-    name: 'prefix-min-match-length',
+  'otel-endpoint': { kind: 'string', unsupported: 'OpenTelemetry tracing', help: 'not supported' },
+  'otel-service-name': { kind: 'string', default: 'vllm-router', help: 'accepted for compatibility' },
+  'otel-secure': { kind: 'bool', default: false, help: 'accepted for compatibility' },
+  'prefill-model-labels': { kind: 'string', help: 'comma-separated labels of prefill engines' },
+  'decode-model-labels': { kind: 'string', help: 'comma-separated labels of decode engines' },
+  'kv-aware-threshold': { kind: 'int', default: 2000, unsupported: KVAWARE, help: 'kvaware only' },
+  'prefix-min-match-length': {
     kind: 'int',
     default: 0,
     help: 'prefixaware: characters of prefix match below which QPS routing is used',
   },
-  {
-    name: 'prefix-cache-max-entries',
+  'prefix-cache-max-entries': {
     kind: 'int',
     default: 100000,
     pdstack: true,
     help: 'prefixaware: LRU cap on remembered 128-character prefix chunks',
   },
-  {
-    name: 'max-instance-failover-reroute-attempts',
+  'max-instance-failover-reroute-attempts': {
     kind: 'int',
     default: 0,
     help: 'extra attempts on another engine when one cannot be reached',
   },
-  { name: 'lmcache-health-check-interval', kind: 'int', default: 5, unsupported: KVAWARE, help: 'kvaware only' },
-  { name: 'lmcache-worker-timeout', kind: 'int', default: 30, unsupported: KVAWARE, help: 'kvaware only' },
-  { name: 'external-providers-config', kind: 'string', unsupported: 'external providers', help: 'not supported' },
-  {
-    name: 'upstream-connect-timeout-seconds',
+  'lmcache-health-check-interval': { kind: 'int', default: 5, unsupported: KVAWARE, help: 'kvaware only' },
+  'lmcache-worker-timeout': { kind: 'int', default: 30, unsupported: KVAWARE, help: 'kvaware only' },
+  'external-providers-config': { kind: 'string', unsupported: 'external providers', help: 'not supported' },
+  'upstream-connect-timeout-seconds': {
     kind: 'float',
     default: 10,
     pdstack: true,
     help: 'timeout to connect to an engine',
   },
-  {
-    name: 'upstream-first-byte-timeout-seconds',
+  'upstream-first-byte-timeout-seconds': {
     kind: 'float',
     default: 600,
     pdstack: true,
     help: 'timeout until an engine sends its response headers',
   },
-  {
-    name: 'max-request-body-bytes',
+  'max-request-body-bytes': {
     kind: 'int',
     default: 33554432,
     pdstack: true,
     help: 'larger request bodies are rejected with 413',
   },
-  {
-    name: 'max-buffered-bytes',
+  'max-buffered-bytes': {
     kind: 'int',
     default: 100663296,
     pdstack: true,
     help: 'request bodies and engine answers held whole, all requests together; past it new requests get 503',
   },
-  {
-    name: 'max-upstream-body-bytes',
+  'max-upstream-body-bytes': {
     kind: 'int',
     default: 2097152,
     pdstack: true,
     help: 'longest engine answer read whole (prefill answers, error bodies, sleep answers, /metrics, /v1/models)',
   },
-  {
-    name: 'max-connections',
+  'max-connections': {
     kind: 'int',
     default: 1024,
     pdstack: true,
     help: 'client connections at once; more are closed as they arrive',
   },
-  {
-    name: 'client-header-timeout-seconds',
+  'client-header-timeout-seconds': {
     kind: 'float',
     default: 30,
     pdstack: true,
     help: "time allowed to receive a request's headers (408 after it)",
   },
-  {
-    name: 'client-body-timeout-seconds',
+  'client-body-timeout-seconds': {
     kind: 'float',
     default: 300,
     pdstack: true,
     help: 'time allowed to receive a whole request, headers and body (408 after it)',
   },
-  {
-    name: 'client-idle-timeout-seconds',
+  'client-idle-timeout-seconds': {
     kind: 'float',
     default: 65,
     pdstack: true,
     help: 'a client connection without a request in progress for this long is closed',
   },
-  {
-    name: 'api-key-for-health-and-metrics',
+  'api-key-for-health-and-metrics': {
     kind: 'bool',
     default: false,
     pdstack: true,
     help: 'with VLLM_API_KEY set, /health, /metrics and /version need the key too (default: open for probes and scrapers)',
   },
-  {
-    name: 'shutdown-grace-seconds',
+  'shutdown-grace-seconds': {
     kind: 'float',
     default: 30,
     pdstack: true,
     help: 'on SIGTERM, time allowed to in-flight requests before exiting',
   },
-];
+} as const satisfies Record<string, FlagDef>;
 
-export type FlagValue = string | number | boolean | undefined;
+type Table = typeof TABLE;
+export type FlagName = keyof Table;
 
-/** Parsed flags keyed by name; `given` lists the flags present on the command line. */
-export interface ParsedFlags {
-  readonly values: ReadonlyMap<string, FlagValue>;
-  readonly given: ReadonlySet<string>;
-  readonly version: boolean;
-  readonly help: boolean;
+/** The flags of the table in order, each with its name. */
+export const FLAGS: readonly FlagSpec[] = Object.entries(TABLE).map(([name, def]) => ({
+  name: name as FlagName,
+  ...def,
+}));
+
+/** `k8s-api-loss-threshold-seconds` → `k8sApiLossThresholdSeconds` (commander's attribute names). */
+type Camel<S extends string> = S extends `${infer H}-${infer T}` ? `${H}${Capitalize<Camel<T>>}` : S;
+type Value<F> = F extends { readonly kind: 'bool' }
+  ? boolean
+  : F extends { readonly kind: 'int' | 'float' }
+    ? number
+    : F extends { readonly choices: readonly (infer C)[] }
+      ? C
+      : string;
+type Parsed<F> = F extends { readonly default: unknown } ? Value<F> : Value<F> | undefined;
+
+/** The router's flags, typed from the table: a flag without a default is `undefined` when not given. */
+export type RouterArgs = { readonly [K in FlagName as Camel<K>]: Parsed<Table[K]> };
+
+/** A parsed command line: the flags, the ones given, and where each given flag's value is in argv. */
+export interface RouterArgv {
+  readonly action: 'run';
+  readonly args: RouterArgs;
+  readonly given: ReadonlySet<FlagName>;
+  /** Index in argv of the item holding each given flag's last value (the flag itself for a switch). */
+  readonly positions: ReadonlyMap<FlagName, number>;
 }
 
-const BY_NAME = new Map(FLAGS.map((f) => [f.name, f]));
+export type RouterCommandLine =
+  RouterArgv | { readonly action: 'help'; readonly text: string } | { readonly action: 'version' };
 
-function convert(spec: FlagSpec, raw: string): string | number {
+/** A wrong router command line, with the index in argv of the item at fault. */
+export class RouterArgError extends UsageError {
+  constructor(
+    message: string,
+    readonly index: number,
+    /** Set when the flag at `index` has no value. */
+    readonly missingValueOf?: FlagName,
+  ) {
+    super(message);
+  }
+}
+
+const BY_NAME: ReadonlyMap<string, FlagSpec> = new Map(FLAGS.map((f) => [f.name, f]));
+
+function convert(spec: FlagSpec, raw: string, index: number): string | number {
+  const fail = (what: string) => new RouterArgError(`argument --${spec.name}: ${what}`, index);
   if (spec.kind === 'int') {
-    if (!/^\s*[-+]?\d+\s*$/.test(raw)) throw new UsageError(`argument --${spec.name}: invalid int value: '${raw}'`);
+    if (!/^\s*[-+]?\d+\s*$/.test(raw)) throw fail(`invalid int value: '${raw}'`);
     return Number.parseInt(raw, 10);
   }
   if (spec.kind === 'float') {
     const n = Number(raw);
-    if (raw.trim() === '' || !Number.isFinite(n))
-      throw new UsageError(`argument --${spec.name}: invalid float value: '${raw}'`);
+    if (raw.trim() === '' || !Number.isFinite(n)) throw fail(`invalid float value: '${raw}'`);
     return n;
   }
   if (spec.choices && !spec.choices.includes(raw)) {
-    throw new UsageError(
-      `argument --${spec.name}: invalid choice: '${raw}' (choose from ${spec.choices.map((c) => `'${c}'`).join(', ')})`,
-    );
+    throw fail(`invalid choice: '${raw}' (choose from ${spec.choices.map((c) => `'${c}'`).join(', ')})`);
   }
   return raw;
 }
 
-/** argparse-like parsing: `--flag value`, `--flag=value`, boolean flags without a value. */
-export function parseFlags(argv: readonly string[]): ParsedFlags {
-  const values = new Map<string, FlagValue>();
-  const given = new Set<string>();
-  for (const f of FLAGS) values.set(f.name, f.default);
-  let version = false;
-  let help = false;
-  const unrecognized: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--version') {
-      version = true;
-      continue;
-    }
-    if (arg === '--help' || arg === '-h') {
-      help = true;
-      continue;
-    }
-    if (!arg.startsWith('--')) {
-      unrecognized.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
-    const spec = BY_NAME.get(name) ?? BY_NAME.get(name.replace(/_/g, '-'));
-    if (!spec) {
-      unrecognized.push(arg);
-      continue;
-    }
-    if (spec.kind === 'bool') {
-      if (eq >= 0) throw new UsageError(`argument --${spec.name}: ignored explicit argument '${arg.slice(eq + 1)}'`);
-      values.set(spec.name, true);
-      given.add(spec.name);
-      continue;
-    }
-    let raw: string;
-    if (eq >= 0) raw = arg.slice(eq + 1);
-    else {
-      const next = argv[i + 1];
-      if (next === undefined || (next.startsWith('--') && next.length > 2)) {
-        throw new UsageError(`argument --${spec.name}: expected one argument`);
-      }
-      raw = next;
-      i++;
-    }
-    values.set(spec.name, convert(spec, raw));
-    given.add(spec.name);
-  }
-  if (unrecognized.length > 0 && !version && !help) {
-    throw new UsageError(`unrecognized arguments: ${unrecognized.join(' ')}`);
-  }
-  return { values, given, version, help };
+/** vllm_router (argparse) also takes `--static_models`: the underscore spelling of a known flag, as its dash spelling. */
+function dashed(arg: string): string {
+  if (!arg.startsWith('--') || !arg.includes('_')) return arg;
+  const eq = arg.indexOf('=');
+  const name = (eq >= 0 ? arg.slice(2, eq) : arg.slice(2)).replace(/_/g, '-');
+  return BY_NAME.has(name) ? `--${name}${eq >= 0 ? arg.slice(eq) : ''}` : arg;
 }
 
-export function helpText(prog: string): string {
-  const lines = [`usage: ${prog} [options]`, '', 'options:'];
-  lines.push('  --version                print the version and exit');
-  for (const f of FLAGS) {
-    const arg = f.kind === 'bool' ? '' : f.choices ? ` {${f.choices.join(',')}}` : ` ${f.kind.toUpperCase()}`;
-    const def = f.default !== undefined && f.kind !== 'bool' ? ` (default: ${JSON.stringify(f.default)})` : '';
-    const note = f.unsupported ? ' [not supported by pdstack-router]' : '';
-    lines.push(`  --${f.name}${arg}\n      ${f.help}${def}${note}`);
+function helpOf(spec: FlagSpec): string {
+  return spec.unsupported ? `${spec.help} [not supported by pdstack-router]` : spec.help;
+}
+
+/**
+ * Parses the router's command line as vllm_router does (`--flag value`, `--flag=value`, switches without a value,
+ * underscore spellings). Throws a RouterArgError for a wrong one; `--help` and `--version` win over unknown flags.
+ */
+export function parseRouterArgv(argv: readonly string[], prog = 'pdstack-router'): RouterCommandLine {
+  const items = argv.map(dashed);
+  const given = new Set<FlagName>();
+  const positions = new Map<FlagName, number>();
+  const consumed = new Set<number>();
+  let cursor = 0;
+  let help = '';
+  const command = new Command(prog)
+    .description('drop-in for vllm_router (python3 -m vllm_router.app): takes its flags')
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => (help += s), writeErr: () => undefined, outputError: () => undefined });
+  command.addOption(new Option('--version', 'print the version and exit'));
+  /** Records where the flag's value is: commander reads argv in order, so the next unconsumed `--flag` is it. */
+  const locate = (spec: FlagSpec, value: string | undefined): number => {
+    const flag = `--${spec.name}`;
+    let j = cursor;
+    while (j < items.length && items[j] !== flag && !items[j]!.startsWith(`${flag}=`)) j++;
+    consumed.add(j);
+    let at = j;
+    if (items[j] === flag && value !== undefined) {
+      if (value.startsWith('--') && value.length > 2)
+        throw new RouterArgError(`argument ${flag}: expected one argument`, j, spec.name);
+      at = j + 1;
+      consumed.add(at);
+    }
+    cursor = at + 1;
+    given.add(spec.name);
+    positions.set(spec.name, at);
+    return at;
+  };
+  for (const spec of FLAGS) {
+    const flag = `--${spec.name}`;
+    const option = new Option(spec.kind === 'bool' ? flag : `${flag} <${spec.kind}>`, helpOf(spec));
+    if (spec.default !== undefined) option.default(spec.default);
+    if (spec.choices) option.choices(spec.choices); // listed by --help; checked by convert()
+    if (spec.kind === 'bool') command.on(`option:${spec.name}`, () => locate(spec, undefined));
+    else option.argParser((raw: string) => convert(spec, raw, locate(spec, raw))); // called in argv order
+    command.addOption(option);
   }
-  return lines.join('\n');
+  try {
+    command.parse(items, { from: 'user' });
+  } catch (e) {
+    if (!(e instanceof CommanderError)) throw e;
+    if (e.code === 'commander.helpDisplayed') return { action: 'help', text: help };
+    if (e.code === 'commander.optionMissingArgument') {
+      const name = /'--([^ ']+)/.exec(e.message)?.[1] as FlagName;
+      throw new RouterArgError(`argument --${name}: expected one argument`, items.length - 1, name);
+    }
+    throw new RouterArgError(e.message.replace(/^error: /, '').replace(/\n/g, ' '), cursor);
+  }
+  const opts = command.opts();
+  if (opts['version'] === true) return { action: 'version' };
+  const unknown = items.map((item, i) => ({ item, i })).filter(({ i }) => !consumed.has(i));
+  if (unknown.length > 0) {
+    const first = unknown[0]!;
+    const bool = /^--([^=]+)=(.*)$/.exec(first.item);
+    if (bool && BY_NAME.get(bool[1]!)?.kind === 'bool')
+      throw new RouterArgError(`argument --${bool[1]}: ignored explicit argument '${bool[2]}'`, first.i);
+    const flag = unknown.find(({ item }) => item.startsWith('--'));
+    const near =
+      flag &&
+      didYouMean(
+        flag.item.replace(/=.*/, ''),
+        FLAGS.map((f) => `--${f.name}`),
+      );
+    throw new RouterArgError(
+      `unrecognized arguments: ${unknown.map(({ item }) => item).join(' ')}${near ? ` (did you mean ${near}?)` : ''}`,
+      first.i,
+    );
+  }
+  return { action: 'run', args: opts as RouterArgs, given, positions };
 }

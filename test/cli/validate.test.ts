@@ -1,4 +1,4 @@
-/** `pdstack validate` as a real process (run `npx tsc` first: it spawns build/charts/cli.js). */
+/** `pdstack validate` as a real process (build/charts/cli.js, compiled by the tests' global set-up). */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

@@ -30,7 +30,16 @@ const failures: [string, string[], RegExp][] = [
     /argument --engine-stats-interval: invalid int value: 'ten'/,
   ],
   ['a missing value', [...base, '--routing-logic'], /argument --routing-logic: expected one argument/],
-  ['an unknown flag', [...base, '--routing-logic', 'roundrobin', '--bogus', '1'], /unrecognized arguments: --bogus 1/],
+  [
+    'an unknown flag',
+    [...base, '--routing-logic', 'roundrobin', '--bogus', '1'],
+    /unrecognized arguments: --bogus 1$/m,
+  ],
+  [
+    'a misspelt flag, with a did-you-mean',
+    [...base, '--routing-logic', 'roundrobin', '--log-stat'],
+    /unrecognized arguments: --log-stat \(did you mean --log-stats\?\)$/m,
+  ],
   [
     'a zero interval',
     [...base, '--routing-logic', 'roundrobin', '--engine-stats-interval', '0'],
@@ -133,6 +142,18 @@ describe('pdstack-router command line', { timeout: 30_000 }, () => {
     const r = await runRouter(['--version']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^pdstack-router \d+\.\d+\.\d+\n$/);
+  });
+
+  it('--help lists every flag on stdout and exits 0, even after an unknown flag', async () => {
+    const r = await runRouter(['--bogus', '--help']);
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(r.stdout).toMatch(/^Usage: pdstack-router \[options\]/);
+    expect(r.stdout).toMatch(
+      /--routing-logic <string> +routing logic \(choices: "roundrobin", "session", "kvaware", "prefixaware", "disaggregated_prefill", "disaggregated_prefill_orchestrated"\)/,
+    );
+    expect(r.stdout).toMatch(
+      /--shutdown-grace-seconds <float> +on SIGTERM, time allowed to in-flight requests before exiting \(default: 30\)/,
+    );
   });
 
   for (const [name, args, message] of failures) {

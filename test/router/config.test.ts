@@ -1,9 +1,13 @@
 /** Flag → configuration mapping: defaults of the flag table, list parsing and the Kubernetes discovery options. */
 import { describe, expect, it } from 'vitest';
 import { buildConfig } from '../../router/config/config.js';
-import { FLAGS, parseFlags } from '../../schema/facts/router-flags.js';
+import { FLAGS, parseRouterArgv } from '../../schema/facts/router-flags.js';
 
-const config = (args: string[], env: NodeJS.ProcessEnv = {}) => buildConfig(parseFlags(args), env);
+function config(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const commandLine = parseRouterArgv(args);
+  if (commandLine.action !== 'run') throw new Error(`parsed as ${commandLine.action}`);
+  return buildConfig(commandLine, env);
+}
 
 describe('router configuration', () => {
   it('builds the Kubernetes discovery options from the k8s flags and VLLM_API_KEY', () => {

@@ -5,7 +5,8 @@
  * names (uid 1000, `node` in the node images). What is not covered: the base image itself and layer mechanics.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BuiltImage, contextFiles, emulateDockerBuild } from '../support/docker-build.js';
@@ -20,8 +21,9 @@ beforeAll(async () => {
 }, 300_000);
 afterAll(async () => {
   await stopAll();
-  if (image) rmSync(dirname(image.root), { recursive: true, force: true });
-}, 30_000);
+  // asynchronous: a synchronous delete of the stages' node_modules blocks the worker past vitest's RPC timeout
+  if (image) await rm(dirname(image.root), { recursive: true, force: true });
+}, 300_000);
 
 /** Runs the image's entrypoint with `extra` arguments, from the image's files, as uid 1000 when the test is root. */
 function runEntrypoint(extra: readonly string[]) {

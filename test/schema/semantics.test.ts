@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { flagValues } from '../../schema/semantics.js';
 import { diagnose, fixture, only, variant, where } from './helpers.js';
 
 const PD = fixture('pd-ok.yaml');
@@ -281,6 +280,24 @@ const CASES: ReadonlyArray<readonly [string, string, string, RegExp]> = [
     /^--prefill-model-labels needs a value/,
   ],
   [
+    'an unknown router flag in extraArgs',
+    pd(['"--decode-model-labels", "decode"]', '"--decode-model-labels", "decode", "--log-stat"]']),
+    '39:87 error routerSpec.extraArgs[4]',
+    /^pdstack-router would refuse to start: unrecognized arguments: --log-stat \(did you mean --log-stats\?\)$/,
+  ],
+  [
+    'a router flag given a wrong value in extraArgs',
+    pd(['"--decode-model-labels", "decode"]', '"--decode-model-labels", "decode", "--engine-stats-interval", "ten"]']),
+    '39:114 error routerSpec.extraArgs[5]',
+    /^pdstack-router would refuse to start: argument --engine-stats-interval: invalid int value: 'ten'$/,
+  ],
+  [
+    'a router flag of a feature pdstack-router does not build',
+    pd(['"--decode-model-labels", "decode"]', '"--decode-model-labels", "decode", "--enable-batch-api"]']),
+    '39:87 error routerSpec.extraArgs[4]',
+    /^--enable-batch-api: the batch and files API is not supported by pdstack-router; remove it$/,
+  ],
+  [
     'P/D engines behind a non-P/D router',
     pd(['routingLogic: disaggregated_prefill', 'routingLogic: prefixaware']),
     '38:3 error routerSpec.routingLogic',
@@ -435,12 +452,16 @@ describe('checks of meaning', () => {
   });
 });
 
-describe('flagValues', () => {
-  it('reads --flag value and --flag=value', () => {
-    expect(flagValues(['--a', 'x,y', '--b=z', '--a=w', '--a'], '--a')).toEqual([
-      { index: 1, value: 'x,y' },
-      { index: 3, value: 'w' },
-      { index: 4, value: undefined },
-    ]);
+describe("routerSpec.extraArgs, read by the router's own parser", () => {
+  it('accepts the underscore spelling the router accepts (--prefill_model_labels)', () => {
+    expect(diagnose(pd(['"--prefill-model-labels", "prefill"', '"--prefill_model_labels", "prefill"']))).toEqual([]);
+  });
+
+  it('checks the value the router uses: the last of a repeated flag', () => {
+    const d = only(
+      pd(['"--decode-model-labels", "decode"]', '"--decode-model-labels", "decode", "--prefill-model-labels=x"]']),
+    );
+    expect(where(d)).toBe('39:87 error routerSpec.extraArgs[4]');
+    expect(d.message).toMatch(/^--prefill-model-labels `x` matches no enabled engine/);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadValuesText } from '../../schema/index.js';
-import { didYouMean } from '../../schema/validate.js';
+import { didYouMean } from '../../schema/facts/did-you-mean.js';
 import { diagnose, fixture, only, variant, where } from './helpers.js';
 
 const SIMPLE = fixture('simple-ok.yaml');

@@ -24,6 +24,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Command, InvalidArgumentError } from 'commander';
 import { Response } from 'undici';
 
 export interface RecordedRequest {
@@ -88,55 +89,40 @@ async function readForm(raw: Buffer, contentType: string): Promise<FormRecord | 
   }
 }
 
+/** The command line, on commander: `--help` lists the flags; a wrong one is one line and exit 2. */
 function parseArgs(argv: string[]): Args {
-  const args: Args = { host: '127.0.0.1', port: 0, models: [], ttftMs: 0, itlMs: 0, tokens: 16 };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i]!;
-    const value = argv[++i];
-    if (value === undefined) throw new Error(`${flag} needs a value`);
-    const num = () => {
-      const n = Number(value);
-      if (!Number.isFinite(n) || n < 0) throw new Error(`${flag}: invalid number '${value}'`);
-      return n;
-    };
-    switch (flag) {
-      case '--host':
-        args.host = value;
-        break;
-      case '--port':
-        args.port = num();
-        break;
-      case '--model':
-        args.models.push(value);
-        break;
-      case '--ttft-ms':
-        args.ttftMs = num();
-        break;
-      case '--itl-ms':
-        args.itlMs = num();
-        break;
-      case '--tokens':
-        args.tokens = num();
-        break;
-      case '--api-key':
-        args.apiKey = value;
-        break;
-      default:
-        throw new Error(`unknown flag ${flag}`);
-    }
-  }
-  if (args.models.length === 0) throw new Error('at least one --model is required');
-  return args;
+  const num = (flag: string) => (value: string) => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < 0)
+      throw new InvalidArgumentError(`${flag}: invalid number '${value}'`);
+    return n;
+  };
+  const program = new Command('engine-sim')
+    .description('a small vLLM-compatible engine for the router tests and benchmarks')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <n>', 'port to listen on (0 = any free port)', num('--port'), 0)
+    .option('--model <name>', 'a model it serves (repeat for more)', (v: string, all: string[]) => [...all, v], [])
+    .option('--ttft-ms <n>', 'time to first token', num('--ttft-ms'), 0)
+    .option('--itl-ms <n>', 'time between tokens', num('--itl-ms'), 0)
+    .option('--tokens <n>', 'tokens per answer', num('--tokens'), 16)
+    .option('--api-key <key>', 'the bearer token it requires (as vLLM --api-key)')
+    .configureOutput({ outputError: (text, write) => write(`engine-sim: ${text.replace(/\n(?=.)/g, ' ')}`) })
+    .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : 2));
+  const o = program.parse(argv, { from: 'user' }).opts<Omit<Args, 'models'> & { model: string[] }>();
+  if (o.model.length === 0) program.error('error: at least one --model is required');
+  return {
+    host: o.host,
+    port: o.port,
+    models: o.model,
+    ttftMs: o.ttftMs,
+    itlMs: o.itlMs,
+    tokens: o.tokens,
+    ...(o.apiKey ? { apiKey: o.apiKey } : {}),
+  };
 }
 
 function main(): void {
-  let args: Args;
-  try {
-    args = parseArgs(process.argv.slice(2));
-  } catch (err) {
-    process.stderr.write(`engine-sim: error: ${(err as Error).message}\n`);
-    process.exit(2);
-  }
+  const args = parseArgs(process.argv.slice(2));
   const engineId = randomUUID();
   const created = Math.floor(Date.now() / 1000);
   const config: SimConfig = {

@@ -1,6 +1,7 @@
 /**
- * Spawns the BUILT engine simulator and router (`build/test/sim/engine-sim.js`, `build/router/main.js`) as real
- * processes on loopback addresses, for tests and the benchmark.
+ * Spawns the compiled engine simulator and router (`build/test/sim/engine-sim.js`, `build/router/main.js`) as real
+ * processes on loopback addresses, for tests and the benchmark. The tests' global set-up (test/setup/build.ts)
+ * compiles the tree first, so these files are never older than the sources.
  *
  * Readiness: both print one `... listening on http://HOST:PORT` line on stdout once they accept connections; the
  * helpers wait for that line (15 s at most) and read the actual port from it, so `--port 0` works.

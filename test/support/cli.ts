@@ -1,4 +1,4 @@
-/** Runs the built `pdstack` CLI (`build/charts/cli.js`) as a real process. */
+/** Runs the `pdstack` CLI (`build/charts/cli.js`, compiled by the tests' global set-up) as a real process. */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO } from './values.js';
