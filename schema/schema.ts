@@ -9,6 +9,7 @@
 import { DNS_LABEL_MAX_LENGTH, DNS_LABEL_PATTERN } from './facts/dns-label.js';
 import { DEFAULT_LMCACHE_LOG_LEVEL } from './facts/lmcache.js';
 import { QUANTITY_PATTERN } from './facts/quantity.js';
+import { ROUTER_IMAGE } from './facts/router-image.js';
 import { SUPPORTED_ROUTING_LOGICS } from './facts/routing-logic.js';
 import schemaJson from './values.schema.json';
 
@@ -34,6 +35,12 @@ const FACTS: readonly Fact[] = [
     after: 'type',
     keys: { enum: [...SUPPORTED_ROUTING_LOGICS] },
   },
+  {
+    at: ['definitions', 'routerSpec', 'properties', 'repository'],
+    after: 'description',
+    keys: { default: ROUTER_IMAGE.repository },
+  },
+  { at: ['definitions', 'routerSpec', 'properties', 'tag'], after: 'anyOf', keys: { default: ROUTER_IMAGE.tag } },
   {
     at: ['definitions', 'routerSpec', 'properties', 'lmcacheConfig', 'properties', 'logLevel'],
     after: 'enum',

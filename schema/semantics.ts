@@ -22,6 +22,12 @@ import {
 } from './facts/router-flags.js';
 import { isPdLogic } from './facts/routing-logic.js';
 import { usesV0 } from './facts/vllm.js';
+import {
+  PRODUCTION_STACK_ROUTER_LIMITS,
+  PRODUCTION_STACK_ROUTER_REPOSITORIES,
+  PRODUCTION_STACK_TAGS_WITHOUT_K8S_DISCOVERY_TYPE,
+  ROUTER_IMAGE_LINES,
+} from './facts/router-image.js';
 import { renderedModels, routerEnabled } from './rendered.js';
 import { formatPath, type Locate, type Path, type PathSegment } from './source.js';
 import type { LmcacheConfig, ModelSpec, PdstackValues, RouterSpec, ServingEngineSpec } from './values.generated.js';
@@ -470,6 +476,7 @@ function checkRouter(c: Checker, router: RouterSpec, engines: readonly Engine[])
   const pdLogic = isPdLogic(logic);
   checkToken(c, rp('hf_token'), router.hf_token, 'a Hugging Face token', 'remove it');
   const parsed = checkExtraArgs(c, router);
+  checkRouterImage(c, router);
   if (router.autoscaling?.enabled)
     c.error(
       rp('autoscaling', 'enabled'),
@@ -543,6 +550,31 @@ function checkRouter(c: Checker, router: RouterSpec, engines: readonly Engine[])
     return;
   }
   if (parsed) checkModelLabels(c, parsed, logic, engines, pdEngines.length > 0);
+}
+
+/**
+ * The user's choice of production-stack's router image stands, with a warning saying what it gives; an image known
+ * to reject a flag the chart passes it is an error (the pod would exit at start and crash-loop).
+ */
+function checkRouterImage(c: Checker, router: RouterSpec): void {
+  const repository = router.repository!; // filled in by the schema's defaults
+  if (!PRODUCTION_STACK_ROUTER_REPOSITORIES.has(repository)) return;
+  const tag = String(router.tag);
+  const image = `${repository}:${tag}`;
+  if (
+    router.serviceDiscovery === 'k8s' &&
+    PRODUCTION_STACK_TAGS_WITHOUT_K8S_DISCOVERY_TYPE.get(repository)?.includes(tag)
+  ) {
+    c.error(
+      ['routerSpec', 'tag'],
+      `\`${image}\` (production-stack's router, May 2025) predates --k8s-service-discovery-type, which the chart passes with serviceDiscovery: k8s, so the router pod would exit at start; deploy pdstack-router with ${ROUTER_IMAGE_LINES}`,
+    );
+    return;
+  }
+  c.warning(
+    ['routerSpec', 'repository'],
+    `\`${image}\` is ${PRODUCTION_STACK_ROUTER_LIMITS}; to deploy pdstack-router instead set ${ROUTER_IMAGE_LINES}`,
+  );
 }
 
 const LABEL_FLAGS = [

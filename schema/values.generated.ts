@@ -813,11 +813,11 @@ export interface RouterSpec {
    */
   enablePD?: boolean;
   /**
-   * Router image repository
+   * Router image repository (default: pdstack-router's image, schema/facts/router-image.ts)
    */
   repository?: string;
   /**
-   * Router image tag
+   * Router image tag (default: the pdstack version)
    */
   tag?: string | number;
   imagePullPolicy?: ImagePullPolicy & string;

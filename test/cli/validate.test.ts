@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pdstack } from '../support/cli.js';
+import { TUTORIAL_ROUTER_ERROR } from '../schema/helpers.js';
 import { REFERENCE_TUTORIAL_FILE, REPO } from '../support/values.js';
 
 const FIXTURES = 'test/fixtures/values';
@@ -31,16 +32,17 @@ describe('pdstack validate: the P/D tutorial', () => {
       expect(readFileSync(join(REPO, TUTORIAL), 'utf8')).toBe(readFileSync(REFERENCE_TUTORIAL_FILE, 'utf8'));
   });
 
-  it('fails for release pd with the peer-host error at line 29, suggesting pd-llama-decode-engine-service', () => {
+  it('fails for release pd with the peer-host error at line 29, suggesting pd-llama-decode-engine-service, and the router-image error at line 71', () => {
     const r = pdstack(['validate', '-f', TUTORIAL, '--release', 'pd']);
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('');
     const errors = lines(r.stderr).filter((l) => l.includes(': error: '));
     expect(errors).toEqual([
       `${TUTORIAL}:29:9: error: ${PEER_HOST}: \`vllm-llama-decode-engine-service\` is not the Service of an engine of release \`pd\`: installed as release \`pd\`, receiver \`llama-decode\` is reached at \`pd-llama-decode-engine-service\`; set nixlPeerHost to it`,
+      `${TUTORIAL}:71:3: error: routerSpec.tag: ${TUTORIAL_ROUTER_ERROR}`,
     ]);
     expect(positions(r.stderr).filter((p) => p.includes('warning'))).toEqual(tutorialWarnings(TUTORIAL, 0));
-    expect(lines(r.stderr).at(-1)).toBe(`${TUTORIAL}: 1 error(s), 4 warning(s)`);
+    expect(lines(r.stderr).at(-1)).toBe(`${TUTORIAL}: 2 error(s), 4 warning(s)`);
   });
 
   it('fails for the default release (pd) too, and names the release given', () => {
@@ -52,16 +54,16 @@ describe('pdstack validate: the P/D tutorial', () => {
     );
   });
 
-  it('passes with the peer host fixed, with only the expected warnings', () => {
-    for (const [file, shift] of [
-      [`${FIXTURES}/tutorial-16-fixed.yaml`, 0],
-      ['charts/example/values.yaml', 2],
-    ] as const) {
-      const r = pdstack(['validate', '-f', file, '--release', 'pd']);
-      expect(r.status, r.stderr).toBe(0);
-      expect(positions(r.stderr)).toEqual(tutorialWarnings(file, shift));
-      expect(lines(r.stderr).at(-1)).toBe(`${file}: ok (4 warning(s))`);
-    }
+  it('the tutorial with the peer host fixed still fails on its router image; the bundled example passes with only the expected warnings', () => {
+    const fixed = `${FIXTURES}/tutorial-16-fixed.yaml`;
+    const r = pdstack(['validate', '-f', fixed, '--release', 'pd']);
+    expect(r.status).toBe(1);
+    expect(positions(r.stderr)).toEqual([...tutorialWarnings(fixed, 0), `${fixed}:71:3: error: routerSpec.tag`]);
+    const example = 'charts/example/values.yaml';
+    const ok = pdstack(['validate', '-f', example, '--release', 'pd']);
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(positions(ok.stderr)).toEqual(tutorialWarnings(example, 4));
+    expect(lines(ok.stderr).at(-1)).toBe(`${example}: ok (4 warning(s))`);
   });
 
   it('passes a clean file without warnings', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ROUTER_IMAGE } from '../../schema/facts/router-image.js';
 import type { PdstackValues } from '../../schema/values.generated.js';
 import { validateKubeObject } from '../support/kube-validate.js';
 import { envMap, find, synthStack } from '../support/synth.js';
@@ -17,7 +18,7 @@ function router(values: PdstackValues): {
 }
 
 describe('VllmRouter', () => {
-  it('defaults to production-stack router settings', () => {
+  it("defaults to production-stack's router settings, with pdstack-router's image", () => {
     const { args, objects } = router({ servingEngineSpec: { modelSpec: [engine] } });
     expect(args).toEqual([
       '--host',
@@ -42,7 +43,7 @@ describe('VllmRouter', () => {
       '60',
     ]);
     const c = find(objects, 'Deployment', 'pd-deployment-router').spec.template.spec.containers[0];
-    expect(c.image).toBe('lmcache/lmstack-router:latest');
+    expect(c.image).toBe(`${ROUTER_IMAGE.repository}:${ROUTER_IMAGE.tag}`);
     expect(c.resources).toEqual({ requests: { cpu: '400m', memory: '1000Mi' }, limits: { memory: '1000Mi' } });
   });
 

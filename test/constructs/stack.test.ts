@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ROUTER_IMAGE } from '../../schema/facts/router-image.js';
 import { validateKubeObject } from '../support/kube-validate.js';
 import { envMap, find, synthStack, vllmContainer } from '../support/synth.js';
 import { exampleValues } from '../support/values.js';
@@ -217,7 +218,7 @@ describe('PdStack on the bundled example, release pd', () => {
     const d = find(objects, 'Deployment', 'pd-deployment-router');
     const c = d.spec.template.spec.containers[0];
     expect(c.name).toBe('router-container');
-    expect(c.image).toBe('lmcache/lmstack-router:pd');
+    expect(c.image).toBe(`${ROUTER_IMAGE.repository}:${ROUTER_IMAGE.tag}`);
     expect(c.command).toBeUndefined();
     expect(c.args).toEqual([
       '--host',

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dump, load } from 'js-yaml';
 import { beforeAll, describe, expect, test, vi } from 'vitest';
+import { ROUTER_IMAGE } from '../../schema/facts/router-image.js';
 import { VALUES_SCHEMA } from '../../schema/schema.js';
 import { helmBinary, type HelmMajor } from '../setup/helm.js';
 import { pdstack } from '../support/cli.js';
@@ -173,12 +174,18 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
     expect(set).toEqual(expected);
   });
 
+  test("the bundled example's chart deploys pdstack-router's image", () => {
+    const router = helmTemplate(bin(), 'pd', charts.example).objects.get('Deployment/pd-deployment-router');
+    const { version } = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string };
+    expect(container(router, 'router-container')['image']).toBe(`${ROUTER_IMAGE.repository}:${version}`);
+  });
+
   test('--set routerSpec.tag=v2 changes the router image and nothing else', () => {
     const base = example('pd').objects;
     const set = example('pd', ['--set', 'routerSpec.tag=v2']).objects;
     const expected = clone(base);
     container(expected.get('Deployment/pd-deployment-router'), 'router-container')['image'] =
-      'lmcache/lmstack-router:v2';
+      `${ROUTER_IMAGE.repository}:v2`;
     expect(set).toEqual(expected);
   });
 

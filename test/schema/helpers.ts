@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
+import { ROUTER_IMAGE } from '../../schema/facts/router-image.js';
 import { loadValuesText, type Diagnostic, type LoadOptions } from '../../schema/index.js';
 
 export const FIXTURES = join(__dirname, '..', 'fixtures', 'values');
@@ -28,3 +29,9 @@ export function only(text: string, options: LoadOptions = {}): Diagnostic {
   expect(diagnostics.map((d) => `${where(d)}: ${d.message}`)).toHaveLength(1);
   return diagnostics[0]!;
 }
+
+/** The error of the tutorial's `routerSpec.tag: "pd"` (production-stack's router image from before a flag the chart passes). */
+export const TUTORIAL_ROUTER_ERROR =
+  "`lmcache/lmstack-router:pd` (production-stack's router, May 2025) predates --k8s-service-discovery-type, which the " +
+  'chart passes with serviceDiscovery: k8s, so the router pod would exit at start; deploy pdstack-router with ' +
+  `\`repository: ${ROUTER_IMAGE.repository}\` and \`tag: "${ROUTER_IMAGE.tag}"\``;

@@ -9,13 +9,14 @@ import {
   loadValuesText,
   type PdstackValues,
 } from '../../schema/index.js';
-import { FIXTURES, fixture, where } from './helpers.js';
+import { EXAMPLE_VALUES_FILE } from '../support/values.js';
+import { FIXTURES, fixture, TUTORIAL_ROUTER_ERROR, where } from './helpers.js';
 
 const TUTORIAL = fixture('tutorial-16.yaml');
 const PEER_HOST = 'servingEngineSpec.modelSpec[0].lmcacheConfig.nixlPeerHost';
 
 describe('loadValuesFile', () => {
-  it('compiles the tutorial for release pd to the peer-host error and four warnings', () => {
+  it('compiles the tutorial for release pd to the peer-host and router-image errors and four warnings', () => {
     const file = join(FIXTURES, 'tutorial-16.yaml');
     const { diagnostics } = loadValuesFile(file, { release: 'pd' });
     expect(diagnostics.map(where)).toEqual([
@@ -24,6 +25,7 @@ describe('loadValuesFile', () => {
       '36:7 warning servingEngineSpec.modelSpec[0].hf_token',
       '54:9 warning servingEngineSpec.modelSpec[1].lmcacheConfig.cudaVisibleDevices',
       '65:7 warning servingEngineSpec.modelSpec[1].hf_token',
+      '71:3 error routerSpec.tag',
     ]);
     expect(formatDiagnostic(diagnostics[1]!)).toBe(
       `${file}:29:9: error: ${PEER_HOST}: \`vllm-llama-decode-engine-service\` is not the Service of an engine of release \`pd\`: installed as release \`pd\`, receiver \`llama-decode\` is reached at \`pd-llama-decode-engine-service\`; set nixlPeerHost to it`,
@@ -31,10 +33,13 @@ describe('loadValuesFile', () => {
   });
 
   it('defaults to release pd and namespace default', () => {
-    const fixed = loadValuesFile(join(FIXTURES, 'tutorial-16-fixed.yaml'));
+    const fixed = loadValuesFile(EXAMPLE_VALUES_FILE);
     expect(hasErrors(fixed.diagnostics)).toBe(false);
     const elsewhere = loadValuesText(
-      TUTORIAL.replace('vllm-llama-decode-engine-service', 'pd-llama-decode-engine-service.llm.svc'),
+      TUTORIAL.replace('vllm-llama-decode-engine-service', 'pd-llama-decode-engine-service.llm.svc').replace(
+        'tag: "pd"',
+        'tag: "latest"',
+      ),
       'v.yaml',
       { namespace: 'llm' },
     );
@@ -75,6 +80,7 @@ describe('checkValues', () => {
     expect(values).toEqual(before);
     expect(diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic)).toEqual([
       `<values>:1:1: error: ${PEER_HOST}: \`vllm-llama-decode-engine-service\` is not the Service of an engine of release \`pd\`: installed as release \`pd\`, receiver \`llama-decode\` is reached at \`pd-llama-decode-engine-service\`; set nixlPeerHost to it`,
+      `<values>:1:1: error: routerSpec.tag: ${TUTORIAL_ROUTER_ERROR}`,
     ]);
     expect(checkValues({ global: { f: () => 1 } }).map(formatDiagnostic)).toEqual([
       '<values>:1:1: error: (root): values must be plain data (objects, lists, strings, numbers, booleans): () => 1 could not be cloned.',
