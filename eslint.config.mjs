@@ -5,7 +5,7 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['build/', 'dist/', 'node_modules/', '.cache/', 'schema/values.generated.ts'] },
+  { ignores: ['build/', 'router/build/', 'dist/', 'node_modules/', '.cache/', 'schema/values.generated.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,

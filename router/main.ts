@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `pdstack-router`: drop-in for `python3 -m vllm_router.app`. Prints `pdstack-router listening on <url>` once ready;
- * SIGTERM/SIGINT stop it gracefully. Command-line problems print one line on stderr and exit 2; a failure to start
+ * SIGTERM/SIGINT (and, under npm's launcher, the launcher's exit) stop it gracefully. Command-line problems print one line on stderr and exit 2; a failure to start
  * prints one line and exits 1.
  */
 import { buildConfig } from './config/config.js';
@@ -29,10 +29,10 @@ async function main(argv: readonly string[]): Promise<void> {
   const url = await router.start();
   process.stdout.write(`${PROG} listening on ${url}\n`);
   let stopping = false;
-  const stop = (signal: string) => {
+  const stop = (reason: string) => {
     if (stopping) return;
     stopping = true;
-    log.info(`${signal} received; draining in-flight requests`);
+    log.info(`${reason}; draining in-flight requests`);
     router.stop().then(
       () => process.exit(0),
       (err: unknown) => {
@@ -41,8 +41,23 @@ async function main(argv: readonly string[]): Promise<void> {
       },
     );
   };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM received'));
+  process.on('SIGINT', () => stop('SIGINT received'));
+  watchNpmLauncher(() => stop("npm's launcher exited"));
+}
+
+/**
+ * npm's launchers (`npx`, `npm exec`, `npm run`) start a bin through `sh -c` and, on SIGTERM, exit without waiting
+ * for it (npm 11): the router would be left running, holding its port. Started by one of them (npm sets
+ * `npm_execpath`), the router stops as on SIGTERM once its parent is gone (it is re-parented). Outside npm it keeps
+ * running when its parent exits (`nohup`, a shell's `&`).
+ */
+function watchNpmLauncher(stop: () => void): void {
+  if (!process.env['npm_execpath']) return;
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) stop();
+  }, 500).unref();
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

@@ -13,7 +13,8 @@ import { type BuiltImage, contextFiles, emulateDockerBuild } from '../support/do
 import { ROOT, stopAll } from '../sim/processes.js';
 
 const DOCKERFILE = join(ROOT, 'router', 'Dockerfile');
-const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+/** The router's package (npm workspace router/), whose package.json the image carries. */
+const version = (JSON.parse(readFileSync(join(ROOT, 'router', 'package.json'), 'utf8')) as { version: string }).version;
 let image: BuiltImage;
 
 beforeAll(async () => {
@@ -47,11 +48,13 @@ describe('router/Dockerfile', { timeout: 60_000 }, () => {
         'package.json',
         'package-lock.json',
         'tsconfig.json',
+        'router/package.json',
         'router/main.ts',
         'router/Dockerfile',
         'schema/facts/router-flags.ts',
       ]),
     );
+    expect(files.filter((f) => f.startsWith('router/build/') || f.startsWith('router/node_modules/'))).toEqual([]);
     expect(
       files.filter(
         (f) =>
@@ -62,7 +65,7 @@ describe('router/Dockerfile', { timeout: 60_000 }, () => {
     ).toEqual([]);
   });
 
-  it('is multi-stage; the final image holds the compiled router and production dependencies only', () => {
+  it("is multi-stage; the final image holds the compiled router and the router package's production dependencies only", () => {
     expect(image.stages).toBe(3);
     const app = join(image.root, 'app');
     expect(existsSync(join(app, 'build', 'router', 'main.js'))).toBe(true);
@@ -73,7 +76,7 @@ describe('router/Dockerfile', { timeout: 60_000 }, () => {
     for (const dep of ['fastify', 'undici', 'prom-client', '@kubernetes/client-node']) {
       expect(existsSync(join(app, 'node_modules', dep, 'package.json')), dep).toBe(true);
     }
-    for (const dev of ['typescript', 'vitest', 'openai', 'kubernetes-models']) {
+    for (const dev of ['typescript', 'vitest', 'openai', 'kubernetes-models', 'cdk8s', 'cdk8s-plus-28']) {
       expect(existsSync(join(app, 'node_modules', dev)), dev).toBe(false);
     }
   });

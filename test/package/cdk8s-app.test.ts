@@ -1,0 +1,91 @@
+/**
+ * pdstack as a library: a cdk8s app outside the clone that installs the packed pdstack package gets the constructs
+ * and the values compiler, typed (compiled with tsc against the package's exports), and none of the router's runtime
+ * dependencies.
+ */
+import { execFile } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { loadAll } from 'js-yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROUTER_IMAGE } from '../../schema/facts/router-image.js';
+import type { KubeObject } from '../support/kube-validate.js';
+import { cleanEnv, findPackages, npm, packLibrary } from '../support/packages.js';
+import { EXAMPLE_VALUES_FILE, REPO } from '../support/values.js';
+
+const run = promisify(execFile);
+const WORK = mkdtempSync(join(tmpdir(), 'pdstack-cdk8s-app-'));
+const APP = join(WORK, 'app');
+const rootPackage = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as {
+  dependencies: Record<string, string>;
+};
+
+const APP_SOURCE = `import { App, Chart } from 'cdk8s';
+import { PdStack, formatDiagnostic, hasErrors, loadValuesFile } from 'pdstack';
+
+const { values, diagnostics } = loadValuesFile('values.yaml', { release: 'pd' });
+if (hasErrors(diagnostics)) throw new Error(diagnostics.map(formatDiagnostic).join('\\n'));
+const app = new App({ outdir: 'dist' });
+const chart = new Chart(app, 'llm');
+new PdStack(chart, 'pd', { release: 'pd', namespace: 'llm', values });
+app.synth();
+`;
+
+let objects: KubeObject[];
+
+beforeAll(async () => {
+  const { tarball } = await packLibrary(join(WORK, 'packs'));
+  mkdirSync(APP);
+  writeFileSync(
+    join(APP, 'package.json'),
+    JSON.stringify({
+      name: 'my-llm-app',
+      private: true,
+      dependencies: {
+        pdstack: `file:${tarball}`,
+        cdk8s: rootPackage.dependencies['cdk8s'],
+        constructs: rootPackage.dependencies['constructs'],
+      },
+    }),
+  );
+  await npm(['install'], APP);
+  writeFileSync(join(APP, 'main.ts'), APP_SOURCE);
+  writeFileSync(
+    join(APP, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'ES2022', strict: true, types: [] },
+      files: ['main.ts'],
+    }),
+  );
+  copyFileSync(EXAMPLE_VALUES_FILE, join(APP, 'values.yaml'));
+  const tsc = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
+  await run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: APP, env: cleanEnv() });
+  await run(process.execPath, ['main.js'], { cwd: APP, env: cleanEnv() });
+  objects = loadAll(readFileSync(join(APP, 'dist', 'llm.k8s.yaml'), 'utf8')) as KubeObject[];
+}, 600_000);
+afterAll(() => rmSync(WORK, { recursive: true, force: true }));
+
+describe('a cdk8s app using the pdstack library', () => {
+  it("installs none of the router's runtime dependencies", () => {
+    expect(
+      findPackages(join(APP, 'node_modules'), ['fastify', 'undici', 'prom-client', '@kubernetes/client-node']),
+    ).toEqual([]);
+  });
+
+  it('type-checks against the package and synthesizes the P/D stack, deploying pdstack-router', () => {
+    const names = objects.map((o) => `${o.kind}/${o.metadata.name}`);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'Deployment/pd-llama-prefill-deployment-vllm',
+        'Deployment/pd-llama-decode-deployment-vllm',
+        'Deployment/pd-deployment-router',
+        'Service/pd-router-service',
+      ]),
+    );
+    expect(objects.every((o) => o.metadata.namespace === 'llm')).toBe(true);
+    const router = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'pd-deployment-router') as any;
+    expect(router.spec.template.spec.containers[0].image).toBe(`${ROUTER_IMAGE.repository}:${ROUTER_IMAGE.tag}`);
+  });
+});
