@@ -9,10 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { load } from 'js-yaml';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ROUTER_IMAGE } from '../../schema/facts/router-image.js';
 import { REPO } from '../support/values.js';
 
+// actionlint's WebAssembly takes seconds to start on a busy machine.
+vi.setConfig({ testTimeout: 60_000 });
 const run = promisify(execFile);
 const WORKFLOW = join(REPO, '.github', 'workflows', 'release.yml');
 const ACTIONLINT = join(REPO, 'node_modules', '@tktco', 'node-actionlint', 'bin', 'node-actionlint.js');
