@@ -66,11 +66,10 @@ describe('the packed packages', () => {
     expect(library.files.filter((f) => /test|fixture|codegen/.test(f))).toEqual([]);
   });
 
-  it('pdstack-router ships the compiled router only', () => {
-    expect(
-      router.files.filter((f) => f !== 'package.json' && !/^build\/(router|schema\/facts)\/.*\.js$/.test(f)),
-    ).toEqual([]);
-    expect(router.files).toContain('build/router/main.js');
+  it('pdstack-router ships the compiled router and its README only', () => {
+    const allowed = [/^package\.json$/, /^README\.md$/, /^build\/(router|schema\/facts)\/.*\.js$/];
+    expect(router.files.filter((f) => !allowed.some((re) => re.test(f)))).toEqual([]);
+    expect(router.files).toEqual(expect.arrayContaining(['README.md', 'build/router/main.js']));
   });
 
   it('both install from the registry with every engine requirement met (no EBADENGINE)', () => {
