@@ -66,8 +66,13 @@ describe('the packed packages', () => {
     expect(library.files.filter((f) => /test|fixture|codegen/.test(f))).toEqual([]);
   });
 
-  it('pdstack-router ships the compiled router and its README only', () => {
-    const allowed = [/^package\.json$/, /^README\.md$/, /^build\/(router|schema\/facts)\/.*\.js$/];
+  it('pdstack-router ships the compiled router, its command and its README only', () => {
+    const allowed = [
+      /^package\.json$/,
+      /^README\.md$/,
+      /^bin\/pdstack-router\.js$/,
+      /^build\/(router|schema\/facts)\/.*\.js$/,
+    ];
     expect(router.files.filter((f) => !allowed.some((re) => re.test(f)))).toEqual([]);
     expect(router.files).toEqual(expect.arrayContaining(['README.md', 'build/router/main.js']));
   });
