@@ -14,6 +14,7 @@ import { ROUTER_IMAGE } from '../../schema/facts/router-image.js';
 import { cleanEnv, findPackages, npm, packLibrary, packRouter, type Packed } from '../support/packages.js';
 import { EXAMPLE_VALUES_FILE, REPO } from '../support/values.js';
 import { waitFor } from '../k8s/helpers.js';
+import { tutorialArgs } from '../sim/processes.js';
 
 vi.setConfig({ testTimeout: 120_000 });
 
@@ -137,26 +138,12 @@ describe("pdstack-router under npm's launcher", () => {
       socket.once('error', () => resolve(false));
     });
 
-  it('stops, freeing its port, when `npx pdstack-router` is sent SIGTERM', async () => {
+  it("stops, freeing its port, when `npx pdstack-router` with the tutorial's arguments is sent SIGTERM", async () => {
     const marker = `launcher-test-${process.pid}`;
+    // the tutorial's command, through npx; the marker (as the model name) finds the router's processes
     const launcher = spawn(
       'npx',
-      [
-        '--no-install',
-        'pdstack-router',
-        '--host',
-        '127.0.0.1',
-        '--port',
-        '0',
-        '--service-discovery',
-        'static',
-        '--static-backends',
-        'http://127.0.0.1:9',
-        '--static-models',
-        marker,
-        '--routing-logic',
-        'roundrobin',
-      ],
+      ['--no-install', 'pdstack-router', ...tutorialArgs('http://127.0.0.1:9', 'http://127.0.0.1:10', marker)],
       { cwd: ELSEWHERE, env: userEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
     );
     try {
