@@ -9,11 +9,15 @@
 import { DNS_LABEL_MAX_LENGTH, DNS_LABEL_PATTERN } from './facts/dns-label.js';
 import { DEFAULT_LMCACHE_LOG_LEVEL } from './facts/lmcache.js';
 import { QUANTITY_PATTERN } from './facts/quantity.js';
-import { ROUTER_IMAGE } from './facts/router-image.js';
+import { ROUTER_IMAGE_REPOSITORY } from './facts/router-image.js';
+import { PACKAGE_VERSION } from './paths.js';
 import { SUPPORTED_ROUTING_LOGICS } from './facts/routing-logic.js';
 import schemaJson from './values.schema.json';
 
 type Json = Record<string, unknown>;
+
+/** pdstack-router's image: the default of routerSpec.repository/tag (the release workflow pushes it under this name). */
+export const ROUTER_IMAGE = { repository: ROUTER_IMAGE_REPOSITORY, tag: PACKAGE_VERSION } as const;
 
 interface Fact {
   /** The schema object the keys go into. */

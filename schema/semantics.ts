@@ -26,9 +26,9 @@ import {
   PRODUCTION_STACK_ROUTER_LIMITS,
   PRODUCTION_STACK_ROUTER_REPOSITORIES,
   PRODUCTION_STACK_TAGS_WITHOUT_K8S_DISCOVERY_TYPE,
-  ROUTER_IMAGE_LINES,
 } from './facts/router-image.js';
 import { renderedModels, routerEnabled } from './rendered.js';
+import { ROUTER_IMAGE } from './schema.js';
 import { formatPath, type Locate, type Path, type PathSegment } from './source.js';
 import type { LmcacheConfig, ModelSpec, PdstackValues, RouterSpec, ServingEngineSpec } from './values.generated.js';
 
@@ -556,6 +556,9 @@ function checkRouter(c: Checker, router: RouterSpec, engines: readonly Engine[])
  * The user's choice of production-stack's router image stands, with a warning saying what it gives; an image known
  * to reject a flag the chart passes it is an error (the pod would exit at start and crash-loop).
  */
+/** The two values lines that select pdstack-router's image. */
+const ROUTER_IMAGE_LINES = `\`repository: ${ROUTER_IMAGE.repository}\` and \`tag: "${ROUTER_IMAGE.tag}"\``;
+
 function checkRouterImage(c: Checker, router: RouterSpec): void {
   const repository = router.repository!; // filled in by the schema's defaults
   if (!PRODUCTION_STACK_ROUTER_REPOSITORIES.has(repository)) return;

@@ -2,19 +2,13 @@
  * The router image the manifests deploy, and what pdstack knows about production-stack's router images.
  *
  * pdstack-router's image is built from `router/Dockerfile` and pushed by `.github/workflows/release.yml` under
- * `ROUTER_IMAGE.repository`, tagged with the package version (the `version` of package.json, so a release tag,
- * the npm packages and the image agree). It is the default of `routerSpec.repository`/`routerSpec.tag`.
+ * `ROUTER_IMAGE_REPOSITORY`, tagged with the package version (`version` of package.json, read by schema/paths.ts;
+ * `ROUTER_IMAGE` in schema/schema.ts pairs the two), so a release tag, the npm packages and the image agree. It is
+ * the default of `routerSpec.repository`/`routerSpec.tag`.
  */
-import { version } from '../../package.json';
 
-export const ROUTER_IMAGE = {
-  /** Registry and name: defined here only (the release workflow reads it from this module). */
-  repository: 'ghcr.io/pdstack/pdstack-router',
-  tag: version,
-} as const;
-
-/** The two values lines that select pdstack-router's image. */
-export const ROUTER_IMAGE_LINES = `\`repository: ${ROUTER_IMAGE.repository}\` and \`tag: "${ROUTER_IMAGE.tag}"\``;
+/** Registry and name of pdstack-router's image: defined here only. */
+export const ROUTER_IMAGE_REPOSITORY = 'ghcr.io/pdstack/pdstack-router';
 
 /** Repositories of production-stack's Python router (`vllm_router`): Docker Hub and GHCR (reference §4). */
 export const PRODUCTION_STACK_ROUTER_REPOSITORIES: ReadonlySet<string> = new Set([

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { ROUTER_IMAGE } from '../../schema/facts/router-image.js';
+import { ROUTER_IMAGE } from '../../schema/schema.js';
 import { TUTORIAL_ROUTER_ERROR } from '../schema/helpers.js';
 import { pdstack } from '../support/cli.js';
 import { EXAMPLE_VALUES_FILE, REPO } from '../support/values.js';

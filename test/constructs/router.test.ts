@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ROUTER_IMAGE } from '../../schema/facts/router-image.js';
+import { ROUTER_IMAGE } from '../../schema/schema.js';
 import type { PdstackValues } from '../../schema/values.generated.js';
 import { validateKubeObject } from '../support/kube-validate.js';
 import { envMap, find, synthStack } from '../support/synth.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ROUTER_IMAGE } from '../../schema/facts/router-image.js';
+import { ROUTER_IMAGE } from '../../schema/schema.js';
 import { validateKubeObject } from '../support/kube-validate.js';
 import { envMap, find, synthStack, vllmContainer } from '../support/synth.js';
 import { exampleValues } from '../support/values.js';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { loadAll } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROUTER_IMAGE } from '../../schema/facts/router-image.js';
+import { ROUTER_IMAGE } from '../../schema/schema.js';
 import type { KubeObject } from '../support/kube-validate.js';
 import { cleanEnv, findPackages, npm, packLibrary } from '../support/packages.js';
 import { EXAMPLE_VALUES_FILE, REPO } from '../support/values.js';

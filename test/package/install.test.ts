@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ROUTER_IMAGE } from '../../schema/facts/router-image.js';
+import { ROUTER_IMAGE } from '../../schema/schema.js';
 import { cleanEnv, findPackages, npm, packLibrary, packRouter, type Packed } from '../support/packages.js';
 import { EXAMPLE_VALUES_FILE, REPO } from '../support/values.js';
 import { waitFor } from '../k8s/helpers.js';

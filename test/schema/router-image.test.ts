@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROUTER_IMAGE } from '../../schema/facts/router-image.js';
+import { ROUTER_IMAGE } from '../../schema/schema.js';
 import { loadValuesFile, loadValuesText } from '../../schema/index.js';
 import { EXAMPLE_VALUES_FILE, REPO } from '../support/values.js';
 import { diagnose, fixture, FIXTURES, TUTORIAL_ROUTER_ERROR, variant, where } from './helpers.js';

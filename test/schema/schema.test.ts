@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LMCACHE_LOG_LEVEL } from '../../schema/facts/lmcache.js';
+import { ROUTER_IMAGE_REPOSITORY } from '../../schema/facts/router-image.js';
 import { SUPPORTED_ROUTING_LOGICS } from '../../schema/facts/routing-logic.js';
 import { loadValuesText } from '../../schema/index.js';
+import { PACKAGE_VERSION } from '../../schema/paths.js';
 import { VALUES_SCHEMA } from '../../schema/schema.js';
 import { REPO } from '../support/values.js';
 
@@ -28,6 +30,11 @@ describe('VALUES_SCHEMA', () => {
     expect(router(source)['routingLogic']['enum']).toBeUndefined();
     expect(source['definitions']['dnsLabel']['pattern']).toBeUndefined();
     expect(source['definitions']['quantity']['anyOf'][1]['pattern']).toBeUndefined();
+    expect([router(schema)['repository']['default'], router(schema)['tag']['default']]).toEqual([
+      ROUTER_IMAGE_REPOSITORY,
+      PACKAGE_VERSION,
+    ]);
+    expect([router(source)['repository']['default'], router(source)['tag']['default']]).toEqual([undefined, undefined]);
   });
 
   it('is values.schema.json everywhere else', () => {
@@ -37,6 +44,8 @@ describe('VALUES_SCHEMA', () => {
     delete filled['definitions']['dnsLabel']['pattern'];
     delete filled['definitions']['dnsLabel']['maxLength'];
     delete filled['definitions']['quantity']['anyOf'][1]['pattern'];
+    delete router(filled)['repository']['default'];
+    delete router(filled)['tag']['default'];
     expect(filled).toEqual(source);
   });
 
