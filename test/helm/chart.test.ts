@@ -174,7 +174,7 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
   });
 
   test("the bundled example's chart deploys pdstack-router's image", () => {
-    const router = helmTemplate(bin(), 'pd', charts.example).objects.get('Deployment/pd-deployment-router');
+    const router = example('pd').objects.get('Deployment/pd-deployment-router');
     const { version } = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string };
     expect(container(router, 'router-container')['image']).toBe(`${ROUTER_IMAGE.repository}:${version}`);
   });
