@@ -1,6 +1,10 @@
 /** pdstack's library entry point (package `main`): typed cdk8s constructs for vLLM disaggregated prefill, and the values compiler. */
 export * from './defaults.js';
 export * from './engine.js';
+export * from './engine-container.js';
+export * from './engine-env.js';
+export * from './engine-service.js';
+export * from './engine-volumes.js';
 export * from './labels.js';
 export * from '../schema/facts/labels.js';
 export * from './lmcache.js';

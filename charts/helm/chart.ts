@@ -9,7 +9,7 @@
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Yaml } from 'cdk8s';
-import { DEFAULT_GPU_RESOURCE, engineResources } from '../../constructs/engine.js';
+import { DEFAULT_GPU_RESOURCE, engineResources } from '../../constructs/engine-container.js';
 import * as names from '../../schema/facts/names.js';
 import { vllmBinary } from '../../constructs/vllm-command.js';
 import { renderedModels, routerEnabled } from '../../schema/rendered.js';

@@ -1,0 +1,145 @@
+/**
+ * An engine pod's containers: `vllm` (the `vllm serve` command, ports, probes, resources), the LoRA sidecar
+ * (`enableLoRA` with storage) and the init container (`initContainer`), as production-stack renders them
+ * (reference §1.5–1.8).
+ */
+import { k8s } from 'cdk8s-plus-28';
+import type { ModelSpec } from '../schema/values.generated.js';
+import { ENGINE_DEFAULTS } from './defaults.js';
+import type { EngineSettings } from './engine.js';
+import type { EngineEnv } from './engine-env.js';
+import { STORAGE_MOUNT_PATH, type EngineVolumes } from './engine-volumes.js';
+import { fromUser, quantity } from './kube-json.js';
+import { kvTransferConfig } from './lmcache.js';
+import { UCX_PORT, ZMQ_PORT } from '../schema/facts/ports.js';
+import { ENGINE_PROBE_DEFAULTS, probe } from './probes.js';
+import { vllmCommand } from './vllm-command.js';
+import { nonEmpty } from './workload.js';
+
+/** The GPU resource name when `requestGPUType` is not set. */
+export const DEFAULT_GPU_RESOURCE = 'nvidia.com/gpu';
+/** LoRA sidecar (`enableLoRA` with `pvcStorage`): image when `servingEngineSpec.sidecar.image` is not set, and its port. */
+export const DEFAULT_LORA_SIDECAR_IMAGE = 'lmcache/lmstack-sidecar:latest';
+export const LORA_SIDECAR_PORT = 30090;
+
+const HAMI_RESOURCES: ReadonlyArray<readonly [keyof ModelSpec, keyof ModelSpec, string]> = [
+  ['requestGPUMem', 'limitGPUMem', 'nvidia.com/gpumem'],
+  ['requestGPUMemPercentage', 'limitGPUMemPercentage', 'nvidia.com/gpumem-percentage'],
+  ['requestGPUCores', 'limitGPUCores', 'nvidia.com/gpucores'],
+];
+
+export interface EngineContainersProps {
+  readonly release: string;
+  readonly spec: Readonly<ModelSpec>;
+  readonly settings: EngineSettings;
+  readonly volumes: EngineVolumes;
+  readonly env: EngineEnv;
+}
+
+export interface EngineContainers {
+  readonly containers: k8s.Container[];
+  readonly initContainers?: k8s.Container[];
+}
+
+/** The containers and init containers of an engine pod. */
+export function engineContainers(props: EngineContainersProps): EngineContainers {
+  const { release, spec, settings, volumes, env } = props;
+  const containerPort = settings.containerPort ?? ENGINE_DEFAULTS.containerPort;
+  const securityContext = fromUser<k8s.SecurityContext>(
+    settings.containerSecurityContext ?? ENGINE_DEFAULTS.containerSecurityContext,
+  );
+  const vllm: k8s.Container = {
+    name: 'vllm',
+    image: `${spec.repository}:${spec.tag}`,
+    imagePullPolicy: settings.imagePullPolicy ?? ENGINE_DEFAULTS.imagePullPolicy,
+    command: vllmCommand(spec, containerPort, kvTransferConfig(spec)),
+    securityContext,
+    env: env.env,
+    envFrom: env.envFrom.length > 0 ? env.envFrom : undefined,
+    ports: [
+      { name: 'container-port', containerPort },
+      { name: 'zmq-port', containerPort: ZMQ_PORT },
+      { name: 'ucx-port', containerPort: UCX_PORT },
+    ],
+    startupProbe: probe(ENGINE_PROBE_DEFAULTS.startup, containerPort, settings.startupProbe),
+    livenessProbe: probe(ENGINE_PROBE_DEFAULTS.liveness, containerPort, settings.livenessProbe),
+    readinessProbe: probe(ENGINE_PROBE_DEFAULTS.readiness, containerPort, settings.readinessProbe),
+    resources: engineResources(spec),
+    volumeMounts: volumes.mounts.length > 0 ? volumes.mounts : undefined,
+  };
+  const containers = [vllm];
+  if (spec.enableLoRA && spec.pvcStorage !== undefined) {
+    containers.push({
+      name: 'sidecar',
+      image: settings.sidecar?.image ?? DEFAULT_LORA_SIDECAR_IMAGE,
+      imagePullPolicy: settings.sidecar?.imagePullPolicy ?? ENGINE_DEFAULTS.imagePullPolicy,
+      env: [
+        { name: 'PORT', value: String(LORA_SIDECAR_PORT) },
+        { name: 'LORA_DOWNLOAD_BASE_DIR', value: `${STORAGE_MOUNT_PATH}/lora-adapters` },
+      ],
+      volumeMounts: [{ name: volumes.storageVolume, mountPath: STORAGE_MOUNT_PATH }],
+    });
+  }
+  const initContainers = spec.initContainer
+    ? [initContainer(release, spec, securityContext, volumes.storageVolume, env.envFrom)]
+    : undefined;
+  return { containers, initContainers };
+}
+
+function initContainer(
+  release: string,
+  spec: Readonly<ModelSpec>,
+  securityContext: k8s.SecurityContext,
+  storageVolume: string,
+  envFrom: k8s.EnvFromSource[],
+): k8s.Container {
+  const init = spec.initContainer as Record<string, unknown> & {
+    name?: string;
+    image?: string;
+    command?: string[];
+    args?: string[];
+    env?: unknown[];
+    resources?: unknown;
+    mountPvcStorage?: boolean;
+    extraVolumeMounts?: unknown[];
+  };
+  const mounts: k8s.VolumeMount[] = [];
+  if (init.mountPvcStorage && spec.pvcStorage !== undefined)
+    mounts.push({ name: storageVolume, mountPath: STORAGE_MOUNT_PATH });
+  mounts.push(...fromUser<k8s.VolumeMount[]>(init.extraVolumeMounts ?? []));
+  return {
+    name: init.name ?? 'init',
+    image: init.image,
+    command: init.command,
+    args: init.args,
+    env: [{ name: 'RELEASE_NAME', value: release }, ...fromUser<k8s.EnvVar[]>(init.env ?? [])],
+    envFrom: spec.envFromSecret ? envFrom.filter((e) => e.secretRef) : undefined,
+    resources: nonEmpty(init.resources as object) ? fromUser<k8s.ResourceRequirements>(init.resources) : undefined,
+    securityContext,
+    volumeMounts: mounts.length > 0 ? mounts : undefined,
+  };
+}
+
+/** `resources` verbatim when given, else requests/limits from the simplified keys (no `limits` key when empty). */
+export function engineResources(spec: Readonly<ModelSpec>): k8s.ResourceRequirements {
+  if (nonEmpty(spec.resources)) return fromUser<k8s.ResourceRequirements>(spec.resources);
+  const requests: Record<string, k8s.Quantity> = {
+    memory: quantity(spec.requestMemory),
+    cpu: quantity(spec.requestCPU),
+  };
+  const limits: Record<string, k8s.Quantity> = {};
+  if (spec.requestGPU !== undefined && Math.trunc(Number(spec.requestGPU)) > 0) {
+    const gpu = spec.requestGPUType ?? DEFAULT_GPU_RESOURCE;
+    requests[gpu] = quantity(spec.requestGPU);
+    limits[gpu] = quantity(spec.requestGPU);
+  }
+  for (const [requestKey, limitKey, resource] of HAMI_RESOURCES) {
+    const request = spec[requestKey];
+    const limit = spec[limitKey];
+    if (request !== undefined) requests[resource] = quantity(request as string | number);
+    if (limit !== undefined) limits[resource] = quantity(limit as string | number);
+  }
+  if (spec.limitCPU !== undefined) limits.cpu = quantity(spec.limitCPU);
+  if (spec.limitMemory !== undefined) limits.memory = quantity(spec.limitMemory);
+  return { requests, limits: Object.keys(limits).length > 0 ? limits : undefined };
+}

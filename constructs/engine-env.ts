@@ -1,0 +1,64 @@
+/**
+ * The vllm container's `env` and `envFrom`, in production-stack's order (reference §1.8): fixed vars, the V0/V1
+ * switch, the Hugging Face token and API key (literals go to the release Secret), the user's env (shared, then the
+ * model's), then LMCache/NIXL; `envFrom` the release's configs ConfigMap and the model's `envFromSecret`.
+ */
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import type { ModelSpec } from '../schema/values.generated.js';
+import type { EngineSettings } from './engine.js';
+import { STORAGE_MOUNT_PATH } from './engine-volumes.js';
+import { fromUser } from './kube-json.js';
+import { lmcacheEnv } from './lmcache.js';
+import * as names from '../schema/facts/names.js';
+import { ReleaseSecret } from './release-secret.js';
+import { usesV0 } from '../schema/facts/vllm.js';
+import { nonEmpty } from './workload.js';
+
+export interface EngineEnvProps {
+  readonly release: string;
+  /** @default - the chart's namespace */
+  readonly namespace?: string;
+  readonly spec: Readonly<ModelSpec>;
+  readonly settings: EngineSettings;
+}
+
+export interface EngineEnv {
+  readonly env: k8s.EnvVar[];
+  readonly envFrom: k8s.EnvFromSource[];
+}
+
+/** The env of an engine's vllm container; literal secrets are added to the release Secret of `scope`'s chart. */
+export function engineEnv(scope: Construct, props: EngineEnvProps): EngineEnv {
+  const { release, namespace, spec, settings } = props;
+  const env: k8s.EnvVar[] = [
+    { name: 'PYTHONHASHSEED', value: '123' },
+    { name: 'HF_HOME', value: spec.pvcStorage !== undefined ? STORAGE_MOUNT_PATH : '/tmp' },
+    { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+  ];
+  if (spec.vllmConfig) {
+    if (usesV0(spec)) env.push({ name: 'VLLM_USE_V1', value: '0' });
+    else env.push({ name: 'PROMETHEUS_MULTIPROC_DIR', value: spec.vllmConfig.prometheusMultiprocDir ?? '/tmp' });
+  }
+  if (spec.hf_token !== undefined) {
+    const ref =
+      typeof spec.hf_token === 'string'
+        ? ReleaseSecret.keyRef(scope, { release, namespace }, names.hfTokenSecretKey(spec.name), spec.hf_token)
+        : { name: spec.hf_token.secretName ?? '', key: spec.hf_token.secretKey ?? '' };
+    env.push({ name: 'HF_TOKEN', valueFrom: { secretKeyRef: { ...ref } } });
+  }
+  const apiKeyRef = ReleaseSecret.vllmApiKeyRef(scope, { release, namespace }, settings.vllmApiKey);
+  if (apiKeyRef) env.push({ name: 'VLLM_API_KEY', valueFrom: { secretKeyRef: { ...apiKeyRef } } });
+  env.push(...fromUser<k8s.EnvVar[]>(settings.env ?? []), ...fromUser<k8s.EnvVar[]>(spec.env ?? []));
+  for (const e of lmcacheEnv(spec, { routerServiceName: names.routerServiceName(release) })) {
+    env.push(
+      e.fieldRef
+        ? { name: e.name, valueFrom: { fieldRef: { fieldPath: e.fieldRef } } }
+        : { name: e.name, value: e.value },
+    );
+  }
+  const envFrom: k8s.EnvFromSource[] = [];
+  if (nonEmpty(settings.configs)) envFrom.push({ configMapRef: { name: names.configsConfigMapName(release) } });
+  if (spec.envFromSecret) envFrom.push({ secretRef: { name: spec.envFromSecret.name } });
+  return { env, envFrom };
+}

@@ -1,0 +1,47 @@
+/**
+ * An engine's Service `<release>-<model>-engine-service` (production-stack's `service-vllm.yaml`): the HTTP port
+ * plus the fixed NIXL/ZMQ and UCX ports, then the user's `extraPorts`. A NIXL sender reaches its receiver here.
+ */
+import { ApiObject } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { fromUser, intOrString } from './kube-json.js';
+import { UCX_PORT, ZMQ_PORT } from '../schema/facts/ports.js';
+import { nonEmpty } from './workload.js';
+
+export interface EngineServiceProps {
+  readonly name: string;
+  /** @default - the chart's namespace */
+  readonly namespace?: string;
+  /** The engine's pod labels: the Service's labels and selector. */
+  readonly selector: Readonly<Record<string, string>>;
+  /** The port clients and the router use; it targets the container's `container-port`. */
+  readonly servicePort: number;
+  /** Verbatim Kubernetes ServicePorts appended to the fixed ones. @default - none */
+  readonly extraPorts?: readonly unknown[];
+  /** @default - none */
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+/** The engine Service, added to `scope` as `Service`. */
+export function engineService(scope: Construct, props: EngineServiceProps): ApiObject {
+  const { selector } = props;
+  return new k8s.KubeService(scope, 'Service', {
+    metadata: {
+      name: props.name,
+      namespace: props.namespace,
+      labels: { ...selector },
+      annotations: nonEmpty({ ...props.annotations }),
+    },
+    spec: {
+      type: 'ClusterIP',
+      selector: { ...selector },
+      ports: [
+        { name: 'service-port', port: props.servicePort, targetPort: intOrString('container-port'), protocol: 'TCP' },
+        { name: 'zmq-port', port: ZMQ_PORT, targetPort: intOrString('zmq-port'), protocol: 'TCP' },
+        { name: 'ucx-port', port: UCX_PORT, targetPort: intOrString('ucx-port'), protocol: 'TCP' },
+        ...fromUser<k8s.ServicePort[]>(props.extraPorts ?? []),
+      ],
+    },
+  });
+}

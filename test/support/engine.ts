@@ -1,0 +1,34 @@
+/** One engine synthesised through the stack (router off), its objects checked against the Kubernetes schema. */
+import type { ModelSpec, PdstackValues } from '../../schema/values.generated.js';
+import { validateKubeObject, type KubeObject } from './kube-validate.js';
+import { find, synthStack } from './synth.js';
+
+/** A minimal model `opt`; tests spread their keys over it. */
+export const BASE_MODEL: ModelSpec = {
+  name: 'opt',
+  repository: 'vllm/vllm-openai',
+  tag: 'v0.10.0',
+  modelURL: 'facebook/opt-125m',
+  requestCPU: 2,
+  requestMemory: '8Gi',
+};
+
+/** The objects of `BASE_MODEL` + `spec` with engine settings `engine`, release `pd`. */
+export function engineObjects(
+  spec: Partial<ModelSpec>,
+  engine: NonNullable<PdstackValues['servingEngineSpec']> = {},
+): KubeObject[] {
+  const objects = synthStack({
+    servingEngineSpec: { ...engine, modelSpec: [{ ...BASE_MODEL, ...spec }] },
+    routerSpec: { enableRouter: false },
+  });
+  for (const o of objects) validateKubeObject(o);
+  return objects;
+}
+
+/** The Deployment `pd-opt-deployment-vllm` among `objects`. */
+export const engineDeployment = (objects: KubeObject[]): Record<string, any> =>
+  find(objects, 'Deployment', 'pd-opt-deployment-vllm');
+
+/** The pod spec of that Deployment. */
+export const enginePod = (objects: KubeObject[]): Record<string, any> => engineDeployment(objects).spec.template.spec;
