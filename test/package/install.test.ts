@@ -109,7 +109,7 @@ describe('the global commands, in a folder outside the clone', () => {
   it('pdstack-router --help and --version answer', () => {
     const help = command('pdstack-router', ['--help']);
     expect(help.status, help.stderr).toBe(0);
-    expect(help.stdout).toMatch(/^usage: pdstack-router /);
+    expect(help.stdout).toMatch(/^Usage: pdstack-router /);
     expect(help.stdout).toContain('--routing-logic');
     expect(command('pdstack-router', ['--version']).stdout).toBe(`pdstack-router ${version}\n`);
   });
