@@ -19,6 +19,7 @@ import { engineLabels } from './labels.js';
 import * as names from '../schema/facts/names.js';
 import { isPdEngine } from '../schema/facts/pd-engine.js';
 import { deploymentStrategy, nonEmpty, podAffinity, podDisruptionBudget } from './workload.js';
+import { requireUniqueObjects } from './unique-objects.js';
 
 /** Settings shared by every engine: `servingEngineSpec` without `modelSpec`. */
 export type EngineSettings = Readonly<Omit<ServingEngineSpec, 'modelSpec'>>;
@@ -50,6 +51,7 @@ export class VllmEngine extends Construct {
 
   constructor(scope: Construct, id: string, props: VllmEngineProps) {
     super(scope, id);
+    requireUniqueObjects(this);
     const { release, namespace, spec } = props;
     const settings: EngineSettings = props.settings ?? {};
     if (spec.enabled === false) {

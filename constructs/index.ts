@@ -15,6 +15,7 @@ export * from './probes.js';
 export * from './release-secret.js';
 export * from './router.js';
 export * from './stack.js';
+export * from './unique-objects.js';
 export * from './vllm-command.js';
 export * from '../schema/facts/vllm.js';
 export * from './workload.js';

@@ -9,6 +9,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { SecretValue } from '../schema/values.generated.js';
 import { releaseSecretName, VLLM_API_KEY_SECRET_KEY } from '../schema/facts/names.js';
+import { requireUniqueObjects } from './unique-objects.js';
 
 export interface ReleaseSecretProps {
   /** Release name: the Secret is `<release>-secrets`. */
@@ -70,6 +71,7 @@ export class ReleaseSecret extends Construct {
 
   constructor(scope: Construct, id: string, props: ReleaseSecretProps) {
     super(scope, id);
+    requireUniqueObjects(this);
     this.name = releaseSecretName(props.release);
     this.apiObject = new k8s.KubeSecret(this, 'Resource', {
       metadata: { name: this.name, namespace: props.namespace, labels: props.labels ? { ...props.labels } : undefined },

@@ -20,6 +20,7 @@ import * as names from '../schema/facts/names.js';
 import { probe, ROUTER_PROBE_DEFAULTS } from './probes.js';
 import { ReleaseSecret, type SecretKeyRef } from './release-secret.js';
 import { deploymentStrategy, nonEmpty, podAffinity, podDisruptionBudget } from './workload.js';
+import { requireUniqueObjects } from './unique-objects.js';
 
 /** The router's second container port (production-stack's LMCache controller port), exposed by its Service. */
 export const ROUTER_LMCACHE_PORT = 9000;
@@ -89,6 +90,7 @@ export class VllmRouter extends Construct {
 
   constructor(scope: Construct, id: string, props: VllmRouterProps) {
     super(scope, id);
+    requireUniqueObjects(this);
     const { release, namespace, engines } = props;
     const spec: Readonly<RouterSpec> = props.spec ?? {};
     if (spec.enableRouter === false) {

@@ -22,16 +22,11 @@ const rootPackage = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'))
   dependencies: Record<string, string>;
 };
 
-const APP_SOURCE = `import { App, Chart } from 'cdk8s';
-import { PdStack, formatDiagnostic, hasErrors, loadValuesFile } from 'pdstack';
-
-const { values, diagnostics } = loadValuesFile('values.yaml', { release: 'pd' });
-if (hasErrors(diagnostics)) throw new Error(diagnostics.map(formatDiagnostic).join('\\n'));
-const app = new App({ outdir: 'dist' });
-const chart = new Chart(app, 'llm');
-new PdStack(chart, 'pd', { release: 'pd', namespace: 'llm', values });
-app.synth();
-`;
+/** The README's library example (charts/example/library.ts), importing the package as a user's app does. */
+const APP_SOURCE = readFileSync(join(REPO, 'charts', 'example', 'library.ts'), 'utf8').replace(
+  "from '../../constructs/index.js';",
+  "from 'pdstack';",
+);
 
 let objects: KubeObject[];
 
@@ -74,7 +69,7 @@ describe('a cdk8s app using the pdstack library', () => {
     ).toEqual([]);
   });
 
-  it('type-checks against the package and synthesizes the P/D stack, deploying pdstack-router', () => {
+  it("type-checks the README's example against the package and synthesizes it, deploying pdstack-router", () => {
     const names = objects.map((o) => `${o.kind}/${o.metadata.name}`);
     expect(names).toEqual(
       expect.arrayContaining([
@@ -82,6 +77,7 @@ describe('a cdk8s app using the pdstack library', () => {
         'Deployment/pd-llama-decode-deployment-vllm',
         'Deployment/pd-deployment-router',
         'Service/pd-router-service',
+        'Deployment/pd-bge-embed-deployment-vllm',
       ]),
     );
     expect(objects.every((o) => o.metadata.namespace === 'llm')).toBe(true);
