@@ -16,6 +16,7 @@ import { DEFAULT_NAMESPACE, DEFAULT_RELEASE } from '../schema/facts/names.js';
 import { USAGE_EXIT_CODE, UsageError } from '../schema/facts/usage-error.js';
 import { formatDiagnostic, hasErrors, loadValuesFile, type LoadResult } from '../schema/index.js';
 import { version } from '../package.json';
+import { refuseSymlinkInside } from './helm/out-dir.js';
 
 /** SemVer 2 (what Helm requires of a chart version). */
 const SEMVER =
@@ -180,6 +181,7 @@ async function run(argv: string[]): Promise<number> {
       const { chartVersion } = options;
       if (chartVersion !== undefined && !SEMVER.test(chartVersion))
         throw new UsageError(`--chart-version '${chartVersion}' is not a SemVer version (e.g. 1.2.3)`);
+      refuseSymlinkInside(options.output); // before the values are read: the refusal is the only line, at once
       const result = load(options);
       if (result.failed) return 1;
       const { compileChart } = await import('./helm/chart.js');

@@ -6,7 +6,7 @@
  * (helpers.ts), and the chart files are written around them: Chart.yaml, values.yaml (the compiled values),
  * values.schema.json (the compiler's schema, schema.ts), NOTES.txt, a `helm test` Pod and README.md (docs.ts).
  */
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Yaml } from 'cdk8s';
 import { DEFAULT_GPU_RESOURCE, engineResources } from '../../constructs/engine-container.js';
@@ -16,6 +16,7 @@ import { renderedModels, routerEnabled } from '../../schema/rendered.js';
 import type { ModelSpec, PdstackValues, RouterSpec } from '../../schema/values.generated.js';
 import { version as PDSTACK_VERSION } from '../../package.json';
 import { buildApp } from '../synth.js';
+import { refuseSymlinkInside } from './out-dir.js';
 import { notesText, readme, testPod } from './docs.js';
 import { helpersTpl, MODEL_KNOBS, ROUTER_KNOBS } from './helpers.js';
 import { chartSchema } from './schema.js';
@@ -192,18 +193,11 @@ export function generateChart(compiled: Readonly<PdstackValues>, options: ChartO
 
 /**
  * Writes the chart into `dir`, replacing a chart generated there before (its `templates/` included, so no stale
- * template survives). Refuses a non-empty directory that is not a generated chart, and a symbolic link anywhere
- * below `dir` where a chart file or folder goes (writing through it would overwrite the link's target).
+ * template survives). Refuses a non-empty directory that is not a generated chart, and any symbolic link below
+ * `dir` (writing through it would overwrite the link's target).
  */
 export function writeChart(dir: string, files: ChartFiles): void {
-  for (const path of files.keys()) {
-    const parts = path.split('/');
-    for (let n = 1; n <= parts.length; n++) {
-      const at = join(dir, ...parts.slice(0, n));
-      if (lstatSync(at, { throwIfNoEntry: false })?.isSymbolicLink())
-        throw new Error(`${at} is a symbolic link: pdstack chart never writes through one; remove it`);
-    }
-  }
+  refuseSymlinkInside(dir);
   if (existsSync(dir) && readdirSync(dir).length > 0) {
     const chartYaml = join(dir, 'Chart.yaml');
     if (!existsSync(chartYaml) || !readFileSync(chartYaml, 'utf8').includes(GENERATED_ANNOTATION)) {
