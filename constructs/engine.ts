@@ -17,7 +17,7 @@ import { engineVolumes } from './engine-volumes.js';
 import { fromUser } from './kube-json.js';
 import { engineLabels } from './labels.js';
 import * as names from '../schema/facts/names.js';
-import { isPdEngine } from '../schema/facts/pd-engine.js';
+import { sharesHostIpcPid } from '../schema/facts/pd-engine.js';
 import { deploymentStrategy, nonEmpty, podAffinity, podDisruptionBudget } from './workload.js';
 import { requireUniqueObjects } from './unique-objects.js';
 
@@ -73,7 +73,7 @@ export class VllmEngine extends Construct {
         ? (spec.tolerations ?? [])
         : [...(settings.tolerations ?? []), ...(spec.tolerations ?? [])];
     const runtimeClassName = spec.runtimeClassName ?? settings.runtimeClassName ?? ENGINE_DEFAULTS.runtimeClassName;
-    const pd = isPdEngine(spec.lmcacheConfig);
+    const hostIpcPid = sharesHostIpcPid(spec.lmcacheConfig);
 
     this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
       metadata: {
@@ -96,8 +96,10 @@ export class VllmEngine extends Construct {
               ? fromUser<k8s.PodSecurityContext>(settings.securityContext)
               : undefined,
             serviceAccountName: spec.serviceAccountName || undefined,
-            hostIpc: pd ? true : undefined,
-            hostPid: pd ? true : undefined,
+            // engines never call the API server: no token in the pod (a pdstack hardening)
+            automountServiceAccountToken: false,
+            hostIpc: hostIpcPid ? true : undefined,
+            hostPid: hostIpcPid ? true : undefined,
             hostname: names.engineHostname(release, spec.name),
             subdomain: this.serviceName,
             containers,

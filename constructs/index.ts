@@ -14,6 +14,7 @@ export * from '../schema/facts/ports.js';
 export * from './probes.js';
 export * from './release-secret.js';
 export * from './router.js';
+export * from './router-sleep-policy.js';
 export * from './stack.js';
 export * from './unique-objects.js';
 export * from './vllm-command.js';

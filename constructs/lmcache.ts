@@ -5,11 +5,13 @@
  * LMCache: it is rendered whenever set.
  */
 import { DEFAULT_KV_ROLE, DEFAULT_LMCACHE_LOG_LEVEL } from '../schema/facts/lmcache.js';
-import { isPdEngine } from '../schema/facts/pd-engine.js';
+import { isPdEngine, sharesHostIpcPid } from '../schema/facts/pd-engine.js';
 import { usesV0 } from '../schema/facts/vllm.js';
 import type { ModelSpec } from '../schema/values.generated.js';
 /** Transports UCX may use for NIXL: CUDA IPC between pods of one node (hostIPC), then TCP. */
 export const PD_UCX_TLS = 'cuda_ipc,cuda_copy,tcp';
+/** The same without CUDA IPC, for engines that do not share the node's IPC namespace (`pdstackHostIpcPid: false`). */
+export const PD_UCX_TLS_WITHOUT_HOST_IPC = 'cuda_copy,tcp';
 
 /** A plain `name=value` env var; the engine construct adds the `valueFrom` ones. */
 export interface PlainEnv {
@@ -62,7 +64,7 @@ export function lmcacheEnv(spec: Readonly<ModelSpec>, ctx: LmcacheEnvContext): P
     add('LMCACHE_LOCAL_CPU', 'False');
     add('LMCACHE_MAX_LOCAL_CPU_SIZE', '0');
     add('LMCACHE_REMOTE_SERDE', 'NULL');
-    add('UCX_TLS', PD_UCX_TLS);
+    add('UCX_TLS', sharesHostIpcPid(c) ? PD_UCX_TLS : PD_UCX_TLS_WITHOUT_HOST_IPC);
     if (c.enableNixl !== undefined) add('LMCACHE_ENABLE_NIXL', pyBool(c.enableNixl));
     add('LMCACHE_NIXL_ROLE', c.nixlRole);
     add('LMCACHE_NIXL_RECEIVER_HOST', c.nixlPeerHost);

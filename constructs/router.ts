@@ -6,7 +6,10 @@
  * service-name mode); the engine label selector includes `app.kubernetes.io/instance=<release>`. The Role grants
  * production-stack's verbs get/watch/list, and `patch` only on what carries the `sleeping=true` label that the
  * router's `/sleep` and `/wake_up` set and remove: pods, or Services in service-name mode (production-stack grants
- * `patch` on every resource of the rule, Endpoints included).
+ * `patch` on every resource of the rule, Endpoints included); RBAC cannot name a label, so a
+ * ValidatingAdmissionPolicy (router-sleep-policy.ts) limits that `patch` to the `sleeping` label. pdstack hardening: the container's security context defaults to
+ * non-root, read-only root filesystem, no privilege escalation, no capabilities (pdstack-router writes nothing to its
+ * filesystem); the pod's `terminationGracePeriodSeconds` exceeds the router's `--shutdown-grace-seconds` drain.
  */
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
@@ -17,6 +20,9 @@ import { fromUser, intOrString } from './kube-json.js';
 import { routerLabels } from './labels.js';
 import { DEFAULT_LMCACHE_LOG_LEVEL } from '../schema/facts/lmcache.js';
 import * as names from '../schema/facts/names.js';
+import { parseRouterArgv } from '../schema/facts/router-flags.js';
+import { PRODUCTION_STACK_ROUTER_REPOSITORIES, ROUTER_IMAGE_UID } from '../schema/facts/router-image.js';
+import { RouterSleepLabelPolicy } from './router-sleep-policy.js';
 import { probe, ROUTER_PROBE_DEFAULTS } from './probes.js';
 import { ReleaseSecret, type SecretKeyRef } from './release-secret.js';
 import { deploymentStrategy, nonEmpty, podAffinity, podDisruptionBudget } from './workload.js';
@@ -24,6 +30,33 @@ import { requireUniqueObjects } from './unique-objects.js';
 
 /** The router's second container port (production-stack's LMCache controller port), exposed by its Service. */
 export const ROUTER_LMCACHE_PORT = 9000;
+
+/**
+ * The router container's security context when `routerSpec.containerSecurityContext` is not set: Kubernetes'
+ * "restricted" Pod Security Standard for pdstack-router's image (uid `ROUTER_IMAGE_UID`; it writes nothing to its
+ * filesystem). Not applied to production-stack's router images, whose user and writes pdstack does not know.
+ */
+export const ROUTER_CONTAINER_SECURITY_CONTEXT: k8s.SecurityContext = {
+  runAsNonRoot: true,
+  runAsUser: ROUTER_IMAGE_UID,
+  runAsGroup: ROUTER_IMAGE_UID,
+  readOnlyRootFilesystem: true,
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ['ALL'] },
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+
+/** Seconds the pod's `terminationGracePeriodSeconds` gives the router beyond its own drain grace before SIGKILL. */
+export const ROUTER_TERMINATION_MARGIN_SECONDS = 5;
+
+/** The router's drain grace on SIGTERM: `--shutdown-grace-seconds` of `extraArgs`, else the flag table's default. */
+export function routerShutdownGraceSeconds(extraArgs: readonly string[] | undefined): number {
+  const parsed = parseRouterArgv(extraArgs ?? []);
+  if (parsed.action !== 'run') {
+    throw new Error(`VllmRouter: routerSpec.extraArgs make the router print its ${parsed.action} and exit`);
+  }
+  return parsed.args.shutdownGraceSeconds;
+}
 
 /** Where the router finds its engines. */
 export interface RouterEngineDiscovery {
@@ -97,6 +130,7 @@ export class VllmRouter extends Construct {
       throw new Error('VllmRouter: routerSpec.enableRouter is false; do not create a router');
     }
     const d = ROUTER_DEFAULTS;
+    const repository = spec.repository ?? d.repository;
     const labels = routerLabels(release, spec.labels ?? d.labels);
     const containerPort = spec.containerPort ?? d.containerPort;
     this.serviceName = names.routerServiceName(release);
@@ -121,6 +155,12 @@ export class VllmRouter extends Construct {
         metadata: { name: names.routerRoleBindingName(release), namespace },
         subjects: [{ kind: 'ServiceAccount', name: this.serviceAccountName, namespace }],
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: names.routerRoleName(release) },
+      });
+      new RouterSleepLabelPolicy(this, 'SleepLabelPolicy', {
+        release,
+        namespace,
+        serviceAccountName: this.serviceAccountName,
+        resource: serviceName ? 'services' : 'pods',
       });
     }
 
@@ -157,6 +197,8 @@ export class VllmRouter extends Construct {
           metadata: { labels: { ...labels }, annotations: nonEmpty({ ...spec.podAnnotations }) },
           spec: {
             serviceAccountName: this.serviceAccountName,
+            terminationGracePeriodSeconds:
+              Math.ceil(routerShutdownGraceSeconds(spec.extraArgs)) + ROUTER_TERMINATION_MARGIN_SECONDS,
             priorityClassName: spec.priorityClassName || undefined,
             securityContext: nonEmpty(spec.securityContext)
               ? fromUser<k8s.PodSecurityContext>(spec.securityContext)
@@ -169,7 +211,7 @@ export class VllmRouter extends Construct {
             containers: [
               {
                 name: 'router-container',
-                image: `${spec.repository ?? d.repository}:${spec.tag ?? d.tag}`,
+                image: `${repository}:${spec.tag ?? d.tag}`,
                 imagePullPolicy: spec.imagePullPolicy ?? d.imagePullPolicy,
                 args: routerArgs(spec, namespace, engines),
                 env,
@@ -180,7 +222,9 @@ export class VllmRouter extends Construct {
                 resources: fromUser<k8s.ResourceRequirements>(spec.resources ?? d.resources),
                 securityContext: nonEmpty(spec.containerSecurityContext)
                   ? fromUser<k8s.SecurityContext>(spec.containerSecurityContext)
-                  : undefined,
+                  : PRODUCTION_STACK_ROUTER_REPOSITORIES.has(repository)
+                    ? undefined
+                    : ROUTER_CONTAINER_SECURITY_CONTEXT,
                 startupProbe: probe(ROUTER_PROBE_DEFAULTS.startup, 'router-port', spec.startupProbe),
                 livenessProbe: probe(ROUTER_PROBE_DEFAULTS.liveness, 'router-port', spec.livenessProbe),
                 readinessProbe: probe(ROUTER_PROBE_DEFAULTS.readiness, 'router-port', spec.readinessProbe),

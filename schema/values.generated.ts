@@ -606,6 +606,10 @@ export interface LmcacheConfig {
    */
   nixlEnableGc?: boolean;
   /**
+   * pdstack addition. A P/D engine (enabled and enablePD) shares the node's IPC and PID namespaces (hostIPC, hostPID) so UCX can move the KV cache by CUDA IPC between prefill and decode pods of one node (default, as production-stack). false: neither, and UCX_TLS without cuda_ipc, for NIXL over transports that need no shared namespace (TCP, RDMA)
+   */
+  pdstackHostIpcPid?: boolean;
+  /**
    * LMCACHE_MAX_LOCAL_CPU_SIZE in GB (> 0 enables LMCACHE_LOCAL_CPU)
    */
   cpuOffloadingBufferSize?: Gigabytes;

@@ -46,8 +46,11 @@ export interface ChartOptions {
 
 /** The chart's name in Chart.yaml. */
 export const CHART_NAME = 'pdstack';
-/** The Kubernetes versions the manifests are written for (the cdk8s-plus-28 API). */
-export const KUBE_VERSION = '>=1.28.0-0';
+/**
+ * The Kubernetes versions the manifests are written for: the cdk8s-plus-28 API, and admissionregistration.k8s.io/v1
+ * ValidatingAdmissionPolicy (GA in 1.30) for the router's sleep-label policy (constructs/router-sleep-policy.ts).
+ */
+export const KUBE_VERSION = '>=1.30.0-0';
 /** Chart.yaml annotation marking a generated chart (the generator only overwrites directories that carry it). */
 export const GENERATED_ANNOTATION = 'pdstack.dev/generated-by';
 

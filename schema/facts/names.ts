@@ -30,3 +30,10 @@ export const routerPdbName = (release: string): string => `${release}-pdb-router
 /** The release name when none is given: the tutorial installs with `helm install pd`. */
 export const DEFAULT_RELEASE = 'pd';
 export const DEFAULT_NAMESPACE = 'default';
+
+/**
+ * The ValidatingAdmissionPolicy (and its binding) that limits the router's `patch` to the `sleeping` label. Both are
+ * cluster-scoped, so the name holds the namespace too: two releases of one name in two namespaces never collide.
+ */
+export const routerSleepLabelPolicyName = (release: string, namespace: string): string =>
+  `${release}-${namespace}-router-sleeping-label`;

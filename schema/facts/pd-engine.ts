@@ -13,11 +13,20 @@
 export interface PdSwitches {
   readonly enabled?: boolean;
   readonly enablePD?: boolean;
+  readonly pdstackHostIpcPid?: boolean;
 }
 
 /** Whether an engine with this `lmcacheConfig` takes part in disaggregated prefill over NIXL. */
 export const isPdEngine = (lmcacheConfig: Readonly<PdSwitches> | undefined): boolean =>
   lmcacheConfig?.enabled === true && lmcacheConfig.enablePD === true;
+
+/**
+ * Whether a P/D engine's pod shares the node's IPC and PID namespaces (hostIPC, hostPID): what UCX's CUDA IPC
+ * transport needs to map the peer pod's GPU memory. On unless `pdstackHostIpcPid: false` (a pdstack opt-out for
+ * NIXL over transports that need neither: TCP, RDMA).
+ */
+export const sharesHostIpcPid = (lmcacheConfig: Readonly<PdSwitches> | undefined): boolean =>
+  isPdEngine(lmcacheConfig) && lmcacheConfig?.pdstackHostIpcPid !== false;
 
 /** The NIXL sides: the sender runs prefill, the receiver decode. */
 export type NixlRole = 'sender' | 'receiver';

@@ -30,3 +30,9 @@ export const PRODUCTION_STACK_ROUTER_LIMITS =
 export const PRODUCTION_STACK_TAGS_WITHOUT_K8S_DISCOVERY_TYPE: ReadonlyMap<string, readonly string[]> = new Map([
   ['lmcache/lmstack-router', ['pd', 'pd-05-26']],
 ]);
+
+/**
+ * The uid pdstack-router's image runs as: `USER node` in router/Dockerfile, uid 1000 in the `node:20-slim` base.
+ * The router's default security context names it, because `runAsNonRoot` cannot check a user given by name.
+ */
+export const ROUTER_IMAGE_UID = 1000;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { loadAll } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { pdstack } from '../support/cli.js';
-import type { KubeObject } from '../support/kube-validate.js';
+import { isClusterScoped, type KubeObject } from '../support/kube-validate.js';
 import { EXAMPLE_VALUES_FILE, REPO, TUTORIAL_VALUES_FILE } from '../support/values.js';
 
 const docs = (yaml: string): KubeObject[] => loadAll(yaml) as KubeObject[];
@@ -16,8 +16,9 @@ describe('pdstack synth', () => {
     const r = pdstack(['synth', '-f', EXAMPLE_VALUES_FILE, '--release', 'pd', '--namespace', 'llm', '-o', '-']);
     expect(r.status).toBe(0);
     const objects = docs(r.stdout);
-    expect(objects).toHaveLength(12);
-    expect(objects.every((o) => o.metadata.namespace === 'llm')).toBe(true);
+    expect(objects).toHaveLength(14);
+    expect(objects.every((o) => o.metadata.namespace === (isClusterScoped(o) ? undefined : 'llm'))).toBe(true);
+    expect(names(objects)).toContain('ValidatingAdmissionPolicy/pd-llm-router-sleeping-label');
     expect(names(objects)).toContain('Deployment/pd-llama-decode-deployment-vllm');
   });
 
@@ -27,7 +28,12 @@ describe('pdstack synth', () => {
     expect(r.status).toBe(0);
     expect(readdirSync(join(dir, 'out'))).toEqual(['pdstack.k8s.yaml']);
     const objects = docs(readFileSync(join(dir, 'out', 'pdstack.k8s.yaml'), 'utf8'));
-    expect(objects.every((o) => o.metadata.name.startsWith('pd-') && o.metadata.namespace === 'default')).toBe(true);
+    expect(
+      objects.every(
+        (o) =>
+          o.metadata.name.startsWith('pd-') && o.metadata.namespace === (isClusterScoped(o) ? undefined : 'default'),
+      ),
+    ).toBe(true);
   });
 
   it('refuses the tutorial file for release pd with the diagnostic and no output', () => {

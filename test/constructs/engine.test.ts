@@ -68,6 +68,13 @@ describe('VllmEngine', () => {
     expect([pd.hostIPC, pd.hostPID]).toEqual([true, true]);
   });
 
+  it('mounts no service-account token: engines never call the API server', () => {
+    expect(deployment(engineObjects({ serviceAccountName: 'engine-sa' })).spec.template.spec).toMatchObject({
+      serviceAccountName: 'engine-sa',
+      automountServiceAccountToken: false,
+    });
+  });
+
   it('refuses to build a disabled model', () => {
     const chart = new Chart(Testing.app(), 't');
     expect(() => new VllmEngine(chart, 'e', { release: 'pd', spec: { ...base, enabled: false } })).toThrow(/disabled/);

@@ -18,6 +18,6 @@ describe('package entry point', () => {
       'pd-llama-decode-engine-service',
     ]);
     expect(stack.router?.serviceName).toBe('pd-router-service');
-    expect(Testing.synth(chart)).toHaveLength(12);
+    expect(Testing.synth(chart)).toHaveLength(14);
   });
 });

@@ -41,6 +41,16 @@ describe('a P/D engine (lmcacheConfig enabled and enablePD)', () => {
     expect([pod.hostIPC, pod.hostPID]).toEqual([true, true]);
   });
 
+  it('drops hostIPC/hostPID and CUDA IPC with pdstackHostIpcPid: false, and only them', () => {
+    const config = { enabled: true, enablePD: true, kvRole: 'kv_producer', ...NIXL } as const;
+    const shared = engine(config);
+    const { pod, vllm } = engine({ ...config, pdstackHostIpcPid: false });
+    expect([pod.hostIPC, pod.hostPID]).toEqual([undefined, undefined]);
+    expect(envMap(vllm)).toEqual({ ...envMap(shared.vllm), UCX_TLS: 'cuda_copy,tcp' });
+    expect(kvTransferConfig(vllm)).toBe(kvTransferConfig(shared.vllm));
+    expect(engine({ ...config, pdstackHostIpcPid: true }).pod).toEqual(shared.pod);
+  });
+
   it('is not what enablePD: false asks for: plain LMCache config, no NIXL env, no host namespaces', () => {
     const { pod, vllm } = engine({ enabled: true, enablePD: false });
     expect(kvTransferConfig(vllm)).toBe('{"kv_connector":"LMCacheConnectorV1","kv_role":"kv_both"}');

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { ROUTER_TERMINATION_MARGIN_SECONDS } from '../../constructs/router.js';
+import { FLAGS } from '../../schema/facts/router-flags.js';
 import { ROUTER_IMAGE } from '../../schema/schema.js';
 import type { PdstackValues } from '../../schema/values.generated.js';
 import { validateKubeObject } from '../support/kube-validate.js';
@@ -45,6 +47,43 @@ describe('VllmRouter', () => {
     const c = find(objects, 'Deployment', 'pd-deployment-router').spec.template.spec.containers[0];
     expect(c.image).toBe(`${ROUTER_IMAGE.repository}:${ROUTER_IMAGE.tag}`);
     expect(c.resources).toEqual({ requests: { cpu: '400m', memory: '1000Mi' }, limits: { memory: '1000Mi' } });
+  });
+
+  it('runs pdstack-router non-root on a read-only filesystem, unless the values set the container security context', () => {
+    const pod = (routerSpec: PdstackValues['routerSpec']): Record<string, any> =>
+      find(
+        router({ servingEngineSpec: { modelSpec: [engine] }, routerSpec }).objects,
+        'Deployment',
+        'pd-deployment-router',
+      ).spec.template.spec;
+    expect(pod({}).containers[0].securityContext).toEqual({
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      runAsGroup: 1000,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(pod({}).volumes).toBeUndefined();
+    expect(pod({}).automountServiceAccountToken).toBeUndefined(); // the router watches and patches: it keeps its token
+    const own = { runAsUser: 2000, readOnlyRootFilesystem: false };
+    expect(pod({ containerSecurityContext: own }).containers[0].securityContext).toEqual(own);
+    // production-stack's Python router: its user and writes are not pdstack's to know
+    expect(pod({ repository: 'lmcache/lmstack-router', tag: 'latest' }).containers[0].securityContext).toBeUndefined();
+  });
+
+  it('gives the pod more termination grace than the router drains for (--shutdown-grace-seconds)', () => {
+    const grace = (extraArgs: string[]): number =>
+      find(
+        router({ servingEngineSpec: { modelSpec: [engine] }, routerSpec: { extraArgs } }).objects,
+        'Deployment',
+        'pd-deployment-router',
+      ).spec.template.spec.terminationGracePeriodSeconds;
+    const flag = FLAGS.find((f) => f.name === 'shutdown-grace-seconds')!;
+    expect(grace([])).toBe((flag.default as number) + ROUTER_TERMINATION_MARGIN_SECONDS);
+    expect(grace(['--shutdown-grace-seconds', '90.5'])).toBe(91 + ROUTER_TERMINATION_MARGIN_SECONDS);
+    expect(grace(['--shutdown_grace_seconds=0'])).toBe(ROUTER_TERMINATION_MARGIN_SECONDS);
   });
 
   it('passes the engine containerPort as --k8s-port in pod-ip mode (fix)', () => {

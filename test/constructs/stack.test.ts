@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { ROUTER_CONTAINER_SECURITY_CONTEXT } from '../../constructs/router.js';
 import { ROUTER_IMAGE } from '../../schema/schema.js';
-import { validateKubeObject } from '../support/kube-validate.js';
+import { isClusterScoped, validateKubeObject } from '../support/kube-validate.js';
 import { envMap, find, synthStack, vllmContainer } from '../support/synth.js';
 import { exampleValues } from '../support/values.js';
 
@@ -23,8 +24,10 @@ describe('PdStack on the bundled example, release pd', () => {
       'Service/pd-llama-prefill-engine-service',
       'Service/pd-router-service',
       'ServiceAccount/pd-router-service-account',
+      'ValidatingAdmissionPolicy/pd-default-router-sleeping-label',
+      'ValidatingAdmissionPolicyBinding/pd-default-router-sleeping-label',
     ]);
-    for (const o of objects) expect(o.metadata.namespace).toBe('default');
+    for (const o of objects) expect(o.metadata.namespace).toBe(isClusterScoped(o) ? undefined : 'default');
   });
 
   it('passes the Kubernetes schema for every object', () => {
@@ -176,20 +179,20 @@ describe('PdStack on the bundled example, release pd', () => {
     ]);
   });
 
-  it('leaks no cdk8s-plus default into the pods', () => {
-    for (const name of [
-      'pd-llama-prefill-deployment-vllm',
-      'pd-llama-decode-deployment-vllm',
-      'pd-deployment-router',
-    ]) {
+  it('leaks no cdk8s-plus default into the pods; only the documented hardening', () => {
+    for (const name of ['pd-llama-prefill-deployment-vllm', 'pd-llama-decode-deployment-vllm']) {
       const pod = find(objects, 'Deployment', name).spec.template.spec;
-      expect(pod.automountServiceAccountToken).toBeUndefined();
+      expect(pod.automountServiceAccountToken).toBe(false);
       expect(pod.securityContext).toBeUndefined();
       for (const c of pod.containers) {
         expect(c.securityContext?.readOnlyRootFilesystem).toBeUndefined();
         expect(c.securityContext?.runAsNonRoot).not.toBe(true);
       }
     }
+    const router = find(objects, 'Deployment', 'pd-deployment-router').spec.template.spec;
+    expect(router.automountServiceAccountToken).toBeUndefined();
+    expect(router.securityContext).toBeUndefined();
+    expect(router.containers[0].securityContext).toEqual(ROUTER_CONTAINER_SECURITY_CONTEXT);
   });
 
   it('renders engine Services and PVCs', () => {
@@ -307,8 +310,8 @@ describe('PdStack on the bundled example, release pd', () => {
   it('names everything after another release consistently', () => {
     const other = synthStack(exampleValues(), 'other', 'team-a');
     for (const o of other) {
-      expect(o.metadata.name.startsWith('other-')).toBe(true);
-      expect(o.metadata.namespace).toBe('team-a');
+      expect(o.metadata.name.startsWith(isClusterScoped(o) ? 'other-team-a-' : 'other-')).toBe(true);
+      expect(o.metadata.namespace).toBe(isClusterScoped(o) ? undefined : 'team-a');
     }
     const router = find(other, 'Deployment', 'other-deployment-router').spec.template.spec.containers[0];
     expect(router.args).toContain('app.kubernetes.io/instance=other,environment=test,release=test');

@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, test, vi } from 'vitest';
 import { ROUTER_IMAGE, VALUES_SCHEMA } from '../../schema/schema.js';
 import { helmBinary, type HelmMajor } from '../setup/helm.js';
 import { pdstack } from '../support/cli.js';
-import { validateKubeObject, type KubeObject } from '../support/kube-validate.js';
+import { isClusterScoped, validateKubeObject, type KubeObject } from '../support/kube-validate.js';
 import { EXAMPLE_VALUES_FILE, REPO } from '../support/values.js';
 import {
   clone,
@@ -35,6 +35,7 @@ const SPECS = {
   example: EXAMPLE_VALUES_FILE,
   '2p2d-gpu': join(FIXTURES, '2p2d-gpu.yaml'),
   'roundrobin-chat-template': join(FIXTURES, 'roundrobin-chat-template.yaml'),
+  'pd-without-host-ipc': join(FIXTURES, 'pd-without-host-ipc.yaml'),
 } as const;
 type Spec = keyof typeof SPECS;
 
@@ -131,12 +132,65 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
       expect(objects).toEqual(synth(forOther, 'other', 'team-a'));
       expect(hooks[0]!.metadata.name).toBe('other-router-test');
       for (const o of objects.values()) {
-        expect(o.metadata.name).toMatch(/^other-/);
-        expect(o.metadata.namespace).toBe('team-a');
+        expect(o.metadata.name).toMatch(isClusterScoped(o) ? /^other-team-a-/ : /^other-/);
+        expect(o.metadata.namespace).toBe(isClusterScoped(o) ? undefined : 'team-a');
       }
       expect(strings([...objects.values()]).filter((s) => /(^|[^a-z0-9-])pd-|instance=pd\b/.test(s))).toEqual([]);
     },
   );
+
+  test('helm template other -n team-a: the hardening follows the release (sleep-label policy, grace, security contexts)', () => {
+    const { objects: hardened } = helmTemplate(bin(), 'other', charts.example, [
+      ...secretArgs.example,
+      '--namespace',
+      'team-a',
+    ]);
+    const policy = hardened.get('ValidatingAdmissionPolicy/other-team-a-router-sleeping-label') as Record<string, any>;
+    expect(policy.metadata.namespace).toBeUndefined();
+    expect(policy.spec.matchConditions[0].expression).toBe(
+      "request.userInfo.username == 'system:serviceaccount:team-a:other-router-service-account'",
+    );
+    expect(policy.spec.matchConstraints.namespaceSelector.matchLabels).toEqual({
+      'kubernetes.io/metadata.name': 'team-a',
+    });
+    const binding = hardened.get('ValidatingAdmissionPolicyBinding/other-team-a-router-sleeping-label') as Record<
+      string,
+      any
+    >;
+    expect(binding.spec.policyName).toBe('other-team-a-router-sleeping-label');
+    const routerPod = (hardened.get('Deployment/other-deployment-router') as Record<string, any>).spec.template.spec;
+    expect(routerPod.terminationGracePeriodSeconds).toBe(35);
+    expect(routerPod.containers[0].securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true });
+    expect(decode(hardened, 'other').spec.template.spec).toMatchObject({
+      automountServiceAccountToken: false,
+      hostIPC: true,
+      hostPID: true,
+    });
+
+    // The opt-out and the user's own settings, through the chart: no host namespaces, UCX without CUDA IPC.
+    const { objects } = helmTemplate(bin(), 'pd', charts['pd-without-host-ipc'], secretArgs['pd-without-host-ipc']);
+    for (const model of ['prefill', 'decode']) {
+      const pod = (objects.get(`Deployment/pd-${model}-deployment-vllm`) as Record<string, any>).spec.template.spec;
+      expect([pod.hostIPC, pod.hostPID, pod.automountServiceAccountToken]).toEqual([undefined, undefined, false]);
+      const env = container({ spec: { template: { spec: pod } } }, 'vllm')['env'] as Array<{
+        name: string;
+        value?: string;
+      }>;
+      expect(env.find((e) => e.name === 'UCX_TLS')?.value).toBe('cuda_copy,tcp');
+    }
+    const policyOfServices = objects.get('ValidatingAdmissionPolicy/pd-default-router-sleeping-label') as Record<
+      string,
+      any
+    >;
+    expect(policyOfServices.spec.matchConstraints.resourceRules[0].resources).toEqual(['services']);
+    const router = (objects.get('Deployment/pd-deployment-router') as Record<string, any>).spec.template.spec;
+    expect(router.terminationGracePeriodSeconds).toBe(125);
+    expect(router.containers[0].securityContext).toEqual({
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      readOnlyRootFilesystem: true,
+    });
+  });
 
   test('helm template other: labels, selectors, the router selector and the NIXL peer host follow the release', () => {
     const { objects } = example('other');
@@ -361,7 +415,7 @@ describe('generated files', () => {
       version: pkg.version,
       appVersion: pkg.version,
       type: 'application',
-      kubeVersion: '>=1.28.0-0',
+      kubeVersion: '>=1.30.0-0',
     });
     expect(chart['description']).toContain('charts/example/values.yaml');
   });

@@ -2,6 +2,7 @@
  * Validates manifests against the Kubernetes OpenAPI schema with kubernetes-models' precompiled validators.
  * There is no API server here: this checks types, required fields, enums and quantities, not admission.
  */
+import * as admission from 'kubernetes-models/admissionregistration.k8s.io/v1';
 import * as apps from 'kubernetes-models/apps/v1';
 import * as core from 'kubernetes-models/v1';
 import * as policy from 'kubernetes-models/policy/v1';
@@ -11,6 +12,7 @@ type Validatable = { validate(): void };
 type ModelClass = new (data: never) => Validatable;
 
 const MODELS: Record<string, Record<string, ModelClass>> = {
+  'admissionregistration.k8s.io/v1': admission as unknown as Record<string, ModelClass>,
   'apps/v1': apps as unknown as Record<string, ModelClass>,
   v1: core as unknown as Record<string, ModelClass>,
   'policy/v1': policy as unknown as Record<string, ModelClass>,
@@ -34,3 +36,7 @@ export function validateKubeObject(obj: KubeObject): void {
     throw new Error(`${obj.kind}/${obj.metadata.name}: ${(e as Error).message}`);
   }
 }
+
+/** Whether a kind pdstack renders is cluster-scoped (no namespace; pdstack puts the namespace in its name). */
+export const isClusterScoped = (obj: Pick<KubeObject, 'kind'>): boolean =>
+  obj.kind === 'ValidatingAdmissionPolicy' || obj.kind === 'ValidatingAdmissionPolicyBinding';
