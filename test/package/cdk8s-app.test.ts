@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { loadAll } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTER_IMAGE } from '../../schema/schema.js';
-import type { KubeObject } from '../support/kube-validate.js';
+import { isClusterScoped, type KubeObject } from '../support/kube-validate.js';
 import { cleanEnv, findPackages, npm, packLibrary } from '../support/packages.js';
 import { EXAMPLE_VALUES_FILE, REPO } from '../support/values.js';
 
@@ -80,7 +80,8 @@ describe('a cdk8s app using the pdstack library', () => {
         'Deployment/pd-bge-embed-deployment-vllm',
       ]),
     );
-    expect(objects.every((o) => o.metadata.namespace === 'llm')).toBe(true);
+    expect(objects.every((o) => o.metadata.namespace === (isClusterScoped(o) ? undefined : 'llm'))).toBe(true);
+    expect(names).toContain('ValidatingAdmissionPolicy/pd-llm-router-sleeping-label');
     const router = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'pd-deployment-router') as any;
     expect(router.spec.template.spec.containers[0].image).toBe(`${ROUTER_IMAGE.repository}:${ROUTER_IMAGE.tag}`);
   });
