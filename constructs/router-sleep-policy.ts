@@ -5,7 +5,7 @@
  * on every pod (or Service); this policy denies any change the router's service account makes to those objects
  * other than the `sleeping` label, and any object it would create through a patch. A pdstack addition.
  */
-import { ApiObject } from 'cdk8s';
+import { ApiObject, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
 import { SLEEPING_LABEL } from '../schema/facts/labels.js';
 import * as names from '../schema/facts/names.js';
@@ -85,5 +85,9 @@ export class RouterSleepLabelPolicy extends Construct {
       metadata: { name },
       spec: { policyName: name, validationActions: ['Deny'] },
     });
+    // cluster-scoped: no namespace, even inside a cdk8s Chart that has one (it gives every object its namespace)
+    for (const o of [this.policy, this.binding]) {
+      if (o.metadata.namespace !== undefined) o.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+    }
   }
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadAll } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateKubeObject, type KubeObject } from '../support/kube-validate.js';
+import { isClusterScoped, validateKubeObject, type KubeObject } from '../support/kube-validate.js';
 import { find, vllmContainer } from '../support/synth.js';
 import { EXAMPLE_VALUES_FILE, REPO } from '../support/values.js';
 
@@ -64,9 +64,11 @@ describe('the README library example (charts/example/library.ts)', () => {
       'Service/pd-llama-prefill-engine-service',
       'Service/pd-router-service',
       'ServiceAccount/pd-router-service-account',
+      'ValidatingAdmissionPolicy/pd-llm-router-sleeping-label',
+      'ValidatingAdmissionPolicyBinding/pd-llm-router-sleeping-label',
     ]);
     for (const o of objects) {
-      expect(o.metadata.namespace).toBe('llm');
+      expect(o.metadata.namespace).toBe(isClusterScoped(o) ? undefined : 'llm');
       validateKubeObject(o);
     }
   });
