@@ -40,13 +40,13 @@ export function engineEnv(scope: Construct, props: EngineEnvProps): EngineEnv {
     if (usesV0(spec)) env.push({ name: 'VLLM_USE_V1', value: '0' });
     else env.push({ name: 'PROMETHEUS_MULTIPROC_DIR', value: spec.vllmConfig.prometheusMultiprocDir ?? '/tmp' });
   }
-  if (spec.hf_token !== undefined) {
-    const ref =
-      typeof spec.hf_token === 'string'
-        ? ReleaseSecret.keyRef(scope, { release, namespace }, names.hfTokenSecretKey(spec.name), spec.hf_token)
-        : { name: spec.hf_token.secretName ?? '', key: spec.hf_token.secretKey ?? '' };
-    env.push({ name: 'HF_TOKEN', valueFrom: { secretKeyRef: { ...ref } } });
-  }
+  const hfTokenRef = ReleaseSecret.secretRef(
+    scope,
+    { release, namespace },
+    names.hfTokenSecretKey(spec.name),
+    spec.hf_token,
+  );
+  if (hfTokenRef) env.push({ name: 'HF_TOKEN', valueFrom: { secretKeyRef: { ...hfTokenRef } } });
   const apiKeyRef = ReleaseSecret.vllmApiKeyRef(scope, { release, namespace }, settings.vllmApiKey);
   if (apiKeyRef) env.push({ name: 'VLLM_API_KEY', valueFrom: { secretKeyRef: { ...apiKeyRef } } });
   env.push(...fromUser<k8s.EnvVar[]>(settings.env ?? []), ...fromUser<k8s.EnvVar[]>(spec.env ?? []));

@@ -53,6 +53,13 @@ describe('engine env', () => {
     expect(Object.keys(find(objects, 'Secret', 'pd-secrets').data).sort()).toEqual(['hf_token_opt', 'vllmApiKey']);
   });
 
+  it('an empty hf_token sets no HF_TOKEN and stores nothing, as production-stack skips it', () => {
+    const objects = engineObjects({ hf_token: '' });
+    expect(envMap(vllmContainer(engineDeployment(objects)))).not.toHaveProperty('HF_TOKEN');
+    const secret = objects.find((o) => o.kind === 'Secret');
+    expect(Object.keys(secret?.data ?? {})).not.toContain('hf_token_opt');
+  });
+
   it('puts the shared env before the model env, and envFrom the configs ConfigMap then the envFromSecret', () => {
     const c = vllm(
       { env: [{ name: 'B', value: '2' }], envFromSecret: { name: 'creds' } },
