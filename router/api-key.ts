@@ -13,17 +13,21 @@ export const OPEN_PATHS: readonly string[] = ['/health', '/metrics', '/version']
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest();
 
-/** Registers the check (first of all hooks, before the body is read); a no-op without a key. */
-export function requireApiKey(app: FastifyInstance, apiKey: string | undefined, openPaths: readonly string[]): void {
-  if (!apiKey) return;
+/** Whether an `Authorization` header carries the key; undefined without a key (everything is allowed). */
+export function apiKeyCheck(apiKey: string | undefined): ((authorization: string | undefined) => boolean) | undefined {
+  if (!apiKey) return undefined;
   // compared as SHA-256 digests: timingSafeEqual needs equal lengths, and the time taken then tells nothing of the key
   const expected = sha256(`Bearer ${apiKey}`);
+  return (given) => given !== undefined && timingSafeEqual(sha256(given), expected);
+}
+
+/** Registers the check (first of all hooks, before the body is read); a no-op without a key. */
+export function requireApiKey(app: FastifyInstance, apiKey: string | undefined, openPaths: readonly string[]): void {
+  const authorized = apiKeyCheck(apiKey);
+  if (!authorized) return;
   const open = new Set(openPaths);
   app.addHook('onRequest', (request, _reply, done) => {
-    const given = request.headers.authorization;
-    if (open.has(request.routeOptions.url ?? '') || (given !== undefined && timingSafeEqual(sha256(given), expected))) {
-      return done();
-    }
+    if (open.has(request.routeOptions.url ?? '') || authorized(request.headers.authorization)) return done();
     done(
       new RouterError(401, 'authentication_error', 'Invalid or missing API key (Authorization: Bearer $VLLM_API_KEY).'),
     );

@@ -12,7 +12,7 @@ import Fastify, {
 } from 'fastify';
 import { isPdLogic } from '../schema/facts/routing-logic.js';
 import type { RouterConfig } from './config/config.js';
-import { OPEN_PATHS, requireApiKey } from './api-key.js';
+import { apiKeyCheck, OPEN_PATHS, requireApiKey } from './api-key.js';
 import { createDiscovery } from './discovery/index.js';
 import { RouterError, bodyTooLarge, errorBody, sendError } from './errors.js';
 import type { Logger } from './log.js';
@@ -162,12 +162,16 @@ export async function createRouter(config: RouterConfig, log: Logger): Promise<R
   const app = Fastify(options);
   // `Expect: 100-continue` is the router's to answer (an engine never sees it): a body declared over the limit is
   // refused before the client sends it, any other gets `100 Continue`. (Other expectations get Node's 417.)
+  // A client without the key is not invited to send its body: the API-key hook answers it 401 (or lets an open path
+  // through) without the body ever being read.
+  const authorized = apiKeyCheck(config.engineApiKey);
   app.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
     if (Number(req.headers['content-length']) > config.maxRequestBodyBytes) {
       res.shouldKeepAlive = false;
       return sendError(res, bodyTooLarge(config.maxRequestBodyBytes), requestIdOf(req.headers));
     }
-    res.writeContinue();
+    if (authorized && !authorized(req.headers.authorization)) res.shouldKeepAlive = false;
+    else res.writeContinue();
     app.server.emit('request', req, res);
   });
   limitConnections(app, config);
@@ -213,7 +217,7 @@ export async function createRouter(config: RouterConfig, log: Logger): Promise<R
 
   const jsonBody = (_request: FastifyRequest, body: Buffer) => parseBody(body, config.aliases);
   // P/D serializes both engines' bodies from the parsed request: the client's bytes are not kept (memory)
-  const pdBody = (_request: FastifyRequest, body: Buffer) => ({ ...parseBody(body, config.aliases), raw: '' });
+  const pdBody = (_request: FastifyRequest, body: Buffer) => parseBody(body, config.aliases, false);
   const proxy =
     (route: string, parse = jsonBody) =>
     async (request: FastifyRequest, reply: FastifyReply) => {

@@ -131,7 +131,7 @@ export function testPod(
  * label (`"`), open HTML (`<`, `>`, `&`) or start an entity (`#`); line breaks become spaces (a line may not leave
  * the diagram's code fence).
  */
-export function mermaidText(text: string): string {
+function mermaidText(text: string): string {
   const codes: Readonly<Record<string, string>> = {
     '#': '#35;',
     '"': '#quot;',

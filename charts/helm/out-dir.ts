@@ -6,7 +6,7 @@ import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The first symbolic link among the entries below `dir` (not `dir` itself, the user's choice of where to write). */
-export function symlinkInside(dir: string): string | undefined {
+function symlinkInside(dir: string): string | undefined {
   if (!lstatSync(dir, { throwIfNoEntry: false })?.isDirectory()) return undefined;
   // recursive readdir reports a link as a link and does not descend into it
   const link = readdirSync(dir, { recursive: true, withFileTypes: true }).find((e) => e.isSymbolicLink());

@@ -11,12 +11,9 @@ import {
   type RouterArgv,
   STATIC_MODEL_TYPES,
 } from '../../schema/facts/router-flags.js';
-import { isPdLogic, type RoutingLogic } from '../../schema/facts/routing-logic.js';
+import { isPdLogic, type SupportedRoutingLogic } from '../../schema/facts/routing-logic.js';
 import { UsageError } from '../../schema/facts/usage-error.js';
 import type { K8sDiscoveryOptions } from '../discovery/types.js';
-
-/** The logics pdstack-router runs (kvaware is rejected at start). */
-export type RoutingLogicName = Exclude<RoutingLogic, 'kvaware'>;
 
 export interface StaticBackend {
   readonly url: string;
@@ -49,7 +46,7 @@ export interface RouterConfig {
   readonly engineApiKey?: string;
   /** `--api-key-for-health-and-metrics`: the key is needed on the probe and scrape paths too. */
   readonly apiKeyForHealthAndMetrics: boolean;
-  readonly routingLogic: RoutingLogicName;
+  readonly routingLogic: SupportedRoutingLogic;
   readonly sessionKey?: string;
   readonly prefillLabels: readonly string[];
   readonly decodeLabels: readonly string[];

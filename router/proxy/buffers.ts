@@ -49,11 +49,6 @@ export class BufferBudget {
 
   constructor(readonly limit: number) {}
 
-  /** Bytes held by requests in progress. */
-  get inUse(): number {
-    return this.used;
-  }
-
   /** A lease for one request, given back when `res` closes (answered, failed or abandoned). */
   leaseUntilClosed(res: ServerResponse): Lease {
     const lease = new Lease(this);

@@ -48,7 +48,6 @@ export async function proxyGeneral(
       if (isAbort(err)) return;
       lastError = transportError(deps.log, 'upstream', endpoint.url, err, req.requestId);
       if (!isUnreachable(err)) break;
-      deps.log.warn(`Engine ${endpoint.url} cannot be reached for request ${req.requestId}; trying another engine`);
       candidates = candidates.filter((e) => e.url !== endpoint.url);
       continue;
     }

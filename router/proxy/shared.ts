@@ -85,11 +85,13 @@ export function serialize(body: Readonly<Record<string, unknown>>): string {
 /**
  * Validates the body: a JSON object with a string `model` (400 otherwise). An alias of `--static-aliases` is replaced
  * by its model, and a client's `kv_transfer_params` is dropped: the KV hand-off is the router's (pd.ts), never the
- * client's to steer. `raw` is the client's bytes when neither applies, else the serialization of `body`.
+ * client's to steer. `raw` is the client's bytes when neither applies, else the serialization of `body`; with
+ * `keepRaw` false it is '' (the P/D path serializes each engine's body itself and keeps no copy of the client's).
  */
 export function parseBody(
   bytes: Buffer | undefined,
   aliases: ReadonlyMap<string, string>,
+  keepRaw = true,
 ): { raw: Buffer | string; body: Record<string, unknown>; model: string } {
   let body: unknown;
   try {
@@ -104,11 +106,12 @@ export function parseBody(
   if (typeof model !== 'string' || model === '') throw badRequest("Invalid request: missing 'model' in request body.");
   const target = aliases.get(model);
   const steered = 'kv_transfer_params' in body;
-  if (target === undefined && !steered) return { raw: bytes!, body: body as Record<string, unknown>, model };
+  if (target === undefined && !steered)
+    return { raw: keepRaw ? bytes! : '', body: body as Record<string, unknown>, model };
   const rewritten: Record<string, unknown> = { ...body };
   if (steered) delete rewritten.kv_transfer_params;
   if (target !== undefined) rewritten.model = target;
-  return { raw: serialize(rewritten), body: rewritten, model: target ?? model };
+  return { raw: keepRaw ? serialize(rewritten) : '', body: rewritten, model: target ?? model };
 }
 
 /** Endpoints serving `model` that are awake (optionally one engine by id, or restricted by a predicate). */

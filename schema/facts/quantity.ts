@@ -1,7 +1,7 @@
 /**
  * Kubernetes resource quantities (`8`, `500m`, `30Gi`, `1e3`): the rule and their values. The schema's `quantity`
  * definition takes its pattern from here (`schema/schema.ts`); the checks of meaning compare values with
- * `quantityValue`; the constructs check their props with `quantityProblem`.
+ * `quantityValue`; the schema's message for a bad quantity is `QUANTITY_RULE`.
  */
 
 /** A non-negative decimal with an optional exponent or SI/binary suffix, as Kubernetes' `resource.Quantity` reads it. */
@@ -39,7 +39,3 @@ export function quantityValue(q: number | string): number | undefined {
   const factor = SUFFIX[scale];
   return factor === undefined ? Number(mantissa + scale) : Number(mantissa) * factor;
 }
-
-/** Why `q` is not a quantity, or null. */
-export const quantityProblem = (q: number | string): string | null =>
-  quantityValue(q) === undefined ? QUANTITY_RULE : null;

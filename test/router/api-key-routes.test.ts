@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROXIED_GET_PATHS, PROXIED_POST_PATHS } from '../../router/app.js';
 import { FORM_POST_PATHS } from '../../router/proxy/multipart.js';
 import { type EngineSim, type Spawned, spawnEngineSim, spawnRouter, stopAll } from '../sim/processes.js';
-import { MODEL, pdArgs } from './fixtures.js';
+import { MODEL, pdArgs, rawHttp } from './fixtures.js';
 
 const KEY = 'router-key-1';
 let prefill: EngineSim;
@@ -89,4 +89,26 @@ describe('VLLM_API_KEY on every engine route', { timeout: 60_000 }, () => {
       expect((await call(closed.url, 'GET', path, `Bearer ${KEY}`)).status).toBe(200);
     });
   }
+  it('Expect: 100-continue without the key: 401 at once, the body is never invited', async () => {
+    const body = JSON.stringify({ model: MODEL, prompt: 'x', max_tokens: 1 });
+    const head = (auth?: string) => [
+      'POST /v1/completions HTTP/1.1',
+      'Host: router',
+      'Content-Type: application/json',
+      `Content-Length: ${body.length}`,
+      'Expect: 100-continue',
+      ...(auth ? [`Authorization: ${auth}`] : []),
+      'Connection: close',
+    ];
+    await Promise.all([prefill.clearRequests(), decode.clearRequests()]);
+    for (const auth of [undefined, 'Bearer wrong']) {
+      const r = await rawHttp(router.url, head(auth), body, true);
+      expect(r.wire).not.toContain('100 Continue');
+      expect(r.status).toBe(401);
+    }
+    expect(await engineCalls()).toEqual([]);
+    const ok = await rawHttp(router.url, head(`Bearer ${KEY}`), body, true);
+    expect(ok.wire.startsWith('HTTP/1.1 100 Continue\r\n\r\n')).toBe(true);
+    expect(ok.status).toBe(200);
+  });
 });
