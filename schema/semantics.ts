@@ -6,6 +6,7 @@
 import { closest } from 'fastest-levenshtein';
 import type { Diagnostic, Severity } from './diagnostics.js';
 import { commaList } from './facts/comma-list.js';
+import { didYouMean } from './facts/did-you-mean.js';
 import { DNS_LABEL_MAX_LENGTH, dnsLabelProblem, isDnsLabel, releaseNameProblem } from './facts/dns-label.js';
 import { MODEL_LABEL } from './facts/labels.js';
 import { DEFAULT_KV_ROLE } from './facts/lmcache.js';
@@ -599,9 +600,7 @@ function checkExtraArgs(c: Checker, router: RouterSpec): RouterArgv | undefined 
     const labels = LABEL_FLAGS.find((l) => l.flag === e.missingValueOf);
     c.error(
       path(e.index),
-      labels
-        ? `--${labels.flag} needs a value: the ${labels.side} engines' model names, comma-separated`
-        : `pdstack-router would refuse to start: ${e.message}`,
+      labels ? labelsNeedAValue(labels.flag, labels.side) : `pdstack-router would refuse to start: ${e.message}`,
     );
     return undefined;
   }
@@ -618,6 +617,10 @@ function checkExtraArgs(c: Checker, router: RouterSpec): RouterArgv | undefined 
       c.error(path(at), `--${spec.name}: ${spec.unsupported} is not supported by pdstack-router; remove it`);
   }
   return parsed;
+}
+
+function labelsNeedAValue(flag: string, side: string): string {
+  return `--${flag} needs a value: the ${side} engines' model names, comma-separated`;
 }
 
 function checkModelLabels(
@@ -642,14 +645,14 @@ function checkModelLabels(
     const path = ['routerSpec', 'extraArgs', index];
     const labels = commaList(parsed.args[arg], { skipEmpty: true });
     if (labels.length === 0) {
-      c.error(path, `--${flag} needs a value: the ${side} engines' model names, comma-separated (e.g. ${example})`);
+      c.error(path, `${labelsNeedAValue(flag, side)} (e.g. ${example})`);
       continue;
     }
     for (const label of labels) {
       const engine = engines.find((e) => e.spec.name === label);
       if (!engine) {
-        const near = names.length > 0 ? closest(label, names) : undefined;
-        const hint = near !== undefined && near.length > 0 ? `; did you mean \`${near}\`?` : '';
+        const near = didYouMean(label, names);
+        const hint = near ? `; did you mean \`${near}\`?` : '';
         c.error(
           path,
           `--${flag} \`${label}\` matches no enabled engine (the router selects pods by the label model=<modelSpec name>)${hint}`,

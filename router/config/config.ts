@@ -6,7 +6,6 @@ import { commaList } from '../../schema/facts/comma-list.js';
 import {
   DEFAULT_MODEL_LABEL,
   FLAGS,
-  type FlagName,
   type RouterArgs,
   type RouterArgv,
   STATIC_MODEL_TYPES,
@@ -113,16 +112,6 @@ function rejectUnsupported({ args, given }: RouterArgv): void {
   }
 }
 
-function positive(flag: FlagName, v: number): number {
-  if (!(v > 0)) throw new UsageError(`--${flag} must be greater than 0 (got ${v})`);
-  return v;
-}
-
-function nonNegative(flag: FlagName, v: number): number {
-  if (v < 0) throw new UsageError(`--${flag} must not be negative (got ${v})`);
-  return v;
-}
-
 function parseAliases(value: string | undefined): Map<string, string> {
   const aliases = new Map<string, string>();
   for (const pair of commaList(value)) {
@@ -175,11 +164,8 @@ function staticOptions(args: RouterArgs, aliases: Map<string, string>): StaticDi
     })),
     aliases,
     healthChecks,
-    healthCheckIntervalSeconds: positive('static-backend-health-check-interval', args.staticBackendHealthCheckInterval),
-    healthCheckTimeoutSeconds: positive(
-      'static-backend-health-check-timeout-seconds',
-      args.staticBackendHealthCheckTimeoutSeconds,
-    ),
+    healthCheckIntervalSeconds: args.staticBackendHealthCheckInterval,
+    healthCheckTimeoutSeconds: args.staticBackendHealthCheckTimeoutSeconds,
   };
 }
 
@@ -197,14 +183,6 @@ export function buildConfig(argv: RouterArgv, env: NodeJS.ProcessEnv): RouterCon
   }
   if (!routingLogic) throw new UsageError('--routing-logic is required');
   if (!sd) throw new UsageError('--service-discovery is required');
-  const port = a.port;
-  if (port < 0 || port > 65535) throw new UsageError(`--port must be between 0 and 65535 (got ${port})`);
-  for (const [flag, r] of [
-    ['sentry-traces-sample-rate', a.sentryTracesSampleRate],
-    ['sentry-profile-session-sample-rate', a.sentryProfileSessionSampleRate],
-  ] as const) {
-    if (r < 0 || r > 1) throw new UsageError(`--${flag} must be between 0 and 1 (got ${r})`);
-  }
   const sessionKey = a.sessionKey;
   if (routingLogic === 'session' && !sessionKey)
     throw new UsageError('--session-key is required with --routing-logic session');
@@ -227,36 +205,19 @@ export function buildConfig(argv: RouterArgv, env: NodeJS.ProcessEnv): RouterCon
             port: a.k8sPort,
             labelSelector: a.k8sLabelSelector,
             type: a.k8sServiceDiscoveryType,
-            watcherTimeoutSeconds: nonNegative('k8s-watcher-timeout-seconds', a.k8sWatcherTimeoutSeconds),
-            healthCheckTimeoutSeconds: positive(
-              'backend-health-check-timeout-seconds',
-              a.backendHealthCheckTimeoutSeconds,
-            ),
+            watcherTimeoutSeconds: a.k8sWatcherTimeoutSeconds,
+            healthCheckTimeoutSeconds: a.backendHealthCheckTimeoutSeconds,
             ...(engineApiKey ? { apiKey: engineApiKey } : {}),
-            apiServerLossThresholdSeconds: positive('k8s-api-loss-threshold-seconds', a.k8sApiLossThresholdSeconds),
-            maxBodyBytes: positive('max-upstream-body-bytes', a.maxUpstreamBodyBytes),
+            apiServerLossThresholdSeconds: a.k8sApiLossThresholdSeconds,
+            maxBodyBytes: a.maxUpstreamBodyBytes,
           },
         };
-  const maxRequestBodyBytes = positive('max-request-body-bytes', a.maxRequestBodyBytes);
-  const maxBufferedBytes = positive('max-buffered-bytes', a.maxBufferedBytes);
-  if (maxRequestBodyBytes > maxBufferedBytes) {
-    throw new UsageError(
-      `--max-request-body-bytes (${maxRequestBodyBytes}) must not be larger than --max-buffered-bytes (${maxBufferedBytes})`,
-    );
-  }
-  const clientHeaderTimeoutMs = positive('client-header-timeout-seconds', a.clientHeaderTimeoutSeconds) * 1000;
-  const clientBodyTimeoutMs = positive('client-body-timeout-seconds', a.clientBodyTimeoutSeconds) * 1000;
-  if (clientHeaderTimeoutMs > clientBodyTimeoutMs) {
-    throw new UsageError(
-      '--client-header-timeout-seconds must not be larger than --client-body-timeout-seconds (which includes the headers)',
-    );
-  }
   const rootPath = a.rootPath.replace(/\/+$/, '');
   if (rootPath !== '' && !rootPath.startsWith('/'))
     throw new UsageError(`--root-path must start with '/' (got '${rootPath}')`);
   return {
     host: a.host,
-    port,
+    port: a.port,
     rootPath,
     discovery,
     aliases,
@@ -266,26 +227,26 @@ export function buildConfig(argv: RouterArgv, env: NodeJS.ProcessEnv): RouterCon
     ...(sessionKey ? { sessionKey } : {}),
     prefillLabels,
     decodeLabels,
-    prefixMinMatchLength: nonNegative('prefix-min-match-length', a.prefixMinMatchLength),
-    prefixCacheMaxEntries: positive('prefix-cache-max-entries', a.prefixCacheMaxEntries),
-    failoverAttempts: nonNegative('max-instance-failover-reroute-attempts', a.maxInstanceFailoverRerouteAttempts),
-    engineStatsIntervalSeconds: positive('engine-stats-interval', a.engineStatsInterval),
-    engineStatsTimeoutSeconds: positive('engine-stats-timeout-seconds', a.engineStatsTimeoutSeconds),
-    engineStatsFailureThreshold: positive('engine-stats-failure-threshold', a.engineStatsFailureThreshold),
-    requestStatsWindowSeconds: positive('request-stats-window', a.requestStatsWindow),
+    prefixMinMatchLength: a.prefixMinMatchLength,
+    prefixCacheMaxEntries: a.prefixCacheMaxEntries,
+    failoverAttempts: a.maxInstanceFailoverRerouteAttempts,
+    engineStatsIntervalSeconds: a.engineStatsInterval,
+    engineStatsTimeoutSeconds: a.engineStatsTimeoutSeconds,
+    engineStatsFailureThreshold: a.engineStatsFailureThreshold,
+    requestStatsWindowSeconds: a.requestStatsWindow,
     logStats: a.logStats,
-    logStatsIntervalSeconds: a.logStats ? positive('log-stats-interval', a.logStatsInterval) : a.logStatsInterval,
+    logStatsIntervalSeconds: a.logStatsInterval,
     logLevel: a.logLevel,
     logFormat: a.logFormat,
-    connectTimeoutMs: positive('upstream-connect-timeout-seconds', a.upstreamConnectTimeoutSeconds) * 1000,
-    firstByteTimeoutMs: positive('upstream-first-byte-timeout-seconds', a.upstreamFirstByteTimeoutSeconds) * 1000,
-    maxRequestBodyBytes,
-    maxBufferedBytes,
-    maxUpstreamBodyBytes: positive('max-upstream-body-bytes', a.maxUpstreamBodyBytes),
-    maxConnections: positive('max-connections', a.maxConnections),
-    clientHeaderTimeoutMs,
-    clientBodyTimeoutMs,
-    clientIdleTimeoutMs: positive('client-idle-timeout-seconds', a.clientIdleTimeoutSeconds) * 1000,
-    shutdownGraceMs: nonNegative('shutdown-grace-seconds', a.shutdownGraceSeconds) * 1000,
+    connectTimeoutMs: a.upstreamConnectTimeoutSeconds * 1000,
+    firstByteTimeoutMs: a.upstreamFirstByteTimeoutSeconds * 1000,
+    maxRequestBodyBytes: a.maxRequestBodyBytes,
+    maxBufferedBytes: a.maxBufferedBytes,
+    maxUpstreamBodyBytes: a.maxUpstreamBodyBytes,
+    maxConnections: a.maxConnections,
+    clientHeaderTimeoutMs: a.clientHeaderTimeoutSeconds * 1000,
+    clientBodyTimeoutMs: a.clientBodyTimeoutSeconds * 1000,
+    clientIdleTimeoutMs: a.clientIdleTimeoutSeconds * 1000,
+    shutdownGraceMs: a.shutdownGraceSeconds * 1000,
   };
 }

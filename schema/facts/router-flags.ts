@@ -19,6 +19,8 @@ interface FlagDef {
   readonly kind: FlagKind;
   readonly default?: string | number | boolean;
   readonly choices?: readonly string[];
+  /** The values a number may take: `positive` (> 0), `nonNegative` (>= 0) or an inclusive [min, max]. */
+  readonly range?: 'positive' | 'nonNegative' | readonly [number, number];
   readonly help: string;
   /** Set when the feature behind this flag is not built: the reason printed when the flag is used. */
   readonly unsupported?: string;
@@ -46,13 +48,16 @@ export const LOG_LEVELS = ['critical', 'error', 'warning', 'info', 'debug', 'tra
 /** The label of a static backend whose `--static-model-labels` item is empty or missing. */
 export const DEFAULT_MODEL_LABEL = 'default';
 
+/** The longest drain on SIGTERM `--shutdown-grace-seconds` allows (the pod's grace period is derived from it). */
+export const MAX_SHUTDOWN_GRACE_SECONDS = 3600;
+
 const SEMANTIC = 'the semantic cache';
 const BATCH = 'the batch and files API';
 const KVAWARE = 'kvaware routing (LMCache controller)';
 
 const TABLE = {
   host: { kind: 'string', default: '0.0.0.0', help: 'address to listen on' },
-  port: { kind: 'int', default: 8001, help: 'port to listen on (0 = any free port)' },
+  port: { kind: 'int', range: [0, 65535], default: 8001, help: 'port to listen on (0 = any free port)' },
   'root-path': { kind: 'string', default: '', help: 'path prefix stripped from incoming URLs (behind a proxy)' },
   'service-discovery': {
     kind: 'string',
@@ -83,11 +88,13 @@ const TABLE = {
   },
   'static-backend-health-check-interval': {
     kind: 'int',
+    range: 'positive',
     default: 60,
     help: 'seconds between static backend health checks',
   },
   'static-backend-health-check-timeout-seconds': {
     kind: 'int',
+    range: 'positive',
     default: 10,
     help: 'timeout of one static backend health check',
   },
@@ -96,17 +103,20 @@ const TABLE = {
   'k8s-label-selector': { kind: 'string', default: '', help: 'label selector of k8s discovery' },
   'k8s-watcher-timeout-seconds': {
     kind: 'int',
+    range: 'nonNegative',
     default: 0,
     help: 'timeout of each watch request (0 = server default)',
   },
   'k8s-api-loss-threshold-seconds': {
     kind: 'int',
+    range: 'positive',
     default: 60,
     pdstack: true,
     help: '/health turns unhealthy after the API server has been unreachable this long',
   },
   'backend-health-check-timeout-seconds': {
     kind: 'int',
+    range: 'positive',
     default: 10,
     help: 'timeout of engine /v1/models calls in k8s discovery',
   },
@@ -136,22 +146,34 @@ const TABLE = {
     unsupported: BATCH,
     help: 'not supported',
   },
-  'engine-stats-interval': { kind: 'int', default: 30, help: 'seconds between engine /metrics scrapes' },
+  'engine-stats-interval': {
+    kind: 'int',
+    range: 'positive',
+    default: 30,
+    help: 'seconds between engine /metrics scrapes',
+  },
   'engine-stats-timeout-seconds': {
     kind: 'float',
+    range: 'positive',
     default: 5,
     pdstack: true,
     help: 'timeout of one engine /metrics scrape',
   },
   'engine-stats-failure-threshold': {
     kind: 'int',
+    range: 'positive',
     default: 3,
     pdstack: true,
     help: 'consecutive failed scrapes after which roundrobin/session/P/D skip an engine',
   },
-  'request-stats-window': { kind: 'int', default: 60, help: 'sliding window of request stats (seconds)' },
+  'request-stats-window': {
+    kind: 'int',
+    range: 'positive',
+    default: 60,
+    help: 'sliding window of request stats (seconds)',
+  },
   'log-stats': { kind: 'bool', default: false, help: 'log engine and request stats periodically' },
-  'log-stats-interval': { kind: 'int', default: 10, help: 'seconds between stats logs' },
+  'log-stats-interval': { kind: 'int', range: 'positive', default: 10, help: 'seconds between stats logs' },
   'dynamic-config-yaml': { kind: 'string', unsupported: 'dynamic configuration', help: 'not supported' },
   'dynamic-config-json': { kind: 'string', unsupported: 'dynamic configuration', help: 'not supported' },
   'semantic-cache-model': {
@@ -175,9 +197,15 @@ const TABLE = {
   'log-level': { kind: 'string', default: 'info', choices: LOG_LEVELS, help: 'log level' },
   'log-format': { kind: 'string', default: 'text', choices: ['text', 'json'], help: 'log format' },
   'sentry-dsn': { kind: 'string', unsupported: 'Sentry reporting', help: 'not supported' },
-  'sentry-traces-sample-rate': { kind: 'float', default: 0.1, help: 'accepted for compatibility, in [0, 1]' },
+  'sentry-traces-sample-rate': {
+    kind: 'float',
+    range: [0, 1],
+    default: 0.1,
+    help: 'accepted for compatibility, in [0, 1]',
+  },
   'sentry-profile-session-sample-rate': {
     kind: 'float',
+    range: [0, 1],
     default: 1.0,
     help: 'accepted for compatibility, in [0, 1]',
   },
@@ -189,17 +217,20 @@ const TABLE = {
   'kv-aware-threshold': { kind: 'int', default: 2000, unsupported: KVAWARE, help: 'kvaware only' },
   'prefix-min-match-length': {
     kind: 'int',
+    range: 'nonNegative',
     default: 0,
     help: 'prefixaware: characters of prefix match below which QPS routing is used',
   },
   'prefix-cache-max-entries': {
     kind: 'int',
+    range: 'positive',
     default: 100000,
     pdstack: true,
     help: 'prefixaware: LRU cap on remembered 128-character prefix chunks',
   },
   'max-instance-failover-reroute-attempts': {
     kind: 'int',
+    range: 'nonNegative',
     default: 0,
     help: 'extra attempts on another engine when one cannot be reached',
   },
@@ -208,54 +239,63 @@ const TABLE = {
   'external-providers-config': { kind: 'string', unsupported: 'external providers', help: 'not supported' },
   'upstream-connect-timeout-seconds': {
     kind: 'float',
+    range: 'positive',
     default: 10,
     pdstack: true,
     help: 'timeout to connect to an engine',
   },
   'upstream-first-byte-timeout-seconds': {
     kind: 'float',
+    range: 'positive',
     default: 600,
     pdstack: true,
     help: 'timeout until an engine sends its response headers',
   },
   'max-request-body-bytes': {
     kind: 'int',
+    range: 'positive',
     default: 33554432,
     pdstack: true,
     help: 'larger request bodies are rejected with 413',
   },
   'max-buffered-bytes': {
     kind: 'int',
+    range: 'positive',
     default: 100663296,
     pdstack: true,
     help: 'request bodies and engine answers held whole, all requests together; past it new requests get 503',
   },
   'max-upstream-body-bytes': {
     kind: 'int',
+    range: 'positive',
     default: 2097152,
     pdstack: true,
     help: 'longest engine answer read whole (prefill answers, error bodies, sleep answers, /metrics, /v1/models)',
   },
   'max-connections': {
     kind: 'int',
+    range: 'positive',
     default: 1024,
     pdstack: true,
     help: 'client connections at once; more are closed as they arrive',
   },
   'client-header-timeout-seconds': {
     kind: 'float',
+    range: 'positive',
     default: 30,
     pdstack: true,
     help: "time allowed to receive a request's headers (408 after it)",
   },
   'client-body-timeout-seconds': {
     kind: 'float',
+    range: 'positive',
     default: 300,
     pdstack: true,
     help: 'time allowed to receive a whole request, headers and body (408 after it)',
   },
   'client-idle-timeout-seconds': {
     kind: 'float',
+    range: 'positive',
     default: 65,
     pdstack: true,
     help: 'a client connection without a request in progress for this long is closed',
@@ -268,6 +308,7 @@ const TABLE = {
   },
   'shutdown-grace-seconds': {
     kind: 'float',
+    range: [0, MAX_SHUTDOWN_GRACE_SECONDS],
     default: 30,
     pdstack: true,
     help: 'on SIGTERM, time allowed to in-flight requests before exiting',
@@ -325,19 +366,46 @@ const BY_NAME: ReadonlyMap<string, FlagSpec> = new Map(FLAGS.map((f) => [f.name,
 
 function convert(spec: FlagSpec, raw: string, index: number): string | number {
   const fail = (what: string) => new RouterArgError(`argument --${spec.name}: ${what}`, index);
-  if (spec.kind === 'int') {
-    if (!/^\s*[-+]?\d+\s*$/.test(raw)) throw fail(`invalid int value: '${raw}'`);
-    return Number.parseInt(raw, 10);
-  }
-  if (spec.kind === 'float') {
-    const n = Number(raw);
-    if (raw.trim() === '' || !Number.isFinite(n)) throw fail(`invalid float value: '${raw}'`);
+  if (spec.kind === 'int' || spec.kind === 'float') {
+    const n = spec.kind === 'int' ? Number.parseInt(raw, 10) : Number(raw);
+    const valid = spec.kind === 'int' ? /^\s*[-+]?\d+\s*$/.test(raw) : raw.trim() !== '' && Number.isFinite(n);
+    if (!valid) throw fail(`invalid ${spec.kind} value: '${raw}'`);
+    const problem = spec.range && rangeProblem(spec.range, n);
+    if (problem) throw fail(`${problem} (got ${raw.trim()})`);
     return n;
   }
   if (spec.choices && !spec.choices.includes(raw)) {
     throw fail(`invalid choice: '${raw}' (choose from ${spec.choices.map((c) => `'${c}'`).join(', ')})`);
   }
   return raw;
+}
+
+function rangeProblem(range: NonNullable<FlagDef['range']>, n: number): string | undefined {
+  if (range === 'positive') return n > 0 ? undefined : 'must be greater than 0';
+  if (range === 'nonNegative') return n >= 0 ? undefined : 'must not be negative';
+  const [min, max] = range;
+  return n >= min && n <= max ? undefined : `must be between ${min} and ${max}`;
+}
+
+/** Rules between two flags: the first must not be larger than the second (the second includes or holds the first). */
+const NOT_LARGER_THAN: readonly (readonly [FlagName, FlagName, string])[] = [
+  ['max-request-body-bytes', 'max-buffered-bytes', ''],
+  ['client-header-timeout-seconds', 'client-body-timeout-seconds', ' (which includes the headers)'],
+];
+
+function checkPairs(args: RouterArgs, positions: ReadonlyMap<FlagName, number>): void {
+  const value = (name: FlagName) => (args as unknown as Record<string, number>)[camel(name)]!;
+  for (const [small, large, why] of NOT_LARGER_THAN) {
+    if (value(small) <= value(large)) continue;
+    throw new RouterArgError(
+      `argument --${small}: must not be larger than --${large}${why} (${value(small)} > ${value(large)})`,
+      Math.max(positions.get(small) ?? -1, positions.get(large) ?? -1),
+    );
+  }
+}
+
+function camel(name: string): string {
+  return name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
 /** vllm_router (argparse) also takes `--static_models`: the underscore spelling of a known flag, as its dash spelling. */
@@ -428,5 +496,6 @@ export function parseRouterArgv(argv: readonly string[], prog = 'pdstack-router'
       first.i,
     );
   }
+  checkPairs(opts as RouterArgs, positions);
   return { action: 'run', args: opts as RouterArgs, given, positions };
 }

@@ -43,7 +43,7 @@ const failures: [string, string[], RegExp][] = [
   [
     'a zero interval',
     [...base, '--routing-logic', 'roundrobin', '--engine-stats-interval', '0'],
-    /--engine-stats-interval must be greater than 0/,
+    /argument --engine-stats-interval: must be greater than 0 \(got 0\)/,
   ],
   ['session without a key', [...base, '--routing-logic', 'session'], /--session-key is required/],
   [

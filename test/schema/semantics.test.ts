@@ -292,6 +292,21 @@ const CASES: ReadonlyArray<readonly [string, string, string, RegExp]> = [
     /^pdstack-router would refuse to start: argument --engine-stats-interval: invalid int value: 'ten'$/,
   ],
   [
+    'a router flag given a value out of its range in extraArgs',
+    pd(['"--decode-model-labels", "decode"]', '"--decode-model-labels", "decode", "--max-connections", "0"]']),
+    '39:108 error routerSpec.extraArgs[5]',
+    /^pdstack-router would refuse to start: argument --max-connections: must be greater than 0 \(got 0\)$/,
+  ],
+  [
+    'router flags that break a rule between two flags in extraArgs',
+    pd([
+      '"--decode-model-labels", "decode"]',
+      '"--decode-model-labels", "decode", "--max-buffered-bytes", "1000"]',
+    ]),
+    '39:111 error routerSpec.extraArgs[5]',
+    /^pdstack-router would refuse to start: argument --max-request-body-bytes: must not be larger than --max-buffered-bytes \(33554432 > 1000\)$/,
+  ],
+  [
     'a router flag of a feature pdstack-router does not build',
     pd(['"--decode-model-labels", "decode"]', '"--decode-model-labels", "decode", "--enable-batch-api"]']),
     '39:87 error routerSpec.extraArgs[4]',

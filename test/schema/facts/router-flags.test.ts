@@ -62,9 +62,38 @@ describe('parseRouterArgv', () => {
     [['--session-key', '--port', '1'], 0, 'argument --session-key: expected one argument'],
     [['--port', '1', '--session-key'], 2, 'argument --session-key: expected one argument'],
     [['--log-stats=yes'], 0, "argument --log-stats: ignored explicit argument 'yes'"],
+    [['--max-connections', '0'], 1, 'argument --max-connections: must be greater than 0 (got 0)'],
+    [['--port', '65536'], 1, 'argument --port: must be between 0 and 65535 (got 65536)'],
+    [
+      ['--shutdown-grace-seconds=1e308'],
+      0,
+      'argument --shutdown-grace-seconds: must be between 0 and 3600 (got 1e308)',
+    ],
+    [
+      ['--max-instance-failover-reroute-attempts', '-1'],
+      1,
+      'argument --max-instance-failover-reroute-attempts: must not be negative (got -1)',
+    ],
+    [
+      ['--client-header-timeout-seconds', '400'],
+      1,
+      'argument --client-header-timeout-seconds: must not be larger than --client-body-timeout-seconds (which includes the headers) (400 > 300)',
+    ],
+    [
+      ['--max-buffered-bytes', '1000', '--port', '1'],
+      1,
+      'argument --max-request-body-bytes: must not be larger than --max-buffered-bytes (33554432 > 1000)',
+    ],
   ])('%j: at item %i, %s', (argv, index, message) => {
     const e = failure(argv);
     expect({ index: e.index, message: e.message }).toEqual({ index, message });
+  });
+
+  it('keeps every default inside its range', () => {
+    for (const f of FLAGS.filter((f) => 'range' in f)) {
+      const argv = [`--${f.name}`, String(f.default ?? 1)];
+      expect(() => parseRouterArgv(argv), f.name).not.toThrow();
+    }
   });
 
   it('answers --help (listing every flag with its default) and --version before complaining of unknown flags', () => {
