@@ -7,10 +7,15 @@
  * rounds (and each round's), p50/p99 time to first token and end-to-end latency over all rounds, router CPU time per
  * request (from /proc/<pid>/stat, median of the rounds) and RSS. Then the same c=64 rounds through `floor-proxy.ts`
  * (about the least a Node.js P/D proxy can do) show what this machine allows any such proxy. Last, RSS while 100,000
- * requests (also bounded by time) go through, to show it does not grow.
+ * requests (also bounded by time) go through, to show it does not grow. Last, the before/after line of issue 10's
+ * hardening: a fresh router of this tree and one built from the commit before it (`--baseline REF`, default
+ * {@link BEFORE_HARDENING}; `--baseline none` skips it) alternate at c=1, 16 and 64 on the same simulators, and their
+ * router CPU per request is compared.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { BEFORE_HARDENING, buildBaseline } from './baseline.js';
 import { type LoadResult, load } from './load.js';
 import {
   type EngineSim,
@@ -250,9 +255,69 @@ async function main(): Promise<void> {
     console.log(
       `  peak RSS ${f(peak, 1)} MB (target < 150) ${peak < 150 ? 'OK' : 'MISSED'}; change after the first 20k: RSS ${f(samples.at(-1)! - samples[after20k]!, 1)} MB, heap used ${f(heap.at(-1)! - heap[after20k]!, 1)} MB`,
     );
+
+    if (baselineRef !== 'none') await beforeAfter(baselineRef, prefill.url, decode.url);
   } finally {
     await stopAll();
   }
+}
+
+/**
+ * Router CPU per request of the router built from `ref` against a fresh router of this tree: same simulators, same
+ * load, BASELINE_ROUNDS rounds each, alternating, so that drift of the machine hits both alike.
+ */
+async function beforeAfter(ref: string, prefillUrl: string, decodeUrl: string): Promise<void> {
+  console.log(`\nbefore/after: the router of ${ref} against this tree's, ${BASELINE_ROUNDS} alternating rounds each:`);
+  let baseline;
+  try {
+    baseline = buildBaseline(ref);
+  } catch (err) {
+    console.log(`  skipped: ${(err as Error).message}`);
+    return;
+  }
+  const before = await spawnRouter(tutorialArgs(prefillUrl, decodeUrl), undefined, baseline.main);
+  const after = await spawnRouter(tutorialArgs(prefillUrl, decodeUrl));
+  try {
+    for (const r of [before, after]) await run(r.url, 16, 2000, 10); // warm-up (JIT, connections)
+    const cpuPerReq = async (r: Spawned, c: number, n: number, secs: number) => {
+      const cpu0 = cpuSeconds(r.proc.pid!);
+      const res = await run(r.url, c, n, secs);
+      return ((cpuSeconds(r.proc.pid!) - cpu0) * 1000) / Math.max(1, res.requests + res.errors);
+    };
+    for (const [c, n, secs] of [
+      [1, 2000, 10],
+      [16, 5000, 10],
+      [64, 10_000, 10],
+    ] as const) {
+      const b: number[] = [];
+      const a: number[] = [];
+      for (let i = 0; i < BASELINE_ROUNDS; i++) {
+        b.push(await cpuPerReq(before, c, n, secs));
+        a.push(await cpuPerReq(after, c, n, secs));
+      }
+      const diff = median(a) - median(b);
+      const slowerEveryRound = Math.min(...a) > Math.max(...b);
+      const list = (v: number[]) => v.map((x) => f(x, 3)).join(' ');
+      console.log(
+        `  c=${c}: router CPU ms/req before ${f(median(b), 3)} (${list(b)}), after ${f(median(a), 3)} (${list(a)}); ` +
+          `after - before ${diff >= 0 ? '+' : ''}${f(diff, 3)} ms (${f((diff / median(b)) * 100, 0)}%); ` +
+          (slowerEveryRound ? 'every after round above every before round' : 'the rounds overlap'),
+      );
+    }
+  } finally {
+    await Promise.all([before.stop(), after.stop()]);
+    baseline.remove();
+  }
+}
+
+const BASELINE_ROUNDS = 5;
+let baselineRef = BEFORE_HARDENING;
+try {
+  const { values } = parseArgs({ options: { baseline: { type: 'string', default: BEFORE_HARDENING } } });
+  baselineRef = values.baseline;
+} catch (err) {
+  console.error(`bench:router: ${(err as Error).message} (usage: npm run bench:router -- [--baseline REF|none])`);
+  process.exit(2);
 }
 
 main().catch((err: unknown) => {

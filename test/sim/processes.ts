@@ -143,8 +143,9 @@ export async function spawnEngineSim(opts: SimOptions): Promise<EngineSim> {
   };
 }
 
-export function spawnRouter(args: readonly string[], env?: NodeJS.ProcessEnv): Promise<Spawned> {
-  return start(ROUTER_MAIN, args, env, /pdstack-router listening on (http:\/\/\S+)/);
+/** The router built from this tree, or the compiled `main` of another build of it (the benchmark's baseline). */
+export function spawnRouter(args: readonly string[], env?: NodeJS.ProcessEnv, main = ROUTER_MAIN): Promise<Spawned> {
+  return start(main, args, env, /pdstack-router listening on (http:\/\/\S+)/);
 }
 
 /** The benchmark's bare P/D proxy (`test/bench/floor-proxy.ts`) in front of one prefill and one decode engine. */
