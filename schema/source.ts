@@ -170,19 +170,20 @@ function checkAliases(aliases: readonly Alias[], text: string): { position: Posi
   for (const alias of [...aliases].sort((a, b) => a.offset - b.offset)) {
     if (seen.has(alias.offset)) continue;
     seen.add(alias.offset);
-    const name = /^\*[^\s,[\]{}]+/.exec(text.slice(alias.offset))?.[0] ?? 'the alias';
-    const position = positionOf(text, alias.offset);
+    // the name and position are found only for the alias reported: finding them for each would cost O(file) per alias
+    const name = () => /^\*[^\s,[\]{}]+/.exec(text.slice(alias.offset, alias.offset + 1024))?.[0] ?? 'the alias';
+    const position = () => positionOf(text, alias.offset);
     const expansion = size(alias.target, new Set());
     if (expansion === Infinity)
       return {
-        position,
-        message: `\`${name}\` refers to a node that contains it, so the values would be infinite; copy the part you need instead`,
+        position: position(),
+        message: `\`${name()}\` refers to a node that contains it, so the values would be infinite; copy the part you need instead`,
       };
     added += expansion;
     if (added > MAX_ALIAS_EXPANSION)
       return {
-        position,
-        message: `with \`${name}\` the YAML aliases expand the values by more than ${MAX_ALIAS_EXPANSION / 1024 / 1024} MiB (each use of an alias copies its anchor); use fewer or smaller aliases`,
+        position: position(),
+        message: `with \`${name()}\` the YAML aliases expand the values by more than ${MAX_ALIAS_EXPANSION / 1024 / 1024} MiB (each use of an alias copies its anchor); use fewer or smaller aliases`,
       };
   }
   return undefined;
