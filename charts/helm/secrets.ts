@@ -76,7 +76,7 @@ function withAt(values: unknown, path: Path, replace: (old: unknown) => unknown)
 export function chartSecrets(compiled: Readonly<PdstackValues>): ChartSecrets {
   const entries = secretEntries(compiled);
   const literals = entries.filter((e) => typeof e.value === 'string');
-  const literalKeys = literalSecrets(compiled);
+  const literalKeys = literals.map((e) => formatPath(e.path));
   let values: unknown = compiled;
   for (const e of literals) values = withAt(values, e.path, () => undefined);
   const candidates = entries.filter((e) => e.literal && isUsable(e.value));
