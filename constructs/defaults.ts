@@ -28,6 +28,12 @@ export const ENGINE_DEFAULTS = {
   replicaCount: schemaDefault<number>('modelSpec', 'replicaCount'),
 } as const;
 
+export const SERVICE_MONITOR_DEFAULTS = {
+  interval: schemaDefault<string>('serviceMonitor', 'interval'),
+  scrapeTimeout: schemaDefault<string>('serviceMonitor', 'scrapeTimeout'),
+  honorLabels: schemaDefault<boolean>('serviceMonitor', 'honorLabels'),
+} as const;
+
 export const ROUTER_DEFAULTS = {
   repository: schemaDefault<string>('routerSpec', 'repository'),
   tag: schemaDefault<string>('routerSpec', 'tag'),

@@ -9,6 +9,9 @@ import { fromUser, intOrString } from './kube-json.js';
 import { UCX_PORT, ZMQ_PORT } from '../schema/facts/ports.js';
 import { nonEmpty } from './workload.js';
 
+/** The name of an engine Service's HTTP port (vLLM's API and `/metrics`), which the engine ServiceMonitor scrapes. */
+export const ENGINE_SERVICE_PORT_NAME = 'service-port';
+
 export interface EngineServiceProps {
   readonly name: string;
   /** @default - the chart's namespace */
@@ -37,7 +40,12 @@ export function engineService(scope: Construct, props: EngineServiceProps): ApiO
       type: 'ClusterIP',
       selector: { ...selector },
       ports: [
-        { name: 'service-port', port: props.servicePort, targetPort: intOrString('container-port'), protocol: 'TCP' },
+        {
+          name: ENGINE_SERVICE_PORT_NAME,
+          port: props.servicePort,
+          targetPort: intOrString('container-port'),
+          protocol: 'TCP',
+        },
         { name: 'zmq-port', port: ZMQ_PORT, targetPort: intOrString('zmq-port'), protocol: 'TCP' },
         { name: 'ucx-port', port: UCX_PORT, targetPort: intOrString('ucx-port'), protocol: 'TCP' },
         ...fromUser<k8s.ServicePort[]>(props.extraPorts ?? []),

@@ -124,13 +124,10 @@ export class VllmEngine extends Construct {
       annotations: spec.serviceAnnotations,
     });
 
-    if (spec.pdb?.enabled) {
-      podDisruptionBudget(this, 'Pdb', {
-        name: names.enginePdbName(release, spec.name),
-        namespace,
-        selector,
-        pdb: spec.pdb,
-      });
+    // a model's pdb replaces servingEngineSpec.pdb whole
+    const pdb = spec.pdb ?? settings.pdb;
+    if (pdb?.enabled) {
+      podDisruptionBudget(this, 'Pdb', { name: names.enginePdbName(release, spec.name), namespace, selector, pdb });
     }
   }
 }

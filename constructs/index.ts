@@ -4,6 +4,7 @@ export * from './engine.js';
 export * from './engine-container.js';
 export * from './engine-env.js';
 export * from './engine-service.js';
+export * from './engine-service-monitor.js';
 export * from './engine-volumes.js';
 export * from './labels.js';
 export * from '../schema/facts/labels.js';

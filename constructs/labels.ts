@@ -16,6 +16,16 @@ import {
 
 export type Labels = Readonly<Record<string, string>>;
 
+/** The `app.kubernetes.io/*` labels every engine of a release shares (no model): instance, component, part-of. */
+export function engineReleaseSelector(release: string): Labels {
+  return { [INSTANCE_LABEL]: release, [COMPONENT_LABEL]: ENGINE_COMPONENT, [PART_OF_LABEL]: PART_OF };
+}
+
+/** The labels of objects about all engines of a release (their ServiceMonitor): the shared ones plus managed-by. */
+export function engineCommonLabels(release: string): Labels {
+  return { ...engineReleaseSelector(release), [MANAGED_BY_LABEL]: MANAGED_BY };
+}
+
 /**
  * Labels on an engine's Deployment, selector, pod template and Service. The router's P/D classification
  * relies on the pod label `model`; dashboards on the `app.kubernetes.io/*` ones.
@@ -25,10 +35,7 @@ export function engineLabels(release: string, model: string, engineLabels: Label
     [MODEL_LABEL]: model,
     [HELM_RELEASE_LABEL]: release,
     [NAME_LABEL]: model,
-    [INSTANCE_LABEL]: release,
-    [COMPONENT_LABEL]: ENGINE_COMPONENT,
-    [PART_OF_LABEL]: PART_OF,
-    [MANAGED_BY_LABEL]: MANAGED_BY,
+    ...engineCommonLabels(release),
     ...engineLabels,
   };
 }

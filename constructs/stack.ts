@@ -8,6 +8,7 @@ import { enginesEnabled as renderEngines, renderedModels, routerEnabled } from '
 import type { PdstackValues } from '../schema/values.generated.js';
 import { ENGINE_DEFAULTS, ROUTER_DEFAULTS } from './defaults.js';
 import { VllmEngine } from './engine.js';
+import { EngineServiceMonitor } from './engine-service-monitor.js';
 import { engineDiscoverySelector } from './labels.js';
 import * as names from '../schema/facts/names.js';
 import { ReleaseSecret } from './release-secret.js';
@@ -47,6 +48,14 @@ export class PdStack extends Construct {
       }
       for (const { spec } of renderedModels(props.values)) {
         engines.push(new VllmEngine(this, `Engine-${spec.name}`, { release, namespace, spec, settings }));
+      }
+      if (settings.serviceMonitor?.enabled) {
+        new EngineServiceMonitor(this, 'EngineServiceMonitor', {
+          release,
+          namespace,
+          spec: settings.serviceMonitor,
+          engineLabels: settings.labels,
+        });
       }
     }
     this.engines = engines;

@@ -41,7 +41,11 @@ export interface DisruptionBudgetProps {
   readonly pdb: Readonly<Pdb>;
 }
 
-/** A PodDisruptionBudget: `maxUnavailable` wins, else `minAvailable` (default 0), as production-stack renders it. */
+/**
+ * A PodDisruptionBudget, as production-stack renders it: labelled with `pdb.labels` only, over the pods' selector;
+ * `maxUnavailable` wins, else `minAvailable` (default 0). `maxUnavailable: 0` is rendered (production-stack's
+ * template dropped it as false and rendered `minAvailable: 0`, which lets every pod be evicted).
+ */
 export function podDisruptionBudget(
   scope: Construct,
   id: string,
@@ -52,7 +56,7 @@ export function podDisruptionBudget(
     metadata: {
       name: props.name,
       namespace: props.namespace,
-      labels: { ...selector, ...pdb.labels },
+      labels: nonEmpty({ ...pdb.labels }),
       annotations: nonEmpty({ ...pdb.annotations }),
     },
     spec: {

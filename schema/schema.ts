@@ -8,6 +8,7 @@
  */
 import { DNS_LABEL_MAX_LENGTH, DNS_LABEL_PATTERN } from './facts/dns-label.js';
 import { DEFAULT_LMCACHE_LOG_LEVEL } from './facts/lmcache.js';
+import { PROMETHEUS_DURATION_PATTERN } from './facts/prometheus.js';
 import { QUANTITY_PATTERN } from './facts/quantity.js';
 import { ROUTER_IMAGE_REPOSITORY } from './facts/router-image.js';
 import { PACKAGE_VERSION } from './paths.js';
@@ -34,6 +35,11 @@ const FACTS: readonly Fact[] = [
     after: 'type',
     keys: { pattern: DNS_LABEL_PATTERN, maxLength: DNS_LABEL_MAX_LENGTH },
   },
+  ...(['interval', 'scrapeTimeout'] as const).map((key) => ({
+    at: ['definitions', 'serviceMonitor', 'properties', key],
+    after: 'type',
+    keys: { pattern: PROMETHEUS_DURATION_PATTERN },
+  })),
   {
     at: ['definitions', 'routerSpec', 'properties', 'routingLogic'],
     after: 'type',

@@ -13,6 +13,7 @@ import { DEFAULT_KV_ROLE } from './facts/lmcache.js';
 import { engineServiceName, routerServiceName } from './facts/names.js';
 import { isPdEngine, KV_ROLE_OF_NIXL_ROLE, type NixlRole } from './facts/pd-engine.js';
 import { UCX_PORT, ZMQ_PORT } from './facts/ports.js';
+import { durationMs } from './facts/prometheus.js';
 import { quantityValue } from './facts/quantity.js';
 import {
   FLAGS,
@@ -31,7 +32,14 @@ import {
 import { renderedModels, routerEnabled } from './rendered.js';
 import { ROUTER_IMAGE } from './schema.js';
 import { formatPath, type Locate, type Path, type PathSegment } from './source.js';
-import type { LmcacheConfig, ModelSpec, PdstackValues, RouterSpec, ServingEngineSpec } from './values.generated.js';
+import type {
+  LmcacheConfig,
+  ModelSpec,
+  PdstackValues,
+  RouterSpec,
+  ServiceMonitor,
+  ServingEngineSpec,
+} from './values.generated.js';
 
 export interface SemanticContext {
   readonly file: string;
@@ -104,16 +112,24 @@ export function checkSemantics(values: PdstackValues, ctx: SemanticContext): Dia
     'an API key',
     'remove vllmApiKey to serve without one',
   );
-  if (engineSpec.serviceMonitor?.enabled) {
-    c.error(
-      ['servingEngineSpec', 'serviceMonitor', 'enabled'],
-      'pdstack does not render ServiceMonitors; set enabled: false and scrape the engines with your own ServiceMonitor or PodMonitor',
-    );
-  }
+  if (engineSpec.serviceMonitor?.enabled)
+    checkServiceMonitor(c, ['servingEngineSpec', 'serviceMonitor'], engineSpec.serviceMonitor);
   const rendered = renderedModels(values).map(({ index }) => engines[index]!);
   checkDisaggregation(c, rendered, enginePorts(engineSpec));
   if (routerEnabled(values)) checkRouter(c, values.routerSpec ?? {}, rendered);
   return c.diagnostics;
+}
+
+/** Prometheus refuses a scrape config whose timeout exceeds its interval (the whole configuration fails to load). */
+function checkServiceMonitor(c: Checker, path: Path, monitor: ServiceMonitor): void {
+  const interval = durationMs(monitor.interval!); // filled in by the schema's defaults
+  const timeout = durationMs(monitor.scrapeTimeout!);
+  if (interval !== undefined && timeout !== undefined && timeout > interval) {
+    c.error(
+      [...path, 'scrapeTimeout'],
+      `scrapeTimeout ${monitor.scrapeTimeout} is longer than interval ${monitor.interval}; Prometheus refuses a scrape timeout above its interval: lower scrapeTimeout or raise interval`,
+    );
+  }
 }
 
 function checkRelease(c: Checker): void {

@@ -10,6 +10,7 @@ import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import type { Diagnostic, Severity } from './diagnostics.js';
 import { didYouMean } from './facts/did-you-mean.js';
 import { DNS_LABEL_RULE } from './facts/dns-label.js';
+import { PROMETHEUS_DURATION_RULE } from './facts/prometheus.js';
 import { QUANTITY_RULE } from './facts/quantity.js';
 import { VALUES_SCHEMA } from './schema.js';
 import { isSecretPath } from './secrets.js';
@@ -46,6 +47,8 @@ const PATTERN_FORMS_BY_KEY: Readonly<Record<string, string>> = {
   gpuMemoryUtilization: 'is not a number (the fraction of GPU memory vLLM may use, e.g. 0.9)',
   minAvailable: 'is neither a count nor a percentage (e.g. 1 or "50%")',
   maxUnavailable: 'is neither a count nor a percentage (e.g. 1 or "50%")',
+  interval: PROMETHEUS_DURATION_RULE,
+  scrapeTimeout: PROMETHEUS_DURATION_RULE,
 };
 
 let compiled: ValidateFunction | undefined;

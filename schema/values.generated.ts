@@ -180,6 +180,10 @@ export interface ServingEngineSpec {
   };
   serviceMonitor?: ServiceMonitor;
   /**
+   * PodDisruptionBudget of every model without its own modelSpec[].pdb (a model's pdb replaces it whole)
+   */
+  pdb?: Pdb;
+  /**
    * Env vars of every vllm container
    */
   env?: EnvVars;
@@ -760,7 +764,7 @@ export interface Probe {
   };
 }
 /**
- * Prometheus-operator ServiceMonitor (not rendered by pdstack: only enabled: false is accepted)
+ * Prometheus-operator ServiceMonitor (monitoring.coreos.com/v1)
  *
  * This interface was referenced by `PdstackValues`'s JSON-Schema
  * via the `definition` "serviceMonitor".
@@ -779,23 +783,23 @@ export interface ServiceMonitor {
    */
   scrapeTimeout?: string;
   /**
-   * honorLabels
+   * Keep the scraped labels on conflict (Prometheus prefixes its own with exported_ otherwise)
    */
   honorLabels?: boolean;
   /**
-   * Extra labels
+   * Extra labels of the ServiceMonitor (e.g. the Prometheus serviceMonitorSelector)
    */
   additionalLabels?: {
     [k: string]: string;
   };
   /**
-   * metricRelabelings
+   * metricRelabelings of the endpoint, verbatim
    */
   metricRelabelings?: {
     [k: string]: unknown;
   }[];
   /**
-   * relabelings
+   * relabelings of the endpoint, verbatim
    */
   relabelings?: {
     [k: string]: unknown;

@@ -9,6 +9,7 @@ export const engineStorageClaimName = (release: string, model: string): string =
 export const engineChatTemplatesConfigMapName = (release: string, model: string): string =>
   `${release}-${model}-chat-templates`;
 export const enginePdbName = (release: string, model: string): string => `${release}-${model}-pdb-vllm`;
+export const engineServiceMonitorName = (release: string): string => `${release}-engine-servicemonitor`;
 /** The pod `hostname` production-stack sets on engine pods. */
 export const engineHostname = (release: string, model: string): string => `${release}-${model}-vllm-stack`;
 /** The release Secret holding literal `hf_token`s (`hf_token_<model>`, `routerHfToken`) and a literal `vllmApiKey`. */

@@ -35,12 +35,58 @@ describe('VllmEngine', () => {
     expect(overridden.spec.template.spec.tolerations).toEqual([tol('b')]);
   });
 
-  it('renders a PodDisruptionBudget over the pod selector', () => {
-    const objects = engineObjects({ pdb: { enabled: true, maxUnavailable: 1 } });
-    expect(find(objects, 'PodDisruptionBudget', 'pd-opt-pdb-vllm').spec).toEqual({
+  it('renders a PodDisruptionBudget over the pod selector, labelled with pdb.labels only (as production-stack)', () => {
+    const objects = engineObjects({
+      pdb: { enabled: true, maxUnavailable: 1, labels: { team: 'llm' }, annotations: { note: 'n' } },
+    });
+    const pdb = find(objects, 'PodDisruptionBudget', 'pd-opt-pdb-vllm');
+    expect(pdb.metadata).toEqual({
+      name: 'pd-opt-pdb-vllm',
+      namespace: 'default',
+      labels: { team: 'llm' },
+      annotations: { note: 'n' },
+    });
+    expect(pdb.spec).toEqual({
       maxUnavailable: 1,
       selector: { matchLabels: deployment(objects).spec.selector.matchLabels },
     });
+    expect(pdb.spec.selector.matchLabels).toEqual({
+      model: 'opt',
+      'helm-release-name': 'pd',
+      'app.kubernetes.io/name': 'opt',
+      'app.kubernetes.io/instance': 'pd',
+      'app.kubernetes.io/component': 'serving-engine',
+      'app.kubernetes.io/part-of': 'vllm-stack',
+      'app.kubernetes.io/managed-by': 'helm',
+      environment: 'test',
+      release: 'test',
+    });
+    expect(
+      find(engineObjects({ pdb: { enabled: true } }), 'PodDisruptionBudget', 'pd-opt-pdb-vllm').spec.minAvailable,
+    ).toBe(0);
+  });
+
+  it('keeps maxUnavailable: 0 (production-stack rendered minAvailable: 0 for it, letting every pod be evicted)', () => {
+    const pdb = find(
+      engineObjects({ pdb: { enabled: true, maxUnavailable: 0, minAvailable: 1 } }),
+      'PodDisruptionBudget',
+      'pd-opt-pdb-vllm',
+    );
+    expect([pdb.spec.maxUnavailable, pdb.spec.minAvailable]).toEqual([0, undefined]);
+  });
+
+  it('takes servingEngineSpec.pdb for a model without its own pdb; a model pdb replaces it whole', () => {
+    const shared = { pdb: { enabled: true, minAvailable: '50%', labels: { shared: 'yes' } } };
+    const fromShared = find(engineObjects({}, shared), 'PodDisruptionBudget', 'pd-opt-pdb-vllm');
+    expect([fromShared.metadata.labels, fromShared.spec.minAvailable]).toEqual([{ shared: 'yes' }, '50%']);
+    const own = find(
+      engineObjects({ pdb: { enabled: true, maxUnavailable: 2 } }, shared),
+      'PodDisruptionBudget',
+      'pd-opt-pdb-vllm',
+    );
+    expect([own.metadata.labels, own.spec.maxUnavailable, own.spec.minAvailable]).toEqual([undefined, 2, undefined]);
+    const off = engineObjects({ pdb: { enabled: false } }, shared);
+    expect(off.filter((o) => o.kind === 'PodDisruptionBudget')).toEqual([]);
   });
 
   it('rolls out with a full surge by default, or the given strategy verbatim', () => {

@@ -36,6 +36,7 @@ const SPECS = {
   '2p2d-gpu': join(FIXTURES, '2p2d-gpu.yaml'),
   'roundrobin-chat-template': join(FIXTURES, 'roundrobin-chat-template.yaml'),
   'pd-without-host-ipc': join(FIXTURES, 'pd-without-host-ipc.yaml'),
+  'engine-extras': join(FIXTURES, 'engine-extras.yaml'),
 } as const;
 type Spec = keyof typeof SPECS;
 
@@ -110,6 +111,7 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
       const { objects, hooks } = helmTemplate(bin(), 'pd', charts[spec], secretArgs[spec]);
       expect([...objects.keys()]).toEqual([...synth(SPECS[spec], 'pd').keys()]);
       expect(objects).toEqual(synth(SPECS[spec], 'pd'));
+      for (const o of objects.values()) validateKubeObject(o);
       expect(hooks.map((h) => `${h.kind}/${h.metadata.name}`)).toEqual(['Pod/pd-router-test']);
     },
   );
@@ -118,7 +120,7 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
     expect(example('pd', ['-f', EXAMPLE_VALUES_FILE]).objects).toEqual(synth(EXAMPLE_VALUES_FILE, 'pd'));
   });
 
-  test.each(['example', '2p2d-gpu'] as const)(
+  test.each(['example', '2p2d-gpu', 'engine-extras'] as const)(
     'helm template other -n team-a renames %s consistently: same as synth for release other',
     (spec) => {
       // The values name the decode Service of release pd; the same spec written for release other:

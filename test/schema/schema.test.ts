@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LMCACHE_LOG_LEVEL } from '../../schema/facts/lmcache.js';
+import { PROMETHEUS_DURATION_PATTERN } from '../../schema/facts/prometheus.js';
 import { ROUTER_IMAGE_REPOSITORY } from '../../schema/facts/router-image.js';
 import { SUPPORTED_ROUTING_LOGICS } from '../../schema/facts/routing-logic.js';
 import { loadValuesText } from '../../schema/index.js';
@@ -14,6 +15,7 @@ const source = JSON.parse(readFileSync(join(REPO, 'schema', 'values.schema.json'
 const schema = VALUES_SCHEMA as Json;
 const router = (s: Json): Json => s['definitions']['routerSpec']['properties'];
 const logLevel = (s: Json): Json => router(s)['lmcacheConfig']['properties']['logLevel'];
+const monitor = (s: Json): Json => s['definitions']['serviceMonitor']['properties'];
 
 describe('VALUES_SCHEMA', () => {
   it('takes the facts schema/facts owns from there, and values.schema.json holds no copy of them', () => {
@@ -35,6 +37,10 @@ describe('VALUES_SCHEMA', () => {
       PACKAGE_VERSION,
     ]);
     expect([router(source)['repository']['default'], router(source)['tag']['default']]).toEqual([undefined, undefined]);
+    for (const key of ['interval', 'scrapeTimeout']) {
+      expect(monitor(schema)[key]['pattern']).toBe(PROMETHEUS_DURATION_PATTERN);
+      expect(monitor(source)[key]['pattern']).toBeUndefined();
+    }
   });
 
   it('is values.schema.json everywhere else', () => {
@@ -46,6 +52,8 @@ describe('VALUES_SCHEMA', () => {
     delete filled['definitions']['quantity']['anyOf'][1]['pattern'];
     delete router(filled)['repository']['default'];
     delete router(filled)['tag']['default'];
+    delete monitor(filled)['interval']['pattern'];
+    delete monitor(filled)['scrapeTimeout']['pattern'];
     expect(filled).toEqual(source);
   });
 

@@ -388,10 +388,16 @@ const CASES: ReadonlyArray<readonly [string, string, string, RegExp]> = [
     /^pdstack does not render ServiceMonitors/,
   ],
   [
-    'engine serviceMonitor',
-    simple(['  modelSpec:', '  serviceMonitor: {enabled: true}\n  modelSpec:']),
-    '3:20 error servingEngineSpec.serviceMonitor.enabled',
-    /^pdstack does not render ServiceMonitors/,
+    'engine serviceMonitor scrapeTimeout above its interval',
+    simple(['  modelSpec:', '  serviceMonitor: {enabled: true, interval: 10s, scrapeTimeout: 1m}\n  modelSpec:']),
+    '3:50 error servingEngineSpec.serviceMonitor.scrapeTimeout',
+    /^scrapeTimeout 1m is longer than interval 10s; Prometheus refuses a scrape timeout above its interval: lower scrapeTimeout or raise interval$/,
+  ],
+  [
+    'engine serviceMonitor scrapeTimeout above the default interval 30s',
+    simple(['  modelSpec:', '  serviceMonitor: {enabled: true, scrapeTimeout: 31s}\n  modelSpec:']),
+    '3:35 error servingEngineSpec.serviceMonitor.scrapeTimeout',
+    /^scrapeTimeout 31s is longer than interval 30s/,
   ],
 ];
 

@@ -167,6 +167,12 @@ const CASES: ReadonlyArray<readonly [string, string, string, string]> = [
     '"gpu0" is not a list of GPU indexes (e.g. "0" or "0,1")',
   ],
   [
+    'a ServiceMonitor interval that is not a Prometheus duration',
+    simple(['  modelSpec:', '  serviceMonitor: {enabled: true, interval: 30 seconds}\n  modelSpec:']),
+    '3:35 error servingEngineSpec.serviceMonitor.interval',
+    '"30 seconds" is not a Prometheus duration (e.g. 30s, 1m30s, 2m)',
+  ],
+  [
     'an empty modelURL',
     simple(['modelURL: meta-llama/Llama-3.1-8B-Instruct', 'modelURL: ""']),
     `7:7 error ${M}.modelURL`,
