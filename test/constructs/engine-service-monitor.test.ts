@@ -24,18 +24,18 @@ describe('EngineServiceMonitor', () => {
     );
     const monitor = find(objects, 'ServiceMonitor', 'pd-engine-servicemonitor');
     expect(monitor.apiVersion).toBe('monitoring.coreos.com/v1');
+    // every engine of the release, with servingEngineSpec.labels (their defaults here)
+    const selector = {
+      'app.kubernetes.io/instance': 'pd',
+      'app.kubernetes.io/component': 'serving-engine',
+      'app.kubernetes.io/part-of': 'vllm-stack',
+      environment: 'test',
+      release: 'test',
+    };
     expect(monitor.metadata).toEqual({
       name: 'pd-engine-servicemonitor',
       namespace: 'default',
-      labels: {
-        'app.kubernetes.io/instance': 'pd',
-        'app.kubernetes.io/component': 'serving-engine',
-        'app.kubernetes.io/part-of': 'vllm-stack',
-        'app.kubernetes.io/managed-by': 'helm',
-        environment: 'test',
-        release: 'test',
-        prometheus: 'main',
-      },
+      labels: { ...selector, 'app.kubernetes.io/managed-by': 'helm', prometheus: 'main' },
     });
     expect(monitor.spec).toEqual({
       endpoints: [
@@ -48,15 +48,7 @@ describe('EngineServiceMonitor', () => {
           relabelings: [RELABEL],
         },
       ],
-      selector: {
-        matchLabels: {
-          'app.kubernetes.io/instance': 'pd',
-          'app.kubernetes.io/component': 'serving-engine',
-          'app.kubernetes.io/part-of': 'vllm-stack',
-          environment: 'test',
-          release: 'test',
-        },
-      },
+      selector: { matchLabels: selector },
     });
     // the selector matches every engine Service of the release, on the port it names
     const service = find(objects, 'Service', 'pd-opt-engine-service');

@@ -50,17 +50,7 @@ describe('VllmEngine', () => {
       maxUnavailable: 1,
       selector: { matchLabels: deployment(objects).spec.selector.matchLabels },
     });
-    expect(pdb.spec.selector.matchLabels).toEqual({
-      model: 'opt',
-      'helm-release-name': 'pd',
-      'app.kubernetes.io/name': 'opt',
-      'app.kubernetes.io/instance': 'pd',
-      'app.kubernetes.io/component': 'serving-engine',
-      'app.kubernetes.io/part-of': 'vllm-stack',
-      'app.kubernetes.io/managed-by': 'helm',
-      environment: 'test',
-      release: 'test',
-    });
+    expect(pdb.spec.selector.matchLabels).toMatchObject({ model: 'opt', environment: 'test', release: 'test' });
     expect(
       find(engineObjects({ pdb: { enabled: true } }), 'PodDisruptionBudget', 'pd-opt-pdb-vllm').spec.minAvailable,
     ).toBe(0);
