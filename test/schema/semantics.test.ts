@@ -299,10 +299,7 @@ const CASES: ReadonlyArray<readonly [string, string, string, RegExp]> = [
   ],
   [
     'router flags that break a rule between two flags in extraArgs',
-    pd([
-      '"--decode-model-labels", "decode"]',
-      '"--decode-model-labels", "decode", "--max-buffered-bytes", "1000"]',
-    ]),
+    pd(['"--decode-model-labels", "decode"]', '"--decode-model-labels", "decode", "--max-buffered-bytes", "1000"]']),
     '39:111 error routerSpec.extraArgs[5]',
     /^pdstack-router would refuse to start: argument --max-request-body-bytes: must not be larger than --max-buffered-bytes \(33554432 > 1000\)$/,
   ],
