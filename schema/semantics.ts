@@ -11,7 +11,7 @@ import { DNS_LABEL_MAX_LENGTH, dnsLabelProblem, isDnsLabel, releaseNameProblem }
 import { MODEL_LABEL } from './facts/labels.js';
 import { DEFAULT_KV_ROLE } from './facts/lmcache.js';
 import { engineServiceName, routerServiceName } from './facts/names.js';
-import { isPdEngine, KV_ROLE_OF_NIXL_ROLE, type NixlRole } from './facts/pd-engine.js';
+import { isPdEngine, KV_ROLE_OF_NIXL_ROLE, type NixlRole, sharesHostIpcPid } from './facts/pd-engine.js';
 import { UCX_PORT, ZMQ_PORT } from './facts/ports.js';
 import { durationMs } from './facts/prometheus.js';
 import { quantityValue } from './facts/quantity.js';
@@ -54,7 +54,7 @@ function enginePorts(spec: ServingEngineSpec): number[] {
   return [spec.servicePort!, ZMQ_PORT, UCX_PORT, ...extra];
 }
 
-/** The LMCache NIXL keys, rendered only on a P/D engine (`enabled` and `enablePD`). */
+/** The LMCache NIXL keys, and pdstack's hostIPC/hostPID opt-out: rendered only on a P/D engine (`enabled` and `enablePD`). */
 const NIXL_KEYS = [
   'enableNixl',
   'nixlRole',
@@ -63,6 +63,7 @@ const NIXL_KEYS = [
   'nixlBufferSize',
   'nixlBufferDevice',
   'nixlEnableGc',
+  'pdstackHostIpcPid',
 ] as const;
 
 interface Engine {
@@ -254,7 +255,10 @@ function checkResources(c: Checker, e: Engine): void {
       path,
       `CUDA_VISIBLE_DEVICES=${devices} without requestGPU: no GPU is requested, so the scheduler does not place this engine by GPU; ` +
         'every such engine must land on one node that exposes all its GPUs to the container (e.g. runtimeClassName nvidia with NVIDIA_VISIBLE_DEVICES=all), ' +
-        'where CUDA IPC over hostIPC/hostPID moves the KV between prefill and decode; pin them to that node (nodeName or nodeSelectorTerms), ' +
+        (sharesHostIpcPid(m.lmcacheConfig)
+          ? 'where CUDA IPC over hostIPC/hostPID moves the KV between prefill and decode; '
+          : '') +
+        'pin them to that node (nodeName or nodeSelectorTerms), ' +
         'or set requestGPU and remove cudaVisibleDevices to let Kubernetes allocate GPUs',
     );
     return;
@@ -667,7 +671,8 @@ function checkModelLabels(
     for (const label of labels) {
       const engine = engines.find((e) => e.spec.name === label);
       if (!engine) {
-        const near = didYouMean(label, names);
+        // a typo, or a label that contains a model name (the tutorial's `llama-prefill` for the model `prefill`)
+        const near = didYouMean(label, names) ?? names.find((n) => n !== '' && label.includes(n));
         const hint = near ? `; did you mean \`${near}\`?` : '';
         c.error(
           path,

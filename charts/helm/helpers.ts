@@ -136,7 +136,7 @@ compiled values (each engine template carries its own, so no template parses all
 {{- end -}}
 
 {{- /* (dict "knobs" KNOBS "base" BASE "gpu" RESOURCE) → an engine container's resources as JSON (engineResources in
-constructs/engine.ts): resources verbatim when not empty, else requestMemory/requestCPU, the GPU request and limit
+constructs/engine-container.ts): resources verbatim when not empty, else requestMemory/requestCPU, the GPU request and limit
 when requestGPU ≥ 1, and the compiled rest of BASE (HAMi, limitCPU, limitMemory). */ -}}
 {{- define "pdstack.engineResources" -}}
 {{- $k := .knobs -}}

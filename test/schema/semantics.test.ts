@@ -110,7 +110,34 @@ const CASES: ReadonlyArray<readonly [string, string, string, RegExp]> = [
       ['      vllmConfig:', '      lmcacheConfig:\n        cudaVisibleDevices: "0"\n      vllmConfig:'],
     ),
     `11:9 warning ${P}.lmcacheConfig.cudaVisibleDevices`,
-    /^CUDA_VISIBLE_DEVICES=0 without requestGPU: no GPU is requested, so the scheduler does not place this engine by GPU; every such engine must land on one node that exposes all its GPUs .*NVIDIA_VISIBLE_DEVICES=all.*CUDA IPC over hostIPC\/hostPID/,
+    /^CUDA_VISIBLE_DEVICES=0 without requestGPU: no GPU is requested, so the scheduler does not place this engine by GPU; every such engine must land on one node that exposes all its GPUs .*NVIDIA_VISIBLE_DEVICES=all\), pin them to that node/,
+  ],
+  [
+    'cudaVisibleDevices without requestGPU on a P/D engine (the KV moves by CUDA IPC)',
+    pd([
+      '      requestGPU: 1\n      lmcacheConfig:\n        enabled: true\n        kvRole: kv_producer',
+      '      lmcacheConfig:\n        cudaVisibleDevices: "0"\n        enabled: true\n        kvRole: kv_producer',
+    ]),
+    `12:9 warning ${P}.lmcacheConfig.cudaVisibleDevices`,
+    /NVIDIA_VISIBLE_DEVICES=all\), where CUDA IPC over hostIPC\/hostPID moves the KV between prefill and decode; pin them/,
+  ],
+  [
+    'cudaVisibleDevices without requestGPU on a P/D engine without hostIPC/hostPID',
+    pd([
+      '      requestGPU: 1\n      lmcacheConfig:\n        enabled: true\n        kvRole: kv_producer',
+      '      lmcacheConfig:\n        cudaVisibleDevices: "0"\n        pdstackHostIpcPid: false\n        enabled: true\n        kvRole: kv_producer',
+    ]),
+    `12:9 warning ${P}.lmcacheConfig.cudaVisibleDevices`,
+    /NVIDIA_VISIBLE_DEVICES=all\), pin them to that node/,
+  ],
+  [
+    'pdstackHostIpcPid on an engine that is not P/D',
+    simple([
+      '      vllmConfig:',
+      '      lmcacheConfig:\n        enabled: true\n        pdstackHostIpcPid: false\n      vllmConfig:',
+    ]),
+    `13:9 error ${P}.lmcacheConfig.pdstackHostIpcPid`,
+    /^pdstackHostIpcPid takes effect only on a P\/D engine; set enabled: true and enablePD: true, or remove the NIXL keys$/,
   ],
   [
     'a GPU in resources counts as requested',
