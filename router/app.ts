@@ -36,6 +36,7 @@ import { startLogStats } from './stats/log-stats.js';
 import { RouterMetrics } from './stats/metrics.js';
 import { RequestStatsMonitor } from './stats/request-stats.js';
 import { registerSleepEndpoints } from './sleep.js';
+import type { Tracing } from './tracing.js';
 import { VERSION } from './version.js';
 
 /** OpenAI-style endpoints proxied to engines (reference §3.8). */
@@ -136,6 +137,10 @@ export async function createRouter(config: RouterConfig, log: Logger): Promise<R
   const budget = new BufferBudget(config.maxBufferedBytes);
   const deps: ProxyDeps = { discovery: sd, upstream, budget, requestStats, engineStats, metrics, log };
   const logic = routingLogic(config, deps);
+  // the OpenTelemetry SDK is loaded only when tracing is on
+  const tracing: Tracing | undefined = config.otel
+    ? (await import('./tracing.js')).startTracing(config.otel, config.routingLogic, log.child('otel'))
+    : undefined;
   const pd = isPdLogic(config.routingLogic)
     ? new PdProxy(deps, new LeastLoaded(requestStats, engineStats), new LeastLoaded(requestStats, engineStats), {
         prefillLabels: config.prefillLabels,
@@ -223,18 +228,21 @@ export async function createRouter(config: RouterConfig, log: Logger): Promise<R
     async (request: FastifyRequest, reply: FastifyReply) => {
       const requestId = requestIdOf(request.headers);
       reply.header('x-request-id', requestId);
+      const trace = tracing?.request(route, request.method, request.headers, requestId, reply.raw);
       checkIdentityEncoding(request.headers); // a RouterError is answered by the error handler
       const lease = budget.leaseUntilClosed(reply.raw);
       // a RouterError (413, 503, 400) is answered by the error handler
       const parsed = parse(request, await readBody(request.raw, config.maxRequestBodyBytes, lease));
       reply.hijack();
       const res = reply.raw;
+      trace?.model(parsed.model);
       const req: ProxiedRequest = {
         requestId,
         incoming: request.raw,
         lease,
         ...enginePath(route, request.url),
         ...parsed,
+        trace,
       };
       try {
         if (pd && GENERATION_PATHS.has(route)) await pd.handle(req, res);
@@ -328,7 +336,7 @@ export async function createRouter(config: RouterConfig, log: Logger): Promise<R
       await Promise.race([app.close(), grace]);
       clearTimeout(timer);
       clearInterval(idle);
-      await Promise.all([upstream.close(), engineStats.stop(), sd.stop()]);
+      await Promise.all([upstream.close(), engineStats.stop(), sd.stop(), tracing?.shutdown()]);
     },
   };
 }

@@ -11,6 +11,7 @@ import {
   STATIC_MODEL_TYPES,
 } from '../../schema/facts/router-flags.js';
 import { isPdLogic, type SupportedRoutingLogic } from '../../schema/facts/routing-logic.js';
+import { type OtlpEndpoint, otlpEndpoint } from '../../schema/facts/otlp-endpoint.js';
 import { UsageError } from '../../schema/facts/usage-error.js';
 import type { K8sDiscoveryOptions } from '../discovery/types.js';
 
@@ -28,6 +29,14 @@ export interface StaticDiscoveryOptions {
   readonly healthChecks: boolean;
   readonly healthCheckIntervalSeconds: number;
   readonly healthCheckTimeoutSeconds: number;
+}
+
+/** `--otel-*`: OpenTelemetry tracing (tracing.ts). */
+export interface OtelConfig {
+  /** `--otel-endpoint` as given (logged). */
+  readonly given: string;
+  readonly endpoint: OtlpEndpoint;
+  readonly serviceName: string;
 }
 
 export interface RouterConfig {
@@ -70,6 +79,17 @@ export interface RouterConfig {
   readonly clientBodyTimeoutMs: number;
   readonly clientIdleTimeoutMs: number;
   readonly shutdownGraceMs: number;
+  /** Set when `--otel-endpoint` is given and not empty. */
+  readonly otel?: OtelConfig;
+}
+
+/** The tracing settings (the parser checked the endpoint and the service name). */
+function otelConfig(args: RouterArgs): OtelConfig | undefined {
+  const given = args.otelEndpoint;
+  if (!given) return undefined;
+  const endpoint = otlpEndpoint(given, args.otelSecure);
+  if (typeof endpoint === 'string') throw new UsageError(`argument --otel-endpoint: ${endpoint}`);
+  return { given, endpoint, serviceName: args.otelServiceName };
 }
 
 /**
@@ -212,6 +232,7 @@ export function buildConfig(argv: RouterArgv, env: NodeJS.ProcessEnv): RouterCon
             maxBodyBytes: a.maxUpstreamBodyBytes,
           },
         };
+  const otel = otelConfig(a);
   const rootPath = a.rootPath.replace(/\/+$/, '');
   if (rootPath !== '' && !rootPath.startsWith('/'))
     throw new UsageError(`--root-path must start with '/' (got '${rootPath}')`);
@@ -248,5 +269,6 @@ export function buildConfig(argv: RouterArgv, env: NodeJS.ProcessEnv): RouterCon
     clientBodyTimeoutMs: a.clientBodyTimeoutSeconds * 1000,
     clientIdleTimeoutMs: a.clientIdleTimeoutSeconds * 1000,
     shutdownGraceMs: a.shutdownGraceSeconds * 1000,
+    ...(otel ? { otel } : {}),
   };
 }

@@ -43,7 +43,7 @@ export async function proxyGeneral(
     }
     let call: StartedCall;
     try {
-      call = await startCall(deps, client, req, endpoint.url, method, headers, req.raw);
+      call = await startCall(deps, client, req, 'process_request', endpoint.url, method, headers, req.raw);
     } catch (err) {
       if (isAbort(err)) return;
       lastError = transportError(deps.log, 'upstream', endpoint.url, err, req.requestId);
@@ -54,7 +54,7 @@ export async function proxyGeneral(
     const { upstream } = call;
     if (upstream.status >= 300 && upstream.status < 400) {
       upstream.abort();
-      account(deps, call.tracker, endpoint.url, req.model, `http_${upstream.status}`);
+      account(deps, call, endpoint.url, req.model, `http_${upstream.status}`);
       return sendError(
         res,
         redirectError(deps.log, 'upstream', endpoint.url, upstream.status, req.requestId),

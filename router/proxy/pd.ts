@@ -185,7 +185,8 @@ export class PdProxy {
       const endpoint = balancer.pick(candidates, tried);
       tried.add(endpoint.url);
       try {
-        return { endpoint, call: await startCall(this.deps, client, req, endpoint.url, 'POST', headers, body) };
+        const leg = side === 'prefiller' ? 'prefill' : 'decode';
+        return { endpoint, call: await startCall(this.deps, client, req, leg, endpoint.url, 'POST', headers, body) };
       } catch (err) {
         if (isAbort(err)) throw new Aborted();
         const canRetry = attempt === 0 && isUnreachable(err) && candidates.some((e) => !tried.has(e.url));
@@ -216,24 +217,24 @@ export class PdProxy {
       headers,
       body,
     );
-    const { tracker, upstream: res } = call;
+    const { tracker, upstream: res, leg } = call;
     let text: string;
     try {
-      text = await res.text(req.lease);
+      text = await res.text(req.lease, leg && (() => leg.firstByte()));
     } catch (err) {
-      account(deps, tracker, endpoint.url, req.model, isAbort(err) ? 'client_disconnected' : 'stream_error');
+      account(deps, call, endpoint.url, req.model, isAbort(err) ? 'client_disconnected' : 'stream_error');
       if (isAbort(err)) throw new Aborted();
       throw transportError(deps.log, 'prefiller', endpoint.url, err, req.requestId);
     }
     tracker.firstByte();
     if (res.status >= 300) {
-      account(deps, tracker, endpoint.url, req.model, `http_${res.status}`);
+      account(deps, call, endpoint.url, req.model, `http_${res.status}`);
       if (res.status < 400) throw redirectError(deps.log, 'prefiller', endpoint.url, res.status, req.requestId);
       throw new RouterError(res.status, 'prefiller_error', `Prefiller error: ${engineErrorMessage(text, res.status)}`);
     }
     if (deps.log.enabled('debug')) deps.log.debug(`${req.requestId} prefill done on ${endpoint.url}`);
     if (!this.options.orchestrated) {
-      account(deps, tracker, endpoint.url, req.model);
+      account(deps, call, endpoint.url, req.model);
       return undefined;
     }
     let kv: Record<string, unknown> | string;
@@ -246,7 +247,7 @@ export class PdProxy {
       kv = 'the answer is not JSON';
     }
     if (typeof kv === 'string') {
-      account(deps, tracker, endpoint.url, req.model, 'invalid_kv_transfer_params');
+      account(deps, call, endpoint.url, req.model, 'invalid_kv_transfer_params');
       deps.log.warn(
         `Prefill answer of ${endpoint.url} for request ${req.requestId}: unusable kv_transfer_params (${kv})`,
       );
@@ -256,7 +257,7 @@ export class PdProxy {
         `Prefiller error: the prefill answer has no usable kv_transfer_params (${kv}).`,
       );
     }
-    account(deps, tracker, endpoint.url, req.model);
+    account(deps, call, endpoint.url, req.model);
     return kv;
   }
 
@@ -270,10 +271,10 @@ export class PdProxy {
   ): Promise<void> {
     const { deps } = this;
     const { endpoint, call } = await this.start('decoder', this.decodeBalancer, decodes, req, client, headers, body);
-    const { tracker, upstream } = call;
+    const { upstream } = call;
     if (upstream.status >= 300 && upstream.status < 400) {
       upstream.abort();
-      account(deps, tracker, endpoint.url, req.model, `http_${upstream.status}`);
+      account(deps, call, endpoint.url, req.model, `http_${upstream.status}`);
       throw redirectError(deps.log, 'decoder', endpoint.url, upstream.status, req.requestId);
     }
     if (upstream.status >= 400) {
@@ -284,7 +285,7 @@ export class PdProxy {
       } catch (err) {
         failure = err;
       }
-      account(deps, tracker, endpoint.url, req.model, `http_${upstream.status}`);
+      account(deps, call, endpoint.url, req.model, `http_${upstream.status}`);
       // too long, or over the buffer budget: said as such; an engine that broke mid-way leaves its status alone
       if (failure instanceof UpstreamBodyTooLarge || failure instanceof RouterError) {
         throw transportError(deps.log, 'decoder', endpoint.url, failure, req.requestId);

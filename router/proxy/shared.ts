@@ -7,6 +7,7 @@ import type { Logger } from '../log.js';
 import type { EngineStatsScraper } from '../stats/engine-stats.js';
 import type { RouterMetrics } from '../stats/metrics.js';
 import type { RequestStatsMonitor, RequestTracker } from '../stats/request-stats.js';
+import type { LegName, LegTrace, RequestTrace } from '../tracing.js';
 import { withoutFailing } from '../routing/balance.js';
 import type { BufferBudget, Lease } from './buffers.js';
 import { type Exchange, type Upstream, isAbort, transportError } from './upstream.js';
@@ -35,6 +36,8 @@ export interface ProxiedRequest {
   readonly model: string;
   /** `?id=<engineId>` pins one engine. */
   readonly engineId?: string;
+  /** The request's span when tracing is on (tracing.ts). */
+  readonly trace?: RequestTrace;
 }
 
 /** The client's `x-request-id` when it sent a non-empty one, else a fresh uuid4; engines and the answer get it. */
@@ -146,15 +149,22 @@ export function noEndpoint(deps: ProxyDeps, model: string, what = ''): RouterErr
   );
 }
 
-/** Ends one upstream call's stats and records its latency (and error, if any) in the metrics. */
-export function account(deps: ProxyDeps, tracker: RequestTracker, server: string, model: string, error?: string): void {
-  const latency = tracker.end();
+/** One upstream call as accounted: its stats, its span (tracing on) and, once it answered, its exchange. */
+export interface AccountedCall {
+  readonly tracker: RequestTracker;
+  readonly leg?: LegTrace;
+  readonly upstream?: Exchange;
+}
+
+/** Ends one upstream call's stats and span and records its latency (and error, if any) in the metrics. */
+export function account(deps: ProxyDeps, call: AccountedCall, server: string, model: string, error?: string): void {
+  const latency = call.tracker.end();
+  call.leg?.end(call.upstream?.status, error);
   deps.metrics.observeLatency(server, model, error === undefined, latency);
   if (error) deps.metrics.errors.inc({ server, model, error_type: error });
 }
 
-export interface StartedCall {
-  readonly tracker: RequestTracker;
+export interface StartedCall extends AccountedCall {
   readonly upstream: Exchange;
 }
 
@@ -166,17 +176,21 @@ export async function startCall(
   deps: ProxyDeps,
   client: ClientLink,
   req: ProxiedRequest,
+  leg: LegName,
   url: string,
   method: 'GET' | 'POST',
   headers: Record<string, string | string[]>,
   body: string | Buffer,
 ): Promise<StartedCall> {
   const tracker = deps.requestStats.begin(url);
+  const span = req.trace?.leg(leg, url, method, req.path);
+  const sent = span ? span.headers(headers) : headers;
   try {
-    const upstream = await client.track(deps.upstream.exchange({ url, path: req.path, method, headers, body })).started;
-    return { tracker, upstream };
+    const upstream = await client.track(deps.upstream.exchange({ url, path: req.path, method, headers: sent, body }))
+      .started;
+    return { tracker, upstream, leg: span };
   } catch (err) {
-    account(deps, tracker, url, req.model, isAbort(err) ? 'client_disconnected' : 'connection_error');
+    account(deps, { tracker, leg: span }, url, req.model, isAbort(err) ? 'client_disconnected' : 'connection_error');
     throw err;
   }
 }
@@ -200,14 +214,20 @@ export async function relay(
   keepBody: boolean,
   error?: string,
 ): Promise<void> {
-  const { tracker, upstream } = call;
+  const { tracker, upstream, leg } = call;
+  const firstByte = leg
+    ? () => {
+        tracker.firstByte();
+        leg.firstByte();
+      }
+    : () => tracker.firstByte();
   try {
-    const body = await upstream.pipe(res, headers, () => tracker.firstByte(), keepBody ? req.lease : undefined);
-    account(deps, tracker, server, req.model, error);
-    if (error === undefined) countUsage(deps, server, req.model, body);
+    const body = await upstream.pipe(res, headers, firstByte, keepBody ? req.lease : undefined);
+    account(deps, call, server, req.model, error);
+    if (error === undefined) countUsage(deps, server, req.model, body, req.trace);
   } catch (err) {
     const gone = isAbort(err) || client.gone;
-    account(deps, tracker, server, req.model, gone ? 'client_disconnected' : 'stream_error');
+    account(deps, call, server, req.model, gone ? 'client_disconnected' : 'stream_error');
     upstream.abort();
     if (gone) return void res.destroy();
     const failure = transportError(deps.log, side, server, err, req.requestId);
@@ -218,13 +238,20 @@ export async function relay(
   }
 }
 
-/** Counts tokens from the `usage` of a non-streaming JSON answer. */
-export function countUsage(deps: ProxyDeps, server: string, model: string, body: Buffer | undefined): void {
+/** Counts tokens from the `usage` of a non-streaming JSON answer (in the metrics, and on the request's span). */
+export function countUsage(
+  deps: ProxyDeps,
+  server: string,
+  model: string,
+  body: Buffer | undefined,
+  trace: RequestTrace | undefined,
+): void {
   if (!body || body.length === 0) return;
   try {
     const usage = (
       JSON.parse(body.toString('utf8')) as { usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } }
     ).usage;
+    trace?.usage(usage?.prompt_tokens, usage?.completion_tokens);
     if (typeof usage?.prompt_tokens === 'number') deps.metrics.inputTokens.inc({ server, model }, usage.prompt_tokens);
     if (typeof usage?.completion_tokens === 'number') {
       deps.metrics.outputTokens.inc({ server, model }, usage.completion_tokens);

@@ -298,9 +298,9 @@ export class Exchange implements Dispatcher.DispatchHandler {
 
   /**
    * The whole body as text. Rejects (and aborts the request) with UpstreamBodyTooLarge past `--max-upstream-body-bytes`,
-   * or with the 503 of the buffer budget when `lease` cannot take the bytes.
+   * or with the 503 of the buffer budget when `lease` cannot take the bytes. `onFirstByte` runs at the first chunk.
    */
-  text(lease: Lease): Promise<string> {
+  text(lease: Lease, onFirstByte?: () => void): Promise<string> {
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
       let bytes = 0;
@@ -313,6 +313,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
       this.attach({
         data: (c) => {
           if (failed) return;
+          if (bytes === 0) onFirstByte?.();
           bytes += c.length;
           if (bytes > this.maxBodyBytes) return fail(new UpstreamBodyTooLarge(this.maxBodyBytes));
           if (!lease.take(c.length)) return fail(overloaded());

@@ -10,6 +10,7 @@
 
 import { Command, CommanderError, Option } from 'commander';
 import { didYouMean } from './did-you-mean.js';
+import { OTLP_HTTP_TRACES_PATH, otlpEndpoint } from './otlp-endpoint.js';
 import { ROUTING_LOGICS } from './routing-logic.js';
 import { UsageError } from './usage-error.js';
 
@@ -209,9 +210,16 @@ const TABLE = {
     default: 1.0,
     help: 'accepted for compatibility, in [0, 1]',
   },
-  'otel-endpoint': { kind: 'string', unsupported: 'OpenTelemetry tracing', help: 'not supported' },
-  'otel-service-name': { kind: 'string', default: 'vllm-router', help: 'accepted for compatibility' },
-  'otel-secure': { kind: 'bool', default: false, help: 'accepted for compatibility' },
+  'otel-endpoint': {
+    kind: 'string',
+    help: `export traces over OTLP/gRPC to host:port (port 4317 if none), or over OTLP/HTTP to http(s)://host:port${OTLP_HTTP_TRACES_PATH}; empty or unset: no tracing`,
+  },
+  'otel-service-name': { kind: 'string', default: 'vllm-router', help: 'service.name of the exported traces' },
+  'otel-secure': {
+    kind: 'bool',
+    default: false,
+    help: 'TLS to an OTLP/gRPC endpoint (https:// endpoints always use TLS)',
+  },
   'prefill-model-labels': { kind: 'string', help: 'comma-separated labels of prefill engines' },
   'decode-model-labels': { kind: 'string', help: 'comma-separated labels of decode engines' },
   'kv-aware-threshold': { kind: 'int', default: 2000, unsupported: KVAWARE, help: 'kvaware only' },
@@ -404,6 +412,18 @@ function checkPairs(args: RouterArgs, positions: ReadonlyMap<FlagName, number>):
   }
 }
 
+/** `--otel-endpoint` (with `--otel-secure`) names an OTLP endpoint (otlp-endpoint.ts); with one, a service name. */
+function checkOtel(args: RouterArgs, positions: ReadonlyMap<FlagName, number>): void {
+  if (!args.otelEndpoint) return;
+  const endpoint = otlpEndpoint(args.otelEndpoint, args.otelSecure);
+  if (typeof endpoint === 'string') {
+    throw new RouterArgError(`argument --otel-endpoint: ${endpoint}`, positions.get('otel-endpoint')!);
+  }
+  if (args.otelServiceName === '') {
+    throw new RouterArgError('argument --otel-service-name: must not be empty', positions.get('otel-service-name')!);
+  }
+}
+
 function camel(name: string): string {
   return name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
@@ -497,5 +517,6 @@ export function parseRouterArgv(argv: readonly string[], prog = 'pdstack-router'
     );
   }
   checkPairs(opts as RouterArgs, positions);
+  checkOtel(opts as RouterArgs, positions);
   return { action: 'run', args: opts as RouterArgs, given, positions };
 }
