@@ -11,6 +11,11 @@
  * hardening: a fresh router of this tree and one built from the commit before it (`--baseline REF`, default
  * {@link BEFORE_HARDENING}; `--baseline none` skips it) alternate at c=1, 16 and 64 on the same simulators, and their
  * router CPU per request is compared.
+ *
+ * `--otel on` runs all of it with OpenTelemetry tracing on: the router exports every request's spans over OTLP/gRPC
+ * to a receiver in this process that counts the exports without decoding them (its gRPC reading still costs the load
+ * generator some CPU); then a router without and one with tracing alternate the same way, and their router CPU per
+ * request is compared. `--otel off` (the default) is the router as deployed without an endpoint.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -26,6 +31,7 @@ import {
   stopAll,
   tutorialArgs,
 } from '../sim/processes.js';
+import { type OtlpReceiver, startOtlpGrpcReceiver } from '../support/otlp-receiver.js';
 
 const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
 const BODY = JSON.stringify({ model: MODEL, prompt: 'The capital of France is', max_tokens: 16, stream: true });
@@ -88,15 +94,21 @@ async function main(): Promise<void> {
   let prefill: EngineSim | undefined;
   let decode: EngineSim | undefined;
   let router: Spawned | undefined;
+  let collector: OtlpReceiver | undefined;
   try {
     [prefill, decode] = await Promise.all([
       spawnEngineSim({ models: [MODEL], tokens: 16 }),
       spawnEngineSim({ models: [MODEL], tokens: 16 }),
     ]);
-    router = await spawnRouter(tutorialArgs(prefill.url, decode.url));
+    collector = otel ? await startOtlpGrpcReceiver({ decode: false }) : undefined;
+    router = await spawnRouter([
+      ...tutorialArgs(prefill.url, decode.url),
+      ...(collector ? ['--otel-endpoint', collector.endpoint] : []),
+    ]);
     const routerPid = router.proc.pid!;
     console.log(
-      `router ${router.url} (pid ${routerPid}), prefill ${prefill.url}, decode ${decode.url}; ${CLK_TCK} ticks/s`,
+      `router ${router.url} (pid ${routerPid}), prefill ${prefill.url}, decode ${decode.url}; ${CLK_TCK} ticks/s; ` +
+        `OpenTelemetry ${collector ? `on, exporting to ${collector.endpoint}` : 'off'}`,
     );
     await run(router.url, 16, 2000, 10); // warm-up (JIT, connections)
     await run(decode.url, 16, 2000, 10);
@@ -257,8 +269,17 @@ async function main(): Promise<void> {
     );
 
     if (baselineRef !== 'none') await beforeAfter(baselineRef, prefill.url, decode.url);
+    if (collector) {
+      console.log(`\nOpenTelemetry: ${collector.exports()} OTLP exports received`);
+      await compareCpu(
+        'OpenTelemetry: a router without tracing (before) against one exporting to the receiver (after)',
+        spawnRouter(tutorialArgs(prefill.url, decode.url)),
+        spawnRouter([...tutorialArgs(prefill.url, decode.url), '--otel-endpoint', collector.endpoint]),
+      );
+    }
   } finally {
     await stopAll();
+    await collector?.close();
   }
 }
 
@@ -267,16 +288,28 @@ async function main(): Promise<void> {
  * load, BASELINE_ROUNDS rounds each, alternating, so that drift of the machine hits both alike.
  */
 async function beforeAfter(ref: string, prefillUrl: string, decodeUrl: string): Promise<void> {
-  console.log(`\nbefore/after: the router of ${ref} against this tree's, ${BASELINE_ROUNDS} alternating rounds each:`);
   let baseline;
   try {
     baseline = buildBaseline(ref);
   } catch (err) {
-    console.log(`  skipped: ${(err as Error).message}`);
+    console.log(`\nbefore/after: the router of ${ref} against this tree's: skipped: ${(err as Error).message}`);
     return;
   }
-  const before = await spawnRouter(tutorialArgs(prefillUrl, decodeUrl), undefined, baseline.main);
-  const after = await spawnRouter(tutorialArgs(prefillUrl, decodeUrl));
+  try {
+    await compareCpu(
+      `before/after: the router of ${ref} against this tree's`,
+      spawnRouter(tutorialArgs(prefillUrl, decodeUrl), undefined, baseline.main),
+      spawnRouter(tutorialArgs(prefillUrl, decodeUrl)),
+    );
+  } finally {
+    baseline.remove();
+  }
+}
+
+/** Router CPU per request of two routers on the same simulators, BASELINE_ROUNDS alternating rounds each. */
+async function compareCpu(title: string, starting: Promise<Spawned>, startingAfter: Promise<Spawned>): Promise<void> {
+  console.log(`\n${title}, ${BASELINE_ROUNDS} alternating rounds each:`);
+  const [before, after] = await Promise.all([starting, startingAfter]);
   try {
     for (const r of [before, after]) await run(r.url, 16, 2000, 10); // warm-up (JIT, connections)
     const cpuPerReq = async (r: Spawned, c: number, n: number, secs: number) => {
@@ -306,17 +339,23 @@ async function beforeAfter(ref: string, prefillUrl: string, decodeUrl: string): 
     }
   } finally {
     await Promise.all([before.stop(), after.stop()]);
-    baseline.remove();
   }
 }
 
 const BASELINE_ROUNDS = 5;
 let baselineRef = BEFORE_HARDENING;
+let otel = false;
 try {
-  const { values } = parseArgs({ options: { baseline: { type: 'string', default: BEFORE_HARDENING } } });
+  const { values } = parseArgs({
+    options: { baseline: { type: 'string', default: BEFORE_HARDENING }, otel: { type: 'string', default: 'off' } },
+  });
   baselineRef = values.baseline;
+  if (values.otel !== 'on' && values.otel !== 'off') throw new Error(`--otel takes on or off (got ${values.otel})`);
+  otel = values.otel === 'on';
 } catch (err) {
-  console.error(`bench:router: ${(err as Error).message} (usage: npm run bench:router -- [--baseline REF|none])`);
+  console.error(
+    `bench:router: ${(err as Error).message} (usage: npm run bench:router -- [--baseline REF|none] [--otel on|off])`,
+  );
   process.exit(2);
 }
 

@@ -79,6 +79,8 @@ export async function pdStack(opts: {
   logic?: 'disaggregated_prefill' | 'disaggregated_prefill_orchestrated';
   sim?: Partial<SimOptions>;
   extraArgs?: string[];
+  /** The router's environment, over the test's. */
+  env?: NodeJS.ProcessEnv;
 }): Promise<PdStack> {
   const sim = { models: [MODEL], ...opts.sim };
   const prefills = await Promise.all(Array.from({ length: opts.p }, () => spawnEngineSim(sim)));
@@ -90,6 +92,7 @@ export async function pdStack(opts: {
       opts.extraArgs,
       opts.logic,
     ),
+    opts.env,
   );
   return { router, prefills, decodes };
 }

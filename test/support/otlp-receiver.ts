@@ -62,7 +62,16 @@ export interface OtlpReceiver {
   /** What the router's `--otel-endpoint` names: `127.0.0.1:<port>` (gRPC) or `http://127.0.0.1:<port>/v1/traces`. */
   readonly endpoint: string;
   readonly spans: ReceivedSpan[];
+  /** Export calls received so far (answered or held). */
+  exports(): number;
   close(): Promise<void>;
+}
+
+export interface GrpcReceiverOptions {
+  /** Leave every export unanswered until `release()` (a collector that has stalled). @default false */
+  readonly hold?: boolean;
+  /** Decode the exports into `spans`; the benchmark only counts them, to spare its load generator's CPU. @default true */
+  readonly decode?: boolean;
 }
 
 const hex = (b: Uint8Array | undefined) => (b ? Buffer.from(b).toString('hex') : '');
@@ -114,13 +123,23 @@ const TRACE_SERVICE: ServiceDefinition = {
   },
 };
 
-export async function startOtlpGrpcReceiver(): Promise<OtlpReceiver> {
+export async function startOtlpGrpcReceiver(
+  options: GrpcReceiverOptions = {},
+): Promise<OtlpReceiver & { release(): void }> {
   const spans: ReceivedSpan[] = [];
+  const held: (() => void)[] = [];
+  let exports = 0;
+  let holding = options.hold ?? false;
   const server = new Server();
   server.addService(TRACE_SERVICE, {
     Export: (call: { request: Buffer }, callback: sendUnaryData<Buffer>) => {
-      flatten(call.request, spans);
-      callback(null, Buffer.alloc(0));
+      exports++;
+      const answer = () => {
+        if (options.decode !== false) flatten(call.request, spans);
+        callback(null, Buffer.alloc(0));
+      };
+      if (holding) held.push(answer);
+      else answer();
     },
   });
   const port = await new Promise<number>((resolve, reject) =>
@@ -129,13 +148,20 @@ export async function startOtlpGrpcReceiver(): Promise<OtlpReceiver> {
   return {
     endpoint: `127.0.0.1:${port}`,
     spans,
+    exports: () => exports,
+    release() {
+      holding = false;
+      for (const answer of held.splice(0)) answer();
+    },
     close: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
   };
 }
 
 export async function startOtlpHttpReceiver(): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
+  let exports = 0;
   const server = createServer((req, res) => {
+    exports++;
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -156,6 +182,7 @@ export async function startOtlpHttpReceiver(): Promise<OtlpReceiver> {
   return {
     endpoint: `http://127.0.0.1:${port}/v1/traces`,
     spans,
+    exports: () => exports,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
