@@ -4,23 +4,11 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { runRouter, spawnRouter, stopAll } from '../sim/processes.js';
+import { staticArgs } from './fixtures.js';
 
 afterAll(stopAll, 30_000);
 
-const base = [
-  '--service-discovery',
-  'static',
-  '--static-backends',
-  'http://127.0.0.1:9',
-  '--static-models',
-  'm',
-  '--port',
-  '0',
-  '--host',
-  '127.0.0.1',
-  '--routing-logic',
-  'roundrobin',
-];
+const base = staticArgs(['http://127.0.0.1:9'], 'roundrobin');
 
 describe('--otel-endpoint', { timeout: 30_000 }, () => {
   const bad: [string[], string][] = [
