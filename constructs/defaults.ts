@@ -4,15 +4,20 @@
  * chart can never disagree.
  */
 import { VALUES_SCHEMA } from '../schema/schema.js';
-import type { RouterSpec, ServingEngineSpec } from '../schema/values.generated.js';
+import type { CacheserverSpec, RouterSpec, ServingEngineSpec } from '../schema/values.generated.js';
 
-type Definitions = Record<string, { properties?: Record<string, { default?: unknown }> }>;
-const definitions = (VALUES_SCHEMA as { definitions: Definitions }).definitions;
+interface SchemaNode {
+  readonly properties?: Record<string, SchemaNode>;
+  readonly default?: unknown;
+}
+const definitions = (VALUES_SCHEMA as { definitions: Record<string, SchemaNode> }).definitions;
 
-function schemaDefault<T>(definition: string, key: string): T {
-  const value = definitions[definition]?.properties?.[key]?.default;
-  if (value === undefined) throw new Error(`values.schema.json has no default for ${definition}.${key}`);
-  return structuredClone(value) as T;
+/** The `default` of `definition`'s property at `keys` (nested objects' properties for more than one key). */
+function schemaDefault<T>(definition: string, ...keys: string[]): T {
+  const node = keys.reduce<SchemaNode | undefined>((n, key) => n?.properties?.[key], definitions[definition]);
+  if (node?.default === undefined)
+    throw new Error(`values.schema.json has no default for ${[definition, ...keys].join('.')}`);
+  return structuredClone(node.default) as T;
 }
 
 export const ENGINE_DEFAULTS = {
@@ -32,6 +37,25 @@ export const SERVICE_MONITOR_DEFAULTS = {
   interval: schemaDefault<string>('serviceMonitor', 'interval'),
   scrapeTimeout: schemaDefault<string>('serviceMonitor', 'scrapeTimeout'),
   honorLabels: schemaDefault<boolean>('serviceMonitor', 'honorLabels'),
+} as const;
+
+type CacheServer = Required<CacheserverSpec>;
+export const CACHE_SERVER_DEFAULTS = {
+  image: {
+    repository: schemaDefault<string>('cacheserverSpec', 'image', 'repository'),
+    tag: schemaDefault<string>('cacheserverSpec', 'image', 'tag'),
+  },
+  imagePullPolicy: schemaDefault<CacheServer['imagePullPolicy']>('cacheserverSpec', 'imagePullPolicy'),
+  replicaCount: schemaDefault<number>('cacheserverSpec', 'replicaCount'),
+  containerPort: schemaDefault<number>('cacheserverSpec', 'containerPort'),
+  servicePort: schemaDefault<number>('cacheserverSpec', 'servicePort'),
+  serviceType: schemaDefault<CacheServer['serviceType']>('cacheserverSpec', 'serviceType'),
+  strategy: schemaDefault<CacheServer['strategy']>('cacheserverSpec', 'strategy'),
+  livenessProbe: schemaDefault<Required<CacheServer['livenessProbe']>>('cacheserverSpec', 'livenessProbe'),
+  runtimeClassName: schemaDefault<string>('cacheserverSpec', 'runtimeClassName'),
+  schedulerName: schemaDefault<string>('cacheserverSpec', 'schedulerName'),
+  priorityClassName: schemaDefault<string>('cacheserverSpec', 'priorityClassName'),
+  serde: schemaDefault<string>('cacheserverSpec', 'serde'),
 } as const;
 
 export const ROUTER_DEFAULTS = {

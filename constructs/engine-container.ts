@@ -4,7 +4,9 @@
  * (reference §1.5–1.8).
  */
 import { k8s } from 'cdk8s-plus-28';
+import { CACHE_SERVER_PORT_ENV } from '../schema/facts/lmcache.js';
 import type { ModelSpec } from '../schema/values.generated.js';
+import type { LmcacheServerEndpoint } from './cache-server.js';
 import { ENGINE_DEFAULTS } from './defaults.js';
 import type { EngineSettings } from './engine.js';
 import type { EngineEnv } from './engine-env.js';
@@ -34,6 +36,8 @@ export interface EngineContainersProps {
   readonly settings: EngineSettings;
   readonly volumes: EngineVolumes;
   readonly env: EngineEnv;
+  /** The release's LMCache cache server: its port goes into the init container's env. @default - none */
+  readonly cacheServer?: LmcacheServerEndpoint;
 }
 
 export interface EngineContainers {
@@ -81,7 +85,7 @@ export function engineContainers(props: EngineContainersProps): EngineContainers
     });
   }
   const initContainers = spec.initContainer
-    ? [initContainer(release, spec, securityContext, volumes.storageVolume, env.envFrom)]
+    ? [initContainer(release, spec, securityContext, volumes.storageVolume, env.envFrom, props.cacheServer)]
     : undefined;
   return { containers, initContainers };
 }
@@ -92,6 +96,7 @@ function initContainer(
   securityContext: k8s.SecurityContext,
   storageVolume: string,
   envFrom: k8s.EnvFromSource[],
+  cacheServer: LmcacheServerEndpoint | undefined,
 ): k8s.Container {
   const init = spec.initContainer as Record<string, unknown> & {
     name?: string;
@@ -112,7 +117,11 @@ function initContainer(
     image: init.image,
     command: init.command,
     args: init.args,
-    env: [{ name: 'RELEASE_NAME', value: release }, ...fromUser<k8s.EnvVar[]>(init.env ?? [])],
+    env: [
+      { name: 'RELEASE_NAME', value: release },
+      ...(cacheServer ? [{ name: CACHE_SERVER_PORT_ENV, value: String(cacheServer.servicePort) }] : []),
+      ...fromUser<k8s.EnvVar[]>(init.env ?? []),
+    ],
     envFrom: spec.envFromSecret ? envFrom.filter((e) => e.secretRef) : undefined,
     resources: nonEmpty(init.resources as object) ? fromUser<k8s.ResourceRequirements>(init.resources) : undefined,
     securityContext,

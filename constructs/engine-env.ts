@@ -6,6 +6,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { ModelSpec } from '../schema/values.generated.js';
+import type { LmcacheServerEndpoint } from './cache-server.js';
 import type { EngineSettings } from './engine.js';
 import { STORAGE_MOUNT_PATH } from './engine-volumes.js';
 import { fromUser } from './kube-json.js';
@@ -21,6 +22,8 @@ export interface EngineEnvProps {
   readonly namespace?: string;
   readonly spec: Readonly<ModelSpec>;
   readonly settings: EngineSettings;
+  /** The release's LMCache cache server. @default - none */
+  readonly cacheServer?: LmcacheServerEndpoint;
 }
 
 export interface EngineEnv {
@@ -50,7 +53,10 @@ export function engineEnv(scope: Construct, props: EngineEnvProps): EngineEnv {
   const apiKeyRef = ReleaseSecret.vllmApiKeyRef(scope, { release, namespace }, settings.vllmApiKey);
   if (apiKeyRef) env.push({ name: 'VLLM_API_KEY', valueFrom: { secretKeyRef: { ...apiKeyRef } } });
   env.push(...fromUser<k8s.EnvVar[]>(settings.env ?? []), ...fromUser<k8s.EnvVar[]>(spec.env ?? []));
-  for (const e of lmcacheEnv(spec, { routerServiceName: names.routerServiceName(release) })) {
+  for (const e of lmcacheEnv(spec, {
+    routerServiceName: names.routerServiceName(release),
+    cacheServer: props.cacheServer,
+  })) {
     env.push(
       e.fieldRef
         ? { name: e.name, valueFrom: { fieldRef: { fieldPath: e.fieldRef } } }

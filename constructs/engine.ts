@@ -9,6 +9,7 @@ import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { ModelSpec, ServingEngineSpec } from '../schema/values.generated.js';
+import type { LmcacheServerEndpoint } from './cache-server.js';
 import { ENGINE_DEFAULTS } from './defaults.js';
 import { engineContainers } from './engine-container.js';
 import { engineEnv } from './engine-env.js';
@@ -33,6 +34,8 @@ export interface VllmEngineProps {
   readonly spec: Readonly<ModelSpec>;
   /** Settings shared by all engines (`servingEngineSpec` without `modelSpec`). @default - the schema defaults */
   readonly settings?: EngineSettings;
+  /** The release's LMCache cache server (`LmcacheServer.endpoint`), used when `lmcacheConfig.enabled`. @default - none */
+  readonly cacheServer?: LmcacheServerEndpoint;
 }
 
 /** `progressDeadlineSeconds` of engine Deployments: pulling a large image and loading weights takes time. */
@@ -66,8 +69,9 @@ export class VllmEngine extends Construct {
 
     const volumes = engineVolumes(this, { release, namespace, spec });
     this.storageClaim = volumes.storageClaim;
-    const env = engineEnv(this, { release, namespace, spec, settings });
-    const { containers, initContainers } = engineContainers({ release, spec, settings, volumes, env });
+    const { cacheServer } = props;
+    const env = engineEnv(this, { release, namespace, spec, settings, cacheServer });
+    const { containers, initContainers } = engineContainers({ release, spec, settings, volumes, env, cacheServer });
     const tolerations =
       spec.tolerationsPolicy === 'override' && (spec.tolerations?.length ?? 0) > 0
         ? (spec.tolerations ?? [])

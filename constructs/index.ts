@@ -1,4 +1,5 @@
 /** pdstack's library entry point (package `main`): typed cdk8s constructs for vLLM disaggregated prefill, and the values compiler. */
+export * from './cache-server.js';
 export * from './defaults.js';
 export * from './engine.js';
 export * from './engine-container.js';

@@ -1,5 +1,7 @@
 /** Label maps and label selectors, as production-stack's chart sets them (reference §1.9, §1.10). */
 import {
+  CACHE_SERVER_COMPONENT,
+  CACHE_SERVER_NAME,
   COMPONENT_LABEL,
   ENGINE_COMPONENT,
   HELM_RELEASE_LABEL,
@@ -40,17 +42,25 @@ export function engineLabels(release: string, model: string, engineLabels: Label
   };
 }
 
-/** Labels on the router's Deployment, selector, pod template and Service. */
-export function routerLabels(release: string, routerLabels: Labels): Labels {
+/** production-stack's standard labels of a component that is not an engine (named by the component), plus `extra`. */
+function componentLabels(name: string, component: string, release: string, extra: Labels): Labels {
   return {
-    [NAME_LABEL]: ROUTER_NAME,
+    [NAME_LABEL]: name,
     [INSTANCE_LABEL]: release,
-    [COMPONENT_LABEL]: ROUTER_COMPONENT,
+    [COMPONENT_LABEL]: component,
     [PART_OF_LABEL]: PART_OF,
     [MANAGED_BY_LABEL]: MANAGED_BY,
-    ...routerLabels,
+    ...extra,
   };
 }
+
+/** Labels on the router's Deployment, selector, pod template and Service. */
+export const routerLabels = (release: string, routerLabels: Labels): Labels =>
+  componentLabels(ROUTER_NAME, ROUTER_COMPONENT, release, routerLabels);
+
+/** Labels on the LMCache cache server's Deployment, selector, pod template and Service. */
+export const cacheServerLabels = (release: string, cacheServerLabels: Labels): Labels =>
+  componentLabels(CACHE_SERVER_NAME, CACHE_SERVER_COMPONENT, release, cacheServerLabels);
 
 /**
  * The router's `--k8s-label-selector`: `servingEngineSpec.labels` plus `app.kubernetes.io/instance=<release>`

@@ -8,6 +8,7 @@ import { DEFAULT_KV_ROLE, DEFAULT_LMCACHE_LOG_LEVEL } from '../schema/facts/lmca
 import { isPdEngine, sharesHostIpcPid } from '../schema/facts/pd-engine.js';
 import { usesV0 } from '../schema/facts/vllm.js';
 import type { ModelSpec } from '../schema/values.generated.js';
+import type { LmcacheServerEndpoint } from './cache-server.js';
 /** Transports UCX may use for NIXL: CUDA IPC between pods of one node (hostIPC), then TCP. */
 export const PD_UCX_TLS = 'cuda_ipc,cuda_copy,tcp';
 /** The same without CUDA IPC, for engines that do not share the node's IPC namespace (`pdstackHostIpcPid: false`). */
@@ -43,6 +44,8 @@ export const cpuOffloadingEnabled = (size: number | string | undefined): boolean
 export interface LmcacheEnvContext {
   /** The router Service the LMCache controller URLs point at. */
   readonly routerServiceName: string;
+  /** The release's cache server, when rendered: `LMCACHE_REMOTE_URL` and `LMCACHE_REMOTE_SERDE`. @default - none */
+  readonly cacheServer?: LmcacheServerEndpoint;
 }
 
 /** The LMCache env vars of one engine, in production-stack's order. */
@@ -78,6 +81,15 @@ export function lmcacheEnv(spec: Readonly<ModelSpec>, ctx: LmcacheEnvContext): P
     add('LMCACHE_MAX_LOCAL_CPU_SIZE', c.cpuOffloadingBufferSize);
   }
   add('LMCACHE_MAX_LOCAL_DISK_SIZE', c.diskOffloadingBufferSize);
+  if (ctx.cacheServer) {
+    add('LMCACHE_REMOTE_URL', ctx.cacheServer.url);
+    if (ctx.cacheServer.serde !== undefined) {
+      // production-stack repeats LMCACHE_REMOTE_SERDE on a P/D engine (NULL, then this); Kubernetes takes the last
+      const nullSerde = env.findIndex((e) => e.name === 'LMCACHE_REMOTE_SERDE');
+      if (nullSerde >= 0) env.splice(nullSerde, 1);
+      add('LMCACHE_REMOTE_SERDE', ctx.cacheServer.serde);
+    }
+  }
   if (c.enableController !== undefined) add('LMCACHE_ENABLE_CONTROLLER', pyBool(c.enableController));
   if (c.instanceId !== undefined) add('LMCACHE_LMCACHE_INSTANCE_ID', c.instanceId);
   else env.push({ name: 'LMCACHE_LMCACHE_INSTANCE_ID', fieldRef: 'metadata.name' });

@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { enginesEnabled as renderEngines, renderedModels, routerEnabled } from '../schema/rendered.js';
 import type { PdstackValues } from '../schema/values.generated.js';
 import { ENGINE_DEFAULTS, ROUTER_DEFAULTS } from './defaults.js';
+import { LmcacheServer } from './cache-server.js';
 import { VllmEngine } from './engine.js';
 import { EngineServiceMonitor } from './engine-service-monitor.js';
 import { engineDiscoverySelector } from './labels.js';
@@ -27,6 +28,7 @@ export interface PdStackProps {
 export class PdStack extends Construct {
   public readonly engines: readonly VllmEngine[];
   public readonly router?: VllmRouter;
+  public readonly cacheServer?: LmcacheServer;
   public readonly release: string;
   public readonly namespace: string;
 
@@ -38,6 +40,11 @@ export class PdStack extends Construct {
     const { modelSpec: _models, ...settings } = engineSpec;
     const enginesEnabled = renderEngines(props.values);
     const engines: VllmEngine[] = [];
+    const cacheserverSpec = props.values.cacheserverSpec;
+    // production-stack renders the cache server whether or not engines are
+    if (cacheserverSpec?.enabled)
+      this.cacheServer = new LmcacheServer(this, 'CacheServer', { release, namespace, spec: cacheserverSpec });
+    const cacheServer = this.cacheServer?.endpoint;
     if (enginesEnabled) {
       ReleaseSecret.of(this, { release, namespace });
       if (nonEmpty(settings.configs)) {
@@ -47,7 +54,7 @@ export class PdStack extends Construct {
         });
       }
       for (const { spec } of renderedModels(props.values)) {
-        engines.push(new VllmEngine(this, `Engine-${spec.name}`, { release, namespace, spec, settings }));
+        engines.push(new VllmEngine(this, `Engine-${spec.name}`, { release, namespace, spec, settings, cacheServer }));
       }
       if (settings.serviceMonitor?.enabled) {
         new EngineServiceMonitor(this, 'EngineServiceMonitor', {

@@ -9,8 +9,8 @@ import { commaList } from './facts/comma-list.js';
 import { didYouMean } from './facts/did-you-mean.js';
 import { DNS_LABEL_MAX_LENGTH, dnsLabelProblem, isDnsLabel, releaseNameProblem } from './facts/dns-label.js';
 import { MODEL_LABEL } from './facts/labels.js';
-import { DEFAULT_KV_ROLE } from './facts/lmcache.js';
-import { engineServiceName, routerServiceName } from './facts/names.js';
+import { CACHE_SERVER_PORT_ENV, DEFAULT_KV_ROLE } from './facts/lmcache.js';
+import { cacheServerServiceName, engineServiceName, routerServiceName } from './facts/names.js';
 import { isPdEngine, KV_ROLE_OF_NIXL_ROLE, type NixlRole, sharesHostIpcPid } from './facts/pd-engine.js';
 import { UCX_PORT, ZMQ_PORT } from './facts/ports.js';
 import { durationMs } from './facts/prometheus.js';
@@ -116,6 +116,7 @@ export function checkSemantics(values: PdstackValues, ctx: SemanticContext): Dia
   if (engineSpec.serviceMonitor?.enabled)
     checkServiceMonitor(c, ['servingEngineSpec', 'serviceMonitor'], engineSpec.serviceMonitor);
   const rendered = renderedModels(values).map(({ index }) => engines[index]!);
+  checkCacheServer(c, values, rendered);
   checkDisaggregation(c, rendered, enginePorts(engineSpec));
   if (routerEnabled(values)) checkRouter(c, values.routerSpec ?? {}, rendered);
   return c.diagnostics;
@@ -131,6 +132,46 @@ function checkServiceMonitor(c: Checker, path: Path, monitor: ServiceMonitor): v
       `scrapeTimeout ${monitor.scrapeTimeout} is longer than interval ${monitor.interval}; Prometheus refuses a scrape timeout above its interval: lower scrapeTimeout or raise interval`,
     );
   }
+}
+
+/**
+ * A model whose init container waits for the cache server needs it rendered (else the pod never starts); a rendered
+ * cache server needs an engine that uses it.
+ */
+function checkCacheServer(c: Checker, values: PdstackValues, engines: readonly Engine[]): void {
+  const service = cacheServerServiceName(c.ctx.release);
+  if (values.cacheserverSpec?.enabled !== true) {
+    for (const e of engines) {
+      const init = e.spec.initContainer as { command?: unknown; args?: unknown; env?: unknown } | undefined;
+      const waiting = [
+        ...stringsAt([...e.path, 'initContainer', 'command'], init?.command),
+        ...stringsAt([...e.path, 'initContainer', 'args'], init?.args),
+        ...stringsAt([...e.path, 'initContainer', 'env'], init?.env),
+      ].find(([, text]) => text.includes('-cache-server-service') || text.includes(CACHE_SERVER_PORT_ENV));
+      if (waiting) {
+        c.error(
+          waiting[0],
+          `this init container waits for the LMCache cache server (\`${service}\`, port $(${CACHE_SERVER_PORT_ENV})), which is rendered only with cacheserverSpec.enabled: true, so the pod would never start; enable cacheserverSpec or remove the init container`,
+        );
+      }
+    }
+    return;
+  }
+  if (!engines.some((e) => e.spec.lmcacheConfig?.enabled === true)) {
+    c.warning(
+      ['cacheserverSpec', 'enabled'],
+      'no enabled model uses the cache server: LMCACHE_REMOTE_URL goes only to engines with lmcacheConfig.enabled: true; enable LMCache on a model or disable the cache server',
+    );
+  }
+}
+
+/** Every string in `value` (lists and mappings walked), with its path. */
+function stringsAt(path: Path, value: unknown): Array<readonly [Path, string]> {
+  if (typeof value === 'string') return [[path, value]];
+  if (Array.isArray(value)) return value.flatMap((v, i) => stringsAt([...path, i], v));
+  if (value !== null && typeof value === 'object')
+    return Object.entries(value).flatMap(([k, v]) => stringsAt([...path, k], v));
+  return [];
 }
 
 function checkRelease(c: Checker): void {

@@ -18,7 +18,6 @@ import { formatPath, type Locate, type Path, type PathSegment } from './source.j
 
 /** Top-level keys of production-stack's values that pdstack does not render, with what they are. */
 export const UNSUPPORTED_TOP_LEVEL_KEYS: Readonly<Record<string, string>> = {
-  cacheserverSpec: 'the LMCache remote cache server',
   loraAdapters: 'LoraAdapter custom resources',
   loraController: 'the LoRA controller',
   sharedPvcStorage: 'the shared RWX volume',
@@ -184,8 +183,21 @@ function explainOne(e: ErrorObject, path: Path): Explained {
   }
 }
 
+/** Keys production-stack's tutorials write where its chart never reads them, with the key that is read. */
+const MISPLACED_KEYS: Readonly<Record<string, string>> = {
+  'cacheserverSpec.repository': 'image.repository',
+  'cacheserverSpec.tag': 'image.tag',
+};
+
 function unknownKey(parent: Path, key: string, allowed: readonly string[]): Explained {
   const path: PathSegment[] = [...parent, key];
+  const misplaced = MISPLACED_KEYS[formatPath(path)];
+  if (misplaced) {
+    return {
+      path,
+      message: `unknown key \`${key}\`: the cache server's image is set by \`${misplaced}\` (production-stack's chart ignores \`${formatPath(path)}\` and deploys its default image); move it under \`image:\``,
+    };
+  }
   if (parent.length === 0 && key in UNSUPPORTED_TOP_LEVEL_KEYS) {
     return {
       path,

@@ -74,6 +74,10 @@ export interface PdstackValues {
    * The router
    */
   routerSpec?: RouterSpec;
+  /**
+   * The LMCache cache server
+   */
+  cacheserverSpec?: CacheserverSpec;
 }
 /**
  * Serving engines
@@ -1063,4 +1067,156 @@ export interface RouterSpec {
    */
   readinessProbe?: Probe;
   serviceMonitor?: ServiceMonitor;
+}
+/**
+ * The LMCache cache server (lmcache_server): Deployment <release>-deployment-cache-server and Service <release>-cache-server-service; engines with lmcacheConfig.enabled get LMCACHE_REMOTE_URL lm://<release>-cache-server-service:<servicePort>
+ *
+ * This interface was referenced by `PdstackValues`'s JSON-Schema
+ * via the `definition` "cacheserverSpec".
+ */
+export interface CacheserverSpec {
+  /**
+   * Render the cache server
+   */
+  enabled?: boolean;
+  /**
+   * Image of the cache server (it runs /opt/venv/bin/lmcache_server of the image)
+   */
+  image?: {
+    /**
+     * Image repository
+     */
+    repository?: string;
+    /**
+     * Image tag
+     */
+    tag?: string;
+  };
+  /**
+   * lmcache-server container imagePullPolicy
+   */
+  imagePullPolicy?: ImagePullPolicy & string;
+  /**
+   * imagePullSecrets of the pod, verbatim (e.g. [{name: regcred}])
+   */
+  imagePullSecrets?: {
+    [k: string]: unknown;
+  }[];
+  /**
+   * Replicas
+   */
+  replicaCount?: number;
+  /**
+   * Port lmcache_server listens on
+   */
+  containerPort?: number;
+  /**
+   * Service type
+   */
+  serviceType?: "ClusterIP" | "NodePort" | "LoadBalancer" | "ExternalName";
+  /**
+   * Service port (LMCACHE_REMOTE_URL and the init containers' LMCACHE_SERVER_SERVICE_PORT)
+   */
+  servicePort?: number;
+  /**
+   * Service annotations
+   */
+  serviceAnnotations?: {
+    [k: string]: string;
+  };
+  /**
+   * Container resources, verbatim
+   */
+  resources?: {
+    [k: string]: unknown;
+  };
+  /**
+   * Deployment annotations
+   */
+  annotations?: {
+    [k: string]: string;
+  };
+  /**
+   * Extra labels of the Deployment, its pods and selector, and the Service
+   */
+  labels?: {
+    [k: string]: string;
+  };
+  /**
+   * Deployment strategy
+   */
+  strategy?: {
+    type?: "RollingUpdate" | "Recreate";
+    rollingUpdate?: {
+      maxUnavailable?: number | string;
+      maxSurge?: number | string;
+    };
+  };
+  /**
+   * Liveness probe (LMCache's health_probe.py against the server); {} renders none, a key left out takes its default
+   */
+  livenessProbe?: {
+    /**
+     * initialDelaySeconds
+     */
+    initialDelaySeconds?: number;
+    /**
+     * periodSeconds
+     */
+    periodSeconds?: number;
+    /**
+     * failureThreshold
+     */
+    failureThreshold?: number;
+    /**
+     * timeoutSeconds
+     */
+    timeoutSeconds?: number;
+  };
+  /**
+   * Pod tolerations, verbatim
+   */
+  tolerations?: {
+    [k: string]: unknown;
+  }[];
+  /**
+   * Pod runtimeClassName; "" omits it
+   */
+  runtimeClassName?: string;
+  /**
+   * Pod schedulerName; "" omits it
+   */
+  schedulerName?: string;
+  /**
+   * Pod securityContext, verbatim
+   */
+  securityContext?: {
+    [k: string]: unknown;
+  };
+  /**
+   * lmcache-server container securityContext, verbatim
+   */
+  containerSecurityContext?: {
+    [k: string]: unknown;
+  };
+  /**
+   * Pod priorityClassName; "" omits it
+   */
+  priorityClassName?: string;
+  /**
+   * Pod nodeSelector
+   */
+  nodeSelector?: {
+    [k: string]: string;
+  };
+  /**
+   * Pod affinity, verbatim
+   */
+  affinity?: {
+    [k: string]: unknown;
+  };
+  /**
+   * LMCACHE_REMOTE_SERDE of the engines (e.g. naive); "" sets none
+   */
+  serde?: string;
 }

@@ -24,5 +24,8 @@ export const MANAGED_BY = 'helm';
 /** `app.kubernetes.io/component` values. */
 export const ENGINE_COMPONENT = 'serving-engine';
 export const ROUTER_COMPONENT = 'router';
+export const CACHE_SERVER_COMPONENT = 'cache-server';
+/** `app.kubernetes.io/name` of the LMCache cache server's objects. */
+export const CACHE_SERVER_NAME = 'cache-server';
 /** `app.kubernetes.io/name` of the router's objects. */
 export const ROUTER_NAME = 'router';

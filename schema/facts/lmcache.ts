@@ -7,3 +7,11 @@ export const DEFAULT_KV_ROLE = 'kv_both';
  * `default` (`routerSpec.lmcacheConfig.logLevel`) is filled in from here by `schema/schema.ts`.
  */
 export const DEFAULT_LMCACHE_LOG_LEVEL = 'INFO';
+
+/** `LMCACHE_REMOTE_URL` of engines using the release's cache server: LMCache's `lm://` protocol to its Service. */
+export const lmcacheRemoteUrl = (service: string, port: number): string => `lm://${service}:${port}`;
+/**
+ * The init-container env var holding the cache server's Service port (production-stack sets it, beside
+ * `RELEASE_NAME`, so a wait-for-cache-server init container can reach `$(RELEASE_NAME)-cache-server-service`).
+ */
+export const CACHE_SERVER_PORT_ENV = 'LMCACHE_SERVER_SERVICE_PORT';

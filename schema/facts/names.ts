@@ -21,6 +21,10 @@ export const ROUTER_HF_TOKEN_SECRET_KEY = 'routerHfToken';
 export const configsConfigMapName = (release: string): string => `${release}-configs`;
 export const storageVolumeName = (release: string): string => `${release}-storage`;
 
+export const cacheServerDeploymentName = (release: string): string => `${release}-deployment-cache-server`;
+/** The LMCache cache server's Service: engines' `LMCACHE_REMOTE_URL` points at it. */
+export const cacheServerServiceName = (release: string): string => `${release}-cache-server-service`;
+
 export const routerDeploymentName = (release: string): string => `${release}-deployment-router`;
 export const routerServiceName = (release: string): string => `${release}-router-service`;
 export const routerServiceAccountName = (release: string): string => `${release}-router-service-account`;

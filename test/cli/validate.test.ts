@@ -98,8 +98,8 @@ const BAD: ReadonlyArray<readonly [string, string]> = [
     `4:7: error: ${P}.name: "Llama_3" is not a valid DNS label: use lower-case letters, digits and '-', starting and ending with a letter or digit (e.g. llama-prefill)`,
   ],
   [
-    'unsupported-cacheserver',
-    '15:1: error: cacheserverSpec: `cacheserverSpec` (the LMCache remote cache server) is a production-stack feature not supported by pdstack; remove it',
+    'cache-server-not-rendered',
+    `18:13: error: ${P}.initContainer.args[0]: this init container waits for the LMCache cache server (\`pd-cache-server-service\`, port $(LMCACHE_SERVER_SERVICE_PORT)), which is rendered only with cacheserverSpec.enabled: true, so the pod would never start; enable cacheserverSpec or remove the init container`,
   ],
   [
     'gpu-memory-utilization-range',

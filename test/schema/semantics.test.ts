@@ -412,6 +412,21 @@ const CASES: ReadonlyArray<readonly [string, string, string, RegExp]> = [
     /^pdstack does not render ServiceMonitors/,
   ],
   [
+    'an init container waiting for a cache server that is not rendered',
+    simple([
+      '      vllmConfig:',
+      '      initContainer:\n        name: wait\n        image: busybox\n        args:\n          - ls\n          - "probe $(RELEASE_NAME)-cache-server-service $(LMCACHE_SERVER_SERVICE_PORT)"\n      vllmConfig:',
+    ]),
+    `16:13 error ${P}.initContainer.args[1]`,
+    /^this init container waits for the LMCache cache server \(`pd-cache-server-service`, port \$\(LMCACHE_SERVER_SERVICE_PORT\)\), which is rendered only with cacheserverSpec.enabled: true, so the pod would never start; enable cacheserverSpec or remove the init container$/,
+  ],
+  [
+    'a cache server no engine uses',
+    simple(['routerSpec:', 'cacheserverSpec:\n  enabled: true\nrouterSpec:']),
+    '14:3 warning cacheserverSpec.enabled',
+    /^no enabled model uses the cache server: LMCACHE_REMOTE_URL goes only to engines with lmcacheConfig.enabled: true/,
+  ],
+  [
     'engine serviceMonitor scrapeTimeout above its interval',
     simple(['  modelSpec:', '  serviceMonitor: {enabled: true, interval: 10s, scrapeTimeout: 1m}\n  modelSpec:']),
     '3:50 error servingEngineSpec.serviceMonitor.scrapeTimeout',
@@ -426,6 +441,14 @@ const CASES: ReadonlyArray<readonly [string, string, string, RegExp]> = [
 ];
 
 describe('checks of meaning', () => {
+  it('accepts an init container waiting for a rendered cache server that an LMCache engine uses', () => {
+    const waiting = simple([
+      '      vllmConfig:',
+      '      lmcacheConfig: {enabled: true}\n      initContainer: {name: wait, image: busybox, args: ["probe $(RELEASE_NAME)-cache-server-service"]}\n      vllmConfig:',
+    ]);
+    expect(diagnose(`${waiting}\ncacheserverSpec: {enabled: true}\n`)).toEqual([]);
+  });
+
   it.each(CASES)('%s', (_what, text, expected, message) => {
     const d = only(text);
     expect(where(d)).toBe(expected);

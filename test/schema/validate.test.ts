@@ -47,9 +47,9 @@ const CASES: ReadonlyArray<readonly [string, string, string, string]> = [
   ],
   [
     'a production-stack feature pdstack does not render',
-    `${SIMPLE}cacheserverSpec:\n  enabled: false\n`,
-    '15:1 error cacheserverSpec',
-    '`cacheserverSpec` (the LMCache remote cache server) is a production-stack feature not supported by pdstack; remove it',
+    `${SIMPLE}loraController:\n  enabled: false\n`,
+    '15:1 error loraController',
+    '`loraController` (the LoRA controller) is a production-stack feature not supported by pdstack; remove it',
   ],
   [
     'the kube-prometheus-stack subchart',
@@ -165,6 +165,12 @@ const CASES: ReadonlyArray<readonly [string, string, string, string]> = [
     simple(['      vllmConfig:', '      lmcacheConfig: {cudaVisibleDevices: "gpu0"}\n      vllmConfig:']),
     `11:23 error ${M}.lmcacheConfig.cudaVisibleDevices`,
     '"gpu0" is not a list of GPU indexes (e.g. "0" or "0,1")',
+  ],
+  [
+    "the tutorials' cacheserverSpec.repository, which production-stack's chart ignores",
+    simple(['routerSpec:', 'cacheserverSpec:\n  enabled: true\n  repository: lmcache/vllm-openai\nrouterSpec:']),
+    '15:3 error cacheserverSpec.repository',
+    "unknown key `repository`: the cache server's image is set by `image.repository` (production-stack's chart ignores `cacheserverSpec.repository` and deploys its default image); move it under `image:`",
   ],
   [
     'a ServiceMonitor interval that is not a Prometheus duration',
