@@ -146,6 +146,7 @@ export async function createRouter(config: RouterConfig, log: Logger): Promise<R
         prefillLabels: config.prefillLabels,
         decodeLabels: config.decodeLabels,
         orchestrated: config.routingLogic === 'disaggregated_prefill_orchestrated',
+        fallback: config.pdFallback,
       })
     : undefined;
 

@@ -58,6 +58,8 @@ export interface RouterConfig {
   readonly sessionKey?: string;
   readonly prefillLabels: readonly string[];
   readonly decodeLabels: readonly string[];
+  /** `--pd-fallback`. */
+  readonly pdFallback: RouterArgs['pdFallback'];
   readonly prefixMinMatchLength: number;
   readonly prefixCacheMaxEntries: number;
   readonly failoverAttempts: number;
@@ -248,6 +250,7 @@ export function buildConfig(argv: RouterArgv, env: NodeJS.ProcessEnv): RouterCon
     ...(sessionKey ? { sessionKey } : {}),
     prefillLabels,
     decodeLabels,
+    pdFallback: a.pdFallback,
     prefixMinMatchLength: a.prefixMinMatchLength,
     prefixCacheMaxEntries: a.prefixCacheMaxEntries,
     failoverAttempts: a.maxInstanceFailoverRerouteAttempts,

@@ -3,8 +3,12 @@
  *
  * 1. Prefill: the request is sent to a prefill engine with `max_tokens=1` (`max_completion_tokens=1` if present),
  *    `stream=false`, without `min_tokens`, `min_completion_tokens` and `stream_options`; in orchestrated mode with
- *    `kv_transfer_params.do_remote_decode=true`. Its answer is waited for; an unreachable prefill engine is replaced
- *    once by another one.
+ *    `kv_transfer_params.do_remote_decode=true`. Its answer is waited for. A prefill engine that cannot be reached or
+ *    answers 502/503/504 is replaced once by another one, within the request's time budget (the first-byte timeout,
+ *    counted from the request's arrival). When no prefill engine can serve (none discovered, or the last one tried
+ *    failed as an engine: unreachable, timed out, 5xx), `--pd-fallback decode` (default) has a decode engine serve the
+ *    whole request (counted in `pdstack_router_pd_decode_only_total`, warned once per change of the prefill
+ *    engines' state); `--pd-fallback error` answers the prefill's error.
  * 2. Decode: the request (orchestrated: plus the NixlConnector fields of the prefill's `kv_transfer_params`, checked,
  *    `remote_host` the prefill engine's own host) is sent to a decode engine and streamed back as it arrives. An
  *    unreachable decode engine is replaced once by another one too (the request never reached it; the replacement
@@ -18,12 +22,17 @@
  * Every engine carrying one of the labels (exact match) and serving the model is used, the least loaded first. The
  * client's headers (Authorization, X-Request-Id, ...) reach both engines; errors before the answer starts are
  * OpenAI-style JSON with the engine's 4xx/5xx status (or 502/504 for transport failures); the client going away
- * aborts both upstream calls; both calls count in request stats and metrics.
+ * aborts both upstream calls; both calls count in request stats and metrics. The prefill's
+ * `usage.prompt_tokens_details.cached_tokens`, when it reports one, replaces decode's in the answer (cached-tokens.ts).
  */
 import type { ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { RouterArgs } from '../../schema/facts/router-flags.js';
 import type { Endpoint } from '../discovery/types.js';
 import { RouterError, sendError } from '../errors.js';
+import type { Logger } from '../log.js';
 import type { LeastLoaded } from '../routing/balance.js';
+import { cachedTokensIn, cachedTokensOf, cachedTokensTransform } from './cached-tokens.js';
 import {
   ClientLink,
   type ProxiedRequest,
@@ -53,7 +62,14 @@ export interface PdOptions {
   readonly decodeLabels: readonly string[];
   /** `disaggregated_prefill_orchestrated`: vLLM NixlConnector `kv_transfer_params` hand-off. */
   readonly orchestrated: boolean;
+  /** `--pd-fallback`: what a request gets when no prefill engine can serve it. */
+  readonly fallback: PdFallback;
 }
+
+export type PdFallback = RouterArgs['pdFallback'];
+
+/** Why a decode engine served a P/D request alone: the `reason` of `pdstack_router_pd_decode_only_total`. */
+export type DecodeOnlyReason = 'no_prefill_engine' | 'prefill_failed';
 
 /** The body the prefill engine gets (parseBody already dropped the client's `kv_transfer_params`). */
 export function prefillBody(body: Readonly<Record<string, unknown>>, orchestrated: boolean): Record<string, unknown> {
@@ -126,22 +142,78 @@ function hostOf(url: string): string {
 
 class Aborted extends Error {}
 
+/**
+ * An engine failing as an engine (cannot be reached, timed out, 5xx): `retryable` when another engine of its kind may
+ * be tried (the request did not reach it, or it answered 502/503/504). `error()` is what the client gets (it logs the
+ * failure's detail); `why` says it in the log line of a retry.
+ */
+class EngineFailure extends Error {
+  constructor(
+    readonly error: () => RouterError,
+    readonly retryable: boolean,
+    readonly why: string,
+  ) {
+    super(why);
+  }
+}
+
+/** What the prefill step hands to decode. */
+interface Prefilled {
+  /** Orchestrated mode: decode's `kv_transfer_params`. */
+  readonly kv?: Record<string, unknown>;
+  /** The prefill's `usage.prompt_tokens_details.cached_tokens`, when it reported one. */
+  readonly cachedTokens?: number;
+}
+
+/**
+ * Warns when requests start falling back to decode alone, and again only when the prefill engines' state changes
+ * (another reason or another set of engines); notes at info when prefill serves again.
+ */
+class FallbackNotice {
+  private state: string | undefined;
+
+  constructor(private readonly log: Logger) {}
+
+  fellBack(model: string, reason: DecodeOnlyReason, urls: readonly string[], requestId: string): void {
+    const state = `${model}\n${reason}\n${urls.join(',')}`;
+    if (state === this.state) return;
+    this.state = state;
+    const engines = urls.length === 0 ? 'no prefill engine is discovered' : `prefill engine(s) ${urls.join(', ')}`;
+    const what = reason === 'no_prefill_engine' ? engines : `${engines} failed`;
+    this.log.warn(
+      `Model ${model}: ${what}; decode engines serve requests alone (--pd-fallback decode), from request ${requestId}`,
+    );
+  }
+
+  served(): void {
+    if (this.state === undefined) return;
+    this.state = undefined;
+    this.log.info('Prefill engines serve P/D requests again');
+  }
+}
+
 export class PdProxy {
+  private readonly fallbackNotice: FallbackNotice;
+
   constructor(
     private readonly deps: ProxyDeps,
     private readonly prefillBalancer: LeastLoaded,
     private readonly decodeBalancer: LeastLoaded,
     private readonly options: PdOptions,
-  ) {}
+  ) {
+    this.fallbackNotice = new FallbackNotice(deps.log);
+  }
 
   isPrefill = (e: Endpoint): boolean => this.options.prefillLabels.includes(e.modelLabel);
   isDecode = (e: Endpoint): boolean => this.options.decodeLabels.includes(e.modelLabel);
 
   async handle(req: ProxiedRequest, res: ServerResponse): Promise<void> {
     const { deps } = this;
+    const started = performance.now();
     const prefills = candidatesFor(deps, req, this.isPrefill);
     const decodes = candidatesFor(deps, req, this.isDecode);
-    if (prefills.length === 0 || decodes.length === 0) {
+    const fallback = this.options.fallback === 'decode';
+    if ((prefills.length === 0 && !fallback) || decodes.length === 0) {
       const err = noEndpoint(deps, req.model, prefills.length === 0 ? ' (no prefill engine)' : ' (no decode engine)');
       return sendError(res, err, req.requestId);
     }
@@ -150,73 +222,127 @@ export class PdProxy {
     const headers = requestHeaders(req.incoming.headers, req.requestId);
     headers['content-type'] = 'application/json';
     try {
-      // one parse, both bodies serialized from it; a too deeply nested body fails at the prefill's, before any engine
-      // is called. Decode's is made once prefill is done, so the two are not held at once (memory).
-      const kvParams = await this.prefill(req, prefills, headers, client);
+      let prefilled: Prefilled | undefined;
+      if (prefills.length === 0) this.decodeOnly(req, 'no_prefill_engine', prefills);
+      else {
+        try {
+          // one parse, both bodies serialized from it; a too deeply nested body fails at the prefill's, before any
+          // engine is called. Decode's is made once prefill is done, so the two are not held at once (memory).
+          prefilled = await this.prefill(req, prefills, headers, client, started);
+          this.fallbackNotice.served();
+        } catch (err) {
+          if (!(err instanceof EngineFailure)) throw err;
+          if (!fallback) throw err.error();
+          if (deps.log.enabled('debug')) deps.log.debug(`${req.requestId} prefill failed: ${err.why}`);
+          this.decodeOnly(req, 'prefill_failed', prefills);
+        }
+      }
       if (client.gone) return;
       // decode's body: the request plus, orchestrated, the router's kv_transfer_params (parseBody dropped the client's)
-      const decodeRaw = Buffer.from(
-        serialize(kvParams === undefined ? req.body : { ...req.body, kv_transfer_params: kvParams }),
-      );
-      await this.decode(req, res, decodes, headers, decodeRaw, client);
+      const kv = prefilled?.kv;
+      const decodeRaw = Buffer.from(serialize(kv === undefined ? req.body : { ...req.body, kv_transfer_params: kv }));
+      await this.decode(req, res, decodes, headers, decodeRaw, client, started, prefilled?.cachedTokens);
     } catch (err) {
       if (err instanceof Aborted) return;
+      if (err instanceof EngineFailure) return sendError(res, err.error(), req.requestId);
       if (err instanceof RouterError) return sendError(res, err, req.requestId);
       throw err;
     }
   }
 
+  /** Counts (and warns of) a request that decode serves alone because no prefill engine could. */
+  private decodeOnly(req: ProxiedRequest, reason: DecodeOnlyReason, prefills: readonly Endpoint[]): void {
+    this.deps.metrics.pdDecodeOnly.inc({ model: req.model, reason });
+    this.fallbackNotice.fellBack(
+      req.model,
+      reason,
+      prefills.map((e) => e.url),
+      req.requestId,
+    );
+  }
+
   /**
-   * Starts the request on the least loaded of `candidates`. An engine that cannot be reached (the request never
-   * left the router) is replaced once by another candidate, so a dead pod costs one connection attempt, not the
-   * request; any other failure is the client's error, typed by `side` (`prefiller_error` / `decoder_error`).
+   * Runs `step` on the least loaded of `candidates`. An engine failure that is `retryable` is tried once more on
+   * another candidate; for prefill only while the request's time budget (the first-byte timeout, from its arrival)
+   * lasts, the retry getting what is left of it as its first-byte timeout.
    */
-  private async start(
+  private async onEngine<T>(
     side: 'prefiller' | 'decoder',
     balancer: LeastLoaded,
     candidates: readonly Endpoint[],
     req: ProxiedRequest,
-    client: ClientLink,
-    headers: Record<string, string | string[]>,
-    body: string | Buffer,
-  ): Promise<{ endpoint: Endpoint; call: StartedCall }> {
+    started: number,
+    step: (endpoint: Endpoint, firstByteTimeoutMs?: number) => Promise<T>,
+  ): Promise<T> {
     const tried = new Set<string>();
+    let timeoutMs: number | undefined;
     for (let attempt = 0; ; attempt++) {
       const endpoint = balancer.pick(candidates, tried);
       tried.add(endpoint.url);
       try {
-        const leg = side === 'prefiller' ? 'prefill' : 'decode';
-        return { endpoint, call: await startCall(this.deps, client, req, leg, endpoint.url, 'POST', headers, body) };
+        return await step(endpoint, timeoutMs);
       } catch (err) {
-        if (isAbort(err)) throw new Aborted();
-        const canRetry = attempt === 0 && isUnreachable(err) && candidates.some((e) => !tried.has(e.url));
-        if (!canRetry) throw transportError(this.deps.log, side, endpoint.url, err, req.requestId);
+        if (!(err instanceof EngineFailure) || !err.retryable) throw err;
+        if (side === 'prefiller') {
+          timeoutMs = Math.floor(this.deps.upstream.firstByteTimeoutMs - (performance.now() - started));
+          if (timeoutMs <= 0) throw err;
+        }
+        if (attempt > 0 || !candidates.some((e) => !tried.has(e.url))) throw err;
         const role = side === 'prefiller' ? 'Prefill' : 'Decode';
-        this.deps.log.warn(
-          `${role} engine ${endpoint.url} cannot be reached for request ${req.requestId}; trying another`,
-        );
+        this.deps.log.warn(`${role} engine ${endpoint.url} ${err.why} for request ${req.requestId}; trying another`);
       }
     }
   }
 
-  /** Runs the prefill step; returns the `kv_transfer_params` for decode (orchestrated mode). */
+  /** Starts the request on `endpoint`; a transport failure is an EngineFailure (retryable when unreachable). */
+  private async start(
+    side: 'prefiller' | 'decoder',
+    endpoint: Endpoint,
+    req: ProxiedRequest,
+    client: ClientLink,
+    headers: Record<string, string | string[]>,
+    body: string | Buffer,
+    firstByteTimeoutMs: number | undefined,
+  ): Promise<StartedCall> {
+    try {
+      const leg = side === 'prefiller' ? 'prefill' : 'decode';
+      return await startCall(this.deps, client, req, leg, endpoint.url, 'POST', headers, body, firstByteTimeoutMs);
+    } catch (err) {
+      if (isAbort(err)) throw new Aborted();
+      const unreachable = isUnreachable(err);
+      throw new EngineFailure(
+        () => transportError(this.deps.log, side, endpoint.url, err, req.requestId),
+        unreachable,
+        unreachable ? 'cannot be reached' : `failed (${(err as { code?: string } | null)?.code ?? 'error'})`,
+      );
+    }
+  }
+
+  /** Runs the prefill step (retried once on another engine, see onEngine). */
   private async prefill(
     req: ProxiedRequest,
     prefills: readonly Endpoint[],
     headers: Record<string, string | string[]>,
     client: ClientLink,
-  ): Promise<Record<string, unknown> | undefined> {
-    const { deps } = this;
+    started: number,
+  ): Promise<Prefilled> {
     const body = Buffer.from(serialize(prefillBody(req.body, this.options.orchestrated)));
-    const { endpoint, call } = await this.start(
-      'prefiller',
-      this.prefillBalancer,
-      prefills,
-      req,
-      client,
-      headers,
-      body,
+    return this.onEngine('prefiller', this.prefillBalancer, prefills, req, started, (endpoint, timeoutMs) =>
+      this.prefillOn(endpoint, req, headers, client, body, timeoutMs),
     );
+  }
+
+  /** One prefill attempt on `endpoint`. */
+  private async prefillOn(
+    endpoint: Endpoint,
+    req: ProxiedRequest,
+    headers: Record<string, string | string[]>,
+    client: ClientLink,
+    body: Buffer,
+    firstByteTimeoutMs: number | undefined,
+  ): Promise<Prefilled> {
+    const { deps } = this;
+    const call = await this.start('prefiller', endpoint, req, client, headers, body, firstByteTimeoutMs);
     const { tracker, upstream: res, leg } = call;
     let text: string;
     try {
@@ -224,25 +350,35 @@ export class PdProxy {
     } catch (err) {
       account(deps, call, endpoint.url, req.model, isAbort(err) ? 'client_disconnected' : 'stream_error');
       if (isAbort(err)) throw new Aborted();
-      throw transportError(deps.log, 'prefiller', endpoint.url, err, req.requestId);
+      if (err instanceof RouterError || err instanceof UpstreamBodyTooLarge)
+        throw transportError(deps.log, 'prefiller', endpoint.url, err, req.requestId);
+      throw new EngineFailure(
+        () => transportError(deps.log, 'prefiller', endpoint.url, err, req.requestId),
+        false,
+        'failed mid-answer',
+      );
     }
     tracker.firstByte();
     if (res.status >= 300) {
       account(deps, call, endpoint.url, req.model, `http_${res.status}`);
       if (res.status < 400) throw redirectError(deps.log, 'prefiller', endpoint.url, res.status, req.requestId);
-      throw new RouterError(res.status, 'prefiller_error', `Prefiller error: ${engineErrorMessage(text, res.status)}`);
+      const error = () =>
+        new RouterError(res.status, 'prefiller_error', `Prefiller error: ${engineErrorMessage(text, res.status)}`);
+      if (res.status < 500) throw error();
+      throw new EngineFailure(error, TRANSIENT.has(res.status), `answered HTTP ${res.status}`);
     }
     if (deps.log.enabled('debug')) deps.log.debug(`${req.requestId} prefill done on ${endpoint.url}`);
     if (!this.options.orchestrated) {
       account(deps, call, endpoint.url, req.model);
-      return undefined;
+      const cachedTokens = cachedTokensOf(text);
+      return cachedTokens === undefined ? {} : { cachedTokens };
     }
     let kv: Record<string, unknown> | string;
+    let cachedTokens: number | undefined;
     try {
-      kv = decodeKvParams(
-        (JSON.parse(text) as { kv_transfer_params?: unknown }).kv_transfer_params,
-        hostOf(endpoint.url),
-      );
+      const answer = JSON.parse(text) as { kv_transfer_params?: unknown };
+      kv = decodeKvParams(answer.kv_transfer_params, hostOf(endpoint.url));
+      cachedTokens = cachedTokensIn(answer);
     } catch {
       kv = 'the answer is not JSON';
     }
@@ -258,7 +394,7 @@ export class PdProxy {
       );
     }
     account(deps, call, endpoint.url, req.model);
-    return kv;
+    return cachedTokens === undefined ? { kv } : { kv, cachedTokens };
   }
 
   private async decode(
@@ -268,9 +404,21 @@ export class PdProxy {
     headers: Record<string, string | string[]>,
     body: Buffer,
     client: ClientLink,
+    started: number,
+    cachedTokens: number | undefined,
   ): Promise<void> {
     const { deps } = this;
-    const { endpoint, call } = await this.start('decoder', this.decodeBalancer, decodes, req, client, headers, body);
+    const { endpoint, call } = await this.onEngine(
+      'decoder',
+      this.decodeBalancer,
+      decodes,
+      req,
+      started,
+      async (endpoint) => ({
+        endpoint,
+        call: await this.start('decoder', endpoint, req, client, headers, body, undefined),
+      }),
+    );
     const { upstream } = call;
     if (upstream.status >= 300 && upstream.status < 400) {
       upstream.abort();
@@ -299,6 +447,13 @@ export class PdProxy {
     const streaming = isStreaming(req.body);
     const out = responseHeaders(upstream.headers, req.requestId);
     if (!out['content-type']) out['content-type'] = streaming ? 'text/event-stream' : 'application/json';
-    await relay(deps, client, req, 'decoder', endpoint.url, call, res, out, !streaming);
+    const transform =
+      cachedTokens === undefined
+        ? undefined
+        : cachedTokensTransform(cachedTokens, streaming, req.lease, deps.upstream.maxBodyBytes);
+    await relay(deps, client, req, 'decoder', endpoint.url, call, res, out, !streaming, undefined, transform);
   }
 }
+
+/** Prefill answers tried again on another prefill engine (llm-d's sidecar retries the same ones). */
+const TRANSIENT = new Set([502, 503, 504]);

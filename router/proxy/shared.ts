@@ -10,7 +10,7 @@ import type { RequestStatsMonitor, RequestTracker } from '../stats/request-stats
 import type { LegName, LegTrace, RequestTrace } from '../tracing.js';
 import { withoutFailing } from '../routing/balance.js';
 import type { BufferBudget, Lease } from './buffers.js';
-import { type Exchange, type Upstream, isAbort, transportError } from './upstream.js';
+import { type BodyTransform, type Exchange, type Upstream, isAbort, transportError } from './upstream.js';
 
 export interface ProxyDeps {
   readonly discovery: ServiceDiscovery;
@@ -181,13 +181,14 @@ export async function startCall(
   method: 'GET' | 'POST',
   headers: Record<string, string | string[]>,
   body: string | Buffer,
+  firstByteTimeoutMs?: number,
 ): Promise<StartedCall> {
   const tracker = deps.requestStats.begin(url);
   const span = req.trace?.leg(leg, url, method, req.path);
   const sent = span ? span.headers(headers) : headers;
+  const call = { url, path: req.path, method, headers: sent, body, ...(firstByteTimeoutMs ? { firstByteTimeoutMs } : {}) };
   try {
-    const upstream = await client.track(deps.upstream.exchange({ url, path: req.path, method, headers: sent, body }))
-      .started;
+    const upstream = await client.track(deps.upstream.exchange(call)).started;
     return { tracker, upstream, leg: span };
   } catch (err) {
     account(deps, { tracker, leg: span }, url, req.model, isAbort(err) ? 'client_disconnected' : 'connection_error');
@@ -213,6 +214,7 @@ export async function relay(
   headers: OutgoingHttpHeaders,
   keepBody: boolean,
   error?: string,
+  transform?: BodyTransform,
 ): Promise<void> {
   const { tracker, upstream, leg } = call;
   const firstByte = leg
@@ -222,7 +224,7 @@ export async function relay(
       }
     : () => tracker.firstByte();
   try {
-    const body = await upstream.pipe(res, headers, firstByte, keepBody ? req.lease : undefined);
+    const body = await upstream.pipe(res, headers, firstByte, keepBody ? req.lease : undefined, transform);
     account(deps, call, server, req.model, error);
     if (error === undefined) countUsage(deps, server, req.model, body, req.trace);
   } catch (err) {

@@ -82,6 +82,8 @@ export interface UpstreamCall {
   readonly method: Dispatcher.HttpMethod;
   readonly headers: Record<string, string | string[]>;
   readonly body: string | Buffer | null;
+  /** A shorter first-byte timeout than `--upstream-first-byte-timeout-seconds` (the rest of a request's budget). */
+  readonly firstByteTimeoutMs?: number;
 }
 
 /** Errors that prove the request never reached the engine, so another engine may be tried. */
@@ -177,11 +179,12 @@ export function engineErrorMessage(text: string, status: number): string {
 export class Upstream {
   private readonly agent: Agent;
 
-  /** `maxBodyBytes`: the longest answer `Exchange.text()` reads. */
+  /** `maxBodyBytes`: the longest answer `Exchange.text()` reads (`--max-upstream-body-bytes`). */
   constructor(
     connectTimeoutMs: number,
-    firstByteTimeoutMs: number,
-    private readonly maxBodyBytes: number,
+    /** `--upstream-first-byte-timeout-seconds`: also the time budget of a P/D request's prefill step (pd.ts). */
+    readonly firstByteTimeoutMs: number,
+    readonly maxBodyBytes: number,
   ) {
     this.agent = new Agent({
       connect: { timeout: connectTimeoutMs },
@@ -204,6 +207,9 @@ export class Upstream {
         method: c.method,
         headers: c.headers,
         body: c.body,
+        ...(c.firstByteTimeoutMs !== undefined
+          ? { headersTimeout: c.firstByteTimeoutMs, bodyTimeout: c.firstByteTimeoutMs }
+          : {}),
       },
       ex,
     );
@@ -220,6 +226,12 @@ class AbortError extends Error {
   constructor() {
     super('the client went away');
   }
+}
+
+/** Rewrites an answer's body on its way to the client: each chunk's replacement ('' holds it back), then the rest. */
+export interface BodyTransform {
+  chunk(c: Buffer): Buffer | string;
+  end(): Buffer | string;
 }
 
 interface Sink {
@@ -334,14 +346,17 @@ export class Exchange implements Dispatcher.DispatchHandler {
    * with the body when `keep` is given, the body was at most 1 MiB and the lease could take its bytes; rejects if the
    * engine or the client fails mid-way.
    * Writes of one parser pass leave in one syscall (the headers with the first chunk, the last chunk with the end
-   * of the chunked body).
+   * of the chunked body). With `transform`, the client gets its output instead of the engine's bytes (and no
+   * `content-length`: the length may change); `keep` still keeps the engine's.
    */
   pipe(
     res: ServerResponse,
     headers: OutgoingHttpHeaders,
     onFirstByte: () => void,
     keep: Lease | undefined,
+    transform?: BodyTransform,
   ): Promise<Buffer | undefined> {
+    if (transform) delete headers['content-length'];
     return new Promise((resolve, reject) => {
       let kept: Buffer[] | undefined = keep ? [] : undefined;
       let keptBytes = 0;
@@ -364,12 +379,14 @@ export class Exchange implements Dispatcher.DispatchHandler {
             if (keptBytes <= 1 << 20 && keep!.take(chunk.length)) kept.push(chunk);
             else kept = undefined;
           }
+          const out = transform ? transform.chunk(chunk) : chunk;
+          if (out.length === 0) return;
           if (!corked) {
             corked = true;
             res.cork();
             process.nextTick(uncork);
           }
-          if (!res.write(chunk)) {
+          if (!res.write(out)) {
             this.controller?.pause();
             res.once('drain', resume);
           }
@@ -379,7 +396,9 @@ export class Exchange implements Dispatcher.DispatchHandler {
             res.writeHead(this.status, headers);
             onFirstByte();
           }
-          res.end();
+          const last = transform?.end();
+          if (last !== undefined && last.length > 0) res.end(last);
+          else res.end();
           resolve(kept ? Buffer.concat(kept) : undefined);
         },
         error: reject,

@@ -57,6 +57,13 @@ export class RouterMetrics {
     labelNames: ['server', 'model', 'error_type'] as const,
     registers: [this.registry],
   });
+  /** P/D requests a decode engine served alone, by reason (pd.ts: decisions of pd-decide.ts and fallbacks). */
+  readonly pdDecodeOnly = new Counter({
+    name: 'pdstack_router_pd_decode_only_total',
+    help: 'P/D requests served by a decode engine alone, by reason',
+    labelNames: ['model', 'reason'] as const,
+    registers: [this.registry],
+  });
   readonly latency = new Histogram({
     name: 'vllm:request_latency_seconds',
     help: 'End-to-end request latency',

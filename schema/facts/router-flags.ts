@@ -242,6 +242,13 @@ const TABLE = {
     default: 0,
     help: 'extra attempts on another engine when one cannot be reached',
   },
+  'pd-fallback': {
+    kind: 'string',
+    default: 'decode',
+    choices: ['decode', 'error'],
+    pdstack: true,
+    help: 'P/D: when no prefill engine can serve (none, unreachable, 5xx after one retry), a decode engine serves the whole request (decode) or the client gets the error (error)',
+  },
   'lmcache-health-check-interval': { kind: 'int', default: 5, unsupported: KVAWARE, help: 'kvaware only' },
   'lmcache-worker-timeout': { kind: 'int', default: 30, unsupported: KVAWARE, help: 'kvaware only' },
   'external-providers-config': { kind: 'string', unsupported: 'external providers', help: 'not supported' },

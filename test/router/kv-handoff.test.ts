@@ -105,6 +105,8 @@ describe('the KV hand-off belongs to the router', { timeout: 30_000 }, () => {
       remote_block_ids: [0, 1, 2],
       remote_host: '127.0.0.1',
       remote_port: sims[2]!.port,
+      remote_request_id: kv.remote_request_id,
+      tp_size: 1,
     });
     expect(kv.remote_engine_id).not.toBe('evil');
     expect(typeof kv.remote_engine_id).toBe('string');

@@ -9,7 +9,8 @@ import { MODEL, type PdStack, inference, pdArgs, pdStack, postJson } from './fix
 
 let stack: PdStack;
 beforeAll(async () => {
-  stack = await pdStack({ p: 1, d: 1 });
+  // the prefill's error itself, not decode alone (pd-fallback.test.ts)
+  stack = await pdStack({ p: 1, d: 1, extraArgs: ['--pd-fallback', 'error'] });
 }, 30_000);
 afterAll(stopAll, 30_000);
 afterEach(async () => {

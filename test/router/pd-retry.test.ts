@@ -1,6 +1,7 @@
 /**
  * A prefill or decode engine that cannot be reached is replaced once by another engine of its kind; the client never
- * notices. With no other engine of that kind left, the client gets a 502 of that side.
+ * notices. With no other engine of that kind left, the client gets a 502 of that side (prefill: with
+ * `--pd-fallback error`; the default has decode serve alone, pd-fallback.test.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EngineSim, type Spawned, spawnEngineSim, spawnRouter, stopAll } from '../sim/processes.js';
@@ -32,8 +33,8 @@ describe('prefill retry', { timeout: 30_000 }, () => {
     expect(Number(m?.[1])).toBeGreaterThanOrEqual(1);
   });
 
-  it('with no other prefill engine left, the client gets 502 prefiller_error', async () => {
-    const only = await spawnRouter(pdArgs([DEAD], [decode.url]));
+  it('with no other prefill engine left and --pd-fallback error, the client gets 502 prefiller_error', async () => {
+    const only = await spawnRouter(pdArgs([DEAD], [decode.url], ['--pd-fallback', 'error']));
     const r = await postJson(`${only.url}/v1/completions`, { model: MODEL, prompt: 'x' });
     expect(r.status).toBe(502);
     expect((r.json() as { error: { type: string } }).error.type).toBe('prefiller_error');

@@ -8,7 +8,11 @@ import { MODEL, type PdStack, eventually, inference, pdStack, postJson } from '.
 
 let stack: PdStack;
 beforeAll(async () => {
-  stack = await pdStack({ p: 1, d: 1, extraArgs: ['--upstream-first-byte-timeout-seconds', '0.5'] });
+  stack = await pdStack({
+    p: 1,
+    d: 1,
+    extraArgs: ['--upstream-first-byte-timeout-seconds', '0.5', '--pd-fallback', 'error'],
+  });
 }, 30_000);
 afterAll(stopAll, 30_000);
 

@@ -18,8 +18,12 @@
  * (`{"is_sleeping": bool}`); while asleep, completions answer 503.
  *
  * Control plane: `GET /sim/requests` (recorded requests, last 10,000), `DELETE /sim/requests`,
- * `POST /sim/config` `{ttftMs?, itlMs?, failStatus?, extraWaiting?, modelsStatus?, metricsStatus?, sleepStatus?}`
- * (`failStatus: 0` or `null` turns failures off again; `sleepStatus` fails the three sleep-mode endpoints).
+ * `POST /sim/config` `{ttftMs?, itlMs?, failStatus?, failOnceStatus?, cachedTokens?, extraWaiting?, modelsStatus?,
+ * metricsStatus?, sleepStatus?}` (`failStatus: 0` or `null` turns failures off again; `failOnceStatus` fails the next
+ * completion only; `cachedTokens` >= 0 adds `usage.prompt_tokens_details.cached_tokens`, as vLLM does with
+ * `--enable-prompt-tokens-details`, -1 leaves it out; `sleepStatus` fails the three sleep-mode endpoints).
+ * Each record's `receivedAt` is the wall-clock time in ms with sub-millisecond precision, so the arrival of two legs
+ * at two simulators can be compared.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
@@ -41,6 +45,8 @@ export interface SimConfig {
   ttftMs: number;
   itlMs: number;
   failStatus: number;
+  failOnceStatus: number;
+  cachedTokens: number;
   extraWaiting: number;
   modelsStatus: number;
   metricsStatus: number;
@@ -65,6 +71,18 @@ export interface FormRecord {
 }
 
 const MAX_RECORDS = 10_000;
+/** The behaviour at start (bar the delays of the command line), and what `null` in `POST /sim/config` sets back. */
+const RESET: Readonly<Record<keyof SimConfig, number>> = {
+  ttftMs: 0,
+  itlMs: 0,
+  failStatus: 0,
+  failOnceStatus: 0,
+  cachedTokens: -1,
+  extraWaiting: 0,
+  modelsStatus: 200,
+  metricsStatus: 200,
+  sleepStatus: 200,
+};
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /** Parses a multipart body with undici's own parser (not the router's); undefined when it is not a valid form. */
@@ -125,15 +143,7 @@ function main(): void {
   const args = parseArgs(process.argv.slice(2));
   const engineId = randomUUID();
   const created = Math.floor(Date.now() / 1000);
-  const config: SimConfig = {
-    ttftMs: args.ttftMs,
-    itlMs: args.itlMs,
-    failStatus: 0,
-    extraWaiting: 0,
-    modelsStatus: 200,
-    metricsStatus: 200,
-    sleepStatus: 200,
-  };
+  const config: SimConfig = { ...RESET, ttftMs: args.ttftMs, itlMs: args.itlMs };
   let sleeping = false;
   const records: RecordedRequest[] = [];
   const inFlight = new Map<string, number>();
@@ -226,6 +236,11 @@ function main(): void {
     }
     if (config.failStatus >= 400)
       return error(res, config.failStatus, `Simulated failure ${config.failStatus}`, 'SimulatedError');
+    if (config.failOnceStatus >= 400) {
+      const status = config.failOnceStatus;
+      config.failOnceStatus = 0;
+      return error(res, status, `Simulated failure ${status}`, 'SimulatedError');
+    }
     if (sleeping) return error(res, 503, 'The engine is sleeping', 'ServiceUnavailableError');
     const model = body.model;
     if (typeof model !== 'string' || !args.models.includes(model)) {
@@ -245,7 +260,9 @@ function main(): void {
       prompt_tokens: Math.max(1, Math.ceil(promptLen / 4)),
       completion_tokens: n,
       total_tokens: Math.max(1, Math.ceil(promptLen / 4)) + n,
+      ...(config.cachedTokens >= 0 ? { prompt_tokens_details: { cached_tokens: config.cachedTokens } } : {}),
     };
+    const id = `${chat ? 'chatcmpl' : 'cmpl'}-${randomUUID().replace(/-/g, '')}`;
     const kvReq = body.kv_transfer_params as { do_remote_decode?: unknown } | undefined;
     const kv =
       kvReq?.do_remote_decode === true
@@ -256,9 +273,10 @@ function main(): void {
             remote_block_ids: [0, 1, 2],
             remote_host: args.host,
             remote_port: port,
+            remote_request_id: `${id}-p`,
+            tp_size: 1,
           }
         : undefined;
-    const id = `${chat ? 'chatcmpl' : 'cmpl'}-${randomUUID().replace(/-/g, '')}`;
     const now = Math.floor(Date.now() / 1000);
     const token = (i: number) => ` t${i}`;
     inFlight.set(model, (inFlight.get(model) ?? 0) + 1);
@@ -369,7 +387,7 @@ function main(): void {
           try {
             const c = JSON.parse(text) as Partial<Record<keyof SimConfig, number | null>>;
             for (const key of Object.keys(config) as (keyof SimConfig)[]) {
-              if (key in c) config[key] = c[key] ?? (key.endsWith('Status') && key !== 'failStatus' ? 200 : 0);
+              if (key in c) config[key] = c[key] ?? RESET[key];
             }
             return json(res, 200, config);
           } catch {
@@ -392,7 +410,7 @@ function main(): void {
           path: req.url ?? '/',
           headers: req.headers,
           body,
-          receivedAt: Date.now(),
+          receivedAt: performance.timeOrigin + performance.now(),
           aborted: false,
           completed: false,
         };

@@ -112,6 +112,8 @@ export interface EngineSim extends Spawned {
     ttftMs?: number;
     itlMs?: number;
     failStatus?: number | null;
+    failOnceStatus?: number | null;
+    cachedTokens?: number | null;
     extraWaiting?: number;
     modelsStatus?: number;
     metricsStatus?: number;
