@@ -186,7 +186,14 @@ export async function startCall(
   const tracker = deps.requestStats.begin(url);
   const span = req.trace?.leg(leg, url, method, req.path);
   const sent = span ? span.headers(headers) : headers;
-  const call = { url, path: req.path, method, headers: sent, body, ...(firstByteTimeoutMs ? { firstByteTimeoutMs } : {}) };
+  const call = {
+    url,
+    path: req.path,
+    method,
+    headers: sent,
+    body,
+    ...(firstByteTimeoutMs ? { firstByteTimeoutMs } : {}),
+  };
   try {
     const upstream = await client.track(deps.upstream.exchange(call)).started;
     return { tracker, upstream, leg: span };
