@@ -3,12 +3,14 @@
  * filled in, plus one-line diagnostics (`FILE:LINE:COL: error|warning: KEY.PATH: message`) pointing at the
  * offending key. Never throws for bad input.
  *
- * Order: YAML (a syntax error stops there), then the JSON Schema, then — only when the schema found no error, as
- * they rely on its types — the checks of meaning.
+ * Order: YAML (a syntax error stops there), map defaults merged into given maps as Helm merges them
+ * (map-defaults.ts), then the JSON Schema, then — only when the schema found no error, as they rely on its types —
+ * the checks of meaning.
  */
 import { readFileSync } from 'node:fs';
 import { hasErrors, type Diagnostic } from './diagnostics.js';
 import { DEFAULT_NAMESPACE, DEFAULT_RELEASE } from './facts/names.js';
+import { mergeMapDefaults } from './map-defaults.js';
 import { checkSemantics } from './semantics.js';
 import { parseValuesYaml, START, type Locate } from './source.js';
 import { validateSchema } from './validate.js';
@@ -36,6 +38,7 @@ export interface LoadResult {
 export const IN_CODE_FILE = '<values>';
 
 function check(data: unknown, file: string, locate: Locate, options: LoadOptions): Diagnostic[] {
+  mergeMapDefaults(data);
   const diagnostics = validateSchema(data, file, locate);
   if (!hasErrors(diagnostics)) {
     const context = {
