@@ -20,13 +20,17 @@ const load = (text: string) => {
 };
 
 describe('map defaults merge with a given map, as Helm merges values.yaml', () => {
-  it('reads the map defaults from the schema', () => {
-    expect(MAP_DEFAULTS.map(([section, key]) => `${section}.${key}`)).toEqual([
-      'servingEngineSpec.labels',
-      'servingEngineSpec.containerSecurityContext',
-      'routerSpec.resources',
-      'routerSpec.labels',
-    ]);
+  it('reads the map defaults from the schema (every top-level section: more come with new features)', () => {
+    expect(MAP_DEFAULTS.map(([section, key]) => `${section}.${key}`)).toEqual(
+      expect.arrayContaining([
+        'servingEngineSpec.labels',
+        'servingEngineSpec.containerSecurityContext',
+        'routerSpec.resources',
+        'routerSpec.labels',
+        'cacheserverSpec.strategy',
+      ]),
+    );
+    for (const [, , defaults] of MAP_DEFAULTS) expect(Object.keys(defaults).length).toBeGreaterThan(0);
   });
 
   it("keeps production-stack's default engine labels beside given ones, on the Deployment, its selector and pods", () => {
