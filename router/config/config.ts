@@ -10,7 +10,7 @@ import {
   type RouterArgv,
   STATIC_MODEL_TYPES,
 } from '../../schema/facts/router-flags.js';
-import { isPdLogic, type SupportedRoutingLogic } from '../../schema/facts/routing-logic.js';
+import { PD_ROUTING_LOGICS, isPdLogic, type SupportedRoutingLogic } from '../../schema/facts/routing-logic.js';
 import { type OtlpEndpoint, otlpEndpoint } from '../../schema/facts/otlp-endpoint.js';
 import { UsageError } from '../../schema/facts/usage-error.js';
 import type { K8sDiscoveryOptions } from '../discovery/types.js';
@@ -60,6 +60,10 @@ export interface RouterConfig {
   readonly decodeLabels: readonly string[];
   /** `--pd-fallback`. */
   readonly pdFallback: RouterArgs['pdFallback'];
+  /** `--pd-min-prompt-tokens`. */
+  readonly pdMinPromptTokens: number;
+  /** `--pd-max-prefill-queue` (undefined: off). */
+  readonly pdMaxPrefillQueue?: number;
   readonly prefixMinMatchLength: number;
   readonly prefixCacheMaxEntries: number;
   readonly failoverAttempts: number;
@@ -215,6 +219,13 @@ export function buildConfig(argv: RouterArgv, env: NodeJS.ProcessEnv): RouterCon
       `--prefill-model-labels and --decode-model-labels are required with --routing-logic ${routingLogic}`,
     );
   }
+  // the --pd-* flags shape the P/D path: given with another logic they would silently do nothing
+  const pdFlag = FLAGS.find((f) => f.name.startsWith('pd-') && argv.given.has(f.name));
+  if (pdFlag && !isPdLogic(routingLogic)) {
+    throw new UsageError(
+      `--${pdFlag.name} applies to the P/D routing logics only (${PD_ROUTING_LOGICS.join(', ')}), not ${routingLogic}`,
+    );
+  }
   const aliases = parseAliases(a.staticAliases);
   const engineApiKey = env.VLLM_API_KEY || undefined;
   const discovery: RouterConfig['discovery'] =
@@ -251,6 +262,8 @@ export function buildConfig(argv: RouterArgv, env: NodeJS.ProcessEnv): RouterCon
     prefillLabels,
     decodeLabels,
     pdFallback: a.pdFallback,
+    pdMinPromptTokens: a.pdMinPromptTokens,
+    ...(a.pdMaxPrefillQueue !== undefined ? { pdMaxPrefillQueue: a.pdMaxPrefillQueue } : {}),
     prefixMinMatchLength: a.prefixMinMatchLength,
     prefixCacheMaxEntries: a.prefixCacheMaxEntries,
     failoverAttempts: a.maxInstanceFailoverRerouteAttempts,

@@ -32,6 +32,7 @@ import type { Endpoint } from '../discovery/types.js';
 import { RouterError, sendError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { LeastLoaded } from '../routing/balance.js';
+import { type PdDecideOptions, PdDecider } from './pd-decide.js';
 import { cachedTokensIn, cachedTokensOf, cachedTokensTransform } from './cached-tokens.js';
 import {
   ClientLink,
@@ -64,12 +65,17 @@ export interface PdOptions {
   readonly orchestrated: boolean;
   /** `--pd-fallback`: what a request gets when no prefill engine can serve it. */
   readonly fallback: PdFallback;
+  /** `--pd-min-prompt-tokens`, `--pd-max-prefill-queue`. */
+  readonly decide: PdDecideOptions;
 }
 
 export type PdFallback = RouterArgs['pdFallback'];
 
-/** Why a decode engine served a P/D request alone: the `reason` of `pdstack_router_pd_decode_only_total`. */
-export type DecodeOnlyReason = 'no_prefill_engine' | 'prefill_failed';
+/**
+ * Why a decode engine served a P/D request alone although prefill was wanted (a `reason` of
+ * `pdstack_router_pd_decode_only_total`, beside the decisions of pd-decide.ts).
+ */
+export type FallbackReason = 'no_prefill_engine' | 'prefill_failed';
 
 /** The body the prefill engine gets (parseBody already dropped the client's `kv_transfer_params`). */
 export function prefillBody(body: Readonly<Record<string, unknown>>, orchestrated: boolean): Record<string, unknown> {
@@ -174,7 +180,7 @@ class FallbackNotice {
 
   constructor(private readonly log: Logger) {}
 
-  fellBack(model: string, reason: DecodeOnlyReason, urls: readonly string[], requestId: string): void {
+  fellBack(model: string, reason: FallbackReason, urls: readonly string[], requestId: string): void {
     const state = `${model}\n${reason}\n${urls.join(',')}`;
     if (state === this.state) return;
     this.state = state;
@@ -194,6 +200,7 @@ class FallbackNotice {
 
 export class PdProxy {
   private readonly fallbackNotice: FallbackNotice;
+  private readonly decider: PdDecider;
 
   constructor(
     private readonly deps: ProxyDeps,
@@ -202,6 +209,7 @@ export class PdProxy {
     private readonly options: PdOptions,
   ) {
     this.fallbackNotice = new FallbackNotice(deps.log);
+    this.decider = new PdDecider(options.decide, deps.engineStats);
   }
 
   isPrefill = (e: Endpoint): boolean => this.options.prefillLabels.includes(e.modelLabel);
@@ -212,8 +220,7 @@ export class PdProxy {
     const started = performance.now();
     const prefills = candidatesFor(deps, req, this.isPrefill);
     const decodes = candidatesFor(deps, req, this.isDecode);
-    const fallback = this.options.fallback === 'decode';
-    if ((prefills.length === 0 && !fallback) || decodes.length === 0) {
+    if ((prefills.length === 0 && this.options.fallback !== 'decode') || decodes.length === 0) {
       const err = noEndpoint(deps, req.model, prefills.length === 0 ? ' (no prefill engine)' : ' (no decode engine)');
       return sendError(res, err, req.requestId);
     }
@@ -222,21 +229,9 @@ export class PdProxy {
     const headers = requestHeaders(req.incoming.headers, req.requestId);
     headers['content-type'] = 'application/json';
     try {
-      let prefilled: Prefilled | undefined;
-      if (prefills.length === 0) this.decodeOnly(req, 'no_prefill_engine', prefills);
-      else {
-        try {
-          // one parse, both bodies serialized from it; a too deeply nested body fails at the prefill's, before any
-          // engine is called. Decode's is made once prefill is done, so the two are not held at once (memory).
-          prefilled = await this.prefill(req, prefills, headers, client, started);
-          this.fallbackNotice.served();
-        } catch (err) {
-          if (!(err instanceof EngineFailure)) throw err;
-          if (!fallback) throw err.error();
-          if (deps.log.enabled('debug')) deps.log.debug(`${req.requestId} prefill failed: ${err.why}`);
-          this.decodeOnly(req, 'prefill_failed', prefills);
-        }
-      }
+      // one parse, both bodies serialized from it; a too deeply nested body fails at the prefill's, before any
+      // engine is called. Decode's is made once prefill is done, so the two are not held at once (memory).
+      const prefilled = await this.prefillStep(req, prefills, headers, client, started);
       if (client.gone) return;
       // decode's body: the request plus, orchestrated, the router's kv_transfer_params (parseBody dropped the client's)
       const kv = prefilled?.kv;
@@ -250,8 +245,38 @@ export class PdProxy {
     }
   }
 
+  /**
+   * The prefill step, or none (decode then serves the request alone): when the decider (pd-decide.ts) keeps prefill
+   * local, and with `--pd-fallback decode` when no prefill engine can serve.
+   */
+  private async prefillStep(
+    req: ProxiedRequest,
+    prefills: readonly Endpoint[],
+    headers: Record<string, string | string[]>,
+    client: ClientLink,
+    started: number,
+  ): Promise<Prefilled | undefined> {
+    const { deps } = this;
+    if (prefills.length === 0) return this.fellBack(req, 'no_prefill_engine', prefills);
+    const decision = this.decider.active ? this.decider.decide(req.body, prefills) : undefined;
+    if (decision !== undefined) {
+      deps.metrics.pdDecodeOnly.inc({ model: req.model, reason: decision });
+      if (deps.log.enabled('debug')) deps.log.debug(`${req.requestId} served by decode alone: ${decision}`);
+      return undefined;
+    }
+    try {
+      const prefilled = await this.prefill(req, prefills, headers, client, started);
+      this.fallbackNotice.served();
+      return prefilled;
+    } catch (err) {
+      if (!(err instanceof EngineFailure) || this.options.fallback !== 'decode') throw err;
+      if (deps.log.enabled('debug')) deps.log.debug(`${req.requestId} prefill failed: ${err.why}`);
+      return this.fellBack(req, 'prefill_failed', prefills);
+    }
+  }
+
   /** Counts (and warns of) a request that decode serves alone because no prefill engine could. */
-  private decodeOnly(req: ProxiedRequest, reason: DecodeOnlyReason, prefills: readonly Endpoint[]): void {
+  private fellBack(req: ProxiedRequest, reason: FallbackReason, prefills: readonly Endpoint[]): undefined {
     this.deps.metrics.pdDecodeOnly.inc({ model: req.model, reason });
     this.fallbackNotice.fellBack(
       req.model,
@@ -259,6 +284,7 @@ export class PdProxy {
       prefills.map((e) => e.url),
       req.requestId,
     );
+    return undefined;
   }
 
   /**

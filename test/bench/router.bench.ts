@@ -16,6 +16,10 @@
  * to a receiver in this process that counts the exports without decoding them (its gRPC reading still costs the load
  * generator some CPU); then a router without and one with tracing alternate the same way, and their router CPU per
  * request is compared. `--otel off` (the default) is the router as deployed without an endpoint.
+ *
+ * Then the P/D decisions (pd-decide.ts) the same way: the tutorial router against one that evaluates
+ * `--pd-min-prompt-tokens` and `--pd-max-prefill-queue` on every request, set so that every request is still
+ * disaggregated (both legs run), so the difference is the decisions' CPU per request.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -269,6 +273,19 @@ async function main(): Promise<void> {
     );
 
     if (baselineRef !== 'none') await beforeAfter(baselineRef, prefill.url, decode.url);
+    // conditional disaggregation evaluated on every request, set so that both legs still run: the prompt reaches 4
+    // tokens and no engine reports a million waiting requests
+    await compareCpu(
+      'P/D decisions: the tutorial router (before) against one with --pd-min-prompt-tokens 4 --pd-max-prefill-queue 1000000 (after)',
+      spawnRouter(tutorialArgs(prefill.url, decode.url)),
+      spawnRouter([
+        ...tutorialArgs(prefill.url, decode.url),
+        '--pd-min-prompt-tokens',
+        '4',
+        '--pd-max-prefill-queue',
+        '1000000',
+      ]),
+    );
     if (collector) {
       console.log(`\nOpenTelemetry: ${collector.exports()} OTLP exports received`);
       await compareCpu(

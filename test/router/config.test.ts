@@ -102,4 +102,15 @@ describe('router configuration', () => {
     ]);
     expect([...c.aliases]).toEqual([['small', 'm1']]);
   });
+
+  it('P/D flags: defaults keep every request disaggregated and fail to the decode engines; other logics refuse them', () => {
+    const pd = ['--service-discovery', 'k8s', '--routing-logic', 'disaggregated_prefill'];
+    const c = config([...pd, '--prefill-model-labels', 'p', '--decode-model-labels', 'd']);
+    expect([c.pdFallback, c.pdMinPromptTokens, c.pdMaxPrefillQueue]).toEqual(['decode', 0, undefined]);
+    for (const flag of ['--pd-fallback=error', '--pd-min-prompt-tokens=256', '--pd-max-prefill-queue=4']) {
+      expect(() => config(['--service-discovery', 'k8s', '--routing-logic', 'roundrobin', flag])).toThrow(
+        `${flag.split('=')[0]} applies to the P/D routing logics only (disaggregated_prefill, disaggregated_prefill_orchestrated), not roundrobin`,
+      );
+    }
+  });
 });
