@@ -1,5 +1,5 @@
 /**
- * `npm run prodstack-suites -- SOURCE [--json] [--verbose] [--expect FILE]`: runs production-stack's helm-unittest suites
+ * `npm run prodstack-suites -- SOURCE [--suite NAME...] [--json] [--verbose] [--expect FILE]`: runs production-stack's helm-unittest suites
  * against pdstack's render and reports, per suite, the passed/failed counts and each failure with a one-line reason.
  *
  * SOURCE: a production-stack checkout (its `helm/tests/` is read) or its git directory (HEAD's `helm/` is exported
@@ -96,6 +96,7 @@ function main(argv: readonly string[]): number {
     .argument('<source>', 'a production-stack checkout, or its git directory')
     .option('--json', 'print the results as JSON')
     .option('--verbose', 'every failing assertion of a test, not only the first')
+    .option('--suite <name...>', 'only these suites (file name with or without _test.yaml, e.g. route)')
     .option('--expect <file>', 'expected failures (suite, test, reason): exit 1 on any other failure or a listed pass')
     .exitOverride()
     .configureOutput({ writeErr: () => {} });
@@ -109,7 +110,7 @@ function main(argv: readonly string[]): number {
     );
     return 2;
   }
-  const options = program.opts<{ json?: boolean; verbose?: boolean; expect?: string }>();
+  const options = program.opts<{ json?: boolean; verbose?: boolean; suite?: string[]; expect?: string }>();
   let source: Source;
   try {
     source = openSource(program.args[0]!);
@@ -120,9 +121,12 @@ function main(argv: readonly string[]): number {
   }
   let results: SuiteResult[];
   try {
-    const suites = loadSuites(source.testsDir);
+    const wanted = options.suite?.map((n) => (n.endsWith('.yaml') ? n : `${n}_test.yaml`));
+    const suites = loadSuites(source.testsDir).filter((s) => !wanted || wanted.includes(s.file));
     if (suites.length === 0) {
-      process.stderr.write(`prodstack-suites: no *_test.yaml in ${source.testsDir}\n`);
+      process.stderr.write(
+        `prodstack-suites: no ${wanted ? wanted.join(', ') : '*_test.yaml'} in ${source.testsDir}\n`,
+      );
       return 2;
     }
     results = suites.map(runSuite);
@@ -139,7 +143,9 @@ function main(argv: readonly string[]): number {
       return 2;
     }
     try {
-      check = checkExpectations(results, parseExpectedFailures(text, options.expect));
+      const ran = new Set(results.map((r) => r.file));
+      const expected = parseExpectedFailures(text, options.expect).filter((e) => ran.has(e.suite));
+      check = checkExpectations(results, expected);
     } catch (e) {
       process.stderr.write(`prodstack-suites: ${(e as Error).message}\n`);
       return 2;

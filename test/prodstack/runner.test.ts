@@ -200,6 +200,20 @@ describe('npm run prodstack-suites (the command)', () => {
     );
   });
 
+  it('runs only the suites --suite names (and checks only their expected failures)', () => {
+    writeFileSync(join(checkout, 'helm', 'tests', 'other_test.yaml'), SUITE);
+    try {
+      const r = run(checkout, '--suite', 'own', '--expect', expectFile);
+      expect(r.stdout).toContain('2/5 passed');
+      expect(r.stdout).not.toContain('other_test.yaml');
+      expect(run(checkout, '--suite', 'none').stderr).toBe(
+        `prodstack-suites: no none_test.yaml in ${join(checkout, 'helm', 'tests')}\n`,
+      );
+    } finally {
+      rmSync(join(checkout, 'helm', 'tests', 'other_test.yaml'));
+    }
+  });
+
   it('a source without suites, or a bad command line, is one line and exit 2', () => {
     const r = run(dir);
     expect(r.status).toBe(2);
