@@ -20,7 +20,7 @@ import { fromUser, intOrString } from './kube-json.js';
 import { routerLabels } from './labels.js';
 import { DEFAULT_LMCACHE_LOG_LEVEL } from '../schema/facts/lmcache.js';
 import * as names from '../schema/facts/names.js';
-import { parseRouterArgv } from '../schema/facts/router-flags.js';
+import { DEFAULT_OTEL_SERVICE_NAME, parseRouterArgv } from '../schema/facts/router-flags.js';
 import { PRODUCTION_STACK_ROUTER_REPOSITORIES, ROUTER_IMAGE_UID } from '../schema/facts/router-image.js';
 import { RouterSleepLabelPolicy } from './router-sleep-policy.js';
 import { probe, ROUTER_PROBE_DEFAULTS } from './probes.js';
@@ -111,6 +111,18 @@ export function routerArgs(spec: Readonly<RouterSpec>, namespace: string, engine
   args.push('--engine-stats-interval', String(spec.engineScrapeInterval ?? d.engineScrapeInterval));
   args.push('--request-stats-window', String(spec.requestStatsWindow ?? d.requestStatsWindow));
   args.push(...(spec.extraArgs ?? []).map(String));
+  args.push(...otelArgs(spec.otel));
+  return args;
+}
+
+/**
+ * `routerSpec.otel` → `--otel-endpoint`, `--otel-service-name` (an empty name: the flag's default) and `--otel-secure`,
+ * after `extraArgs`, when the endpoint is set: production-stack's flags, order and conditions.
+ */
+export function otelArgs(otel: RouterSpec['otel']): string[] {
+  if (!otel?.endpoint) return [];
+  const args = ['--otel-endpoint', otel.endpoint, '--otel-service-name', otel.serviceName || DEFAULT_OTEL_SERVICE_NAME];
+  if (otel.secure) args.push('--otel-secure');
   return args;
 }
 

@@ -13,6 +13,7 @@ import { CACHE_SERVER_PORT_ENV, DEFAULT_KV_ROLE } from './facts/lmcache.js';
 import { cacheServerServiceName, engineServiceName, routerServiceName } from './facts/names.js';
 import { isPdEngine, KV_ROLE_OF_NIXL_ROLE, type NixlRole, sharesHostIpcPid } from './facts/pd-engine.js';
 import { UCX_PORT, ZMQ_PORT } from './facts/ports.js';
+import { otlpEndpoint } from './facts/otlp-endpoint.js';
 import { durationMs } from './facts/prometheus.js';
 import { quantityValue } from './facts/quantity.js';
 import {
@@ -554,8 +555,8 @@ function checkRouter(c: Checker, router: RouterSpec, engines: readonly Engine[])
       rp('route'),
       `pdstack does not render Gateway API routes; remove route and attach your own HTTPRoute to \`${routerServiceName(c.ctx.release)}\``,
     );
-  if (router.otel?.endpoint)
-    c.error(rp('otel', 'endpoint'), 'pdstack-router does not export OpenTelemetry traces; remove otel.endpoint');
+  const otel = router.otel?.endpoint ? otlpEndpoint(router.otel.endpoint, router.otel.secure ?? false) : undefined;
+  if (typeof otel === 'string') c.error(rp('otel', 'endpoint'), otel);
   for (const key of [
     'lmcacheControllerPort',
     'lmcacheControllerReplyPort',

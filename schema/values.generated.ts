@@ -971,19 +971,19 @@ export interface RouterSpec {
    */
   requestStatsWindow?: number;
   /**
-   * OpenTelemetry (not supported by pdstack-router: only an empty endpoint is accepted)
+   * OpenTelemetry tracing of the router (its --otel-* flags, passed after extraArgs when endpoint is set)
    */
   otel?: {
     /**
-     * endpoint
+     * --otel-endpoint: host:port (OTLP/gRPC, port 4317 if none), http(s)://host:port (gRPC) or http(s)://host:port/v1/traces (OTLP/HTTP); empty: no tracing
      */
     endpoint?: string;
     /**
-     * service name
+     * --otel-service-name (empty: vllm-router)
      */
     serviceName?: string;
     /**
-     * secure
+     * --otel-secure: TLS to an OTLP/gRPC endpoint
      */
     secure?: boolean;
   };

@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { dirname, join } from 'node:path';
 import { Yaml } from 'cdk8s';
 import { DEFAULT_GPU_RESOURCE, engineResources } from '../../constructs/engine-container.js';
+import { otelArgs } from '../../constructs/router.js';
 import * as names from '../../schema/facts/names.js';
 import { vllmBinary } from '../../constructs/vllm-command.js';
 import { renderedModels, routerEnabled } from '../../schema/rendered.js';
@@ -24,6 +25,7 @@ import { chartSecrets, literalSecretsWarning } from './secrets.js';
 import {
   escapeTemplate,
   goString,
+  goStringExpression,
   holdsSentinel,
   NAMESPACE_SENTINEL,
   RELEASE_SENTINEL,
@@ -291,6 +293,15 @@ class Knobs {
     deployment['spec']['replicas'] = this.placeholder('{{ $knobs.replicaCount | int }}');
     container['image'] = this.placeholder('{{ include "pdstack.image" $knobs | quote }}');
     container['resources'] = this.placeholder('{{ include "pdstack.resources" $knobs.resources }}');
+    // the args end with the --otel-* flags of routerSpec.otel: the template appends them from the knob instead
+    const args = container['args'] as string[];
+    const otel = otelArgs(spec.otel);
+    const base = args.slice(0, args.length - otel.length);
+    if (JSON.stringify(args.slice(base.length)) !== JSON.stringify(otel))
+      throw new Error("internal: the router's args do not end with its --otel-* flags");
+    container['args'] = this.placeholder(
+      `{{ include "pdstack.routerArgs" (dict "base" (list ${base.map(goStringExpression).join(' ')}) "otel" $knobs.otel) }}`,
+    );
   }
 
   public prologue(object: Json): string {

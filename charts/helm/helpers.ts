@@ -1,14 +1,15 @@
 /**
  * `templates/_pdstack.tpl`: the named templates behind the install-time knobs and the guard.
  *
- * Knobs (each engine's and the router's `replicaCount`, `repository`, `tag`, `resources`, and an engine's
- * `requestCPU`/`requestMemory`/`requestGPU`) are read from `.Values`, falling back to the compiled value when the
+ * Knobs (each engine's and the router's `replicaCount`, `repository`, `tag`, `resources`, an engine's
+ * `requestCPU`/`requestMemory`/`requestGPU`, and the router's `otel`) are read from `.Values`, falling back to the compiled value when the
  * given values lack them (an index `--set` leaves the other entries null, and an override entry holds only the keys
  * it sets). Secrets are read at install time (secrets.ts). Every other key is compiled in: `pdstack.guard` walks the
  * compiled values against `.Values` and fails listing every difference: the key path, both values (a secret's
  * key only) and the command that recompiles the chart.
  */
 import { DEFAULT_VLLM_BINARY, VLLM_BINARY_BY_REPOSITORY } from '../../constructs/vllm-command.js';
+import { DEFAULT_OTEL_SERVICE_NAME } from '../../schema/facts/router-flags.js';
 import type { PdstackValues } from '../../schema/values.generated.js';
 import type { ChartSecrets } from './secrets.js';
 import { goString } from './template-text.js';
@@ -24,7 +25,7 @@ export const MODEL_KNOBS = [
   'requestGPU',
 ] as const;
 /** The routerSpec keys users may change at install time. */
-export const ROUTER_KNOBS = ['replicaCount', 'repository', 'tag', 'resources'] as const;
+export const ROUTER_KNOBS = ['replicaCount', 'repository', 'tag', 'resources', 'otel'] as const;
 
 export interface HelpersOptions {
   /**
@@ -105,6 +106,18 @@ compiled values (each engine template carries its own, so no template parses all
 {{- $compiled := index . 1 -}}
 {{- $given := (index . 0).Values.routerSpec | default dict -}}
 {{- include "pdstack.knobs" (list $given $compiled (list ${ROUTER_KNOBS.map(goString).join(' ')})) -}}
+{{- end -}}
+
+{{- /* (dict "base" ARGS "otel" OTEL) → the router's args as JSON: ARGS, then, when OTEL.endpoint is set, the --otel-*
+flags as production-stack passes them (otelArgs in constructs/router.ts). */ -}}
+{{- define "pdstack.routerArgs" -}}
+{{- $args := .base -}}
+{{- $otel := .otel -}}
+{{- if and (kindIs "map" $otel) $otel.endpoint -}}
+{{- $args = concat $args (list "--otel-endpoint" (toString $otel.endpoint) "--otel-service-name" (toString ($otel.serviceName | default ${goString(DEFAULT_OTEL_SERVICE_NAME)}))) -}}
+{{- if $otel.secure -}}{{- $args = append $args "--otel-secure" -}}{{- end -}}
+{{- end -}}
+{{- toJson $args -}}
 {{- end -}}
 
 {{- /* KNOBS → "repository:tag". */ -}}

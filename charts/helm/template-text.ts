@@ -50,3 +50,18 @@ export function templatizeText(text: string): string {
 
 /** A Go template string literal holding `text` (JSON string syntax is valid Go string syntax). */
 export const goString = (text: string): string => JSON.stringify(text);
+
+/**
+ * A Go template expression evaluating to `text`, its sentinels replaced by the release's name and namespace (`$` the
+ * template's root): a string literal, or a `printf` when a sentinel occurs.
+ */
+export function goStringExpression(text: string): string {
+  const pattern = new RegExp(SENTINELS.map(([sentinel]) => sentinel).join('|'), 'g');
+  const args = [...text.matchAll(pattern)].map((m) => `$${SENTINELS.find(([s]) => s === m[0])![1]}`);
+  if (args.length === 0) return goString(text);
+  const format = text
+    .split(pattern)
+    .map((part) => part.replaceAll('%', '%%'))
+    .join('%s');
+  return `(printf ${goString(format)} ${args.join(' ')})`;
+}

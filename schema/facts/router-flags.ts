@@ -52,6 +52,9 @@ export const DEFAULT_MODEL_LABEL = 'default';
 /** The longest drain on SIGTERM `--shutdown-grace-seconds` allows (the pod's grace period is derived from it). */
 export const MAX_SHUTDOWN_GRACE_SECONDS = 3600;
 
+/** `--otel-service-name`'s default, also the chart's for an empty `routerSpec.otel.serviceName` (as production-stack's). */
+export const DEFAULT_OTEL_SERVICE_NAME = 'vllm-router';
+
 const SEMANTIC = 'the semantic cache';
 const BATCH = 'the batch and files API';
 const KVAWARE = 'kvaware routing (LMCache controller)';
@@ -214,7 +217,11 @@ const TABLE = {
     kind: 'string',
     help: `export traces over OTLP/gRPC to host:port (port 4317 if none), or over OTLP/HTTP to http(s)://host:port${OTLP_HTTP_TRACES_PATH}; empty or unset: no tracing`,
   },
-  'otel-service-name': { kind: 'string', default: 'vllm-router', help: 'service.name of the exported traces' },
+  'otel-service-name': {
+    kind: 'string',
+    default: DEFAULT_OTEL_SERVICE_NAME,
+    help: 'service.name of the exported traces',
+  },
   'otel-secure': {
     kind: 'bool',
     default: false,

@@ -394,10 +394,25 @@ const CASES: ReadonlyArray<readonly [string, string, string, RegExp]> = [
     /^pdstack does not render Gateway API routes/,
   ],
   [
-    'router otel',
-    simple(['routingLogic: roundrobin', 'otel: {endpoint: "otel:4317"}']),
-    '14:10 error routerSpec.otel.endpoint',
-    /^pdstack-router does not export OpenTelemetry traces/,
+    'router otel endpoint the router would refuse',
+    simple(['routingLogic: roundrobin', 'routingLogic: roundrobin\n  otel: {endpoint: "grpc://otel:4317"}']),
+    '15:10 error routerSpec.otel.endpoint',
+    /^'grpc:\/\/otel:4317' has the scheme grpc \(expected host:port for OTLP\/gRPC/,
+  ],
+  [
+    'router otel: plain OTLP/HTTP with secure',
+    simple([
+      'routingLogic: roundrobin',
+      'routingLogic: roundrobin\n  otel: {endpoint: "http://otel:4318/v1/traces", secure: true}',
+    ]),
+    '15:10 error routerSpec.otel.endpoint',
+    /is plain HTTP while --otel-secure asks for TLS: use https:\/\//,
+  ],
+  [
+    'router otel endpoint in extraArgs',
+    simple(['routingLogic: roundrobin', 'routingLogic: roundrobin\n  extraArgs: ["--otel-endpoint", "otel:99999"]']),
+    '15:34 error routerSpec.extraArgs[1]',
+    /^pdstack-router would refuse to start: argument --otel-endpoint: 'otel:99999' has a port out of range/,
   ],
   [
     'router LMCache controller port',
@@ -500,6 +515,15 @@ describe('checks of meaning', () => {
       ['  modelSpec:', '  extraPorts: [{name: nixl, port: 5555}]\n  modelSpec:'],
     );
     expect(diagnose(text)).toEqual([]);
+  });
+
+  it('accepts routerSpec.otel as production-stack has it (gRPC, OTLP/HTTP, empty endpoint)', () => {
+    for (const otel of [
+      '{endpoint: "otel-collector:4317", serviceName: "vllm-router", secure: false}',
+      '{endpoint: "https://otel.example.com/v1/traces", secure: true}',
+      '{endpoint: "", serviceName: "", secure: true}',
+    ])
+      expect(diagnose(simple(['routingLogic: roundrobin', `routingLogic: roundrobin\n  otel: ${otel}`]))).toEqual([]);
   });
 
   it('accepts vllmConfig.v1 and a consistent routerSpec.enablePD', () => {
