@@ -7,8 +7,8 @@
  * - one SERVER span per proxied request, `router <route>`, child of the client's W3C `traceparent` (and
  *   `tracestate`) when it sends one: `http.method`, `http.target`, `vllm.request_id`, `vllm.model`,
  *   `vllm.routing_logic`, `vllm.backend_url` (the engine that answered: decode for P/D), `http.status_code`, and
- *   the token counts `gen_ai.usage.input_tokens`/`output_tokens` when the answer carries `usage` (non-streaming
- *   answers, as the metrics count them); status ERROR on a 5xx or when the client went away.
+ *   the token counts `gen_ai.usage.input_tokens`/`output_tokens` when the answer carries `usage` (a JSON answer's,
+ *   or the last usage event of an event stream: shared.ts); status ERROR on a 5xx or when the client went away.
  * - one CLIENT span per engine call, child of it: `prefill` and `decode` for a P/D request, `process_request` in the
  *   general path; `http.method`, `http.url`, `vllm.backend_url`, `http.status_code`,
  *   `pdstack.time_to_first_byte_ms` (from the call's start to the first byte of the engine's answer body); status

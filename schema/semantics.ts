@@ -557,6 +557,12 @@ function checkRouter(c: Checker, router: RouterSpec, engines: readonly Engine[])
     );
   const otel = router.otel?.endpoint ? otlpEndpoint(router.otel.endpoint, router.otel.secure ?? false) : undefined;
   if (typeof otel === 'string') c.error(rp('otel', 'endpoint'), otel);
+  const otelInExtraArgs = parsed?.positions.get('otel-endpoint');
+  if (router.otel?.endpoint && otelInExtraArgs !== undefined)
+    c.warning(
+      rp('extraArgs', otelInExtraArgs),
+      '--otel-endpoint here is overridden by routerSpec.otel.endpoint, whose flags come after extraArgs; keep one of them',
+    );
   for (const key of [
     'lmcacheControllerPort',
     'lmcacheControllerReplyPort',

@@ -230,8 +230,13 @@ export async function relay(
         leg.firstByte();
       }
     : () => tracker.firstByte();
+  // tracing on: an event stream's usage (its last event with one, `stream_options.include_usage`) goes on the span
+  const watched =
+    req.trace && error === undefined && String(headers['content-type']).startsWith('text/event-stream')
+      ? watchStreamUsage(req.trace, transform)
+      : transform;
   try {
-    const body = await upstream.pipe(res, headers, firstByte, keepBody ? req.lease : undefined, transform);
+    const body = await upstream.pipe(res, headers, firstByte, keepBody ? req.lease : undefined, watched);
     account(deps, call, server, req.model, error);
     if (error === undefined) countUsage(deps, server, req.model, body, req.trace);
   } catch (err) {
@@ -268,6 +273,45 @@ export function countUsage(
   } catch {
     // not JSON (e.g. a stream without the stream flag): nothing to count
   }
+}
+
+/** Bytes of an event stream's end kept to find its usage event (a usage event is about 200 bytes). */
+const STREAM_TAIL_BYTES = 4096;
+
+/**
+ * A pass-through (around `inner`, if any) that keeps the last STREAM_TAIL_BYTES of an event stream and, at its end,
+ * gives the request's span the `usage` of the last event that carries one.
+ */
+function watchStreamUsage(trace: RequestTrace, inner: BodyTransform | undefined): BodyTransform {
+  const tail: Buffer[] = [];
+  let bytes = 0;
+  return {
+    chunk(c) {
+      tail.push(c);
+      bytes += c.length;
+      while (tail.length > 1 && bytes - tail[0]!.length >= STREAM_TAIL_BYTES) bytes -= tail.shift()!.length;
+      return inner ? inner.chunk(c) : c;
+    },
+    end() {
+      const text = Buffer.concat(tail).toString('utf8');
+      const at = [...text.matchAll(/"usage":\s*\{/g)].at(-1)?.index ?? -1;
+      const start = at < 0 ? -1 : text.lastIndexOf('data:', at);
+      if (start >= 0) {
+        const end = text.indexOf('\n', at);
+        try {
+          const usage = (
+            JSON.parse(text.slice(start + 5, end < 0 ? undefined : end)) as {
+              usage?: { prompt_tokens?: unknown; completion_tokens?: unknown };
+            }
+          ).usage;
+          trace.usage(usage?.prompt_tokens, usage?.completion_tokens);
+        } catch {
+          // not an event of JSON: no usage to record
+        }
+      }
+      return inner ? inner.end() : '';
+    },
+  };
 }
 
 /** Aborts the current upstream exchange when the client goes away before its answer is complete. */

@@ -87,13 +87,14 @@ describe('OpenTelemetry tracing of a P/D request (OTLP/gRPC)', { timeout: 30_000
     expect(new Set(spans.map((s) => s.spanId)).size).toBe(3);
   });
 
-  it('a request without traceparent starts a trace of its own, which the engines continue', async () => {
+  it('a streamed request without traceparent starts a trace of its own, which the engines continue; its usage is on the span', async () => {
     await Promise.all([prefill.clearRequests(), decode.clearRequests()]);
     const res = await postJson(`${traced.url}/v1/completions`, {
       model: MODEL,
       prompt: 'Hi',
       max_tokens: 2,
       stream: true,
+      stream_options: { include_usage: true },
     });
     expect(res.status).toBe(200);
     const [d] = await inference(decode);
@@ -102,6 +103,14 @@ describe('OpenTelemetry tracing of a P/D request (OTLP/gRPC)', { timeout: 30_000
     await eventually(async () => ofTrace(traceId!).length >= 3);
     const request = ofTrace(traceId!).find((s) => s.kind === SPAN_KIND.server)!;
     expect(request.parentSpanId).toBe('');
+    // the usage of the stream's last usage event
+    const usage = /"usage":(\{[^}]*\})/.exec(res.text)?.[1];
+    const { prompt_tokens, completion_tokens } = JSON.parse(usage!) as Record<string, number>;
+    expect(completion_tokens).toBe(2);
+    expect(request.attributes).toMatchObject({
+      'gen_ai.usage.input_tokens': prompt_tokens,
+      'gen_ai.usage.output_tokens': completion_tokens,
+    });
     const [p] = await inference(prefill);
     expect(String(p!.headers['traceparent'])).toMatch(new RegExp(`^00-${traceId}-`));
   });

@@ -409,6 +409,15 @@ const CASES: ReadonlyArray<readonly [string, string, string, RegExp]> = [
     /is plain HTTP while --otel-secure asks for TLS: use https:\/\//,
   ],
   [
+    'router otel endpoint both in extraArgs and in otel',
+    simple([
+      'routingLogic: roundrobin',
+      'routingLogic: roundrobin\n  extraArgs: ["--otel-endpoint", "a:4317"]\n  otel: {endpoint: "b:4317"}',
+    ]),
+    '15:34 warning routerSpec.extraArgs[1]',
+    /^--otel-endpoint here is overridden by routerSpec.otel.endpoint/,
+  ],
+  [
     'router otel endpoint in extraArgs',
     simple(['routingLogic: roundrobin', 'routingLogic: roundrobin\n  extraArgs: ["--otel-endpoint", "otel:99999"]']),
     '15:34 error routerSpec.extraArgs[1]',
