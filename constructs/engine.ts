@@ -16,6 +16,7 @@ import { engineEnv } from './engine-env.js';
 import { engineService } from './engine-service.js';
 import { engineVolumes } from './engine-volumes.js';
 import { fromUser } from './kube-json.js';
+import { EngineScaledObject } from './keda.js';
 import { engineLabels } from './labels.js';
 import * as names from '../schema/facts/names.js';
 import { sharesHostIpcPid } from '../schema/facts/pd-engine.js';
@@ -87,7 +88,8 @@ export class VllmEngine extends Construct {
         annotations: nonEmpty({ ...spec.annotations }),
       },
       spec: {
-        replicas: spec.replicaCount ?? ENGINE_DEFAULTS.replicaCount,
+        // KEDA owns the replicas of a model it scales
+        replicas: spec.keda?.enabled ? undefined : (spec.replicaCount ?? ENGINE_DEFAULTS.replicaCount),
         progressDeadlineSeconds: ENGINE_PROGRESS_DEADLINE_SECONDS,
         strategy: deploymentStrategy(settings.strategy),
         selector: { matchLabels: { ...selector } },
@@ -127,6 +129,9 @@ export class VllmEngine extends Construct {
       extraPorts: settings.extraPorts,
       annotations: spec.serviceAnnotations,
     });
+
+    if (spec.keda?.enabled)
+      new EngineScaledObject(this, 'ScaledObject', { release, namespace, spec, labels: selector });
 
     // a model's pdb replaces servingEngineSpec.pdb whole
     const pdb = spec.pdb ?? settings.pdb;

@@ -34,6 +34,7 @@ import { renderedModels, routerEnabled } from './rendered.js';
 import { ROUTER_IMAGE } from './schema.js';
 import { formatPath, type Locate, type Path, type PathSegment } from './source.js';
 import type {
+  Keda,
   LmcacheConfig,
   ModelSpec,
   PdstackValues,
@@ -118,6 +119,8 @@ export function checkSemantics(values: PdstackValues, ctx: SemanticContext): Dia
     checkServiceMonitor(c, ['servingEngineSpec', 'serviceMonitor'], engineSpec.serviceMonitor);
   const rendered = renderedModels(values).map(({ index }) => engines[index]!);
   checkCacheServer(c, values, rendered);
+  for (const e of rendered)
+    if (e.spec.keda?.enabled) checkKeda(c, e, e.spec.keda, engineSpec.serviceMonitor?.enabled === true);
   checkDisaggregation(c, rendered, enginePorts(engineSpec));
   if (routerEnabled(values)) checkRouter(c, values.routerSpec ?? {}, rendered);
   return c.diagnostics;
@@ -162,6 +165,30 @@ function checkCacheServer(c: Checker, values: PdstackValues, engines: readonly E
     c.warning(
       ['cacheserverSpec', 'enabled'],
       'no enabled model uses the cache server: LMCACHE_REMOTE_URL goes only to engines with lmcacheConfig.enabled: true; enable LMCache on a model or disable the cache server',
+    );
+  }
+}
+
+/** What KEDA would reject in a ScaledObject, and default triggers that would find no series. */
+function checkKeda(c: Checker, e: Engine, keda: Keda, serviceMonitor: boolean): void {
+  const path = [...e.path, 'keda'];
+  const min = keda.minReplicaCount ?? 0; // KEDA's default
+  if (keda.maxReplicaCount !== undefined && min > keda.maxReplicaCount) {
+    c.error(
+      [...path, 'minReplicaCount'],
+      `minReplicaCount ${min} is above maxReplicaCount ${keda.maxReplicaCount}; KEDA rejects the ScaledObject: lower minReplicaCount or raise maxReplicaCount`,
+    );
+  }
+  if (keda.idleReplicaCount !== undefined && keda.idleReplicaCount >= min) {
+    c.error(
+      [...path, 'idleReplicaCount'],
+      `idleReplicaCount ${keda.idleReplicaCount} must be below minReplicaCount ${min}${keda.minReplicaCount === undefined ? " (KEDA's default)" : ''}, or KEDA rejects the ScaledObject; raise minReplicaCount or remove idleReplicaCount`,
+    );
+  }
+  if (keda.triggers === undefined && !serviceMonitor) {
+    c.warning(
+      [...path, 'enabled'],
+      "without triggers pdstack's default trigger sums the engine's series by the namespace and service labels the engine ServiceMonitor gives them, and servingEngineSpec.serviceMonitor is not enabled: unless your own scrape sets them, the query finds nothing and KEDA keeps minReplicaCount; enable servingEngineSpec.serviceMonitor or give keda.triggers",
     );
   }
 }
@@ -231,11 +258,6 @@ function checkModel(c: Checker, e: Engine): void {
       'pipeline parallelism needs a KubeRay cluster (raySpec), which pdstack does not render; remove pipelineParallelSize',
     );
   }
-  if (m.keda?.enabled)
-    c.error(
-      [...e.path, 'keda', 'enabled'],
-      'pdstack does not render KEDA ScaledObjects; set enabled: false and scale with replicaCount',
-    );
   if (m.raySpec?.enabled)
     c.error(
       [...e.path, 'raySpec', 'enabled'],

@@ -474,13 +474,7 @@ export interface ModelSpec {
    * --enable-lora
    */
   enableLoRA?: boolean;
-  /**
-   * KEDA ScaledObject (not rendered by pdstack: only enabled: false is accepted)
-   */
-  keda?: {
-    enabled?: boolean;
-    [k: string]: unknown;
-  };
+  keda?: Keda;
   /**
    * KubeRay deployment (not rendered by pdstack: only enabled: false is accepted)
    */
@@ -657,6 +651,143 @@ export interface LmcacheConfig {
    * LMCACHE_LMCACHE_WORKER_HEARTBEAT_TIME
    */
   workerHeartbeatTime?: string | number;
+}
+/**
+ * KEDA autoscaling of the model's Deployment: ScaledObject <release>-<model>-scaledobject (keda.sh/v1alpha1); the Deployment gets no replicas (KEDA owns them). Without triggers, pdstack's defaults: queued requests (vllm:num_requests_waiting), on a P/D decode engine KV-cache usage
+ *
+ * This interface was referenced by `PdstackValues`'s JSON-Schema
+ * via the `definition` "keda".
+ */
+export interface Keda {
+  /**
+   * Render the ScaledObject
+   */
+  enabled?: boolean;
+  /**
+   * minReplicaCount (KEDA default 0: scale to zero)
+   */
+  minReplicaCount?: number;
+  /**
+   * maxReplicaCount (KEDA default 100)
+   */
+  maxReplicaCount?: number;
+  /**
+   * Seconds between trigger checks (KEDA default 30)
+   */
+  pollingInterval?: number;
+  /**
+   * Seconds after the last active trigger before scaling to idleReplicaCount/0 (KEDA default 300)
+   */
+  cooldownPeriod?: number;
+  /**
+   * Replicas while no trigger is active (below minReplicaCount)
+   */
+  idleReplicaCount?: number;
+  /**
+   * Seconds after creation before the first scale-in
+   */
+  initialCooldownPeriod?: number;
+  /**
+   * Replicas to run when the triggers fail
+   */
+  fallback?: {
+    /**
+     * Consecutive failures before the fallback
+     */
+    failureThreshold: number;
+    /**
+     * Replicas of the fallback
+     */
+    replicas: number;
+  };
+  /**
+   * advanced of the ScaledObject
+   */
+  advanced?: {
+    /**
+     * Restore the replicas when the ScaledObject is deleted
+     */
+    restoreToOriginalReplicaCount?: boolean;
+    /**
+     * The HPA KEDA creates
+     */
+    horizontalPodAutoscalerConfig?: {
+      /**
+       * Its name (KEDA default keda-hpa-<scaledobject>)
+       */
+      name?: string;
+      /**
+       * HPA behavior, verbatim
+       */
+      behavior?: {
+        [k: string]: unknown;
+      };
+    };
+    /**
+     * A formula composing the triggers' metrics
+     */
+    scalingModifiers?: {
+      /**
+       * Target of the composed metric
+       */
+      target?: string;
+      /**
+       * Activation target of the composed metric
+       */
+      activationTarget?: string;
+      /**
+       * Metric type of the composed metric
+       */
+      metricType?: "AverageValue" | "Value";
+      /**
+       * The formula over the triggers' names
+       */
+      formula?: string;
+    };
+  };
+  /**
+   * KEDA triggers, verbatim (type, metadata, name, authenticationRef, metricType, useCachedMetrics); leave out for pdstack's default triggers
+   *
+   * @minItems 1
+   */
+  triggers?: [KedaTrigger, ...KedaTrigger[]];
+}
+/**
+ * A KEDA trigger, verbatim
+ *
+ * This interface was referenced by `PdstackValues`'s JSON-Schema
+ * via the `definition` "kedaTrigger".
+ */
+export interface KedaTrigger {
+  /**
+   * Scaler type (e.g. prometheus)
+   */
+  type: string;
+  /**
+   * Trigger name (for scalingModifiers.formula)
+   */
+  name?: string;
+  /**
+   * Scaler settings (strings)
+   */
+  metadata: {
+    [k: string]: string;
+  };
+  /**
+   * TriggerAuthentication
+   */
+  authenticationRef?: {
+    name: string;
+    kind?: "TriggerAuthentication" | "ClusterTriggerAuthentication";
+  };
+  /**
+   * metricType
+   */
+  metricType?: "AverageValue" | "Value" | "Utilization";
+  /**
+   * useCachedMetrics
+   */
+  useCachedMetrics?: boolean;
 }
 /**
  * PodDisruptionBudget

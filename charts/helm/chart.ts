@@ -269,7 +269,9 @@ class Knobs {
     const podSpec = deployment['spec']['template']['spec'];
     const vllm = (podSpec['containers'] as Json[]).find((c) => c['name'] === 'vllm');
     if (!vllm) throw new Error(`internal: engine ${spec.name} has no vllm container`);
-    deployment['spec']['replicas'] = this.placeholder('{{ $knobs.replicaCount | int }}');
+    // no replicas when KEDA owns them (keda.enabled)
+    if (deployment['spec']['replicas'] !== undefined)
+      deployment['spec']['replicas'] = this.placeholder('{{ $knobs.replicaCount | int }}');
     vllm['image'] = this.placeholder('{{ include "pdstack.image" $knobs | quote }}');
     const command = vllm['command'] as string[];
     if (command[0] !== vllmBinary(spec.repository))

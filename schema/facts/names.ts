@@ -9,6 +9,7 @@ export const engineStorageClaimName = (release: string, model: string): string =
 export const engineChatTemplatesConfigMapName = (release: string, model: string): string =>
   `${release}-${model}-chat-templates`;
 export const enginePdbName = (release: string, model: string): string => `${release}-${model}-pdb-vllm`;
+export const engineScaledObjectName = (release: string, model: string): string => `${release}-${model}-scaledobject`;
 export const engineServiceMonitorName = (release: string): string => `${release}-engine-servicemonitor`;
 /** The pod `hostname` production-stack sets on engine pods. */
 export const engineHostname = (release: string, model: string): string => `${release}-${model}-vllm-stack`;

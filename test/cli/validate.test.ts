@@ -110,8 +110,8 @@ const BAD: ReadonlyArray<readonly [string, string]> = [
     '13:7: error: servingEngineSpec.modelSpec[1].name: model name `llama` is already used by modelSpec[0] (line 4); names must be unique: they name the objects and the pod label `model`',
   ],
   [
-    'keda-enabled',
-    `12:9: error: ${P}.keda.enabled: pdstack does not render KEDA ScaledObjects; set enabled: false and scale with replicaCount`,
+    'keda-idle-replicas',
+    `16:9: error: ${P}.keda.idleReplicaCount: idleReplicaCount 1 must be below minReplicaCount 1, or KEDA rejects the ScaledObject; raise minReplicaCount or remove idleReplicaCount`,
   ],
   [
     'v1-with-v0',

@@ -67,12 +67,6 @@ const CASES: ReadonlyArray<readonly [string, string, string, RegExp]> = [
     /KubeRay.*pdstack does not render; remove pipelineParallelSize$/,
   ],
   [
-    'keda.enabled',
-    simple(['      vllmConfig:', '      keda: {enabled: true}\n      vllmConfig:']),
-    `11:14 error ${P}.keda.enabled`,
-    /^pdstack does not render KEDA ScaledObjects; set enabled: false/,
-  ],
-  [
     'raySpec.enabled',
     simple(['      vllmConfig:', '      raySpec:\n        enabled: true\n      vllmConfig:']),
     `12:9 error ${P}.raySpec.enabled`,
@@ -449,6 +443,30 @@ const CASES: ReadonlyArray<readonly [string, string, string, RegExp]> = [
     simple(['routerSpec:', 'cacheserverSpec:\n  enabled: true\nrouterSpec:']),
     '14:3 warning cacheserverSpec.enabled',
     /^no enabled model uses the cache server: LMCACHE_REMOTE_URL goes only to engines with lmcacheConfig.enabled: true/,
+  ],
+  [
+    'a KEDA minReplicaCount above maxReplicaCount',
+    simple(
+      ['  modelSpec:', '  serviceMonitor: {enabled: true}\n  modelSpec:'],
+      ['      vllmConfig:', '      keda: {enabled: true, minReplicaCount: 4, maxReplicaCount: 2}\n      vllmConfig:'],
+    ),
+    `12:29 error ${P}.keda.minReplicaCount`,
+    /^minReplicaCount 4 is above maxReplicaCount 2; KEDA rejects the ScaledObject: lower minReplicaCount or raise maxReplicaCount$/,
+  ],
+  [
+    "a KEDA idleReplicaCount not below KEDA's default minReplicaCount 0",
+    simple(
+      ['  modelSpec:', '  serviceMonitor: {enabled: true}\n  modelSpec:'],
+      ['      vllmConfig:', '      keda: {enabled: true, idleReplicaCount: 0}\n      vllmConfig:'],
+    ),
+    `12:29 error ${P}.keda.idleReplicaCount`,
+    /^idleReplicaCount 0 must be below minReplicaCount 0 \(KEDA's default\), or KEDA rejects the ScaledObject/,
+  ],
+  [
+    'KEDA default triggers without the engine ServiceMonitor',
+    simple(['      vllmConfig:', '      keda: {enabled: true}\n      vllmConfig:']),
+    `11:14 warning ${P}.keda.enabled`,
+    /^without triggers pdstack's default trigger sums the engine's series by the namespace and service labels the engine ServiceMonitor gives them/,
   ],
   [
     'engine serviceMonitor scrapeTimeout above its interval',
