@@ -84,4 +84,24 @@ describe('an unreachable or stalled OTLP collector', { timeout: 60_000 }, () => 
       await collector.close();
     }
   });
+
+  it('stalled: SIGTERM still stops the router cleanly while its last export hangs', async () => {
+    const collector = await startOtlpGrpcReceiver({ hold: true });
+    try {
+      const stack = await pdStack({
+        p: 1,
+        d: 1,
+        extraArgs: ['--otel-endpoint', collector.endpoint],
+        env: { OTEL_BSP_SCHEDULE_DELAY: '20', OTEL_EXPORTER_OTLP_TIMEOUT: '60000' },
+      });
+      expect(await completions(stack.router.url, 4, 1)).toEqual(Array(4).fill(200));
+      await eventually(async () => collector.exports() >= 1);
+      // exit 0: the flush at shutdown gave up on the hung export (a SIGKILL after 10 s would give null)
+      expect(await stack.router.stop()).toBe(0);
+      expect(collector.spans).toEqual([]);
+    } finally {
+      collector.release();
+      await collector.close();
+    }
+  });
 });
