@@ -12,7 +12,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
+import { helmBinary } from '../setup/helm.js';
+import { productionStackRenderer } from './helm-render.js';
+import { pdstackRenderer, type Renderer } from './render.js';
 import {
   checkExpectations,
   loadSuites,
@@ -26,7 +29,8 @@ import {
 class UsageFailure extends Error {}
 
 interface Source {
-  readonly testsDir: string;
+  /** production-stack's chart folder (`helm/`); its `tests/` hold the suites. */
+  readonly helmDir: string;
   /** The commit the suites were read from, when SOURCE is a git checkout or directory. */
   readonly commit?: string;
   readonly cleanup: () => void;
@@ -43,12 +47,11 @@ function gitCommit(dir: string): string | undefined {
   }
 }
 
-/** A checkout's helm/tests, or HEAD's helm/ of a git directory exported into a temporary folder. */
+/** A checkout's helm/, or HEAD's helm/ of a git directory exported into a temporary folder. */
 function openSource(path: string): Source {
   const dir = resolve(path);
   const commit = gitCommit(dir);
-  if (existsSync(join(dir, 'helm', 'tests')))
-    return { testsDir: join(dir, 'helm', 'tests'), commit, cleanup: () => {} };
+  if (existsSync(join(dir, 'helm', 'tests'))) return { helmDir: join(dir, 'helm'), commit, cleanup: () => {} };
   if (commit === undefined)
     throw new UsageFailure(`${path}: neither a production-stack checkout (no helm/tests) nor a git directory`);
   const tmp = mkdtempSync(join(tmpdir(), 'prodstack-suites-'));
@@ -60,14 +63,19 @@ function openSource(path: string): Source {
     rmSync(tmp, { recursive: true, force: true });
     throw new UsageFailure(`${path}: HEAD has no helm/ folder to export`);
   }
-  return { testsDir: join(tmp, 'helm', 'tests'), commit, cleanup: () => rmSync(tmp, { recursive: true, force: true }) };
+  return { helmDir: join(tmp, 'helm'), commit, cleanup: () => rmSync(tmp, { recursive: true, force: true }) };
 }
 
-export function formatReport(results: readonly SuiteResult[], commit: string | undefined, verbose: boolean): string {
+export function formatReport(
+  results: readonly SuiteResult[],
+  commit: string | undefined,
+  verbose: boolean,
+  target: string,
+): string {
   const passed = results.reduce((n, s) => n + s.passed, 0);
   const total = results.reduce((n, s) => n + s.passed + s.failed, 0);
   const lines = [
-    `production-stack helm-unittest suites${commit ? ` at ${commit.slice(0, 12)}` : ''} against pdstack's render: ${passed}/${total} passed, ${total - passed} failed`,
+    `production-stack helm-unittest suites${commit ? ` at ${commit.slice(0, 12)}` : ''} against ${target}: ${passed}/${total} passed, ${total - passed} failed`,
   ];
   const width = Math.max(...results.map((s) => s.file.length));
   for (const s of results) {
@@ -91,12 +99,20 @@ function formatCheck(check: ExpectationCheck, file: string): string[] {
   ];
 }
 
-function main(argv: readonly string[]): number {
+async function main(argv: readonly string[]): Promise<number> {
   const program = new Command('prodstack-suites')
     .argument('<source>', 'a production-stack checkout, or its git directory')
     .option('--json', 'print the results as JSON')
     .option('--verbose', 'every failing assertion of a test, not only the first')
     .option('--suite <name...>', 'only these suites (file name with or without _test.yaml, e.g. route)')
+    .addOption(
+      new Option(
+        '--render <what>',
+        "what the suites run against: pdstack's render, or production-stack's own chart (Helm 3; the runner's self-check)",
+      )
+        .choices(['pdstack', 'production-stack'])
+        .default('pdstack'),
+    )
     .option('--expect <file>', 'expected failures (suite, test, reason): exit 1 on any other failure or a listed pass')
     .exitOverride()
     .configureOutput({ writeErr: () => {} });
@@ -110,7 +126,13 @@ function main(argv: readonly string[]): number {
     );
     return 2;
   }
-  const options = program.opts<{ json?: boolean; verbose?: boolean; suite?: string[]; expect?: string }>();
+  const options = program.opts<{
+    json?: boolean;
+    verbose?: boolean;
+    suite?: string[];
+    expect?: string;
+    render: string;
+  }>();
   let source: Source;
   try {
     source = openSource(program.args[0]!);
@@ -120,17 +142,20 @@ function main(argv: readonly string[]): number {
     return 2;
   }
   let results: SuiteResult[];
+  const chart =
+    options.render === 'production-stack' ? productionStackRenderer(source.helmDir, await helmBinary(3)) : undefined;
+  const renderer: Renderer = chart?.renderer ?? pdstackRenderer;
   try {
     const wanted = options.suite?.map((n) => (n.endsWith('.yaml') ? n : `${n}_test.yaml`));
-    const suites = loadSuites(source.testsDir).filter((s) => !wanted || wanted.includes(s.file));
+    const testsDir = join(source.helmDir, 'tests');
+    const suites = loadSuites(testsDir).filter((s) => !wanted || wanted.includes(s.file));
     if (suites.length === 0) {
-      process.stderr.write(
-        `prodstack-suites: no ${wanted ? wanted.join(', ') : '*_test.yaml'} in ${source.testsDir}\n`,
-      );
+      process.stderr.write(`prodstack-suites: no ${wanted ? wanted.join(', ') : '*_test.yaml'} in ${testsDir}\n`);
       return 2;
     }
-    results = suites.map(runSuite);
+    results = suites.map((suite) => runSuite(suite, renderer));
   } finally {
+    chart?.cleanup();
     source.cleanup();
   }
   let check: ExpectationCheck | undefined;
@@ -155,11 +180,25 @@ function main(argv: readonly string[]): number {
     process.stdout.write(
       `${JSON.stringify({ commit: source.commit, suites: results, expectations: check }, null, 2)}\n`,
     );
-  else process.stdout.write(`${formatReport(results, source.commit, options.verbose === true)}\n`);
+  else
+    process.stdout.write(
+      `${formatReport(
+        results,
+        source.commit,
+        options.verbose === true,
+        chart ? "production-stack's own chart (helm template)" : "pdstack's render",
+      )}\n`,
+    );
   if (!check) return 0;
   const problems = formatCheck(check, options.expect!);
   for (const line of problems) process.stderr.write(`${line}\n`);
   return problems.length > 0 ? 1 : 0;
 }
 
-process.exitCode = main(process.argv.slice(2));
+main(process.argv.slice(2)).then(
+  (code) => (process.exitCode = code),
+  (e: unknown) => {
+    process.stderr.write(`prodstack-suites: ${(e as Error).message}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -13,7 +13,7 @@ import { dump } from 'js-yaml';
 import { buildApp } from '../../charts/synth.js';
 import { formatDiagnostic, loadValuesText } from '../../schema/index.js';
 import { RunnerLimitation, type Doc } from './assertions.js';
-import type { ModelEntry } from './templates.js';
+import { documentsByTemplate, type ModelEntry } from './templates.js';
 
 /** helm-unittest's release when a test names none (TestJob.releaseV3Option). */
 export const HELM_UNITTEST_RELEASE = { name: 'RELEASE-NAME', namespace: 'NAMESPACE' } as const;
@@ -23,8 +23,8 @@ export interface Release {
   readonly namespace: string;
 }
 
-/** The release pdstack renders for a test's release: helm-unittest's upper-case defaults in lower case. */
-export function pdstackRelease(release: Partial<Release> | undefined): Release {
+/** The release a test is rendered for: helm-unittest's upper-case defaults in lower case. */
+export function renderedRelease(release: Partial<Release> | undefined): Release {
   const name = release?.name ?? HELM_UNITTEST_RELEASE.name;
   const namespace = release?.namespace ?? HELM_UNITTEST_RELEASE.namespace;
   return {
@@ -133,3 +133,20 @@ export function render(values: Record<string, unknown>, release: Release): Rende
   });
   return { ok: true, objects, models, valuesYaml };
 }
+
+/** A test's documents per suite template, or why there are none (the values are refused, or the renderer failed). */
+export type Rendered = Map<string, Doc[]> | { readonly cause: 'refused' | 'error'; readonly reason: string };
+
+/** Renders a test's values for its release into the documents of each of the suite's templates. */
+export type Renderer = (values: Record<string, unknown>, release: Release, templates: readonly string[]) => Rendered;
+
+/** pdstack's render, its objects grouped by the production-stack template that renders them (templates.ts). */
+export const pdstackRenderer: Renderer = (values, release, templates) => {
+  const result = render(values, release);
+  if (!result.ok) return { cause: result.cause, reason: result.reason };
+  return documentsByTemplate(
+    result.objects,
+    { release: release.name, namespace: release.namespace, models: result.models },
+    templates,
+  );
+};

@@ -6,9 +6,23 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAll } from 'js-yaml';
-import { evaluate, parseAssertion, PathSyntaxError, RunnerLimitation, show, type Assertion } from './assertions.js';
-import { pdstackRelease, releaseAlias, render, valuesFromSet, type Release } from './render.js';
-import { documentsByTemplate } from './templates.js';
+import {
+  evaluate,
+  parseAssertion,
+  PathSyntaxError,
+  RunnerLimitation,
+  show,
+  type Assertion,
+  type Doc,
+} from './assertions.js';
+import {
+  renderedRelease,
+  pdstackRenderer,
+  releaseAlias,
+  valuesFromSet,
+  type Release,
+  type Renderer,
+} from './render.js';
 
 /** Why a test failed: pdstack refused its values, pdstack threw, an assertion failed, or this runner cannot run it. */
 export type Cause = 'refused' | 'error' | 'assertion' | 'runner';
@@ -105,8 +119,11 @@ export function loadSuites(testsDir: string): Suite[] {
 
 const runnerFailure = (test: string, reason: string): TestResult => ({ test, passed: false, cause: 'runner', reason });
 
-/** Runs one test: compile, group by template, evaluate every assertion (helm-unittest evaluates all of them). */
-export function runTest(suite: Suite, test: Test): TestResult {
+/**
+ * Runs one test: render (by default pdstack's render, grouped by template), evaluate every assertion
+ * (helm-unittest evaluates all of them).
+ */
+export function runTest(suite: Suite, test: Test, renderer: Renderer = pdstackRenderer): TestResult {
   const unsupported = [
     ...suite.unsupported.map((k) => `suite key \`${k}\``),
     ...test.unsupported.map((k) => `test key \`${k}\``),
@@ -114,18 +131,13 @@ export function runTest(suite: Suite, test: Test): TestResult {
   if (unsupported.length > 0) return runnerFailure(test.it, `runner: ${unsupported.join(', ')} not supported`);
   if (test.asserts.length === 0) return runnerFailure(test.it, 'runner: the test has no assertions');
   let assertions: Assertion[];
-  let rendered: Map<string, Record<string, unknown>[]>;
+  let rendered: Map<string, Doc[]>;
   try {
     assertions = test.asserts.map(parseAssertion);
-    const release = pdstackRelease(test.release);
-    const result = render(valuesFromSet(test.set), release);
-    if (!result.ok) return { test: test.it, passed: false, cause: result.cause, reason: result.reason };
     // helm-unittest renders the suite's templates only; an assertion naming another one fails (assertions.ts).
-    rendered = documentsByTemplate(
-      result.objects,
-      { release: release.name, namespace: release.namespace, models: result.models },
-      suite.templates,
-    );
+    const result = renderer(valuesFromSet(test.set), renderedRelease(test.release), suite.templates);
+    if (!(result instanceof Map)) return { test: test.it, passed: false, cause: result.cause, reason: result.reason };
+    rendered = result;
   } catch (e) {
     if (e instanceof RunnerLimitation || e instanceof PathSyntaxError)
       return runnerFailure(test.it, `runner: ${e.message}`);
@@ -159,8 +171,8 @@ function label(a: Assertion): string {
   return `${a.not ? 'not ' : ''}${a.type}${where.length > 0 ? ` (${where.join(', ')})` : ''}`;
 }
 
-export function runSuite(suite: Suite): SuiteResult {
-  const tests = suite.tests.map((t) => runTest(suite, t));
+export function runSuite(suite: Suite, renderer: Renderer = pdstackRenderer): SuiteResult {
+  const tests = suite.tests.map((t) => runTest(suite, t, renderer));
   const passed = tests.filter((t) => t.passed).length;
   return { file: suite.file, name: suite.name, passed, failed: tests.length - passed, tests };
 }

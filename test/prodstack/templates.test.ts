@@ -58,7 +58,8 @@ describe('production-stack template → pdstack objects', () => {
       obj('Deployment', 'vllm-deployment-router'),
     ];
     const t = documentsByTemplate(objects, naming, ['route.yaml', 'service-router.yaml', 'deployment-router.yaml']);
-    expect(names(t.get('route.yaml'))).toEqual(['HTTPRoute/vllm-router', 'GRPCRoute/vllm-router-grpc']);
+    // Helm ranges over routerSpec.route by key: grpc before main (vllm-router).
+    expect(names(t.get('route.yaml'))).toEqual(['GRPCRoute/vllm-router-grpc', 'HTTPRoute/vllm-router']);
     expect(names(t.get('service-router.yaml'))).toEqual(['Service/vllm-router-service']);
     expect(names(t.get('deployment-router.yaml'))).toEqual(['Deployment/vllm-deployment-router']);
   });

@@ -3,7 +3,8 @@
  * suite's `template:` selects the documents that template would have rendered, in the order Helm renders them.
  *
  * One table: each template lists the objects it renders, by kind and production-stack's object name
- * (`{release}`, `{namespace}`, `{model}`: a model of `servingEngineSpec.modelSpec`, `{any}`: any text). A template
+ * (`{release}`, `{namespace}`, `{model}`: a model of `servingEngineSpec.modelSpec`, `{any}`: any text, `{suffix}`:
+ * nothing or `-` and any text). A template
  * that ranges over the models renders, for each model in turn, its rules in table order; the others render their
  * rules in table order; objects one rule matches keep pdstack's order. An object no rule matches and that is not
  * pdstack's own (`PDSTACK_ONLY`) belongs to `extra-objects.yaml`, production-stack's template for values-given objects.
@@ -16,6 +17,11 @@ interface Rule {
   readonly name: string;
   /** Only for a model with (true) or without (false) `raySpec.enabled`: ray-cluster.yaml renders its chat template. */
   readonly ray?: boolean;
+  /**
+   * Gateway API routes: Helm ranges over `routerSpec.route` in key order; route `main` is `{release}-router`, any
+   * other key `k` is `{release}-router-k`. The objects the rule matches are sorted by that key.
+   */
+  readonly byRouteKey?: true;
 }
 
 export const TEMPLATE_OBJECTS: Readonly<Record<string, readonly Rule[]>> = {
@@ -51,10 +57,7 @@ export const TEMPLATE_OBJECTS: Readonly<Record<string, readonly Rule[]>> = {
     { kind: 'ClusterRoleBinding', name: '{release}-lora-controller' },
     { kind: 'ClusterRoleBinding', name: '{release}-leader-election-rolebinding' },
   ],
-  'route.yaml': [
-    { kind: '*Route', name: '{release}-router' },
-    { kind: '*Route', name: '{release}-router-{any}' },
-  ],
+  'route.yaml': [{ kind: '*Route', name: '{release}-router{suffix}', byRouteKey: true }],
   'scaledobject-vllm.yaml': [{ kind: 'ScaledObject', name: '{release}-{model}-scaledobject' }],
   'secrets.yaml': [{ kind: 'Secret', name: '{release}-secrets' }],
   'service-cache-server.yaml': [{ kind: 'Service', name: '{release}-cache-server-service' }],
@@ -93,7 +96,7 @@ export interface Naming {
   readonly models: readonly ModelEntry[];
 }
 
-const anyCount = (rules: readonly Rule[]): number => rules.filter((r) => r.name.includes('{any}')).length;
+const anyCount = (rules: readonly Rule[]): number => rules.filter((r) => /\{any\}|\{suffix\}/.test(r.name)).length;
 
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -103,6 +106,7 @@ function namePattern(rule: Rule, naming: Naming, model?: string): RegExp {
     if (part === '{namespace}') return escape(naming.namespace);
     if (part === '{model}') return escape(model ?? '');
     if (part === '{any}') return '.+';
+    if (part === '{suffix}') return '(?:-.+)?';
     return escape(part);
   });
   return new RegExp(`^${parts.join('')}$`);
@@ -130,7 +134,10 @@ export function documentsByTemplate(
     const re = namePattern(rule, naming, model);
     const docs = objects.filter((o) => !claimed.has(o) && kindMatches(rule, o.kind) && re.test(nameOf(o)));
     docs.forEach((d) => claimed.add(d));
-    return docs;
+    if (!rule.byRouteKey) return docs;
+    const prefix = `${naming.release}-router-`;
+    const key = (d: Doc): string => (nameOf(d).startsWith(prefix) ? nameOf(d).slice(prefix.length) : 'main');
+    return docs.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
   };
   const result = new Map<string, Doc[]>();
   for (const rule of PDSTACK_ONLY) claim(rule);
