@@ -1,10 +1,11 @@
 /**
  * An OTLP trace receiver for the tests, on 127.0.0.1: the collector's TraceService/Export over gRPC (@grpc/grpc-js),
- * or OTLP/HTTP (`POST /v1/traces`, protobuf), the requests decoded with the protobuf types of the OpenTelemetry
+ * or OTLP/HTTP (`POST /v1/traces`, protobuf), plain or over TLS, the requests decoded with the protobuf types of the OpenTelemetry
  * exporter's own `@opentelemetry/otlp-transformer` (the same version pdstack-router exports with). Spans are
  * flattened into `ReceivedSpan`s.
  */
-import { createServer } from 'node:http';
+import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Server, ServerCredentials, type ServiceDefinition, type sendUnaryData } from '@grpc/grpc-js';
 import generated from '@opentelemetry/otlp-transformer/build/src/generated/root';
@@ -67,7 +68,15 @@ export interface OtlpReceiver {
   close(): Promise<void>;
 }
 
+/** A server certificate and its key (PEM). */
+export interface ReceiverTls {
+  readonly cert: Buffer;
+  readonly key: Buffer;
+}
+
 export interface GrpcReceiverOptions {
+  /** Serve over TLS with this certificate. @default plain */
+  readonly tls?: ReceiverTls;
   /** Leave every export unanswered until `release()` (a collector that has stalled). @default false */
   readonly hold?: boolean;
   /** Decode the exports into `spans`; the benchmark only counts them, to spare its load generator's CPU. @default true */
@@ -143,10 +152,16 @@ export async function startOtlpGrpcReceiver(
     },
   });
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    server.bindAsync(
+      '127.0.0.1:0',
+      options.tls
+        ? ServerCredentials.createSsl(null, [{ cert_chain: options.tls.cert, private_key: options.tls.key }])
+        : ServerCredentials.createInsecure(),
+      (err, p) => (err ? reject(err) : resolve(p)),
+    ),
   );
   return {
-    endpoint: `127.0.0.1:${port}`,
+    endpoint: `${options.tls ? 'localhost' : '127.0.0.1'}:${port}`,
     spans,
     exports: () => exports,
     release() {
@@ -157,10 +172,11 @@ export async function startOtlpGrpcReceiver(
   };
 }
 
-export async function startOtlpHttpReceiver(): Promise<OtlpReceiver> {
+/** OTLP/HTTP on 127.0.0.1, over TLS (`https://localhost:<port>/v1/traces`) when `tls` is given. */
+export async function startOtlpHttpReceiver(tls?: ReceiverTls): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
   let exports = 0;
-  const server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     exports++;
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -176,11 +192,12 @@ export async function startOtlpHttpReceiver(): Promise<OtlpReceiver> {
       flatten(Buffer.concat(chunks), spans);
       res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
     });
-  });
+  };
+  const server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, handler) : createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    endpoint: `http://127.0.0.1:${port}/v1/traces`,
+    endpoint: tls ? `https://localhost:${port}/v1/traces` : `http://127.0.0.1:${port}/v1/traces`,
     spans,
     exports: () => exports,
     close: () =>
