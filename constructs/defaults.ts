@@ -77,4 +77,20 @@ export const ROUTER_DEFAULTS = {
   requestStatsWindow: schemaDefault<number>('routerSpec', 'requestStatsWindow'),
   resources: schemaDefault<Record<string, unknown>>('routerSpec', 'resources'),
   labels: schemaDefault<Record<string, string>>('routerSpec', 'labels'),
+  autoscaling: {
+    minReplicas: schemaDefault<number>('routerSpec', 'autoscaling', 'minReplicas'),
+    maxReplicas: schemaDefault<number>('routerSpec', 'autoscaling', 'maxReplicas'),
+    targetCPUUtilizationPercentage: schemaDefault<number>(
+      'routerSpec',
+      'autoscaling',
+      'targetCPUUtilizationPercentage',
+    ),
+  },
+  routeApiVersion: schemaDefault<string>('routerRoute', 'apiVersion'),
+  routeMatches: schemaDefault<Array<Record<string, unknown>>>('routerRoute', 'matches'),
+  ingressHosts: schemaDefault<NonNullable<NonNullable<RouterSpec['ingress']>['hosts']>>(
+    'routerSpec',
+    'ingress',
+    'hosts',
+  ),
 } as const;

@@ -7,13 +7,11 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as names from '../schema/facts/names.js';
 import type { ServiceMonitor } from '../schema/values.generated.js';
-import { ENGINE_DEFAULTS, SERVICE_MONITOR_DEFAULTS } from './defaults.js';
+import { ENGINE_DEFAULTS } from './defaults.js';
 import { ENGINE_SERVICE_PORT_NAME } from './engine-service.js';
 import { engineCommonLabels, engineReleaseSelector, type Labels } from './labels.js';
+import { SERVICE_MONITOR_API_VERSION, serviceMonitorEndpoint } from './service-monitor.js';
 import { requireUniqueObjects } from './unique-objects.js';
-
-/** The prometheus-operator API of ServiceMonitors. */
-export const SERVICE_MONITOR_API_VERSION = 'monitoring.coreos.com/v1';
 
 export interface EngineServiceMonitorProps {
   /** Release name: prefix of the name, and the engines' `app.kubernetes.io/instance` it selects. */
@@ -45,16 +43,7 @@ export class EngineServiceMonitor extends Construct {
         labels: { ...engineCommonLabels(release), ...engineLabels, ...spec.additionalLabels },
       },
       spec: {
-        endpoints: [
-          {
-            port: ENGINE_SERVICE_PORT_NAME,
-            honorLabels: spec.honorLabels ?? SERVICE_MONITOR_DEFAULTS.honorLabels,
-            interval: spec.interval ?? SERVICE_MONITOR_DEFAULTS.interval,
-            scrapeTimeout: spec.scrapeTimeout ?? SERVICE_MONITOR_DEFAULTS.scrapeTimeout,
-            ...(spec.metricRelabelings?.length ? { metricRelabelings: spec.metricRelabelings } : {}),
-            ...(spec.relabelings?.length ? { relabelings: spec.relabelings } : {}),
-          },
-        ],
+        endpoints: [serviceMonitorEndpoint(ENGINE_SERVICE_PORT_NAME, spec)],
         selector: { matchLabels: { ...engineReleaseSelector(release), ...engineLabels } },
       },
     });

@@ -28,6 +28,9 @@ import { ReleaseSecret, type SecretKeyRef } from './release-secret.js';
 import { deploymentStrategy, nonEmpty, podAffinity, podDisruptionBudget } from './workload.js';
 import { requireUniqueObjects } from './unique-objects.js';
 
+/** The name of the router Service's port to the router (what its ServiceMonitor scrapes). */
+export const ROUTER_SERVICE_PORT_NAME = 'router-sport';
+
 /** The router's second container port (production-stack's LMCache controller port), exposed by its Service. */
 export const ROUTER_LMCACHE_PORT = 9000;
 
@@ -263,7 +266,7 @@ export class VllmRouter extends Construct {
         selector: { ...labels },
         ports: [
           {
-            name: 'router-sport',
+            name: ROUTER_SERVICE_PORT_NAME,
             port: spec.servicePort ?? d.servicePort,
             targetPort: intOrString(containerPort),
             protocol: 'TCP',

@@ -1,11 +1,13 @@
 /**
  * `PdStack`: a whole values file → every object production-stack's chart renders for it (engines, release
- * Secret, configs ConfigMap, router with its RBAC). Disabled models get no objects (a pdstack fix).
+ * Secret, configs ConfigMap, router with its RBAC, autoscaler, Ingress and Gateway API routes). Disabled models get
+ * no objects (a pdstack fix).
  */
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { enginesEnabled as renderEngines, renderedModels, routerEnabled } from '../schema/rendered.js';
-import type { PdstackValues } from '../schema/values.generated.js';
+import { expandReleaseTemplates } from '../schema/facts/release-template.js';
+import type { PdstackValues, RouterSpec } from '../schema/values.generated.js';
 import { ENGINE_DEFAULTS, ROUTER_DEFAULTS } from './defaults.js';
 import { LmcacheServer } from './cache-server.js';
 import { VllmEngine } from './engine.js';
@@ -14,6 +16,11 @@ import { engineDiscoverySelector } from './labels.js';
 import * as names from '../schema/facts/names.js';
 import { ReleaseSecret } from './release-secret.js';
 import { RouterEngineDiscovery, VllmRouter } from './router.js';
+import { RouterAutoscaler } from './router-hpa.js';
+import { RouterIngress } from './router-ingress.js';
+import { RouterHttpRoute } from './router-route.js';
+import { RouterServiceMonitor } from './router-service-monitor.js';
+import type { HttpRouteApiVersion } from '../schema/facts/route-kinds.js';
 import { nonEmpty } from './workload.js';
 
 export interface PdStackProps {
@@ -83,6 +90,68 @@ export class PdStack extends Construct {
           : undefined,
       };
       this.router = new VllmRouter(this, 'Router', { release, namespace, spec: routerSpec, engines: discovery });
+      routerExposure(this, this.router, { release, namespace }, routerSpec);
     }
+  }
+}
+
+/**
+ * The router's autoscaler, Ingress, ServiceMonitor and Gateway API routes from `routerSpec`.
+ * A route's `hostnames` and `additionalRules` get the release expanded, as production-stack's `tpl` does.
+ */
+function routerExposure(
+  scope: Construct,
+  router: VllmRouter,
+  ctx: { release: string; namespace: string },
+  spec: Readonly<RouterSpec>,
+): void {
+  const labels = spec.labels ?? ROUTER_DEFAULTS.labels;
+  const service = { name: router.serviceName, port: spec.servicePort ?? ROUTER_DEFAULTS.servicePort };
+  const { autoscaling, ingress, serviceMonitor } = spec;
+  if (autoscaling?.enabled) {
+    new RouterAutoscaler(scope, 'RouterAutoscaler', {
+      ...ctx,
+      deployment: router.deployment,
+      labels,
+      minReplicas: autoscaling.minReplicas,
+      maxReplicas: autoscaling.maxReplicas,
+      targetCpuUtilizationPercentage: autoscaling.targetCPUUtilizationPercentage,
+    });
+  }
+  if (ingress?.enabled) {
+    new RouterIngress(scope, 'RouterIngress', {
+      ...ctx,
+      service,
+      labels,
+      className: ingress.className,
+      annotations: ingress.annotations,
+      hosts: ingress.hosts,
+      tls: ingress.tls,
+    });
+  }
+  if (serviceMonitor?.enabled)
+    new RouterServiceMonitor(scope, 'RouterServiceMonitor', { ...ctx, labels, spec: serviceMonitor });
+  // Helm ranges over a map in key order.
+  for (const [name, route] of Object.entries(spec.route ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (!route.enabled) continue;
+    if ((route.kind ?? 'HTTPRoute') !== 'HTTPRoute')
+      throw new Error(
+        `PdStack: routerSpec.route.${name}.kind ${route.kind} is not rendered (pdstack validate says why)`,
+      );
+    new RouterHttpRoute(scope, `RouterRoute-${name}`, {
+      ...ctx,
+      route: name,
+      service,
+      apiVersion: route.apiVersion as HttpRouteApiVersion | undefined,
+      labels: { ...labels, ...route.labels },
+      annotations: route.annotations,
+      parentRefs: route.parentRefs,
+      hostnames: expandReleaseTemplates(route.hostnames, ctx),
+      additionalRules: expandReleaseTemplates(route.additionalRules, ctx),
+      httpsRedirect: route.httpsRedirect,
+      // production-stack's redirect rule carries no matches or filters
+      matches: route.httpsRedirect ? undefined : route.matches,
+      filters: route.httpsRedirect ? undefined : route.filters,
+    });
   }
 }

@@ -10,7 +10,7 @@ import { didYouMean } from './facts/did-you-mean.js';
 import { DNS_LABEL_MAX_LENGTH, dnsLabelProblem, isDnsLabel, releaseNameProblem } from './facts/dns-label.js';
 import { MODEL_LABEL } from './facts/labels.js';
 import { CACHE_SERVER_PORT_ENV, DEFAULT_KV_ROLE } from './facts/lmcache.js';
-import { cacheServerServiceName, engineServiceName, routerServiceName } from './facts/names.js';
+import { cacheServerServiceName, engineServiceName } from './facts/names.js';
 import { isPdEngine, KV_ROLE_OF_NIXL_ROLE, type NixlRole, sharesHostIpcPid } from './facts/pd-engine.js';
 import { UCX_PORT, ZMQ_PORT } from './facts/ports.js';
 import { otlpEndpoint } from './facts/otlp-endpoint.js';
@@ -23,6 +23,8 @@ import {
   type RouterArgv,
   type RouterCommandLine,
 } from './facts/router-flags.js';
+import { holdsOtherTemplate } from './facts/release-template.js';
+import { HTTP_ROUTE_API_VERSIONS, isHttpRouteApiVersion, REFUSED_ROUTE_KINDS } from './facts/route-kinds.js';
 import { isPdLogic } from './facts/routing-logic.js';
 import { usesV0 } from './facts/vllm.js';
 import {
@@ -562,21 +564,9 @@ function checkRouter(c: Checker, router: RouterSpec, engines: readonly Engine[])
   checkToken(c, rp('hf_token'), router.hf_token, 'a Hugging Face token', 'remove it');
   const parsed = checkExtraArgs(c, router);
   checkRouterImage(c, router);
-  if (router.autoscaling?.enabled)
-    c.error(
-      rp('autoscaling', 'enabled'),
-      'pdstack does not render a HorizontalPodAutoscaler; set enabled: false and scale the router with replicaCount',
-    );
-  if (router.ingress?.enabled)
-    c.error(
-      rp('ingress', 'enabled'),
-      `pdstack does not render Ingresses; set enabled: false and expose \`${routerServiceName(c.ctx.release)}\` with your own Ingress`,
-    );
-  if (router.route && Object.keys(router.route).length > 0)
-    c.error(
-      rp('route'),
-      `pdstack does not render Gateway API routes; remove route and attach your own HTTPRoute to \`${routerServiceName(c.ctx.release)}\``,
-    );
+  checkAutoscaling(c, router);
+  checkIngress(c, router);
+  checkRoutes(c, router);
   const otel = router.otel?.endpoint ? otlpEndpoint(router.otel.endpoint, router.otel.secure ?? false) : undefined;
   if (typeof otel === 'string') c.error(rp('otel', 'endpoint'), otel);
   const otelInExtraArgs = parsed?.positions.get('otel-endpoint');
@@ -593,11 +583,7 @@ function checkRouter(c: Checker, router: RouterSpec, engines: readonly Engine[])
     if (router[key] !== undefined && router[key] !== '')
       c.error(rp(key), `KV-aware routing (the LMCache controller) is not supported by pdstack-router; remove ${key}`);
   }
-  if (router.serviceMonitor?.enabled)
-    c.error(
-      rp('serviceMonitor', 'enabled'),
-      'pdstack does not render ServiceMonitors; set enabled: false and scrape the router with your own ServiceMonitor or PodMonitor',
-    );
+  if (router.serviceMonitor?.enabled) checkServiceMonitor(c, rp('serviceMonitor'), router.serviceMonitor);
   if (router.serviceDiscovery === 'static') {
     const backends = commaList(router.staticBackends, { skipEmpty: true });
     const models = commaList(router.staticModels, { skipEmpty: true });
@@ -641,6 +627,72 @@ function checkRouter(c: Checker, router: RouterSpec, engines: readonly Engine[])
     return;
   }
   if (parsed) checkModelLabels(c, parsed, logic, engines, pdEngines.length > 0);
+}
+
+function checkAutoscaling(c: Checker, router: RouterSpec): void {
+  const a = router.autoscaling;
+  if (!a?.enabled || a.minReplicas === undefined || a.maxReplicas === undefined) return;
+  if (a.minReplicas > a.maxReplicas)
+    c.error(
+      ['routerSpec', 'autoscaling', 'maxReplicas'],
+      `maxReplicas ${a.maxReplicas} is below minReplicas ${a.minReplicas}${c.lineOf(['routerSpec', 'autoscaling', 'minReplicas'])}; the autoscaler cannot keep both: raise maxReplicas or lower minReplicas`,
+    );
+}
+
+function checkIngress(c: Checker, router: RouterSpec): void {
+  const ingress = router.ingress;
+  if (!ingress?.enabled) return;
+  const hosts = ingress.hosts ?? [];
+  if (hosts.length === 0)
+    c.error(
+      ['routerSpec', 'ingress', 'hosts'],
+      'an enabled Ingress needs at least one host rule (the API server refuses one without rules or a default backend); add hosts: [{host: ..., paths: [{path: /, pathType: Prefix}]}]',
+    );
+  hosts.forEach((h, i) => {
+    if (h.paths.length === 0)
+      c.error(
+        ['routerSpec', 'ingress', 'hosts', i, 'paths'],
+        'a host rule needs at least one path to the router; add paths: [{path: /, pathType: Prefix}]',
+      );
+  });
+}
+
+/** Each enabled `routerSpec.route` entry: an HTTPRoute pdstack can render, its templates the release only. */
+function checkRoutes(c: Checker, router: RouterSpec): void {
+  for (const [name, route] of Object.entries(router.route ?? {})) {
+    if (!route.enabled) continue;
+    const at = (...keys: PathSegment[]): PathSegment[] => ['routerSpec', 'route', name, ...keys];
+    const kind = route.kind ?? 'HTTPRoute';
+    const refused = REFUSED_ROUTE_KINDS[kind];
+    if (refused) {
+      c.error(at('kind'), `pdstack renders routes as HTTPRoute only: ${refused}; set kind: HTTPRoute`);
+      continue;
+    }
+    if (route.apiVersion !== undefined && !isHttpRouteApiVersion(route.apiVersion))
+      c.error(
+        at('apiVersion'),
+        `HTTPRoute is served as ${HTTP_ROUTE_API_VERSIONS.join(' or ')}, not ${route.apiVersion}; set apiVersion: ${HTTP_ROUTE_API_VERSIONS[0]}`,
+      );
+    for (const key of ['hostnames', 'additionalRules'] as const) {
+      (route[key] ?? []).forEach((item, i) => {
+        if (holdsOtherTemplate(JSON.stringify(item)))
+          c.error(
+            at(key, i),
+            `pdstack compiles the values, so the only template text it expands here is {{ .Release.Name }} and {{ .Release.Namespace }}; write the value out`,
+          );
+      });
+    }
+    if (route.httpsRedirect && (route.filters?.length ?? 0) > 0)
+      c.warning(
+        at('filters'),
+        'httpsRedirect replaces the rule to the router with a redirect, so these filters are not rendered (as in production-stack); remove them or httpsRedirect',
+      );
+    if ((route.parentRefs?.length ?? 0) === 0)
+      c.warning(
+        at('parentRefs'),
+        'the route names no Gateway in parentRefs, so no Gateway serves it; add parentRefs: [{name: <your Gateway>}]',
+      );
+  }
 }
 
 /**

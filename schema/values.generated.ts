@@ -1012,23 +1012,23 @@ export interface RouterSpec {
   replicaCount?: number;
   env?: EnvVars;
   /**
-   * HorizontalPodAutoscaler (not rendered by pdstack: only enabled: false is accepted)
+   * HorizontalPodAutoscaler (autoscaling/v2) <release>-router-hpa scaling the router Deployment on CPU; the Deployment then has no replicas (replicaCount is unused)
    */
   autoscaling?: {
     /**
-     * HPA
+     * Render the HorizontalPodAutoscaler
      */
     enabled?: boolean;
     /**
-     * min
+     * Fewest router replicas (Kubernetes refuses 0 without the alpha HPAScaleToZero feature)
      */
     minReplicas?: number;
     /**
-     * max
+     * Most router replicas (at least minReplicas)
      */
     maxReplicas?: number;
     /**
-     * target
+     * Average CPU use the autoscaler keeps the router pods at, in percent of their CPU request
      */
     targetCPUUtilizationPercentage?: number;
   };
@@ -1161,17 +1161,52 @@ export interface RouterSpec {
     [k: string]: string;
   };
   /**
-   * Ingress (not rendered by pdstack: only enabled: false is accepted)
+   * Ingress (networking.k8s.io/v1) <release>-ingress-router to the router Service
    */
   ingress?: {
+    /**
+     * Render the Ingress
+     */
     enabled?: boolean;
-    [k: string]: unknown;
+    /**
+     * spec.ingressClassName (none when empty)
+     */
+    className?: string;
+    /**
+     * Ingress annotations
+     */
+    annotations?: {
+      [k: string]: string;
+    };
+    /**
+     * One rule per host, each path to the router Service's port
+     */
+    hosts?: {
+      /**
+       * Host name
+       */
+      host: string;
+      paths: {
+        /**
+         * URL path (starts with /)
+         */
+        path: string;
+        pathType: "Exact" | "Prefix" | "ImplementationSpecific";
+      }[];
+    }[];
+    /**
+     * TLS: hosts and the Secret holding their certificate
+     */
+    tls?: {
+      hosts?: string[];
+      secretName: string;
+    }[];
   };
   /**
-   * Gateway API routes (not rendered by pdstack)
+   * Gateway API routes to the router Service, by name: main is <release>-router, any other NAME <release>-router-NAME
    */
   route?: {
-    [k: string]: unknown;
+    [k: string]: RouterRoute;
   };
   /**
    * Router pod affinity
@@ -1198,6 +1233,70 @@ export interface RouterSpec {
    */
   readinessProbe?: Probe;
   serviceMonitor?: ServiceMonitor;
+}
+/**
+ * A Gateway API route to the router Service (production-stack's routerSpec.route entries)
+ *
+ * This interface was referenced by `PdstackValues`'s JSON-Schema
+ * via the `definition` "routerRoute".
+ */
+export interface RouterRoute {
+  /**
+   * Render this route
+   */
+  enabled?: boolean;
+  /**
+   * Route apiVersion
+   */
+  apiVersion?: string;
+  /**
+   * Route kind (pdstack renders HTTPRoute; the other kinds are errors saying why)
+   */
+  kind?: "HTTPRoute" | "GRPCRoute" | "TCPRoute" | "TLSRoute" | "UDPRoute";
+  /**
+   * Route annotations
+   */
+  annotations?: {
+    [k: string]: string;
+  };
+  /**
+   * Labels added to routerSpec.labels
+   */
+  labels?: {
+    [k: string]: string;
+  };
+  /**
+   * spec.hostnames ({{ .Release.Name }} and {{ .Release.Namespace }} are expanded)
+   */
+  hostnames?: string[];
+  /**
+   * spec.parentRefs: the Gateway(s), verbatim
+   */
+  parentRefs?: {
+    [k: string]: unknown;
+  }[];
+  /**
+   * The route's own rule redirects to https (301) instead of reaching the router; for the Gateway's http listener
+   */
+  httpsRedirect?: boolean;
+  /**
+   * matches of the rule to the router, verbatim (default: production-stack's, also the API server's default: path prefix /)
+   */
+  matches?: {
+    [k: string]: unknown;
+  }[];
+  /**
+   * filters of the rule to the router, verbatim
+   */
+  filters?: {
+    [k: string]: unknown;
+  }[];
+  /**
+   * Rules before the route's own, verbatim ({{ .Release.Name }} and {{ .Release.Namespace }} are expanded)
+   */
+  additionalRules?: {
+    [k: string]: unknown;
+  }[];
 }
 /**
  * The LMCache cache server (lmcache_server): Deployment <release>-deployment-cache-server and Service <release>-cache-server-service; engines with lmcacheConfig.enabled get LMCACHE_REMOTE_URL lm://<release>-cache-server-service:<servicePort>

@@ -292,7 +292,9 @@ class Knobs {
       `{{- $knobs := include "pdstack.routerKnobs" (list $ (${compiled} | fromJson)) | fromJson }}\n`,
     );
     const container = (deployment['spec']['template']['spec']['containers'] as Json[])[0]!;
-    deployment['spec']['replicas'] = this.placeholder('{{ $knobs.replicaCount | int }}');
+    // With routerSpec.autoscaling the HPA owns the replicas: the Deployment has none to set.
+    if ('replicas' in deployment['spec'])
+      deployment['spec']['replicas'] = this.placeholder('{{ $knobs.replicaCount | int }}');
     container['image'] = this.placeholder('{{ include "pdstack.image" $knobs | quote }}');
     container['resources'] = this.placeholder('{{ include "pdstack.resources" $knobs.resources }}');
     // the args end with the --otel-* flags of routerSpec.otel: the template appends them from the knob instead

@@ -32,6 +32,13 @@ export const routerServiceAccountName = (release: string): string => `${release}
 export const routerRoleName = (release: string): string => `${release}-reader`;
 export const routerRoleBindingName = (release: string): string => `${release}-deployment-access-binding`;
 export const routerPdbName = (release: string): string => `${release}-pdb-router`;
+export const routerHpaName = (release: string): string => `${release}-router-hpa`;
+export const routerIngressName = (release: string): string => `${release}-ingress-router`;
+export const routerServiceMonitorName = (release: string): string => `${release}-router-servicemonitor`;
+/** The route `routerSpec.route.main` is `<release>-router`; any other `routerSpec.route.NAME` is `<release>-router-NAME`. */
+export const MAIN_ROUTE = 'main';
+export const routerRouteName = (release: string, route: string): string =>
+  route === MAIN_ROUTE ? `${release}-router` : `${release}-router-${route}`;
 
 /** The release name when none is given: the tutorial installs with `helm install pd`. */
 export const DEFAULT_RELEASE = 'pd';

@@ -37,6 +37,7 @@ const SPECS = {
   'roundrobin-chat-template': join(FIXTURES, 'roundrobin-chat-template.yaml'),
   'pd-without-host-ipc': join(FIXTURES, 'pd-without-host-ipc.yaml'),
   'engine-extras': join(FIXTURES, 'engine-extras.yaml'),
+  'router-exposure': join(FIXTURES, 'router-exposure.yaml'),
 } as const;
 type Spec = keyof typeof SPECS;
 
@@ -120,7 +121,7 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
     expect(example('pd', ['-f', EXAMPLE_VALUES_FILE]).objects).toEqual(synth(EXAMPLE_VALUES_FILE, 'pd'));
   });
 
-  test.each(['example', '2p2d-gpu', 'engine-extras'] as const)(
+  test.each(['example', '2p2d-gpu', 'engine-extras', 'router-exposure'] as const)(
     'helm template other -n team-a renames %s consistently: same as synth for release other',
     (spec) => {
       // The values name the decode Service of release pd; the same spec written for release other:

@@ -2,7 +2,7 @@
 import { Testing } from 'cdk8s';
 import { buildApp } from '../../charts/synth.js';
 import type { PdstackValues } from '../../schema/values.generated.js';
-import type { KubeObject } from './kube-validate.js';
+import { validateKubeObject, type KubeObject } from './kube-validate.js';
 
 export function synthStack(values: PdstackValues, release = 'pd', namespace = 'default'): KubeObject[] {
   return Testing.synth(buildApp(values, { release, namespace }).chart) as KubeObject[];
@@ -13,6 +13,21 @@ export function find(objects: readonly KubeObject[], kind: string, name: string)
   if (!found)
     throw new Error(`no ${kind}/${name} among ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`);
   return found as KubeObject & Record<string, any>;
+}
+
+/**
+ * The objects of one engine behind a router of `routerSpec` (release `vllm`, production-stack's test release), each
+ * validated against its Kubernetes or CRD schema.
+ */
+export function routerStack(
+  routerSpec: PdstackValues['routerSpec'],
+  release = 'vllm',
+  namespace = 'default',
+): KubeObject[] {
+  const engine = { name: 'm', repository: 'r', tag: 't', modelURL: 'u', requestCPU: 1, requestMemory: '1Gi' };
+  const objects = synthStack({ servingEngineSpec: { modelSpec: [engine] }, routerSpec }, release, namespace);
+  for (const o of objects) validateKubeObject(o);
+  return objects;
 }
 
 /** The `vllm` container of an engine Deployment. */

@@ -1,0 +1,47 @@
+/**
+ * `RouterServiceMonitor`: `routerSpec.serviceMonitor` → the prometheus-operator ServiceMonitor
+ * `<release>-router-servicemonitor`, scraping the router Service's `router-sport` port (pdstack-router serves
+ * `/metrics` there), as production-stack's `servicemonitor-router.yaml` renders it: the router's labels plus
+ * `additionalLabels`, selecting the router Service by its labels without `app.kubernetes.io/managed-by`.
+ */
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { MANAGED_BY_LABEL } from '../schema/facts/labels.js';
+import * as names from '../schema/facts/names.js';
+import type { ServiceMonitor } from '../schema/values.generated.js';
+import { ROUTER_DEFAULTS } from './defaults.js';
+import { routerLabels } from './labels.js';
+import { ROUTER_SERVICE_PORT_NAME } from './router.js';
+import type { RouterObjectProps } from './router-object.js';
+import { SERVICE_MONITOR_API_VERSION, serviceMonitorEndpoint } from './service-monitor.js';
+
+export interface RouterServiceMonitorProps extends RouterObjectProps {
+  /** `routerSpec.serviceMonitor`; must be enabled. */
+  readonly spec: Readonly<ServiceMonitor>;
+}
+
+export class RouterServiceMonitor extends Construct {
+  public readonly serviceMonitor: ApiObject;
+
+  constructor(scope: Construct, id: string, props: RouterServiceMonitorProps) {
+    super(scope, id);
+    const { release, spec } = props;
+    if (spec.enabled !== true)
+      throw new Error('RouterServiceMonitor: routerSpec.serviceMonitor is not enabled; do not create it');
+    const labels = routerLabels(release, props.labels ?? ROUTER_DEFAULTS.labels);
+    const { [MANAGED_BY_LABEL]: _managedBy, ...selector } = labels;
+    this.serviceMonitor = new ApiObject(this, 'Resource', {
+      apiVersion: SERVICE_MONITOR_API_VERSION,
+      kind: 'ServiceMonitor',
+      metadata: {
+        name: names.routerServiceMonitorName(release),
+        namespace: props.namespace,
+        labels: { ...labels, ...spec.additionalLabels },
+      },
+      spec: {
+        endpoints: [serviceMonitorEndpoint(ROUTER_SERVICE_PORT_NAME, spec)],
+        selector: { matchLabels: selector },
+      },
+    });
+  }
+}
