@@ -147,6 +147,7 @@ export async function createRouter(config: RouterConfig, log: Logger): Promise<R
         decodeLabels: config.decodeLabels,
         orchestrated: config.routingLogic === 'disaggregated_prefill_orchestrated',
         fallback: config.pdFallback,
+        concurrent: config.pdDispatch === 'concurrent',
         decide: {
           minPromptTokens: config.pdMinPromptTokens,
           ...(config.pdMaxPrefillQueue !== undefined ? { maxPrefillQueue: config.pdMaxPrefillQueue } : {}),

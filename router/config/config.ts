@@ -64,6 +64,8 @@ export interface RouterConfig {
   readonly pdMinPromptTokens: number;
   /** `--pd-max-prefill-queue` (undefined: off). */
   readonly pdMaxPrefillQueue?: number;
+  /** `--pd-dispatch`. */
+  readonly pdDispatch: RouterArgs['pdDispatch'];
   readonly prefixMinMatchLength: number;
   readonly prefixCacheMaxEntries: number;
   readonly failoverAttempts: number;
@@ -226,6 +228,12 @@ export function buildConfig(argv: RouterArgv, env: NodeJS.ProcessEnv): RouterCon
       `--${pdFlag.name} applies to the P/D routing logics only (${PD_ROUTING_LOGICS.join(', ')}), not ${routingLogic}`,
     );
   }
+  if (a.pdDispatch === 'concurrent' && routingLogic !== 'disaggregated_prefill_orchestrated') {
+    throw new UsageError(
+      '--pd-dispatch concurrent needs --routing-logic disaggregated_prefill_orchestrated (the decode leg carries ' +
+        "vLLM's push-mode kv_transfer_params)",
+    );
+  }
   const aliases = parseAliases(a.staticAliases);
   const engineApiKey = env.VLLM_API_KEY || undefined;
   const discovery: RouterConfig['discovery'] =
@@ -263,6 +271,7 @@ export function buildConfig(argv: RouterArgv, env: NodeJS.ProcessEnv): RouterCon
     decodeLabels,
     pdFallback: a.pdFallback,
     pdMinPromptTokens: a.pdMinPromptTokens,
+    pdDispatch: a.pdDispatch,
     ...(a.pdMaxPrefillQueue !== undefined ? { pdMaxPrefillQueue: a.pdMaxPrefillQueue } : {}),
     prefixMinMatchLength: a.prefixMinMatchLength,
     prefixCacheMaxEntries: a.prefixCacheMaxEntries,

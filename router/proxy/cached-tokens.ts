@@ -28,9 +28,14 @@ export function cachedTokensIn(answer: unknown): number | undefined {
   return typeof n === 'number' && Number.isInteger(n) && n >= 0 ? n : undefined;
 }
 
-/** Sets the figure in one JSON text (an answer, or one event's data); the text unchanged when it has no such field. */
-function rewrite(json: string, cached: number): string {
+/**
+ * Sets the figure in one JSON text (an answer, or one event's data); the text unchanged when it has no such field or
+ * there is no figure (yet: with concurrent dispatch the prefill may not have answered).
+ */
+function rewrite(json: string, figure: () => number | undefined): string {
   if (!json.includes(FIELD)) return json;
+  const cached = figure();
+  if (cached === undefined) return json;
   try {
     const parsed = JSON.parse(json) as { usage?: { prompt_tokens_details?: { cached_tokens?: unknown } } } | null;
     const details = parsed?.usage?.prompt_tokens_details;
@@ -51,7 +56,7 @@ class JsonRewrite implements BodyTransform {
   private bytes = 0;
 
   constructor(
-    private readonly cached: number,
+    private readonly cached: () => number | undefined,
     private readonly lease: Lease,
     private readonly limit: number,
   ) {}
@@ -82,7 +87,7 @@ class SseRewrite implements BodyTransform {
   private readonly decoder = new StringDecoder('utf8');
   private tail = '';
 
-  constructor(private readonly cached: number) {}
+  constructor(private readonly cached: () => number | undefined) {}
 
   chunk(c: Buffer): string {
     const text = this.tail + this.decoder.write(c);
@@ -108,7 +113,12 @@ class SseRewrite implements BodyTransform {
   }
 }
 
-/** The transform that puts the prefill's `cached` figure into a decode answer (an event stream when `streaming`). */
-export function cachedTokensTransform(cached: number, streaming: boolean, lease: Lease, limit: number): BodyTransform {
+/** The transform that puts the prefill's figure into a decode answer (an event stream when `streaming`). */
+export function cachedTokensTransform(
+  cached: () => number | undefined,
+  streaming: boolean,
+  lease: Lease,
+  limit: number,
+): BodyTransform {
   return streaming ? new SseRewrite(cached) : new JsonRewrite(cached, lease, limit);
 }

@@ -25,6 +25,7 @@
  * aborts both upstream calls; both calls count in request stats and metrics. The prefill's
  * `usage.prompt_tokens_details.cached_tokens`, when it reports one, replaces decode's in the answer (cached-tokens.ts).
  */
+import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { RouterArgs } from '../../schema/facts/router-flags.js';
@@ -32,14 +33,17 @@ import type { Endpoint } from '../discovery/types.js';
 import { RouterError, sendError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { LeastLoaded } from '../routing/balance.js';
+import { type PushCoords, PushCoordsCache, pushDecodeParams } from './nixl-push.js';
 import { type PdDecideOptions, PdDecider } from './pd-decide.js';
 import { cachedTokensIn, cachedTokensOf, cachedTokensTransform } from './cached-tokens.js';
 import {
+  type CallLink,
   ClientLink,
   type ProxiedRequest,
   type ProxyDeps,
   account,
   candidatesFor,
+  failureType,
   isStreaming,
   noEndpoint,
   relay,
@@ -48,6 +52,8 @@ import {
   type StartedCall,
 } from './shared.js';
 import {
+  Cancelled,
+  type Exchange,
   engineErrorMessage,
   isAbort,
   isUnreachable,
@@ -67,6 +73,8 @@ export interface PdOptions {
   readonly fallback: PdFallback;
   /** `--pd-min-prompt-tokens`, `--pd-max-prefill-queue`. */
   readonly decide: PdDecideOptions;
+  /** `--pd-dispatch concurrent` (orchestrated mode only): both legs at once for vLLM's NixlPushConnector. */
+  readonly concurrent: boolean;
 }
 
 export type PdFallback = RouterArgs['pdFallback'];
@@ -78,7 +86,11 @@ export type PdFallback = RouterArgs['pdFallback'];
 export type FallbackReason = 'no_prefill_engine' | 'prefill_failed';
 
 /** The body the prefill engine gets (parseBody already dropped the client's `kv_transfer_params`). */
-export function prefillBody(body: Readonly<Record<string, unknown>>, orchestrated: boolean): Record<string, unknown> {
+export function prefillBody(
+  body: Readonly<Record<string, unknown>>,
+  orchestrated: boolean,
+  transferId?: string,
+): Record<string, unknown> {
   const p: Record<string, unknown> = { ...body, max_tokens: 1, stream: false };
   if ('max_completion_tokens' in body) p.max_completion_tokens = 1;
   delete p.min_tokens;
@@ -92,6 +104,7 @@ export function prefillBody(body: Readonly<Record<string, unknown>>, orchestrate
       remote_block_ids: null,
       remote_host: null,
       remote_port: null,
+      ...(transferId !== undefined ? { transfer_id: transferId } : {}),
     };
   }
   return p;
@@ -105,7 +118,7 @@ const blockIds = (v: unknown) =>
 /**
  * The fields of a NixlConnector prefill answer's `kv_transfer_params` that decode reads (vLLM's
  * `NixlConnectorScheduler.request_finished`), each with its check; `remote_request_id` and `tp_size` are absent in
- * older vLLM versions. Every other field is dropped; `do_remote_prefill`, `do_remote_decode` and `remote_host` are
+ * older vLLM versions, `pp_size` is set by NixlPushConnector (pipeline-parallel prefill). Every other field is dropped; `do_remote_prefill`, `do_remote_decode` and `remote_host` are
  * the router's.
  */
 const NIXL_FIELDS: readonly { name: string; required: boolean; valid: (v: unknown) => boolean }[] = [
@@ -118,6 +131,7 @@ const NIXL_FIELDS: readonly { name: string; required: boolean; valid: (v: unknow
     valid: (v) => Number.isInteger(v) && (v as number) > 0 && (v as number) < 65536,
   },
   { name: 'tp_size', required: false, valid: (v) => Number.isInteger(v) && (v as number) > 0 },
+  { name: 'pp_size', required: false, valid: (v) => Number.isInteger(v) && (v as number) > 0 },
 ];
 
 /**
@@ -201,6 +215,8 @@ class FallbackNotice {
 export class PdProxy {
   private readonly fallbackNotice: FallbackNotice;
   private readonly decider: PdDecider;
+  /** The NIXL coordinates of prefill engines (`--pd-dispatch concurrent`). */
+  private readonly push: PushCoordsCache | undefined;
 
   constructor(
     private readonly deps: ProxyDeps,
@@ -210,6 +226,7 @@ export class PdProxy {
   ) {
     this.fallbackNotice = new FallbackNotice(deps.log);
     this.decider = new PdDecider(options.decide, deps.engineStats);
+    this.push = options.concurrent ? new PushCoordsCache() : undefined;
   }
 
   isPrefill = (e: Endpoint): boolean => this.options.prefillLabels.includes(e.modelLabel);
@@ -229,14 +246,20 @@ export class PdProxy {
     const headers = requestHeaders(req.incoming.headers, req.requestId);
     headers['content-type'] = 'application/json';
     try {
-      // one parse, both bodies serialized from it; a too deeply nested body fails at the prefill's, before any
-      // engine is called. Decode's is made once prefill is done, so the two are not held at once (memory).
-      const prefilled = await this.prefillStep(req, prefills, headers, client, started);
+      let prefilled: Prefilled | undefined;
+      if (prefills.length === 0) this.fellBack(req, 'no_prefill_engine', prefills);
+      else if (!this.decidedAlone(req, prefills)) {
+        // push mode: both legs at once to a prefill engine whose NIXL coordinates are known (nixl-push.ts)
+        const prefill = this.push && this.prefillBalancer.pick(prefills);
+        const coords = prefill && this.push!.get(prefill.url);
+        if (coords)
+          return await this.concurrent(req, res, prefill, coords, prefills, decodes, headers, client, started);
+        // one parse, both bodies serialized from it; a too deeply nested body fails at the prefill's, before any
+        // engine is called. Decode's is made once prefill is done, so the two are not held at once (memory).
+        prefilled = await this.prefillOrFallback(req, prefills, headers, client, started);
+      }
       if (client.gone) return;
-      // decode's body: the request plus, orchestrated, the router's kv_transfer_params (parseBody dropped the client's)
-      const kv = prefilled?.kv;
-      const decodeRaw = Buffer.from(serialize(kv === undefined ? req.body : { ...req.body, kv_transfer_params: kv }));
-      await this.decode(req, res, decodes, headers, decodeRaw, client, started, prefilled?.cachedTokens);
+      await this.decodeAfter(req, res, decodes, headers, client, started, prefilled);
     } catch (err) {
       if (err instanceof Aborted) return;
       if (err instanceof EngineFailure) return sendError(res, err.error(), req.requestId);
@@ -245,33 +268,132 @@ export class PdProxy {
     }
   }
 
-  /**
-   * The prefill step, or none (decode then serves the request alone): when the decider (pd-decide.ts) keeps prefill
-   * local, and with `--pd-fallback decode` when no prefill engine can serve.
-   */
-  private async prefillStep(
+  /** Whether the decider (pd-decide.ts) has decode serve this request alone (counted and logged at debug). */
+  private decidedAlone(req: ProxiedRequest, prefills: readonly Endpoint[]): boolean {
+    const decision = this.decider.active ? this.decider.decide(req.body, prefills) : undefined;
+    if (decision === undefined) return false;
+    this.deps.metrics.pdDecodeOnly.inc({ model: req.model, reason: decision });
+    if (this.deps.log.enabled('debug')) this.deps.log.debug(`${req.requestId} served by decode alone: ${decision}`);
+    return true;
+  }
+
+  /** The prefill step; with `--pd-fallback decode` none (decode then serves alone) when no prefill engine can serve. */
+  private async prefillOrFallback(
     req: ProxiedRequest,
     prefills: readonly Endpoint[],
     headers: Record<string, string | string[]>,
     client: ClientLink,
     started: number,
   ): Promise<Prefilled | undefined> {
-    const { deps } = this;
-    if (prefills.length === 0) return this.fellBack(req, 'no_prefill_engine', prefills);
-    const decision = this.decider.active ? this.decider.decide(req.body, prefills) : undefined;
-    if (decision !== undefined) {
-      deps.metrics.pdDecodeOnly.inc({ model: req.model, reason: decision });
-      if (deps.log.enabled('debug')) deps.log.debug(`${req.requestId} served by decode alone: ${decision}`);
-      return undefined;
-    }
     try {
       const prefilled = await this.prefill(req, prefills, headers, client, started);
       this.fallbackNotice.served();
       return prefilled;
     } catch (err) {
-      if (!(err instanceof EngineFailure) || this.options.fallback !== 'decode') throw err;
-      if (deps.log.enabled('debug')) deps.log.debug(`${req.requestId} prefill failed: ${err.why}`);
-      return this.fellBack(req, 'prefill_failed', prefills);
+      return this.fallBackFrom(err, req, prefills);
+    }
+  }
+
+  /** After a failed prefill step: none (decode alone) with `--pd-fallback decode` and an engine failure, else throws. */
+  private fallBackFrom(err: unknown, req: ProxiedRequest, prefills: readonly Endpoint[]): undefined {
+    if (!(err instanceof EngineFailure) || this.options.fallback !== 'decode') throw err;
+    if (this.deps.log.enabled('debug')) this.deps.log.debug(`${req.requestId} prefill failed: ${err.why}`);
+    return this.fellBack(req, 'prefill_failed', prefills);
+  }
+
+  /** Decode's step after the prefill's (or none): the request plus, orchestrated, the router's kv_transfer_params. */
+  private decodeAfter(
+    req: ProxiedRequest,
+    res: ServerResponse,
+    decodes: readonly Endpoint[],
+    headers: Record<string, string | string[]>,
+    client: ClientLink,
+    started: number,
+    prefilled: Prefilled | undefined,
+  ): Promise<void> {
+    // parseBody dropped the client's kv_transfer_params
+    const kv = prefilled?.kv;
+    const body = Buffer.from(serialize(kv === undefined ? req.body : { ...req.body, kv_transfer_params: kv }));
+    const cached = prefilled?.cachedTokens;
+    return this.decode(
+      req,
+      res,
+      decodes,
+      headers,
+      body,
+      client,
+      started,
+      cached === undefined ? undefined : () => cached,
+    );
+  }
+
+  /**
+   * `--pd-dispatch concurrent`: the prefill and the decode leg leave at once (decode with the push-mode
+   * `kv_transfer_params` of nixl-push.ts, both with one `transfer_id`). Either leg failing cancels the other: a
+   * failed prefill cancels decode (which would wait for a push that never comes) and is then handled as in the serial
+   * flow (one retry on another prefill engine, serially, or the fallback); a failed decode cancels prefill and the
+   * client gets decode's error. A decode answer complete before the prefill's cancels the prefill too (decode needed
+   * nothing from it, e.g. it had the whole prompt cached), so the client never waits on a leg.
+   */
+  private async concurrent(
+    req: ProxiedRequest,
+    res: ServerResponse,
+    prefill: Endpoint,
+    coords: PushCoords,
+    prefills: readonly Endpoint[],
+    decodes: readonly Endpoint[],
+    headers: Record<string, string | string[]>,
+    client: ClientLink,
+    started: number,
+  ): Promise<void> {
+    const { deps } = this;
+    const transferId = randomUUID();
+    const prefillRaw = Buffer.from(serialize(prefillBody(req.body, true, transferId)));
+    const kv = pushDecodeParams(coords, hostOf(prefill.url), req.requestId, transferId);
+    const decodeRaw = Buffer.from(serialize({ ...req.body, kv_transfer_params: kv }));
+    const decodeEndpoint = this.decodeBalancer.pick(decodes);
+    const prefillLeg = new Leg(client);
+    const decodeLeg = new Leg(client);
+    let cached: number | undefined;
+    const prefillRun: Promise<unknown> = this.prefillOn(prefill, req, headers, prefillLeg, prefillRaw, undefined).then(
+      (prefilled) => {
+        cached = prefilled.cachedTokens;
+        this.fallbackNotice.served();
+        return undefined;
+      },
+      (err: unknown) => {
+        if (!(err instanceof Aborted))
+          decodeLeg.cancel(err instanceof EngineFailure ? err.error() : asRouterError(err));
+        return err;
+      },
+    );
+    let call: StartedCall;
+    try {
+      call = await this.start('decoder', decodeEndpoint, req, decodeLeg, headers, decodeRaw, undefined);
+    } catch (err) {
+      if (!decodeLeg.cancelled) {
+        prefillLeg.abort();
+        await prefillRun;
+        throw err;
+      }
+      // the prefill failed before decode answered: a retry on another prefill engine (serially), or the fallback
+      const failure = await prefillRun;
+      const others = prefills.filter((e) => e.url !== prefill.url);
+      const left = deps.upstream.firstByteTimeoutMs - (performance.now() - started);
+      let prefilled: Prefilled | undefined;
+      if (failure instanceof EngineFailure && failure.retryable && others.length > 0 && left > 0) {
+        deps.log.warn(`Prefill engine ${prefill.url} ${failure.why} for request ${req.requestId}; trying another`);
+        prefilled = await this.prefillOrFallback(req, [this.prefillBalancer.pick(others)], headers, client, started);
+      } else prefilled = this.fallBackFrom(failure, req, prefills);
+      if (client.gone) return;
+      return this.decodeAfter(req, res, decodes, headers, client, started, prefilled);
+    }
+    const transform = coords.reportsCachedTokens ? () => cached : undefined;
+    try {
+      await this.answer(req, res, decodeEndpoint, call, decodeLeg, transform);
+    } finally {
+      prefillLeg.abort(); // a no-op once the prefill is done
+      await prefillRun;
     }
   }
 
@@ -325,7 +447,7 @@ export class PdProxy {
     side: 'prefiller' | 'decoder',
     endpoint: Endpoint,
     req: ProxiedRequest,
-    client: ClientLink,
+    client: CallLink,
     headers: Record<string, string | string[]>,
     body: string | Buffer,
     firstByteTimeoutMs: number | undefined,
@@ -334,7 +456,7 @@ export class PdProxy {
       const leg = side === 'prefiller' ? 'prefill' : 'decode';
       return await startCall(this.deps, client, req, leg, endpoint.url, 'POST', headers, body, firstByteTimeoutMs);
     } catch (err) {
-      if (isAbort(err)) throw new Aborted();
+      if (isAbort(err) || err instanceof Cancelled) throw new Aborted();
       const unreachable = isUnreachable(err);
       throw new EngineFailure(
         () => transportError(this.deps.log, side, endpoint.url, err, req.requestId),
@@ -363,7 +485,7 @@ export class PdProxy {
     endpoint: Endpoint,
     req: ProxiedRequest,
     headers: Record<string, string | string[]>,
-    client: ClientLink,
+    client: CallLink,
     body: Buffer,
     firstByteTimeoutMs: number | undefined,
   ): Promise<Prefilled> {
@@ -374,8 +496,8 @@ export class PdProxy {
     try {
       text = await res.text(req.lease, leg && (() => leg.firstByte()));
     } catch (err) {
-      account(deps, call, endpoint.url, req.model, isAbort(err) ? 'client_disconnected' : 'stream_error');
-      if (isAbort(err)) throw new Aborted();
+      account(deps, call, endpoint.url, req.model, failureType(err, 'stream_error'));
+      if (isAbort(err) || err instanceof Cancelled) throw new Aborted();
       if (err instanceof RouterError || err instanceof UpstreamBodyTooLarge)
         throw transportError(deps.log, 'prefiller', endpoint.url, err, req.requestId);
       throw new EngineFailure(
@@ -420,6 +542,7 @@ export class PdProxy {
       );
     }
     account(deps, call, endpoint.url, req.model);
+    this.push?.learn(endpoint.url, kv, cachedTokens !== undefined);
     return cachedTokens === undefined ? { kv } : { kv, cachedTokens };
   }
 
@@ -431,9 +554,8 @@ export class PdProxy {
     body: Buffer,
     client: ClientLink,
     started: number,
-    cachedTokens: number | undefined,
+    cachedTokens: (() => number | undefined) | undefined,
   ): Promise<void> {
-    const { deps } = this;
     const { endpoint, call } = await this.onEngine(
       'decoder',
       this.decodeBalancer,
@@ -445,6 +567,22 @@ export class PdProxy {
         call: await this.start('decoder', endpoint, req, client, headers, body, undefined),
       }),
     );
+    await this.answer(req, res, endpoint, call, client, cachedTokens);
+  }
+
+  /**
+   * Decode's answer to the client: an error status as the client's error, else relayed, with the prefill's
+   * `cached_tokens` (when `cachedTokens` gives one at the time decode's usage goes out).
+   */
+  private async answer(
+    req: ProxiedRequest,
+    res: ServerResponse,
+    endpoint: Endpoint,
+    call: StartedCall,
+    link: CallLink,
+    cachedTokens: (() => number | undefined) | undefined,
+  ): Promise<void> {
+    const { deps } = this;
     const { upstream } = call;
     if (upstream.status >= 300 && upstream.status < 400) {
       upstream.abort();
@@ -477,8 +615,50 @@ export class PdProxy {
       cachedTokens === undefined
         ? undefined
         : cachedTokensTransform(cachedTokens, streaming, req.lease, deps.upstream.maxBodyBytes);
-    await relay(deps, client, req, 'decoder', endpoint.url, call, res, out, !streaming, undefined, transform);
+    await relay(deps, link, req, 'decoder', endpoint.url, call, res, out, !streaming, undefined, transform);
   }
+}
+
+/**
+ * One leg of a concurrent dispatch: tracked alongside the other (the client going away aborts both) and cancellable
+ * on its own, with the other leg's error (`cancel`) or as an abandoned call (`abort`).
+ */
+class Leg implements CallLink {
+  private exchange: Exchange | undefined;
+  private pending: Error | undefined;
+  cancelled = false;
+
+  constructor(private readonly client: ClientLink) {}
+
+  get gone(): boolean {
+    return this.client.gone;
+  }
+
+  track(ex: Exchange): Exchange {
+    this.exchange = ex;
+    this.client.track(ex, true);
+    if (this.pending) ex.abort(this.pending);
+    return ex;
+  }
+
+  cancel(cause: RouterError): void {
+    this.cancelled = true;
+    this.stop(new Cancelled(cause));
+  }
+
+  /** Abandons the leg: the other one answered or failed. */
+  abort(): void {
+    this.stop(new Cancelled(new RouterError(502, 'cancelled', 'The other leg answered or failed.')));
+  }
+
+  private stop(reason: Error): void {
+    if (this.exchange) this.exchange.abort(reason);
+    else this.pending ??= reason;
+  }
+}
+
+function asRouterError(err: unknown): RouterError {
+  return err instanceof RouterError ? err : new RouterError(502, 'prefiller_error', 'Prefiller failed.');
 }
 
 /** Prefill answers tried again on another prefill engine (llm-d's sidecar retries the same ones). */

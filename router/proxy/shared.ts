@@ -10,7 +10,7 @@ import type { RequestStatsMonitor, RequestTracker } from '../stats/request-stats
 import type { LegName, LegTrace, RequestTrace } from '../tracing.js';
 import { withoutFailing } from '../routing/balance.js';
 import type { BufferBudget, Lease } from './buffers.js';
-import { type BodyTransform, type Exchange, type Upstream, isAbort, transportError } from './upstream.js';
+import { type BodyTransform, Cancelled, type Exchange, type Upstream, isAbort, transportError } from './upstream.js';
 
 export interface ProxyDeps {
   readonly discovery: ServiceDiscovery;
@@ -174,7 +174,7 @@ export interface StartedCall extends AccountedCall {
  */
 export async function startCall(
   deps: ProxyDeps,
-  client: ClientLink,
+  client: CallLink,
   req: ProxiedRequest,
   leg: LegName,
   url: string,
@@ -198,7 +198,7 @@ export async function startCall(
     const upstream = await client.track(deps.upstream.exchange(call)).started;
     return { tracker, upstream, leg: span };
   } catch (err) {
-    account(deps, { tracker, leg: span }, url, req.model, isAbort(err) ? 'client_disconnected' : 'connection_error');
+    account(deps, { tracker, leg: span }, url, req.model, failureType(err, 'connection_error'));
     throw err;
   }
 }
@@ -212,7 +212,7 @@ export async function startCall(
  */
 export async function relay(
   deps: ProxyDeps,
-  client: ClientLink,
+  client: CallLink,
   req: ProxiedRequest,
   side: string,
   server: string,
@@ -241,7 +241,7 @@ export async function relay(
     if (error === undefined) countUsage(deps, server, req.model, body, req.trace);
   } catch (err) {
     const gone = isAbort(err) || client.gone;
-    account(deps, call, server, req.model, gone ? 'client_disconnected' : 'stream_error');
+    account(deps, call, server, req.model, gone ? 'client_disconnected' : failureType(err, 'stream_error'));
     upstream.abort();
     if (gone) return void res.destroy();
     const failure = transportError(deps.log, side, server, err, req.requestId);
@@ -314,24 +314,40 @@ function watchStreamUsage(trace: RequestTrace, inner: BodyTransform | undefined)
   };
 }
 
-/** Aborts the current upstream exchange when the client goes away before its answer is complete. */
-export class ClientLink {
+/** What an upstream call is started through: it tracks the call's exchange and says whether to give up. */
+export interface CallLink {
+  readonly gone: boolean;
+  track(ex: Exchange): Exchange;
+}
+
+/**
+ * Aborts the current upstream exchanges (the last one tracked, or both legs of a concurrent P/D dispatch) when the
+ * client goes away before its answer is complete.
+ */
+export class ClientLink implements CallLink {
   gone = false;
-  private current: Exchange | undefined;
+  private current: Exchange[] = [];
 
   constructor(res: ServerResponse) {
     res.once('close', () => {
       if (res.writableFinished) return;
       this.gone = true;
-      this.current?.abort();
+      for (const ex of this.current) ex.abort();
     });
   }
 
-  track(ex: Exchange): Exchange {
-    this.current = ex;
+  /** Tracks `ex`; with `alongside`, the exchanges tracked so far stay tracked too (concurrent legs). */
+  track(ex: Exchange, alongside = false): Exchange {
+    if (alongside) this.current.push(ex);
+    else this.current = [ex];
     if (this.gone) ex.abort();
     return ex;
   }
+}
+
+/** The error type a failed upstream call counts as in `vllm:request_errors_total`. */
+export function failureType(err: unknown, fallback: string): string {
+  return err instanceof Cancelled ? 'cancelled' : isAbort(err) ? 'client_disconnected' : fallback;
 }
 
 export function isStreaming(body: Readonly<Record<string, unknown>>): boolean {

@@ -107,6 +107,16 @@ export function isAbort(err: unknown): boolean {
   return e?.name === 'AbortError' || e?.code === 'UND_ERR_ABORTED';
 }
 
+/**
+ * A call cancelled because the other leg of its P/D request failed (pd.ts, concurrent dispatch): the client gets the
+ * other leg's error, and the cancelled call counts as `cancelled`.
+ */
+export class Cancelled extends Error {
+  constructor(readonly cause: RouterError) {
+    super(`cancelled: ${cause.message}`);
+  }
+}
+
 /** An engine answer longer than the router reads whole (`--max-upstream-body-bytes`). */
 export class UpstreamBodyTooLarge extends Error {
   constructor(readonly limit: number) {
@@ -136,6 +146,7 @@ export async function readLimited(body: AsyncIterable<Uint8Array>, limit: number
  */
 export function transportError(log: Logger, side: string, url: string, err: unknown, requestId: string): RouterError {
   if (err instanceof RouterError) return err;
+  if (err instanceof Cancelled) return err.cause;
   const code = (err as { code?: string } | null)?.code ?? '';
   const detail = (err as Error | null)?.message ?? String(err);
   const timedOut =
@@ -251,7 +262,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   private resolveStart!: (ex: Exchange) => void;
   private rejectStart!: (err: Error) => void;
   private controller: Dispatcher.DispatchController | undefined;
-  private abortRequested = false;
+  private abortRequested: Error | undefined;
   private sink: Sink | undefined;
   private held: Buffer[] = [];
   private ended = false;
@@ -264,16 +275,19 @@ export class Exchange implements Dispatcher.DispatchHandler {
     });
   }
 
-  /** Aborts the request (the engine sees its connection closed); a no-op once the answer is complete. */
-  abort(): void {
+  /**
+   * Aborts the request (the engine sees its connection closed); a no-op once the answer is complete. The consumer
+   * fails with `reason`: by default an AbortError (the client went away).
+   */
+  abort(reason: Error = new AbortError()): void {
     if (this.ended || this.failure) return;
-    if (this.controller) this.controller.abort(new AbortError());
-    else this.abortRequested = true;
+    if (this.controller) this.controller.abort(reason);
+    else this.abortRequested = reason;
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
-    if (this.abortRequested) controller.abort(new AbortError());
+    if (this.abortRequested) controller.abort(this.abortRequested);
   }
 
   onResponseStart(_c: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders): void {

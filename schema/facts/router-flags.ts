@@ -263,6 +263,13 @@ const TABLE = {
     pdstack: true,
     help: 'P/D: a prompt of fewer tokens (an upper bound counted without a tokenizer) is served by a decode engine alone (0: every prompt is disaggregated)',
   },
+  'pd-dispatch': {
+    kind: 'string',
+    default: 'serial',
+    choices: ['serial', 'concurrent'],
+    pdstack: true,
+    help: "P/D orchestrated: send decode once prefill answered (serial), or both legs at once for vLLM's NixlPushConnector (concurrent)",
+  },
   'pd-max-prefill-queue': {
     kind: 'int',
     range: 'nonNegative',

@@ -107,7 +107,18 @@ describe('router configuration', () => {
     const pd = ['--service-discovery', 'k8s', '--routing-logic', 'disaggregated_prefill'];
     const c = config([...pd, '--prefill-model-labels', 'p', '--decode-model-labels', 'd']);
     expect([c.pdFallback, c.pdMinPromptTokens, c.pdMaxPrefillQueue]).toEqual(['decode', 0, undefined]);
-    for (const flag of ['--pd-fallback=error', '--pd-min-prompt-tokens=256', '--pd-max-prefill-queue=4']) {
+    expect(c.pdDispatch).toBe('serial');
+    expect(() =>
+      config([...pd, '--prefill-model-labels', 'p', '--decode-model-labels', 'd', '--pd-dispatch', 'concurrent']),
+    ).toThrow(
+      "--pd-dispatch concurrent needs --routing-logic disaggregated_prefill_orchestrated (the decode leg carries vLLM's push-mode kv_transfer_params)",
+    );
+    for (const flag of [
+      '--pd-fallback=error',
+      '--pd-min-prompt-tokens=256',
+      '--pd-max-prefill-queue=4',
+      '--pd-dispatch=serial',
+    ]) {
       expect(() => config(['--service-discovery', 'k8s', '--routing-logic', 'roundrobin', flag])).toThrow(
         `${flag.split('=')[0]} applies to the P/D routing logics only (disaggregated_prefill, disaggregated_prefill_orchestrated), not roundrobin`,
       );

@@ -18,12 +18,15 @@
  * (`{"is_sleeping": bool}`); while asleep, completions answer 503.
  *
  * Control plane: `GET /sim/requests` (recorded requests, last 10,000), `DELETE /sim/requests`,
- * `POST /sim/config` `{ttftMs?, itlMs?, failStatus?, failOnceStatus?, cachedTokens?, extraWaiting?, modelsStatus?,
- * metricsStatus?, sleepStatus?}` (`failStatus: 0` or `null` turns failures off again; `failOnceStatus` fails the next
- * completion only; `cachedTokens` >= 0 adds `usage.prompt_tokens_details.cached_tokens`, as vLLM does with
- * `--enable-prompt-tokens-details`, -1 leaves it out; `sleepStatus` fails the three sleep-mode endpoints).
- * Each record's `receivedAt` is the wall-clock time in ms with sub-millisecond precision, so the arrival of two legs
- * at two simulators can be compared.
+ * `POST /sim/config` `{ttftMs?, itlMs?, failStatus?, failOnceStatus?, failDelayMs?, cachedTokens?, extraWaiting?,
+ * modelsStatus?, metricsStatus?, sleepStatus?}` (`failStatus: 0` or `null` turns failures off again; `failOnceStatus`
+ * fails the next completion only; `failDelayMs` delays a completion's failure; `cachedTokens` >= 0 adds
+ * `usage.prompt_tokens_details.cached_tokens`, as vLLM does with `--enable-prompt-tokens-details`, -1 leaves it out;
+ * `sleepStatus` fails the three sleep-mode endpoints).
+ * Each record's `receivedAt` is the wall-clock time in ms with sub-millisecond precision, so the arrival of the two
+ * legs of a P/D request at two simulators can be compared (push mode: the decode leg's `kv_transfer_params` carry
+ * `do_remote_prefill` and no `remote_block_ids`; a long `ttftMs` keeps it waiting as a decode engine waits for the
+ * push), and `aborted` says whether the router gave up on the request.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
@@ -46,6 +49,7 @@ export interface SimConfig {
   itlMs: number;
   failStatus: number;
   failOnceStatus: number;
+  failDelayMs: number;
   cachedTokens: number;
   extraWaiting: number;
   modelsStatus: number;
@@ -77,6 +81,7 @@ const RESET: Readonly<Record<keyof SimConfig, number>> = {
   itlMs: 0,
   failStatus: 0,
   failOnceStatus: 0,
+  failDelayMs: 0,
   cachedTokens: -1,
   extraWaiting: 0,
   modelsStatus: 200,
@@ -234,12 +239,13 @@ function main(): void {
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       return error(res, 400, 'Invalid JSON body', 'BadRequestError');
     }
-    if (config.failStatus >= 400)
-      return error(res, config.failStatus, `Simulated failure ${config.failStatus}`, 'SimulatedError');
-    if (config.failOnceStatus >= 400) {
-      const status = config.failOnceStatus;
-      config.failOnceStatus = 0;
-      return error(res, status, `Simulated failure ${status}`, 'SimulatedError');
+    const failure = config.failStatus >= 400 ? config.failStatus : config.failOnceStatus;
+    if (failure >= 400) {
+      if (failure === config.failOnceStatus) config.failOnceStatus = 0;
+      const fail = () => error(res, failure, `Simulated failure ${failure}`, 'SimulatedError');
+      if (config.failDelayMs <= 0) return fail();
+      const t = setTimeout(fail, config.failDelayMs);
+      return void res.once('close', () => clearTimeout(t));
     }
     if (sleeping) return error(res, 503, 'The engine is sleeping', 'ServiceUnavailableError');
     const model = body.model;
@@ -364,6 +370,7 @@ function main(): void {
   };
 
   const server = createServer((req, res) => {
+    const receivedAt = performance.timeOrigin + performance.now(); // arrival, before the body is read
     const path = (req.url ?? '/').split('?')[0]!;
     if (path === '/health') return void res.writeHead(200).end();
     if (path === '/metrics') {
@@ -410,7 +417,7 @@ function main(): void {
           path: req.url ?? '/',
           headers: req.headers,
           body,
-          receivedAt: performance.timeOrigin + performance.now(),
+          receivedAt,
           aborted: false,
           completed: false,
         };

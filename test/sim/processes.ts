@@ -113,6 +113,7 @@ export interface EngineSim extends Spawned {
     itlMs?: number;
     failStatus?: number | null;
     failOnceStatus?: number | null;
+    failDelayMs?: number;
     cachedTokens?: number | null;
     extraWaiting?: number;
     modelsStatus?: number;
