@@ -1,6 +1,8 @@
 /**
  * Disaggregated prefill (reference §3.6 / §3.7, with pdstack's fixes).
  *
+ * 0. Whether to disaggregate at all: `--pd-min-prompt-tokens` and `--pd-max-prefill-queue` can have a decode engine
+ *    serve a request alone (pd-decide.ts; off by default).
  * 1. Prefill: the request is sent to a prefill engine with `max_tokens=1` (`max_completion_tokens=1` if present),
  *    `stream=false`, without `min_tokens`, `min_completion_tokens` and `stream_options`; in orchestrated mode with
  *    `kv_transfer_params.do_remote_decode=true`. Its answer is waited for. A prefill engine that cannot be reached or
@@ -14,6 +16,8 @@
  *    unreachable decode engine is replaced once by another one too (the request never reached it; the replacement
  *    pulls the KV from the prefill engine in orchestrated mode, or recomputes the prompt when LMCache pushed the KV
  *    to the dead peer). A prefill answer without usable params, or a redirect of either engine, is a 502.
+ *    With `--pd-dispatch concurrent` (orchestrated, vLLM's NixlPushConnector) both legs leave at once once the
+ *    prefill engine's NIXL coordinates are known (nixl-push.ts, PdProxy.concurrent); either failing cancels the other.
  *
  * The router owns the hand-off: a client's `kv_transfer_params` never reaches an engine (parseBody drops them). Both
  * bodies are serialized from the one parsed request, so prefill and decode cannot read different prompts from bytes
