@@ -21,6 +21,7 @@ import { engineLabels } from './labels.js';
 import * as names from '../schema/facts/names.js';
 import { sharesHostIpcPid } from '../schema/facts/pd-engine.js';
 import { deploymentStrategy, nonEmpty, podAffinity, podDisruptionBudget } from './workload.js';
+import { requireValidEngine } from './invariants.js';
 import { requireUniqueObjects } from './unique-objects.js';
 
 /** Settings shared by every engine: `servingEngineSpec` without `modelSpec`. */
@@ -63,6 +64,7 @@ export class VllmEngine extends Construct {
         `VllmEngine ${spec.name}: the model is disabled (enabled: false); disabled models get no objects, so do not create an engine for it`,
       );
     }
+    requireValidEngine(props);
     this.modelName = spec.name;
     const selector = engineLabels(release, spec.name, settings.labels ?? ENGINE_DEFAULTS.labels);
     this.podSelector = selector;

@@ -15,6 +15,8 @@ export * from '../schema/facts/lmcache.js';
 export * from '../schema/facts/names.js';
 export * from '../schema/facts/ports.js';
 export * from './probes.js';
+// the class, not the generated values type of the same name (`string | number`)
+export { Quantity, QUANTITY_RULE, quantityValue } from '../schema/facts/quantity.js';
 export * from './release-secret.js';
 export * from './router.js';
 export * from './router-hpa.js';

@@ -26,6 +26,7 @@ import { RouterSleepLabelPolicy } from './router-sleep-policy.js';
 import { probe, ROUTER_PROBE_DEFAULTS } from './probes.js';
 import { ReleaseSecret, type SecretKeyRef } from './release-secret.js';
 import { deploymentStrategy, nonEmpty, podAffinity, podDisruptionBudget } from './workload.js';
+import { requireReleaseName } from './invariants.js';
 import { requireUniqueObjects } from './unique-objects.js';
 
 /** The name of the router Service's port to the router (what its ServiceMonitor scrapes). */
@@ -140,6 +141,7 @@ export class VllmRouter extends Construct {
     super(scope, id);
     requireUniqueObjects(this);
     const { release, namespace, engines } = props;
+    requireReleaseName('VllmRouter', release);
     const spec: Readonly<RouterSpec> = props.spec ?? {};
     if (spec.enableRouter === false) {
       throw new Error('VllmRouter: routerSpec.enableRouter is false; do not create a router');

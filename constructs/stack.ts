@@ -14,6 +14,7 @@ import { VllmEngine } from './engine.js';
 import { EngineServiceMonitor } from './engine-service-monitor.js';
 import { engineDiscoverySelector } from './labels.js';
 import * as names from '../schema/facts/names.js';
+import { requireReleaseName } from './invariants.js';
 import { ReleaseSecret } from './release-secret.js';
 import { RouterEngineDiscovery, VllmRouter } from './router.js';
 import { RouterAutoscaler } from './router-hpa.js';
@@ -43,6 +44,7 @@ export class PdStack extends Construct {
     super(scope, id);
     const release = (this.release = props.release ?? names.DEFAULT_RELEASE);
     const namespace = (this.namespace = props.namespace ?? names.DEFAULT_NAMESPACE);
+    requireReleaseName('PdStack', release);
     const engineSpec = props.values.servingEngineSpec ?? {};
     const { modelSpec: _models, ...settings } = engineSpec;
     const enginesEnabled = renderEngines(props.values);

@@ -7,15 +7,15 @@ import { closest } from 'fastest-levenshtein';
 import type { Diagnostic, Severity } from './diagnostics.js';
 import { commaList } from './facts/comma-list.js';
 import { didYouMean } from './facts/did-you-mean.js';
-import { DNS_LABEL_MAX_LENGTH, dnsLabelProblem, isDnsLabel, releaseNameProblem } from './facts/dns-label.js';
+import { DNS_LABEL_MAX_LENGTH, isDnsLabel, namespaceMessage, releaseNameMessage } from './facts/dns-label.js';
+import { lmcacheProblems, resourceProblems, type RuleProblem, vllmConfigProblems } from './facts/engine-rules.js';
 import { MODEL_LABEL } from './facts/labels.js';
-import { CACHE_SERVER_PORT_ENV, DEFAULT_KV_ROLE } from './facts/lmcache.js';
+import { CACHE_SERVER_PORT_ENV } from './facts/lmcache.js';
 import { cacheServerServiceName, engineServiceName } from './facts/names.js';
-import { isPdEngine, KV_ROLE_OF_NIXL_ROLE, type NixlRole, sharesHostIpcPid } from './facts/pd-engine.js';
+import { isPdEngine, type NixlRole } from './facts/pd-engine.js';
 import { UCX_PORT, ZMQ_PORT } from './facts/ports.js';
 import { otlpEndpoint } from './facts/otlp-endpoint.js';
 import { durationMs } from './facts/prometheus.js';
-import { quantityValue } from './facts/quantity.js';
 import {
   FLAGS,
   parseRouterArgv,
@@ -26,7 +26,6 @@ import {
 import { holdsOtherTemplate } from './facts/release-template.js';
 import { HTTP_ROUTE_API_VERSIONS, isHttpRouteApiVersion, REFUSED_ROUTE_KINDS } from './facts/route-kinds.js';
 import { isPdLogic } from './facts/routing-logic.js';
-import { usesV0 } from './facts/vllm.js';
 import {
   PRODUCTION_STACK_ROUTER_LIMITS,
   PRODUCTION_STACK_ROUTER_REPOSITORIES,
@@ -37,7 +36,6 @@ import { ROUTER_IMAGE } from './schema.js';
 import { formatPath, type Locate, type Path, type PathSegment } from './source.js';
 import type {
   Keda,
-  LmcacheConfig,
   ModelSpec,
   PdstackValues,
   RouterSpec,
@@ -57,18 +55,6 @@ function enginePorts(spec: ServingEngineSpec): number[] {
   const extra = (spec.extraPorts ?? []).map((p) => Number(p['port'])).filter((p) => Number.isInteger(p));
   return [spec.servicePort!, ZMQ_PORT, UCX_PORT, ...extra];
 }
-
-/** The LMCache NIXL keys, and pdstack's hostIPC/hostPID opt-out: rendered only on a P/D engine (`enabled` and `enablePD`). */
-const NIXL_KEYS = [
-  'enableNixl',
-  'nixlRole',
-  'nixlPeerHost',
-  'nixlPeerPort',
-  'nixlBufferSize',
-  'nixlBufferDevice',
-  'nixlEnableGc',
-  'pdstackHostIpcPid',
-] as const;
 
 interface Engine {
   readonly index: number;
@@ -206,10 +192,7 @@ function stringsAt(path: Path, value: unknown): Array<readonly [Path, string]> {
 
 function checkRelease(c: Checker): void {
   const { release, namespace } = c.ctx;
-  const releaseProblem = releaseNameProblem(release);
-  if (releaseProblem) c.error([], `release name \`${release}\` ${releaseProblem} (e.g. pd)`);
-  const namespaceProblem = dnsLabelProblem(namespace);
-  if (namespaceProblem) c.error([], `namespace \`${namespace}\` ${namespaceProblem} (e.g. default)`);
+  for (const message of [releaseNameMessage(release), namespaceMessage(namespace)]) if (message) c.error([], message);
 }
 
 function checkNames(c: Checker, engines: readonly Engine[]): void {
@@ -242,18 +225,7 @@ function checkNames(c: Checker, engines: readonly Engine[]): void {
 function checkModel(c: Checker, e: Engine): void {
   const m = e.spec;
   const vllm = m.vllmConfig;
-  if (vllm?.gpuMemoryUtilization !== undefined) {
-    const u = Number(vllm.gpuMemoryUtilization);
-    if (!(u > 0 && u <= 1)) {
-      c.error(
-        [...e.path, 'vllmConfig', 'gpuMemoryUtilization'],
-        `must be in (0, 1], the fraction of GPU memory vLLM may use (e.g. 0.9), given ${String(vllm.gpuMemoryUtilization)}`,
-      );
-    }
-  }
-  if (vllm?.v1 !== undefined && String(vllm.v1) === '1' && usesV0(m)) {
-    c.error([...e.path, 'vllmConfig', 'v1'], 'v1: 1 asks for the V1 engine but v0: "1" selects V0; remove one of them');
-  }
+  reportProblems(c, e, vllmConfigProblems(m));
   if (vllm?.pipelineParallelSize !== undefined) {
     c.error(
       [...e.path, 'vllmConfig', 'pipelineParallelSize'],
@@ -265,79 +237,14 @@ function checkModel(c: Checker, e: Engine): void {
       [...e.path, 'raySpec', 'enabled'],
       'pdstack does not render KubeRay clusters; set enabled: false (one Deployment per model)',
     );
-  checkResources(c, e);
+  reportProblems(c, e, resourceProblems(m));
   checkToken(c, [...e.path, 'hf_token'], m.hf_token, 'a Hugging Face token', 'remove hf_token for a public model');
-  if (m.lmcacheConfig) checkLmcache(c, e, m.lmcacheConfig);
+  reportProblems(c, e, lmcacheProblems(m.lmcacheConfig));
 }
 
-/** GPUs a non-empty `resources` requests (it replaces the request* keys): its first `*gpu` request or limit. */
-function resourcesGpus(resources: NonNullable<ModelSpec['resources']>): number {
-  const fromResources = ['requests', 'limits'].flatMap((k) =>
-    Object.entries((resources[k] ?? {}) as Record<string, unknown>),
-  );
-  const gpu = fromResources.find(([name]) => /gpu$/.test(name))?.[1];
-  return typeof gpu === 'number' || typeof gpu === 'string' ? (quantityValue(gpu) ?? 0) : 0;
-}
-
-function checkResources(c: Checker, e: Engine): void {
-  const m = e.spec;
-  const resources = m.resources && Object.keys(m.resources).length > 0 ? m.resources : undefined;
-  // GPUs the engine's container gets: from `resources` when given, else `requestGPU`.
-  let gpus: number;
-  if (resources) gpus = resourcesGpus(resources);
-  else {
-    gpus = m.requestGPU === undefined ? 0 : (quantityValue(m.requestGPU) ?? 0);
-    if (!Number.isInteger(gpus))
-      c.error(
-        [...e.path, 'requestGPU'],
-        `GPUs are whole devices: requestGPU must be a whole number, given ${String(m.requestGPU)}`,
-      );
-    for (const [limit, request] of [
-      ['limitCPU', 'requestCPU'],
-      ['limitMemory', 'requestMemory'],
-    ] as const) {
-      const l = m[limit] === undefined ? undefined : quantityValue(m[limit]);
-      const r = m[request] === undefined ? undefined : quantityValue(m[request]);
-      if (l !== undefined && r !== undefined && l < r) {
-        c.error(
-          [...e.path, limit],
-          `${limit} ${String(m[limit])} is below ${request} ${String(m[request])}; Kubernetes rejects a limit below its request: raise ${limit} or lower ${request}`,
-        );
-      }
-    }
-  }
-  const tp = m.vllmConfig?.tensorParallelSize;
-  if (tp !== undefined && gpus > 0 && tp > gpus) {
-    c.error(
-      [...e.path, 'vllmConfig', 'tensorParallelSize'],
-      `tensorParallelSize ${tp} needs ${tp} GPUs but the engine requests ${gpus}; raise requestGPU to ${tp} or lower tensorParallelSize`,
-    );
-  }
-  const devices = m.lmcacheConfig?.cudaVisibleDevices;
-  if (devices === undefined) return;
-  const path = [...e.path, 'lmcacheConfig', 'cudaVisibleDevices'];
-  if (gpus === 0) {
-    c.warning(
-      path,
-      `CUDA_VISIBLE_DEVICES=${devices} without requestGPU: no GPU is requested, so the scheduler does not place this engine by GPU; ` +
-        'every such engine must land on one node that exposes all its GPUs to the container (e.g. runtimeClassName nvidia with NVIDIA_VISIBLE_DEVICES=all), ' +
-        (sharesHostIpcPid(m.lmcacheConfig)
-          ? 'where CUDA IPC over hostIPC/hostPID moves the KV between prefill and decode; '
-          : '') +
-        'pin them to that node (nodeName or nodeSelectorTerms), ' +
-        'or set requestGPU and remove cudaVisibleDevices to let Kubernetes allocate GPUs',
-    );
-    return;
-  }
-  const beyond = commaList(String(devices), { skipEmpty: true })
-    .map(Number)
-    .filter((d) => d >= gpus);
-  if (beyond.length > 0) {
-    c.error(
-      path,
-      `the engine requests ${gpus} GPU(s), which the container sees as index 0 to ${gpus - 1}; CUDA_VISIBLE_DEVICES=${devices} names GPU ${beyond.join(', ')} that it does not have: remove cudaVisibleDevices or use indexes below ${gpus}`,
-    );
-  }
+/** The problems the engine rules (schema/facts/engine-rules.ts, also `VllmEngine`'s invariants) find in `e`. */
+function reportProblems(c: Checker, e: Engine, problems: readonly RuleProblem[]): void {
+  for (const p of problems) c.report(p.severity, [...e.path, ...p.key], p.message);
 }
 
 function isPlaceholder(value: string): boolean {
@@ -359,75 +266,6 @@ function checkToken(c: Checker, path: Path, value: unknown, what: string, altern
 
 const isRole = (m: ModelSpec, role: NixlRole): boolean =>
   isPdEngine(m.lmcacheConfig) && m.lmcacheConfig?.nixlRole === role;
-const usesNixl = (l: LmcacheConfig): boolean => l.enablePD === true || l.enableNixl === true;
-
-function checkLmcache(c: Checker, e: Engine, l: LmcacheConfig): void {
-  const path = [...e.path, 'lmcacheConfig'];
-  if (l.enablePD === true && l.enabled !== true) {
-    c.error(
-      [...path, 'enablePD'],
-      'enablePD needs enabled: true: without the LMCache connector vLLM transfers no KV; set enabled: true',
-    );
-  }
-  const nixlKey = NIXL_KEYS.find((k) => l[k] !== undefined);
-  if (nixlKey && !isPdEngine(l) && !(l.enablePD === true && l.enabled !== true)) {
-    c.error(
-      [...path, nixlKey],
-      `${nixlKey} takes effect only on a P/D engine; set enabled: true and enablePD: true, or remove the NIXL keys`,
-    );
-  }
-  if (usesNixl(l)) {
-    for (const key of ['cpuOffloadingBufferSize', 'diskOffloadingBufferSize'] as const) {
-      if (l[key] !== undefined && Number(l[key]) > 0) {
-        c.error(
-          [...path, key],
-          `LMCache requires local ${key === 'cpuOffloadingBufferSize' ? 'CPU' : 'disk'} offloading off with NIXL (P/D); set ${key}: 0 or remove it`,
-        );
-      }
-    }
-  }
-  if (l.nixlRole !== undefined) {
-    const want = KV_ROLE_OF_NIXL_ROLE[l.nixlRole];
-    const kvRole = l.kvRole ?? DEFAULT_KV_ROLE;
-    if (kvRole !== want) {
-      const side = l.nixlRole === 'sender' ? 'prefill' : 'decode';
-      c.error(
-        [...path, l.kvRole === undefined ? 'nixlRole' : 'kvRole'],
-        `kvRole ${kvRole}${l.kvRole === undefined ? ' (the default)' : ''} disagrees with nixlRole ${l.nixlRole}: a NIXL ${l.nixlRole} (the ${side} engine) is ${want}; set kvRole: ${want}`,
-      );
-    }
-  }
-  if (!isPdEngine(l)) return;
-  if (l.enableNixl !== true)
-    c.error(
-      [...path, l.enableNixl === undefined ? 'enablePD' : 'enableNixl'],
-      'a P/D engine moves the KV over NIXL; set enableNixl: true',
-    );
-  if (l.nixlRole === undefined)
-    c.error([...path, 'enablePD'], 'a P/D engine needs nixlRole: sender (prefill) or receiver (decode)');
-  if (l.nixlPeerPort === undefined)
-    c.error(
-      path,
-      'a P/D engine needs nixlPeerPort: the port the receiver listens on (e.g. "55555"), the same on sender and receiver',
-    );
-  if (l.nixlPeerHost === undefined) {
-    c.error(
-      path,
-      l.nixlRole === 'sender'
-        ? "a sender needs nixlPeerHost: the receiver engine's Service"
-        : 'a P/D engine needs nixlPeerHost: on a receiver the address it binds, usually "0.0.0.0"',
-    );
-  } else if (l.nixlRole === 'receiver' && !isIpAddress(l.nixlPeerHost)) {
-    c.warning(
-      [...path, 'nixlPeerHost'],
-      `a receiver binds nixlPeerHost, and \`${l.nixlPeerHost}\` is not an IP address of its pod; use "0.0.0.0" to listen on all interfaces`,
-    );
-  }
-}
-
-const isIpAddress = (host: string): boolean =>
-  /^(\d{1,3})(\.\d{1,3}){3}$/.test(host) || (host.includes(':') && /^[0-9a-fA-F:.]+$/.test(host));
-
 /** The Service part and namespace of `<svc>`, `<svc>.<ns>`, `<svc>.<ns>.svc` or `<svc>.<ns>.svc.cluster.local`. */
 function parseServiceHost(host: string): { service: string; namespace?: string } | undefined {
   const parts = host.replace(/\.$/, '').split('.');

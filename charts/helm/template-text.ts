@@ -4,9 +4,15 @@
  * from values (a Jinja chat template, an arg) has been escaped so Helm renders it verbatim.
  */
 
-/** Stands for the release name in synthesised manifests; upper case and `_` cannot occur in a valid release. */
-export const RELEASE_SENTINEL = 'PDSTACK_RELEASE_SENTINEL';
-/** Stands for the namespace in synthesised manifests. */
+/**
+ * Stands for the release name in synthesised manifests: itself a valid release name, as the constructs require
+ * (constructs/invariants.ts); values that hold it are refused (`generateChart`).
+ */
+export const RELEASE_SENTINEL = 'pdstack-release-sentinel';
+/**
+ * Stands for the namespace in synthesised manifests (the constructs do not check namespaces; it also names the
+ * template files of the cluster-scoped sleep-label policy, whose names hold the namespace).
+ */
 export const NAMESPACE_SENTINEL = 'PDSTACK_NAMESPACE_SENTINEL';
 
 const SENTINELS: ReadonlyArray<readonly [string, string]> = [

@@ -37,3 +37,15 @@ export function releaseNameProblem(release: string): string | null {
     ? null
     : `is not valid: use at most ${MAX_RELEASE_NAME_LENGTH} lower-case letters, digits and '-', starting with a letter`;
 }
+
+/** What is wrong with `release` as the release a stack is installed as, in one sentence; null when it is valid. */
+export function releaseNameMessage(release: string): string | null {
+  const problem = releaseNameProblem(release);
+  return problem && `release name \`${release}\` ${problem} (e.g. pd)`;
+}
+
+/** What is wrong with `namespace` as the namespace a stack is installed in, in one sentence; null when it is valid. */
+export function namespaceMessage(namespace: string): string | null {
+  const problem = dnsLabelProblem(namespace);
+  return problem && `namespace \`${namespace}\` ${problem} (e.g. default)`;
+}

@@ -39,3 +39,28 @@ export function quantityValue(q: number | string): number | undefined {
   const factor = SUFFIX[scale];
   return factor === undefined ? Number(mantissa + scale) : Number(mantissa) * factor;
 }
+
+/**
+ * A Kubernetes quantity checked once: `Quantity.parse('16Gi')`. It keeps the text it was given (`toString()`), so a
+ * manifest shows exactly what the user wrote (`8` stays `8`, `500m` stays `500m`), and knows its value in base units.
+ */
+export class Quantity {
+  /** `value` as a quantity; throws, naming `what` (e.g. `requestMemory`), when it is not one. */
+  public static parse(value: string | number, what = 'quantity'): Quantity {
+    const base = quantityValue(value);
+    if (base === undefined) throw new Error(`${what} \`${String(value)}\` ${QUANTITY_RULE}`);
+    return new Quantity(value, base);
+  }
+
+  private constructor(
+    /** What was given: a number stays a number, so values round-trip unchanged. */
+    public readonly given: string | number,
+    /** The value in base units (cores, bytes, devices). */
+    public readonly value: number,
+  ) {}
+
+  /** The text as given (`16Gi`, `8`). */
+  public toString(): string {
+    return String(this.given);
+  }
+}

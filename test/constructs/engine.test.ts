@@ -98,7 +98,15 @@ describe('VllmEngine', () => {
     ]);
     const pd = deployment(
       engineObjects({
-        lmcacheConfig: { enabled: true, enablePD: true, enableNixl: true, nixlRole: 'receiver', kvRole: 'kv_consumer' },
+        lmcacheConfig: {
+          enabled: true,
+          enablePD: true,
+          enableNixl: true,
+          nixlRole: 'receiver',
+          kvRole: 'kv_consumer',
+          nixlPeerHost: '0.0.0.0',
+          nixlPeerPort: '55555',
+        },
       }),
     ).spec.template.spec;
     expect([pd.hostIPC, pd.hostPID]).toEqual([true, true]);

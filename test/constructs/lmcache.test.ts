@@ -58,10 +58,9 @@ describe('a P/D engine (lmcacheConfig enabled and enablePD)', () => {
     expect([pod.hostIPC, pod.hostPID]).toEqual([undefined, undefined]);
   });
 
-  it('is not an engine without LMCache, even with enablePD: true', () => {
-    const { pod, vllm } = engine({ enabled: false, enablePD: true, ...NIXL });
-    expect(vllm.command).not.toContain('--kv-transfer-config');
-    expect(envMap(vllm)['LMCACHE_NIXL_ROLE']).toBeUndefined();
-    expect([pod.hostIPC, pod.hostPID]).toEqual([undefined, undefined]);
+  it('is refused without LMCache, even with enablePD: true (the engine rules of schema/facts/engine-rules.ts)', () => {
+    expect(() => engine({ enabled: false, enablePD: true, ...NIXL })).toThrow(
+      'VllmEngine opt: lmcacheConfig.enablePD: enablePD needs enabled: true: without the LMCache connector vLLM transfers no KV; set enabled: true',
+    );
   });
 });

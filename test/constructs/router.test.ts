@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ROUTER_TERMINATION_MARGIN_SECONDS } from '../../constructs/router.js';
+import { Chart, Testing } from 'cdk8s';
+import { ROUTER_TERMINATION_MARGIN_SECONDS, VllmRouter } from '../../constructs/router.js';
 import { FLAGS } from '../../schema/facts/router-flags.js';
 import { ROUTER_IMAGE } from '../../schema/schema.js';
 import type { PdstackValues } from '../../schema/values.generated.js';
@@ -188,5 +189,12 @@ describe('VllmRouter', () => {
     expect(synthStack({ routerSpec: { enableRouter: false } }).some((o) => o.metadata.name.includes('router'))).toBe(
       false,
     );
+  });
+
+  it('refuses a release that cannot name its objects', () => {
+    const build = (release: string) => () =>
+      new VllmRouter(new Chart(Testing.app(), 't'), 'r', { release, namespace: 'default', engines: { port: 8000 } });
+    expect(build('PD')).toThrow(/^VllmRouter: release name `PD` is not valid: /);
+    expect(build('pd')).not.toThrow();
   });
 });

@@ -318,3 +318,9 @@ describe('PdStack on the bundled example, release pd', () => {
     expect(router.args).toContain('team-a');
   });
 });
+
+describe('PdStack invariants', () => {
+  it('refuses a release that cannot name its objects, before any engine is built', () => {
+    expect(() => synthStack(exampleValues(), 'Pd')).toThrow(/^PdStack: release name `Pd` is not valid: /);
+  });
+});

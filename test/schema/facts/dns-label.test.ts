@@ -4,6 +4,8 @@ import {
   DNS_LABEL_PATTERN,
   dnsLabelProblem,
   isDnsLabel,
+  namespaceMessage,
+  releaseNameMessage,
   releaseNameProblem,
 } from '../../../schema/facts/dns-label.js';
 import { VALUES_SCHEMA } from '../../../schema/schema.js';
@@ -42,5 +44,16 @@ describe('releaseNameProblem', () => {
     expect(releaseNameProblem('a'.repeat(53))).toBeNull();
     const rule = "is not valid: use at most 53 lower-case letters, digits and '-', starting with a letter";
     for (const release of ['a'.repeat(54), '1pd', 'Prod_1', 'pd-']) expect(releaseNameProblem(release)).toBe(rule);
+  });
+});
+
+describe('releaseNameMessage, namespaceMessage', () => {
+  it('say what is wrong in one sentence (the checks of meaning and the constructors use them), or null', () => {
+    expect(releaseNameMessage('pd')).toBeNull();
+    expect(releaseNameMessage('1pd')).toBe(
+      "release name `1pd` is not valid: use at most 53 lower-case letters, digits and '-', starting with a letter (e.g. pd)",
+    );
+    expect(namespaceMessage('team-a')).toBeNull();
+    expect(namespaceMessage('Team')).toMatch(/^namespace `Team` is not a valid DNS label: .* \(e\.g\. default\)$/);
   });
 });

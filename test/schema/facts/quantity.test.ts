@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { QUANTITY_PATTERN, quantityValue } from '../../../schema/facts/quantity.js';
+import { Quantity, QUANTITY_PATTERN, quantityValue } from '../../../schema/facts/quantity.js';
 import { VALUES_SCHEMA } from '../../../schema/schema.js';
 
 describe('quantityValue', () => {
@@ -30,5 +30,21 @@ describe('QUANTITY_PATTERN', () => {
     const definitions = (VALUES_SCHEMA as { definitions: Record<string, { anyOf: { pattern?: string }[] }> })
       .definitions;
     expect(definitions['quantity']?.anyOf.map((form) => form.pattern)).toEqual([undefined, QUANTITY_PATTERN]);
+  });
+});
+
+describe('Quantity', () => {
+  it('parses once, keeps the text it was given and knows its value', () => {
+    const q = Quantity.parse('16Gi');
+    expect([q.toString(), q.given, q.value]).toEqual(['16Gi', '16Gi', 16 * 2 ** 30]);
+    const n = Quantity.parse(8);
+    expect([n.toString(), n.given, n.value]).toEqual(['8', 8, 8]);
+  });
+
+  it('refuses what is not a quantity, naming what it is for', () => {
+    expect(() => Quantity.parse('lots', 'requestMemory')).toThrow(
+      'requestMemory `lots` is not a Kubernetes quantity (e.g. 8, 500m, 30Gi)',
+    );
+    expect(() => Quantity.parse(-1)).toThrow('quantity `-1` is not a Kubernetes quantity');
   });
 });

@@ -1,0 +1,59 @@
+/**
+ * Constructor invariants: one line naming the construct, the prop and its value (secrets excepted), then the rule it
+ * breaks. The rules live in schema/facts/ (DNS label, release name, quantity, the engine rules), the functions the
+ * values compiler reports with, so a library user and a values file get one verdict in one wording.
+ */
+import { dnsLabelProblem, releaseNameMessage } from '../schema/facts/dns-label.js';
+import { engineProblems, type RuleProblem } from '../schema/facts/engine-rules.js';
+import { Quantity } from '../schema/facts/quantity.js';
+import type { ModelSpec } from '../schema/values.generated.js';
+
+/** Throws unless `release` can name a release (it prefixes every object name). */
+export function requireReleaseName(construct: string, release: string): void {
+  const message = releaseNameMessage(release);
+  if (message) throw new Error(`${construct}: ${message}`);
+}
+
+/** Throws unless `value` of prop `prop` is a DNS label. */
+export function requireDnsLabel(construct: string, prop: string, value: string): void {
+  const problem = dnsLabelProblem(value);
+  if (problem) throw new Error(`${construct}: ${prop} \`${value}\` ${problem}`);
+}
+
+/** Throws the first error among `problems`, at its key (warnings do not stop a construct). */
+export function requireNoErrors(construct: string, problems: readonly RuleProblem[]): void {
+  const first = problems.find((p) => p.severity === 'error');
+  if (first) throw new Error(`${construct}: ${first.key.join('.')}: ${first.message}`);
+}
+
+/** The `modelSpec[]` keys that hold Kubernetes quantities. */
+const ENGINE_QUANTITY_KEYS = [
+  'requestCPU',
+  'requestMemory',
+  'requestGPU',
+  'limitCPU',
+  'limitMemory',
+  'shmSize',
+] as const;
+
+/**
+ * `VllmEngine`'s invariants: a valid release, a DNS-label model name, quantities that parse, and the
+ * engine rules (whole GPUs, limits not below requests, a coherent P/D role, ...).
+ */
+export function requireValidEngine(props: {
+  readonly release: string;
+  readonly namespace?: string;
+  readonly spec: Readonly<ModelSpec>;
+}): void {
+  const { spec } = props;
+  requireReleaseName('VllmEngine', props.release);
+  requireDnsLabel('VllmEngine', 'name', spec.name);
+  const construct = `VllmEngine ${spec.name}`;
+  for (const key of ENGINE_QUANTITY_KEYS) {
+    const value = spec[key];
+    if (value !== undefined) Quantity.parse(value, `${construct}: ${key}`);
+  }
+  if (spec.pvcStorage !== undefined && typeof spec.pvcStorage !== 'object')
+    Quantity.parse(spec.pvcStorage, `${construct}: pvcStorage`);
+  requireNoErrors(construct, engineProblems(spec));
+}
