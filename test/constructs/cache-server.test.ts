@@ -177,7 +177,15 @@ describe('LmcacheServer', () => {
   it("gives a P/D engine one LMCACHE_REMOTE_SERDE: the cache server's (production-stack repeated the name; the last wins)", () => {
     const pd: ModelSpec = {
       ...BASE_MODEL,
-      lmcacheConfig: { enabled: true, enablePD: true, enableNixl: true, nixlRole: 'receiver', kvRole: 'kv_consumer' },
+      lmcacheConfig: {
+        enabled: true,
+        enablePD: true,
+        enableNixl: true,
+        nixlRole: 'receiver',
+        kvRole: 'kv_consumer',
+        nixlPeerHost: '0.0.0.0',
+        nixlPeerPort: '55555',
+      },
     };
     const vllm = vllmContainer(
       find(stack({ enabled: true, serde: 'naive' }, [pd]), 'Deployment', 'pd-opt-deployment-vllm'),
