@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { LmcacheServer } from '../../constructs/cache-server.js';
 import type { CacheserverSpec, ModelSpec } from '../../schema/values.generated.js';
 import { validateKubeObject, type KubeObject } from '../support/kube-validate.js';
-import { BASE_MODEL } from '../support/engine.js';
+import { BASE_MODEL, PD_RECEIVER } from '../support/engine.js';
 import { envMap, find, synthStack, vllmContainer } from '../support/synth.js';
 
 const LMCACHE_MODEL: ModelSpec = {
@@ -177,15 +177,7 @@ describe('LmcacheServer', () => {
   it("gives a P/D engine one LMCACHE_REMOTE_SERDE: the cache server's (production-stack repeated the name; the last wins)", () => {
     const pd: ModelSpec = {
       ...BASE_MODEL,
-      lmcacheConfig: {
-        enabled: true,
-        enablePD: true,
-        enableNixl: true,
-        nixlRole: 'receiver',
-        kvRole: 'kv_consumer',
-        nixlPeerHost: '0.0.0.0',
-        nixlPeerPort: '55555',
-      },
+      lmcacheConfig: PD_RECEIVER,
     };
     const vllm = vllmContainer(
       find(stack({ enabled: true, serde: 'naive' }, [pd]), 'Deployment', 'pd-opt-deployment-vllm'),

@@ -1,7 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { VllmEngine } from '../../constructs/engine.js';
-import { BASE_MODEL as base, engineDeployment as deployment, engineObjects } from '../support/engine.js';
+import { BASE_MODEL as base, engineDeployment as deployment, engineObjects, PD_RECEIVER } from '../support/engine.js';
 import { find, synthStack } from '../support/synth.js';
 
 describe('VllmEngine', () => {
@@ -98,15 +98,7 @@ describe('VllmEngine', () => {
     ]);
     const pd = deployment(
       engineObjects({
-        lmcacheConfig: {
-          enabled: true,
-          enablePD: true,
-          enableNixl: true,
-          nixlRole: 'receiver',
-          kvRole: 'kv_consumer',
-          nixlPeerHost: '0.0.0.0',
-          nixlPeerPort: '55555',
-        },
+        lmcacheConfig: PD_RECEIVER,
       }),
     ).spec.template.spec;
     expect([pd.hostIPC, pd.hostPID]).toEqual([true, true]);

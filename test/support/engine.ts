@@ -1,5 +1,5 @@
 /** One engine synthesised through the stack (router off), its objects checked against the Kubernetes schema. */
-import type { ModelSpec, PdstackValues } from '../../schema/values.generated.js';
+import type { LmcacheConfig, ModelSpec, PdstackValues } from '../../schema/values.generated.js';
 import { validateKubeObject, type KubeObject } from './kube-validate.js';
 import { find, synthStack } from './synth.js';
 
@@ -11,6 +11,17 @@ export const BASE_MODEL: ModelSpec = {
   modelURL: 'facebook/opt-125m',
   requestCPU: 2,
   requestMemory: '8Gi',
+};
+
+/** A complete P/D receiver (decode) `lmcacheConfig`, as VllmEngine requires one. */
+export const PD_RECEIVER: LmcacheConfig = {
+  enabled: true,
+  enablePD: true,
+  enableNixl: true,
+  nixlRole: 'receiver',
+  kvRole: 'kv_consumer',
+  nixlPeerHost: '0.0.0.0',
+  nixlPeerPort: '55555',
 };
 
 /** The objects of `BASE_MODEL` + `spec` with engine settings `engine`, release `pd`. */
