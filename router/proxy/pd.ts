@@ -168,16 +168,24 @@ class Aborted extends Error {}
 
 /**
  * An engine failing as an engine (cannot be reached, timed out, 5xx): `retryable` when another engine of its kind may
- * be tried (the request did not reach it, or it answered 502/503/504). `error()` is what the client gets (it logs the
- * failure's detail); `why` says it in the log line of a retry.
+ * be tried (the request did not reach it, or it answered 502/503/504). `error()` is what the client gets (making it
+ * logs the failure's detail, so a fallback that never makes it logs nothing per request); `why` says it in the log
+ * line of a retry.
  */
 class EngineFailure extends Error {
+  private made: RouterError | undefined;
+
   constructor(
-    readonly error: () => RouterError,
+    private readonly make: () => RouterError,
     readonly retryable: boolean,
     readonly why: string,
   ) {
     super(why);
+  }
+
+  /** Made (and its detail logged) once, however often it is asked for. */
+  error(): RouterError {
+    return (this.made ??= this.make());
   }
 }
 
