@@ -7,6 +7,7 @@ export * from './engine-env.js';
 export * from './engine-service.js';
 export * from './engine-service-monitor.js';
 export * from './engine-volumes.js';
+export * from './extra-objects.js';
 export * from './keda.js';
 export * from './labels.js';
 export * from '../schema/facts/labels.js';

@@ -11,6 +11,7 @@ import type { PdstackValues, RouterSpec } from '../schema/values.generated.js';
 import { ENGINE_DEFAULTS, ROUTER_DEFAULTS } from './defaults.js';
 import { LmcacheServer } from './cache-server.js';
 import { VllmEngine } from './engine.js';
+import { ExtraObjects } from './extra-objects.js';
 import { EngineServiceMonitor } from './engine-service-monitor.js';
 import { engineDiscoverySelector } from './labels.js';
 import * as names from '../schema/facts/names.js';
@@ -94,6 +95,8 @@ export class PdStack extends Construct {
       this.router = new VllmRouter(this, 'Router', { release, namespace, spec: routerSpec, engines: discovery });
       routerExposure(this, this.router, { release, namespace }, routerSpec);
     }
+    if ((props.values.extraObjects ?? []).length > 0)
+      new ExtraObjects(this, 'ExtraObjects', { release, namespace, values: props.values });
   }
 }
 

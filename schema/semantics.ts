@@ -31,6 +31,7 @@ import {
   PRODUCTION_STACK_ROUTER_REPOSITORIES,
   PRODUCTION_STACK_TAGS_WITHOUT_K8S_DISCOVERY_TYPE,
 } from './facts/router-image.js';
+import { extraObjects } from './extra-objects.js';
 import { renderedModels, routerEnabled } from './rendered.js';
 import { ROUTER_IMAGE } from './schema.js';
 import { formatPath, type Locate, type Path, type PathSegment } from './source.js';
@@ -107,6 +108,7 @@ export function checkSemantics(values: PdstackValues, ctx: SemanticContext): Dia
     checkServiceMonitor(c, ['servingEngineSpec', 'serviceMonitor'], engineSpec.serviceMonitor);
   const rendered = renderedModels(values).map(({ index }) => engines[index]!);
   checkCacheServer(c, values, rendered);
+  for (const { path, message } of extraObjects({ ...ctx, values }).problems) c.error(path, message);
   for (const e of rendered)
     if (e.spec.keda?.enabled) checkKeda(c, e, e.spec.keda, engineSpec.serviceMonitor?.enabled === true);
   checkDisaggregation(c, rendered, enginePorts(engineSpec));

@@ -78,6 +78,15 @@ export interface PdstackValues {
    * The LMCache cache server
    */
   cacheserverSpec?: CacheserverSpec;
+  /**
+   * Extra Kubernetes objects rendered as given: each a mapping, or YAML text of one or more; {{ .Release.Name }}, {{ .Release.Namespace }} and {{ .Values.<key>... }} in them are evaluated (as production-stack's tpl does)
+   */
+  extraObjects?: (
+    | {
+        [k: string]: unknown;
+      }
+    | string
+  )[];
 }
 /**
  * Serving engines

@@ -44,7 +44,12 @@ const CONSTRUCTS = under('constructs');
 const CHARTS = under('charts');
 const ROUTER = under('router');
 /** What the constructs take from the values front end: types, the schema's defaults, which models render; never the validator. */
-const SCHEMA_FOR_CONSTRUCTS = new Set(['schema/values.generated.ts', 'schema/schema.ts', 'schema/rendered.ts']);
+const SCHEMA_FOR_CONSTRUCTS = new Set([
+  'schema/values.generated.ts',
+  'schema/schema.ts',
+  'schema/rendered.ts',
+  'schema/extra-objects.ts',
+]);
 /** Packages the router image must not bundle. */
 const NOT_IN_ROUTER_IMAGE = new Set(['cdk8s', 'cdk8s-plus-28', 'constructs', 'ajv']);
 

@@ -514,6 +514,39 @@ const CASES: ReadonlyArray<readonly [string, string, string, RegExp]> = [
     /^without triggers pdstack's default trigger sums the engine's series by the namespace and service labels the engine ServiceMonitor gives them/,
   ],
   [
+    'an extraObjects action pdstack does not evaluate',
+    simple([
+      'routerSpec:',
+      'extraObjects:\n  - apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: "{{ include \\"x\\" . }}"}\nrouterSpec:',
+    ]),
+    '16:16 error extraObjects[0].metadata.name',
+    /^`\{\{ include "x" \. \}\}` is not evaluated by pdstack, which evaluates \{\{ \.Release\.Name \}\}, \{\{ \.Release\.Namespace \}\} and \{\{ \.Values\.<key>\.\.\. \}\} \(optionally \| quote\), and string literals$/,
+  ],
+  [
+    'an extraObjects action reading a mapping',
+    simple(['routerSpec:', 'extraObjects:\n  - "kind: {{ .Values.servingEngineSpec.modelSpec }}"\nrouterSpec:']),
+    '14:5 error extraObjects[0]',
+    /^`\{\{ \.Values\.servingEngineSpec\.modelSpec \}\}`: \.Values\.servingEngineSpec\.modelSpec is not a string, number or boolean$/,
+  ],
+  [
+    'an extraObjects action reading a secret',
+    simple([
+      'routerSpec:',
+      'extraObjects:\n  - "kind: {{ .Values.servingEngineSpec.vllmApiKey | quote }}"\nrouterSpec:',
+    ]),
+    '14:5 error extraObjects[0]',
+    /^`\{\{ \.Values\.servingEngineSpec\.vllmApiKey \| quote \}\}` reads a secret, which pdstack never writes into manifests$/,
+  ],
+  [
+    'an extraObjects item that is no Kubernetes object',
+    simple([
+      'routerSpec:',
+      'extraObjects:\n  - {kind: ConfigMap, metadata: {name: "{{ .Release.Name }}-x"}}\nrouterSpec:',
+    ]),
+    '14:5 error extraObjects[0]',
+    /^is not a Kubernetes object: it has no apiVersion$/,
+  ],
+  [
     'engine serviceMonitor scrapeTimeout above its interval',
     simple(['  modelSpec:', '  serviceMonitor: {enabled: true, interval: 10s, scrapeTimeout: 1m}\n  modelSpec:']),
     '3:50 error servingEngineSpec.serviceMonitor.scrapeTimeout',
