@@ -23,6 +23,7 @@ export * from './router.js';
 export * from './router-hpa.js';
 export * from './router-ingress.js';
 export * from './router-object.js';
+export * from './router-pdb.js';
 export * from './router-route.js';
 export * from './router-service-monitor.js';
 export * from './service-monitor.js';

@@ -16,6 +16,7 @@ import {
 import { ROUTER_DEFAULTS } from './defaults.js';
 import type { RouterBackend, RouterObjectProps } from './router-object.js';
 import { nonEmpty } from './workload.js';
+import { requireDnsLabel, requireReleaseName } from './invariants.js';
 
 type JsonObject = Readonly<Record<string, unknown>>;
 
@@ -52,6 +53,8 @@ export class RouterHttpRoute extends Construct {
 
   constructor(scope: Construct, id: string, props: RouterHttpRouteProps) {
     super(scope, id);
+    requireReleaseName('RouterHttpRoute', props.release);
+    requireDnsLabel('RouterHttpRoute', 'route', props.route);
     const apiVersion = props.apiVersion ?? ROUTER_DEFAULTS.routeApiVersion;
     if (!isHttpRouteApiVersion(apiVersion))
       throw new Error(

@@ -25,7 +25,7 @@ import { PRODUCTION_STACK_ROUTER_REPOSITORIES, ROUTER_IMAGE_UID } from '../schem
 import { RouterSleepLabelPolicy } from './router-sleep-policy.js';
 import { probe, ROUTER_PROBE_DEFAULTS } from './probes.js';
 import { ReleaseSecret, type SecretKeyRef } from './release-secret.js';
-import { deploymentStrategy, nonEmpty, podAffinity, podDisruptionBudget } from './workload.js';
+import { deploymentStrategy, nonEmpty, podAffinity } from './workload.js';
 import { requireReleaseName } from './invariants.js';
 import { requireUniqueObjects } from './unique-objects.js';
 
@@ -279,14 +279,5 @@ export class VllmRouter extends Construct {
         ],
       },
     });
-
-    if (spec.pdb?.enabled) {
-      podDisruptionBudget(this, 'Pdb', {
-        name: names.routerPdbName(release),
-        namespace,
-        selector: labels,
-        pdb: spec.pdb,
-      });
-    }
   }
 }

@@ -20,6 +20,7 @@ import { ReleaseSecret } from './release-secret.js';
 import { RouterEngineDiscovery, VllmRouter } from './router.js';
 import { RouterAutoscaler } from './router-hpa.js';
 import { RouterIngress } from './router-ingress.js';
+import { RouterPdb } from './router-pdb.js';
 import { RouterHttpRoute } from './router-route.js';
 import { RouterServiceMonitor } from './router-service-monitor.js';
 import type { HttpRouteApiVersion } from '../schema/facts/route-kinds.js';
@@ -101,7 +102,7 @@ export class PdStack extends Construct {
 }
 
 /**
- * The router's autoscaler, Ingress, ServiceMonitor and Gateway API routes from `routerSpec`.
+ * The router's PodDisruptionBudget, autoscaler, Ingress, ServiceMonitor and Gateway API routes from `routerSpec`.
  * A route's `hostnames` and `additionalRules` get the release expanded, as production-stack's `tpl` does.
  */
 function routerExposure(
@@ -112,7 +113,8 @@ function routerExposure(
 ): void {
   const labels = spec.labels ?? ROUTER_DEFAULTS.labels;
   const service = { name: router.serviceName, port: spec.servicePort ?? ROUTER_DEFAULTS.servicePort };
-  const { autoscaling, ingress, serviceMonitor } = spec;
+  const { autoscaling, ingress, serviceMonitor, pdb } = spec;
+  if (pdb?.enabled) new RouterPdb(scope, 'RouterPdb', { ...ctx, labels, pdb });
   if (autoscaling?.enabled) {
     new RouterAutoscaler(scope, 'RouterAutoscaler', {
       ...ctx,

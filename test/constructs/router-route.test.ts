@@ -104,7 +104,7 @@ describe('RouterHttpRoute', () => {
     expect(routes(routerStack({ enableRouter: false, route: { main: { enabled: true } } }))).toEqual([]);
   });
 
-  it('refuses another apiVersion, and matches or filters beside httpsRedirect', () => {
+  it('refuses another apiVersion, matches or filters beside httpsRedirect, and names no object can have', () => {
     const chart = Testing.chart();
     const props = { release: 'r', namespace: 'n', route: 'main', service: { name: 's', port: 80 } };
     expect(
@@ -113,6 +113,10 @@ describe('RouterHttpRoute', () => {
     expect(
       () => new RouterHttpRoute(chart, 'B', { ...props, httpsRedirect: true, matches: [{ path: { value: '/' } }] }),
     ).toThrow('httpsRedirect replaces the rule to the router');
+    expect(() => new RouterHttpRoute(chart, 'C', { ...props, route: 'Main_Route' })).toThrow(
+      'RouterHttpRoute: route `Main_Route`',
+    );
+    expect(() => new RouterHttpRoute(chart, 'D', { ...props, release: 'PD' })).toThrow('RouterHttpRoute:');
   });
 
   it("refuses production-stack's GRPCRoute test case at its kind, saying why", () => {

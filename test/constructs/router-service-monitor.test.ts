@@ -1,7 +1,7 @@
 import { Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { RouterServiceMonitor } from '../../constructs/router-service-monitor.js';
-import { find, routerStack } from '../support/synth.js';
+import { find, ROUTER_LABELS, routerStack } from '../support/synth.js';
 
 const relabelings = [
   {
@@ -42,13 +42,7 @@ describe('RouterServiceMonitor', () => {
       name: 'vllm-router-servicemonitor',
       namespace: 'default',
       labels: {
-        'app.kubernetes.io/name': 'router',
-        'app.kubernetes.io/instance': 'vllm',
-        'app.kubernetes.io/component': 'router',
-        'app.kubernetes.io/part-of': 'vllm-stack',
-        'app.kubernetes.io/managed-by': 'helm',
-        environment: 'router',
-        release: 'router',
+        ...ROUTER_LABELS,
         label1: 'value1',
       },
     });
@@ -62,14 +56,7 @@ describe('RouterServiceMonitor', () => {
         relabelings,
       },
     ]);
-    const selector = {
-      'app.kubernetes.io/name': 'router',
-      'app.kubernetes.io/instance': 'vllm',
-      'app.kubernetes.io/component': 'router',
-      'app.kubernetes.io/part-of': 'vllm-stack',
-      environment: 'router',
-      release: 'router',
-    };
+    const { 'app.kubernetes.io/managed-by': _managedBy, ...selector } = ROUTER_LABELS;
     expect(monitor.spec.selector).toEqual({ matchLabels: selector });
     // it selects the router Service, on a port that Service has
     const service = find(objects, 'Service', 'vllm-router-service');

@@ -5,7 +5,7 @@ import { FLAGS } from '../../schema/facts/router-flags.js';
 import { ROUTER_IMAGE } from '../../schema/schema.js';
 import type { PdstackValues } from '../../schema/values.generated.js';
 import { validateKubeObject } from '../support/kube-validate.js';
-import { envMap, find, synthStack } from '../support/synth.js';
+import { envMap, find, ROUTER_LABELS, routerStack, synthStack } from '../support/synth.js';
 
 const engine = { name: 'm', repository: 'r', tag: 't', modelURL: 'u', requestCPU: 1, requestMemory: '1Gi' };
 
@@ -178,11 +178,70 @@ describe('VllmRouter', () => {
       servingEngineSpec: { modelSpec: [engine] },
       routerSpec: { serviceAccountName: 'mine', serviceType: 'NodePort', nodePort: 30080 },
     });
-    expect(objects.some((o) => ['ServiceAccount', 'Role', 'RoleBinding'].includes(o.kind))).toBe(false);
+    const rbac = [
+      'ServiceAccount',
+      'Role',
+      'RoleBinding',
+      'ValidatingAdmissionPolicy',
+      'ValidatingAdmissionPolicyBinding',
+    ];
+    expect(objects.some((o) => rbac.includes(o.kind))).toBe(false);
     expect(find(objects, 'Deployment', 'pd-deployment-router').spec.template.spec.serviceAccountName).toBe('mine');
     const svc = find(objects, 'Service', 'pd-router-service');
     expect(svc.spec.type).toBe('NodePort');
     expect(svc.spec.ports[0].nodePort).toBe(30080);
+  });
+
+  it("renders production-stack's deployment-router custom values (its suite's facts)", () => {
+    const objects = routerStack({
+      repository: 'custom-repo/lmstack-router',
+      tag: 'v1',
+      imagePullPolicy: 'IfNotPresent',
+      securityContext: { runAsUser: 1000 },
+      containerSecurityContext: { runAsNonRoot: true },
+      imagePullSecrets: [{ name: 'my-registry-secret' }],
+      replicaCount: 2,
+      priorityClassName: 'system-cluster-critical',
+      lmcacheConfig: { logLevel: 'DEBUG' },
+      resources: { requests: { cpu: '1', memory: '2Gi' }, limits: { memory: '3Gi' } },
+      podAnnotations: { 'custom-annotation': 'custom-value' },
+      rootPath: '/llm',
+      env: [{ name: 'EXTRA', value: '1' }],
+      extraVolumes: [{ name: 'tmp', emptyDir: {} }],
+      extraVolumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+      serviceAnnotations: { 'example.com/owner': 'team-a' },
+    });
+    const labels = ROUTER_LABELS;
+    const d = find(objects, 'Deployment', 'vllm-deployment-router');
+    expect(d.metadata.labels).toEqual(labels);
+    expect(d.spec.replicas).toBe(2);
+    expect(d.spec.selector.matchLabels).toEqual(labels);
+    expect(d.spec.template.metadata).toEqual({ labels, annotations: { 'custom-annotation': 'custom-value' } });
+    const pod = d.spec.template.spec;
+    expect(pod.priorityClassName).toBe('system-cluster-critical');
+    expect(pod.imagePullSecrets).toEqual([{ name: 'my-registry-secret' }]);
+    expect(pod.securityContext).toEqual({ runAsUser: 1000 });
+    expect(pod.serviceAccountName).toBe('vllm-router-service-account');
+    expect(pod.volumes).toEqual([{ name: 'tmp', emptyDir: {} }]);
+    const c = pod.containers[0];
+    expect(c.image).toBe('custom-repo/lmstack-router:v1');
+    expect(c.imagePullPolicy).toBe('IfNotPresent');
+    expect(c.securityContext).toEqual({ runAsNonRoot: true });
+    expect(envMap(c)).toMatchObject({ LMCACHE_LOG_LEVEL: 'DEBUG', EXTRA: '1' });
+    expect(c.env.at(-1)).toEqual({ name: 'EXTRA', value: '1' });
+    expect(c.resources).toEqual({ requests: { cpu: '1', memory: '2Gi' }, limits: { memory: '3Gi' } });
+    const health = { httpGet: { path: '/health', port: 'router-port' } };
+    expect(c.livenessProbe).toEqual({ initialDelaySeconds: 30, periodSeconds: 5, failureThreshold: 3, ...health });
+    expect(c.startupProbe).toEqual({ initialDelaySeconds: 5, periodSeconds: 5, failureThreshold: 3, ...health });
+    expect(c.readinessProbe).toEqual({ initialDelaySeconds: 30, periodSeconds: 5, failureThreshold: 3, ...health });
+    expect(c.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
+    expect(c.args.slice(c.args.indexOf('--root-path'), c.args.indexOf('--root-path') + 2)).toEqual([
+      '--root-path',
+      '/llm',
+    ]);
+    expect(find(objects, 'Service', 'vllm-router-service').metadata.annotations).toEqual({
+      'example.com/owner': 'team-a',
+    });
   });
 
   it('renders no router when disabled', () => {

@@ -15,6 +15,17 @@ export function find(objects: readonly KubeObject[], kind: string, name: string)
   return found as KubeObject & Record<string, any>;
 }
 
+/** The labels of routerStack's router (release `vllm`, default routerSpec.labels), as production-stack's suites expect. */
+export const ROUTER_LABELS = {
+  'app.kubernetes.io/name': 'router',
+  'app.kubernetes.io/instance': 'vllm',
+  'app.kubernetes.io/component': 'router',
+  'app.kubernetes.io/part-of': 'vllm-stack',
+  'app.kubernetes.io/managed-by': 'helm',
+  environment: 'router',
+  release: 'router',
+} as const;
+
 /**
  * The objects of one engine behind a router of `routerSpec` (release `vllm`, production-stack's test release), each
  * validated against its Kubernetes or CRD schema.

@@ -1,0 +1,54 @@
+import { Testing } from 'cdk8s';
+import { describe, expect, it } from 'vitest';
+import { RouterPdb } from '../../constructs/router-pdb.js';
+import { find, ROUTER_LABELS, routerStack } from '../support/synth.js';
+
+describe('RouterPdb', () => {
+  it("renders production-stack's default router PDB: minAvailable 0 over the router's pods, no labels", () => {
+    const objects = routerStack({ pdb: { enabled: true } });
+    const pdb = find(objects, 'PodDisruptionBudget', 'vllm-pdb-router');
+    expect(pdb.apiVersion).toBe('policy/v1');
+    expect(pdb.metadata).toEqual({ name: 'vllm-pdb-router', namespace: 'default' });
+    expect(pdb.spec).toEqual({ minAvailable: 0, selector: { matchLabels: ROUTER_LABELS } });
+    // the selector is the router Deployment's pod labels
+    expect(find(objects, 'Deployment', 'vllm-deployment-router').spec.template.metadata.labels).toEqual(ROUTER_LABELS);
+  });
+
+  it('is labelled and annotated with pdb.labels and pdb.annotations only', () => {
+    const pdb = find(
+      routerStack({
+        pdb: {
+          enabled: true,
+          labels: { customLabel: 'customValue' },
+          annotations: { customAnnotation: 'customValue' },
+          minAvailable: 1,
+        },
+      }),
+      'PodDisruptionBudget',
+      'vllm-pdb-router',
+    );
+    expect(pdb.metadata.labels).toEqual({ customLabel: 'customValue' });
+    expect(pdb.metadata.annotations).toEqual({ customAnnotation: 'customValue' });
+    expect(pdb.spec).toEqual({ minAvailable: 1, selector: { matchLabels: ROUTER_LABELS } });
+  });
+
+  it('renders maxUnavailable alone when both are set, and a percentage as given', () => {
+    const both = routerStack({ pdb: { enabled: true, minAvailable: 1, maxUnavailable: 1 } });
+    expect(find(both, 'PodDisruptionBudget', 'vllm-pdb-router').spec).toEqual({
+      maxUnavailable: 1,
+      selector: { matchLabels: ROUTER_LABELS },
+    });
+    const percent = routerStack({ pdb: { enabled: true, minAvailable: '50%' } });
+    expect(find(percent, 'PodDisruptionBudget', 'vllm-pdb-router').spec.minAvailable).toBe('50%');
+  });
+
+  it('renders nothing when disabled or without a router, and refuses a disabled spec', () => {
+    expect(routerStack({ pdb: { enabled: false } }).filter((o) => o.kind === 'PodDisruptionBudget')).toEqual([]);
+    expect(
+      routerStack({ enableRouter: false, pdb: { enabled: true } }).filter((o) => o.kind === 'PodDisruptionBudget'),
+    ).toEqual([]);
+    expect(
+      () => new RouterPdb(Testing.chart(), 'P', { release: 'r', namespace: 'n', pdb: { enabled: false } }),
+    ).toThrow('routerSpec.pdb is not enabled');
+  });
+});
