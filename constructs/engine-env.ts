@@ -12,7 +12,7 @@ import { STORAGE_MOUNT_PATH } from './engine-volumes.js';
 import { fromUser } from './kube-json.js';
 import { lmcacheEnv } from './lmcache.js';
 import * as names from '../schema/facts/names.js';
-import { ReleaseSecret } from './release-secret.js';
+import { ReleaseSecret, SecretSource } from './release-secret.js';
 import { usesV0 } from '../schema/facts/vllm.js';
 import { nonEmpty } from './workload.js';
 
@@ -24,6 +24,8 @@ export interface EngineEnvProps {
   readonly settings: EngineSettings;
   /** The release's LMCache cache server. @default - none */
   readonly cacheServer?: LmcacheServerEndpoint;
+  /** @default - no Hugging Face token */
+  readonly hfToken?: SecretSource;
 }
 
 export interface EngineEnv {
@@ -33,7 +35,7 @@ export interface EngineEnv {
 
 /** The env of an engine's vllm container; literal secrets are added to the release Secret of `scope`'s chart. */
 export function engineEnv(scope: Construct, props: EngineEnvProps): EngineEnv {
-  const { release, namespace, spec, settings } = props;
+  const { release, namespace, spec, settings, hfToken } = props;
   const env: k8s.EnvVar[] = [
     { name: 'PYTHONHASHSEED', value: '123' },
     { name: 'HF_HOME', value: spec.pvcStorage !== undefined ? STORAGE_MOUNT_PATH : '/tmp' },
@@ -43,14 +45,13 @@ export function engineEnv(scope: Construct, props: EngineEnvProps): EngineEnv {
     if (usesV0(spec)) env.push({ name: 'VLLM_USE_V1', value: '0' });
     else env.push({ name: 'PROMETHEUS_MULTIPROC_DIR', value: spec.vllmConfig.prometheusMultiprocDir ?? '/tmp' });
   }
-  const hfTokenRef = ReleaseSecret.secretRef(
+  const hfTokenRef = ReleaseSecret.secretRef(scope, { release, namespace }, names.hfTokenSecretKey(spec.name), hfToken);
+  if (hfTokenRef) env.push({ name: 'HF_TOKEN', valueFrom: { secretKeyRef: { ...hfTokenRef } } });
+  const apiKeyRef = ReleaseSecret.vllmApiKeyRef(
     scope,
     { release, namespace },
-    names.hfTokenSecretKey(spec.name),
-    spec.hf_token,
+    SecretSource.fromValues(settings.vllmApiKey),
   );
-  if (hfTokenRef) env.push({ name: 'HF_TOKEN', valueFrom: { secretKeyRef: { ...hfTokenRef } } });
-  const apiKeyRef = ReleaseSecret.vllmApiKeyRef(scope, { release, namespace }, settings.vllmApiKey);
   if (apiKeyRef) env.push({ name: 'VLLM_API_KEY', valueFrom: { secretKeyRef: { ...apiKeyRef } } });
   env.push(...fromUser<k8s.EnvVar[]>(settings.env ?? []), ...fromUser<k8s.EnvVar[]>(spec.env ?? []));
   for (const e of lmcacheEnv(spec, {

@@ -22,22 +22,95 @@ import * as names from '../schema/facts/names.js';
 import { sharesHostIpcPid } from '../schema/facts/pd-engine.js';
 import { deploymentStrategy, nonEmpty, podAffinity, podDisruptionBudget } from './workload.js';
 import { requireValidEngine } from './invariants.js';
+import type { SecretSource } from './release-secret.js';
+import type { Quantity } from '../schema/facts/quantity.js';
 import { requireUniqueObjects } from './unique-objects.js';
 
 /** Settings shared by every engine: `servingEngineSpec` without `modelSpec`. */
 export type EngineSettings = Readonly<Omit<ServingEngineSpec, 'modelSpec'>>;
+
+/** The vLLM image of an engine: `<repository>:<tag>`. */
+export interface EngineImage {
+  /** e.g. `vllm/vllm-openai`, or `lmcache/vllm-openai` for LMCache and NIXL. */
+  readonly repository: string;
+  readonly tag: string;
+}
+
+/** What the vllm container requests (and, optionally, its limits). */
+export interface EngineResources {
+  /** CPU request, e.g. `Quantity.parse(8)` or `Quantity.parse('500m')`. */
+  readonly cpu: Quantity;
+  /** Memory request, e.g. `Quantity.parse('16Gi')`. */
+  readonly memory: Quantity;
+  /** GPUs (whole devices), requested and limited. @default - no GPU */
+  readonly gpus?: Quantity;
+  /** The GPU resource name. @default DEFAULT_GPU_RESOURCE ('nvidia.com/gpu') */
+  readonly gpuType?: string;
+  /** @default - no CPU limit */
+  readonly cpuLimit?: Quantity;
+  /** @default - no memory limit */
+  readonly memoryLimit?: Quantity;
+}
+
+/** The `modelSpec[]` keys that have props of their own in `VllmEngineProps`. */
+type KeysWithProps =
+  | 'name'
+  | 'enabled'
+  | 'repository'
+  | 'tag'
+  | 'modelURL'
+  | 'requestCPU'
+  | 'requestMemory'
+  | 'requestGPU'
+  | 'requestGPUType'
+  | 'limitCPU'
+  | 'limitMemory'
+  | 'hf_token';
+
+/**
+ * The other `modelSpec[]` keys, as the values file writes them (`vllmConfig`, `lmcacheConfig`, storage,
+ * scheduling, labels, ...; see `schema/values.schema.json` for each key and its default).
+ */
+export type EngineOptions = Readonly<Omit<ModelSpec, KeysWithProps>>;
 
 export interface VllmEngineProps {
   /** Release name: prefix of every object name (`helm install <release>`). */
   readonly release: string;
   /** Namespace of the objects. @default - the chart's namespace */
   readonly namespace?: string;
-  /** The model: one `servingEngineSpec.modelSpec[]` entry of a validated values file. */
-  readonly spec: Readonly<ModelSpec>;
+  /** The model name, a DNS label: it names the objects (`<release>-<name>-deployment-vllm`) and is the pod label `model`. */
+  readonly name: string;
+  readonly image: EngineImage;
+  /** What vLLM serves (`vllm serve <modelURL>`): a Hugging Face model id or a path. */
+  readonly modelURL: string;
+  readonly resources: EngineResources;
+  /** The Hugging Face token (env `HF_TOKEN`). @default - none (a public model) */
+  readonly hfToken?: SecretSource;
+  /** Every other setting of the model. @default - none: the schema's defaults */
+  readonly options?: EngineOptions;
   /** Settings shared by all engines (`servingEngineSpec` without `modelSpec`). @default - the schema defaults */
   readonly settings?: EngineSettings;
   /** The release's LMCache cache server (`LmcacheServer.endpoint`), used when `lmcacheConfig.enabled`. @default - none */
   readonly cacheServer?: LmcacheServerEndpoint;
+}
+
+/** The model's settings in the values file's shape, which the concept modules render (`hf_token` aside). */
+function modelSpecOf(props: VllmEngineProps): ModelSpec {
+  const { cpu, memory, gpus, gpuType, cpuLimit, memoryLimit } = props.resources;
+  const spec: ModelSpec = {
+    ...props.options,
+    name: props.name,
+    repository: props.image.repository,
+    tag: props.image.tag,
+    modelURL: props.modelURL,
+    requestCPU: cpu.given,
+    requestMemory: memory.given,
+  };
+  if (gpus !== undefined) spec.requestGPU = gpus.given;
+  if (gpuType !== undefined) spec.requestGPUType = gpuType;
+  if (cpuLimit !== undefined) spec.limitCPU = cpuLimit.given;
+  if (memoryLimit !== undefined) spec.limitMemory = memoryLimit.given;
+  return spec;
 }
 
 /** `progressDeadlineSeconds` of engine Deployments: pulling a large image and loading weights takes time. */
@@ -57,14 +130,10 @@ export class VllmEngine extends Construct {
   constructor(scope: Construct, id: string, props: VllmEngineProps) {
     super(scope, id);
     requireUniqueObjects(this);
-    const { release, namespace, spec } = props;
+    const { release, namespace } = props;
+    const spec = modelSpecOf(props);
+    requireValidEngine(release, spec);
     const settings: EngineSettings = props.settings ?? {};
-    if (spec.enabled === false) {
-      throw new Error(
-        `VllmEngine ${spec.name}: the model is disabled (enabled: false); disabled models get no objects, so do not create an engine for it`,
-      );
-    }
-    requireValidEngine(props);
     this.modelName = spec.name;
     const selector = engineLabels(release, spec.name, settings.labels ?? ENGINE_DEFAULTS.labels);
     this.podSelector = selector;
@@ -72,8 +141,8 @@ export class VllmEngine extends Construct {
 
     const volumes = engineVolumes(this, { release, namespace, spec });
     this.storageClaim = volumes.storageClaim;
-    const { cacheServer } = props;
-    const env = engineEnv(this, { release, namespace, spec, settings, cacheServer });
+    const { cacheServer, hfToken } = props;
+    const env = engineEnv(this, { release, namespace, spec, settings, cacheServer, hfToken });
     const { containers, initContainers } = engineContainers({ release, spec, settings, volumes, env, cacheServer });
     const tolerations =
       spec.tolerationsPolicy === 'override' && (spec.tolerations?.length ?? 0) > 0

@@ -31,6 +31,7 @@ export * from '../schema/facts/route-kinds.js';
 export * from './router-sleep-policy.js';
 export * from './stack.js';
 export * from './unique-objects.js';
+export * from './values-props.js';
 export * from './vllm-command.js';
 export * from '../schema/facts/vllm.js';
 export * from './workload.js';

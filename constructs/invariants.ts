@@ -26,34 +26,20 @@ export function requireNoErrors(construct: string, problems: readonly RuleProble
   if (first) throw new Error(`${construct}: ${first.key.join('.')}: ${first.message}`);
 }
 
-/** The `modelSpec[]` keys that hold Kubernetes quantities. */
-const ENGINE_QUANTITY_KEYS = [
-  'requestCPU',
-  'requestMemory',
-  'requestGPU',
-  'limitCPU',
-  'limitMemory',
-  'shmSize',
-] as const;
+/** The `modelSpec[]` quantities that are not typed props of `VllmEngine` (its `options`). */
+const OPTION_QUANTITY_KEYS = ['shmSize', 'pvcStorage'] as const;
 
 /**
- * `VllmEngine`'s invariants: a valid release, a DNS-label model name, quantities that parse, and the
- * engine rules (whole GPUs, limits not below requests, a coherent P/D role, ...).
+ * `VllmEngine`'s invariants on the model's settings `spec`: a valid release, a DNS-label model name, quantities
+ * that parse, and the engine rules (whole GPUs, limits not below requests, a coherent P/D role, ...).
  */
-export function requireValidEngine(props: {
-  readonly release: string;
-  readonly namespace?: string;
-  readonly spec: Readonly<ModelSpec>;
-}): void {
-  const { spec } = props;
-  requireReleaseName('VllmEngine', props.release);
+export function requireValidEngine(release: string, spec: Readonly<ModelSpec>): void {
+  requireReleaseName('VllmEngine', release);
   requireDnsLabel('VllmEngine', 'name', spec.name);
   const construct = `VllmEngine ${spec.name}`;
-  for (const key of ENGINE_QUANTITY_KEYS) {
+  for (const key of OPTION_QUANTITY_KEYS) {
     const value = spec[key];
-    if (value !== undefined) Quantity.parse(value, `${construct}: ${key}`);
+    if (value !== undefined && typeof value !== 'object') Quantity.parse(value, `${construct}: options.${key}`);
   }
-  if (spec.pvcStorage !== undefined && typeof spec.pvcStorage !== 'object')
-    Quantity.parse(spec.pvcStorage, `${construct}: pvcStorage`);
   requireNoErrors(construct, engineProblems(spec));
 }

@@ -27,6 +27,47 @@ export interface SecretKeyRef {
   readonly key: string;
 }
 
+/**
+ * A secret (a Hugging Face token, an API key) given literally or by reference to an existing Secret. A construct
+ * that takes one stores a literal in the release Secret `<release>-secrets` and refers to it from there, so no
+ * manifest carries the value in plain text.
+ */
+export class SecretSource {
+  /** A literal value, stored in the release Secret. It must not be empty: leave the prop unset instead. */
+  public static literal(value: string): SecretSource {
+    if (value === '') throw new Error('SecretSource.literal: the value is empty; leave the secret unset instead');
+    return new SecretSource(value, undefined);
+  }
+
+  /** Key `secretKey` of the existing Secret `secretName` (in the objects' namespace). */
+  public static fromSecret(secretName: string, secretKey: string): SecretSource {
+    if (!secretName || !secretKey) {
+      throw new Error(
+        `SecretSource.fromSecret: secretName \`${secretName}\` and secretKey \`${secretKey}\` must both be set`,
+      );
+    }
+    return new SecretSource(undefined, { name: secretName, key: secretKey });
+  }
+
+  /**
+   * A values file's secret (`hf_token`, `vllmApiKey`): a literal string, or `{secretName, secretKey}` of an existing
+   * Secret; `undefined` when not set, an empty literal, or a map without both keys (which render nothing).
+   */
+  public static fromValues(value: SecretValue | undefined): SecretSource | undefined {
+    if (typeof value === 'string') return value ? SecretSource.literal(value) : undefined;
+    return value?.secretName && value.secretKey
+      ? SecretSource.fromSecret(value.secretName, value.secretKey)
+      : undefined;
+  }
+
+  private constructor(
+    /** The literal value, when given literally (never printed). */
+    public readonly literal: string | undefined,
+    /** The key of an existing Secret, when given by reference. */
+    public readonly ref: SecretKeyRef | undefined,
+  ) {}
+}
+
 export class ReleaseSecret extends Construct {
   /** The release Secret of `release` in the chart of `scope`, created on first use. */
   public static of(scope: Construct, props: ReleaseSecretProps): ReleaseSecret {
@@ -44,24 +85,24 @@ export class ReleaseSecret extends Construct {
   }
 
   /**
-   * A secret value as a Secret key reference: a literal is stored in the release Secret under `key`, a complete
-   * `{secretName, secretKey}` map is referenced as is; `undefined` when not set (or an empty literal).
+   * A secret as a Secret key reference: a literal is stored in the release Secret under `key`, a reference to an
+   * existing Secret is used as is; `undefined` when there is none.
    */
   public static secretRef(
     scope: Construct,
     props: ReleaseSecretProps,
     key: string,
-    value: SecretValue | undefined,
+    source: SecretSource | undefined,
   ): SecretKeyRef | undefined {
-    if (typeof value === 'string') return value ? ReleaseSecret.keyRef(scope, props, key, value) : undefined;
-    return value?.secretName && value.secretKey ? { name: value.secretName, key: value.secretKey } : undefined;
+    if (source === undefined) return undefined;
+    return source.literal !== undefined ? ReleaseSecret.keyRef(scope, props, key, source.literal) : source.ref;
   }
 
   /** `servingEngineSpec.vllmApiKey` as a Secret key reference (key `vllmApiKey`), see `secretRef`. */
   public static vllmApiKeyRef(
     scope: Construct,
     props: ReleaseSecretProps,
-    apiKey: SecretValue | undefined,
+    apiKey: SecretSource | undefined,
   ): SecretKeyRef | undefined {
     return ReleaseSecret.secretRef(scope, props, VLLM_API_KEY_SECRET_KEY, apiKey);
   }

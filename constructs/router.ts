@@ -24,7 +24,7 @@ import { DEFAULT_OTEL_SERVICE_NAME, parseRouterArgv } from '../schema/facts/rout
 import { PRODUCTION_STACK_ROUTER_REPOSITORIES, ROUTER_IMAGE_UID } from '../schema/facts/router-image.js';
 import { RouterSleepLabelPolicy } from './router-sleep-policy.js';
 import { probe, ROUTER_PROBE_DEFAULTS } from './probes.js';
-import { ReleaseSecret, type SecretKeyRef } from './release-secret.js';
+import { ReleaseSecret, type SecretKeyRef, type SecretSource } from './release-secret.js';
 import { deploymentStrategy, nonEmpty, podAffinity } from './workload.js';
 import { requireReleaseName } from './invariants.js';
 import { requireUniqueObjects } from './unique-objects.js';
@@ -77,14 +77,19 @@ export interface VllmRouterProps {
   readonly release: string;
   /** Namespace the router watches (`--k8s-namespace`) and its objects live in. */
   readonly namespace: string;
-  /** The `routerSpec` of a validated values file. @default - the schema defaults */
-  readonly spec?: Readonly<RouterSpec>;
+  /** The router's settings: `routerSpec` keys as the values file writes them. @default - the schema defaults */
+  readonly spec?: RouterOptions;
+  /** The router's Hugging Face token (env `HF_TOKEN`). @default - none */
+  readonly hfToken?: SecretSource;
   /** How the router reaches the engines. */
   readonly engines: RouterEngineDiscovery;
 }
 
+/** The `routerSpec` keys but those with props of their own (`hfToken`) or none (`enableRouter`: a router is built). */
+export type RouterOptions = Readonly<Omit<RouterSpec, 'enableRouter' | 'hf_token'>>;
+
 /** The router's arguments, in production-stack's order (the image's entrypoint is the router). */
-export function routerArgs(spec: Readonly<RouterSpec>, namespace: string, engines: RouterEngineDiscovery): string[] {
+export function routerArgs(spec: RouterOptions, namespace: string, engines: RouterEngineDiscovery): string[] {
   const d = ROUTER_DEFAULTS;
   const discovery = spec.serviceDiscovery ?? d.serviceDiscovery;
   const args = [
@@ -142,10 +147,7 @@ export class VllmRouter extends Construct {
     requireUniqueObjects(this);
     const { release, namespace, engines } = props;
     requireReleaseName('VllmRouter', release);
-    const spec: Readonly<RouterSpec> = props.spec ?? {};
-    if (spec.enableRouter === false) {
-      throw new Error('VllmRouter: routerSpec.enableRouter is false; do not create a router');
-    }
+    const spec: RouterOptions = props.spec ?? {};
     const d = ROUTER_DEFAULTS;
     const repository = spec.repository ?? d.repository;
     const labels = routerLabels(release, spec.labels ?? d.labels);
@@ -187,7 +189,7 @@ export class VllmRouter extends Construct {
       this,
       { release, namespace },
       names.ROUTER_HF_TOKEN_SECRET_KEY,
-      spec.hf_token,
+      props.hfToken,
     );
     if (hfToken) env.push({ name: 'HF_TOKEN', valueFrom: { secretKeyRef: { ...hfToken } } });
     env.push(

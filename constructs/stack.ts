@@ -16,7 +16,7 @@ import { EngineServiceMonitor } from './engine-service-monitor.js';
 import { engineDiscoverySelector } from './labels.js';
 import * as names from '../schema/facts/names.js';
 import { requireReleaseName } from './invariants.js';
-import { ReleaseSecret } from './release-secret.js';
+import { ReleaseSecret, SecretSource } from './release-secret.js';
 import { RouterEngineDiscovery, VllmRouter } from './router.js';
 import { RouterAutoscaler } from './router-hpa.js';
 import { RouterIngress } from './router-ingress.js';
@@ -24,6 +24,7 @@ import { RouterPdb } from './router-pdb.js';
 import { RouterHttpRoute } from './router-route.js';
 import { RouterServiceMonitor } from './router-service-monitor.js';
 import type { HttpRouteApiVersion } from '../schema/facts/route-kinds.js';
+import { engineProps, routerProps } from './values-props.js';
 import { nonEmpty } from './workload.js';
 
 export interface PdStackProps {
@@ -65,7 +66,12 @@ export class PdStack extends Construct {
         });
       }
       for (const { spec } of renderedModels(props.values)) {
-        engines.push(new VllmEngine(this, `Engine-${spec.name}`, { release, namespace, spec, settings, cacheServer }));
+        engines.push(
+          new VllmEngine(this, `Engine-${spec.name}`, {
+            ...engineProps(release, namespace, spec, settings),
+            cacheServer,
+          }),
+        );
       }
       if (settings.serviceMonitor?.enabled) {
         new EngineServiceMonitor(this, 'EngineServiceMonitor', {
@@ -90,10 +96,10 @@ export class PdStack extends Construct {
           ? (settings.servicePort ?? ENGINE_DEFAULTS.servicePort)
           : (settings.containerPort ?? ENGINE_DEFAULTS.containerPort),
         apiKeySecretRef: enginesEnabled
-          ? ReleaseSecret.vllmApiKeyRef(this, { release, namespace }, settings.vllmApiKey)
+          ? ReleaseSecret.vllmApiKeyRef(this, { release, namespace }, SecretSource.fromValues(settings.vllmApiKey))
           : undefined,
       };
-      this.router = new VllmRouter(this, 'Router', { release, namespace, spec: routerSpec, engines: discovery });
+      this.router = new VllmRouter(this, 'Router', routerProps(release, namespace, routerSpec, discovery));
       routerExposure(this, this.router, { release, namespace }, routerSpec);
     }
     if ((props.values.extraObjects ?? []).length > 0)

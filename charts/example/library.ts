@@ -1,5 +1,13 @@
 import { App, Chart } from 'cdk8s';
-import { PdStack, VllmEngine, formatDiagnostic, hasErrors, loadValuesFile } from '../../constructs/index.js';
+import {
+  PdStack,
+  Quantity,
+  SecretSource,
+  VllmEngine,
+  formatDiagnostic,
+  hasErrors,
+  loadValuesFile,
+} from '../../constructs/index.js';
 
 // A values file that passes `pdstack validate`, compiled for release `pd` in namespace `llm`.
 const { values, diagnostics } = loadValuesFile('values.yaml', { release: 'pd', namespace: 'llm' });
@@ -12,14 +20,11 @@ new PdStack(chart, 'pd', { release: 'pd', namespace: 'llm', values });
 // one kind, namespace and name make app.synth() fail.
 new VllmEngine(chart, 'embed', {
   release: 'pd',
-  spec: {
-    name: 'bge-embed',
-    repository: 'vllm/vllm-openai',
-    tag: 'v0.10.0',
-    modelURL: 'BAAI/bge-base-en-v1.5',
-    requestCPU: 4,
-    requestMemory: '16Gi',
-    requestGPU: 1,
-  },
+  name: 'bge-embed',
+  image: { repository: 'vllm/vllm-openai', tag: 'v0.10.0' },
+  modelURL: 'BAAI/bge-base-en-v1.5',
+  resources: { cpu: Quantity.parse(4), memory: Quantity.parse('16Gi'), gpus: Quantity.parse(1) },
+  hfToken: SecretSource.fromSecret('hf-token', 'token'), // or SecretSource.literal(...): kept in <release>-secrets
+  options: { vllmConfig: { maxModelLen: 512 } }, // any other modelSpec key, as the values file writes it
 });
 app.synth();

@@ -1,6 +1,4 @@
-import { Chart, Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
-import { VllmEngine } from '../../constructs/engine.js';
 import { BASE_MODEL as base, engineDeployment as deployment, engineObjects, PD_RECEIVER } from '../support/engine.js';
 import { find, synthStack } from '../support/synth.js';
 
@@ -109,10 +107,5 @@ describe('VllmEngine', () => {
       serviceAccountName: 'engine-sa',
       automountServiceAccountToken: false,
     });
-  });
-
-  it('refuses to build a disabled model', () => {
-    const chart = new Chart(Testing.app(), 't');
-    expect(() => new VllmEngine(chart, 'e', { release: 'pd', spec: { ...base, enabled: false } })).toThrow(/disabled/);
   });
 });

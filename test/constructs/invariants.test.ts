@@ -1,9 +1,8 @@
 import { Chart, Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
-import { VllmEngine } from '../../constructs/engine.js';
+import { VllmEngine, type EngineOptions, type VllmEngineProps } from '../../constructs/engine.js';
 import { requireDnsLabel, requireNoErrors, requireReleaseName } from '../../constructs/invariants.js';
-import type { ModelSpec } from '../../schema/values.generated.js';
-import { BASE_MODEL } from '../support/engine.js';
+import { Quantity } from '../../schema/facts/quantity.js';
 
 const DNS_RULE =
   "is not a valid DNS label: use lower-case letters, digits and '-', starting and ending with a letter or digit";
@@ -31,30 +30,42 @@ describe('constructor invariants', () => {
 });
 
 describe('VllmEngine invariants (requireValidEngine)', () => {
-  const build =
-    (spec: Partial<ModelSpec>, release = 'pd', namespace?: string) =>
-    () =>
-      new VllmEngine(new Chart(Testing.app(), 't'), 'e', { release, namespace, spec: { ...BASE_MODEL, ...spec } });
+  const props = (): VllmEngineProps => ({
+    release: 'pd',
+    name: 'opt',
+    image: { repository: 'vllm/vllm-openai', tag: 'v0.10.0' },
+    modelURL: 'facebook/opt-125m',
+    resources: { cpu: Quantity.parse(2), memory: Quantity.parse('8Gi') },
+  });
+  const build = (given: Partial<VllmEngineProps>) => () =>
+    new VllmEngine(new Chart(Testing.app(), 't'), 'e', { ...props(), ...given });
+  const withOptions = (options: EngineOptions) => build({ options });
+
+  it('builds from typed props', () => {
+    expect(build({})).not.toThrow();
+  });
 
   it('refuses a model name that is not a DNS label, and a bad release', () => {
     expect(build({ name: 'Llama_Decode' })).toThrow(`VllmEngine: name \`Llama_Decode\` ${DNS_RULE}`);
-    expect(build({}, 'PD')).toThrow(/^VllmEngine: release name `PD` is not valid/);
+    expect(build({ release: 'PD' })).toThrow(/^VllmEngine: release name `PD` is not valid/);
   });
 
-  it('refuses a quantity that does not parse, naming the key', () => {
-    expect(build({ requestMemory: 'lots' })).toThrow(
-      'VllmEngine opt: requestMemory `lots` is not a Kubernetes quantity (e.g. 8, 500m, 30Gi)',
+  it('refuses an option quantity that does not parse, naming the key (typed quantities are parsed by Quantity)', () => {
+    expect(withOptions({ shmSize: '16GB' })).toThrow(
+      'VllmEngine opt: options.shmSize `16GB` is not a Kubernetes quantity (e.g. 8, 500m, 30Gi)',
     );
-    expect(build({ shmSize: '16GB' })).toThrow('VllmEngine opt: shmSize `16GB` is not a Kubernetes quantity');
-    expect(build({ pvcStorage: 'big' })).toThrow('VllmEngine opt: pvcStorage `big` is not a Kubernetes quantity');
+    expect(withOptions({ pvcStorage: 'big' })).toThrow(
+      'VllmEngine opt: options.pvcStorage `big` is not a Kubernetes quantity',
+    );
   });
 
   it('refuses a fractional GPU count and a limit below its request', () => {
-    expect(build({ requestGPU: 1.5 })).toThrow(
+    const resources = props().resources;
+    expect(build({ resources: { ...resources, gpus: Quantity.parse('1.5') } })).toThrow(
       'VllmEngine opt: requestGPU: GPUs are whole devices: requestGPU must be a whole number, given 1.5',
     );
-    expect(build({ requestCPU: 4, limitCPU: 2 })).toThrow(
-      'VllmEngine opt: limitCPU: limitCPU 2 is below requestCPU 4; Kubernetes rejects a limit below its request',
+    expect(build({ resources: { ...resources, cpuLimit: Quantity.parse(1) } })).toThrow(
+      'VllmEngine opt: limitCPU: limitCPU 1 is below requestCPU 2; Kubernetes rejects a limit below its request',
     );
   });
 
@@ -66,13 +77,13 @@ describe('VllmEngine invariants (requireValidEngine)', () => {
       nixlPeerHost: 'pd-d-engine-service',
       nixlPeerPort: '55555',
     };
-    expect(build({ lmcacheConfig: { ...pd, nixlRole: 'sender', kvRole: 'kv_consumer' } })).toThrow(
+    expect(withOptions({ lmcacheConfig: { ...pd, nixlRole: 'sender', kvRole: 'kv_consumer' } })).toThrow(
       'VllmEngine opt: lmcacheConfig.kvRole: kvRole kv_consumer disagrees with nixlRole sender: a NIXL sender (the prefill engine) is kv_producer; set kvRole: kv_producer',
     );
-    expect(build({ lmcacheConfig: pd })).toThrow(
+    expect(withOptions({ lmcacheConfig: pd })).toThrow(
       'VllmEngine opt: lmcacheConfig.enablePD: a P/D engine needs nixlRole: sender (prefill) or receiver (decode)',
     );
-    expect(build({ lmcacheConfig: { enabled: true, nixlRole: 'receiver' } })).toThrow(
+    expect(withOptions({ lmcacheConfig: { enabled: true, nixlRole: 'receiver' } })).toThrow(
       'VllmEngine opt: lmcacheConfig.nixlRole: nixlRole takes effect only on a P/D engine',
     );
   });
@@ -87,6 +98,6 @@ describe('VllmEngine invariants (requireValidEngine)', () => {
       nixlPeerHost: 'somewhere',
       nixlPeerPort: '55555',
     } as const;
-    expect(build({ lmcacheConfig: receiver })).not.toThrow();
+    expect(withOptions({ lmcacheConfig: receiver })).not.toThrow();
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { loadAll } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isClusterScoped, validateKubeObject, type KubeObject } from '../support/kube-validate.js';
-import { find, vllmContainer } from '../support/synth.js';
+import { envMap, find, vllmContainer } from '../support/synth.js';
 import { EXAMPLE_VALUES_FILE, REPO } from '../support/values.js';
 
 const EXAMPLE = join(REPO, 'charts', 'example', 'library.ts');
@@ -77,6 +77,8 @@ describe('the README library example (charts/example/library.ts)', () => {
     const deployment = find(objects, 'Deployment', 'pd-bge-embed-deployment-vllm');
     const c = vllmContainer(deployment);
     expect(c.command.slice(0, 3)).toEqual(['vllm', 'serve', 'BAAI/bge-base-en-v1.5']);
+    expect(c.command.slice(-2)).toEqual(['--max-model-len', '512']);
+    expect(envMap(c)['HF_TOKEN']).toBe('<secret:hf-token/token>');
     expect(c.resources).toEqual({
       requests: { cpu: '4', memory: '16Gi', 'nvidia.com/gpu': '1' },
       limits: { 'nvidia.com/gpu': '1' },

@@ -3,10 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { VllmEngine } from '../../constructs/engine.js';
 import { VllmRouter } from '../../constructs/router.js';
 import { duplicateObjects } from '../../constructs/unique-objects.js';
+import { engineProps } from '../../constructs/values-props.js';
 import { BASE_MODEL } from '../support/engine.js';
 
 const engine = (chart: Chart, id: string, release = 'pd', namespace?: string) =>
-  new VllmEngine(chart, id, { release, namespace, spec: BASE_MODEL });
+  new VllmEngine(chart, id, engineProps(release, namespace, BASE_MODEL, {}));
 
 describe('unique objects per chart', () => {
   it('fails app.synth() when two engines emit the same Deployment, naming both construct paths', () => {

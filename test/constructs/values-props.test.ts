@@ -1,0 +1,73 @@
+import { Chart, Testing } from 'cdk8s';
+import { describe, expect, it } from 'vitest';
+import { VllmEngine } from '../../constructs/engine.js';
+import { SecretSource } from '../../constructs/release-secret.js';
+import { engineProps, routerProps } from '../../constructs/values-props.js';
+import type { ModelSpec } from '../../schema/values.generated.js';
+import { BASE_MODEL } from '../support/engine.js';
+import { synthStack } from '../support/synth.js';
+
+const MODEL: ModelSpec = {
+  ...BASE_MODEL,
+  enabled: true,
+  tag: 'v0.10.0',
+  requestCPU: '500m',
+  requestGPU: 1,
+  limitMemory: '16Gi',
+  hf_token: { secretName: 'hf', secretKey: 'token' },
+  vllmConfig: { maxModelLen: 4096 },
+  shmSize: '2Gi',
+};
+
+describe('engineProps: a modelSpec[] entry → VllmEngine props', () => {
+  it('parses the quantities (keeping their text), takes the secret factory and passes the other keys through', () => {
+    const props = engineProps('pd', 'llm', MODEL, { containerPort: 8080 });
+    expect(props).toMatchObject({
+      release: 'pd',
+      namespace: 'llm',
+      name: 'opt',
+      image: { repository: 'vllm/vllm-openai', tag: 'v0.10.0' },
+      modelURL: 'facebook/opt-125m',
+      options: { vllmConfig: { maxModelLen: 4096 }, shmSize: '2Gi' },
+      settings: { containerPort: 8080 },
+    });
+    const { cpu, memory, gpus, memoryLimit, cpuLimit } = props.resources;
+    expect([cpu.toString(), cpu.value, memory.toString(), gpus?.given, memoryLimit?.toString(), cpuLimit]).toEqual([
+      '500m',
+      0.5,
+      '8Gi',
+      1,
+      '16Gi',
+      undefined,
+    ]);
+    expect(props.hfToken?.ref).toEqual({ name: 'hf', key: 'token' });
+    expect(Object.keys(props.options ?? {})).not.toContain('enabled');
+  });
+
+  it('gives a VllmEngine the objects PdStack renders for the same model', () => {
+    const chart = new Chart(Testing.app(), 'pdstack', { disableResourceNameHashes: true });
+    new VllmEngine(chart, 'e', engineProps('pd', 'default', MODEL, {}));
+    const fromStack = synthStack({ servingEngineSpec: { modelSpec: [MODEL] }, routerSpec: { enableRouter: false } });
+    // the stack also renders the release Secret, empty here (the token is a reference)
+    expect(Testing.synth(chart)).toEqual(fromStack.filter((o) => o.kind !== 'Secret'));
+  });
+});
+
+describe('routerProps: routerSpec → VllmRouter props', () => {
+  it('takes the secret factory for hf_token and passes the other keys through', () => {
+    const engines = { port: 8000 };
+    const props = routerProps(
+      'pd',
+      'llm',
+      { enableRouter: true, hf_token: 'hf_abc', routingLogic: 'session' },
+      engines,
+    );
+    expect(props).toEqual({
+      release: 'pd',
+      namespace: 'llm',
+      spec: { routingLogic: 'session' },
+      hfToken: SecretSource.literal('hf_abc'),
+      engines,
+    });
+  });
+});
