@@ -58,6 +58,10 @@ export const CACHE_SERVER_DEFAULTS = {
   serde: schemaDefault<string>('cacheserverSpec', 'serde'),
 } as const;
 
+export const GRAFANA_DASHBOARDS_DEFAULTS = {
+  labels: schemaDefault<Record<string, string>>('grafanaDashboardsSpec', 'labels'),
+} as const;
+
 export const ROUTER_DEFAULTS = {
   repository: schemaDefault<string>('routerSpec', 'repository'),
   tag: schemaDefault<string>('routerSpec', 'tag'),

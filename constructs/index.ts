@@ -1,5 +1,6 @@
 /** pdstack's library entry point (package `main`): typed cdk8s constructs for vLLM disaggregated prefill, and the values compiler. */
 export * from './cache-server.js';
+export * from './dashboards.js';
 export * from './defaults.js';
 export * from './engine.js';
 export * from './engine-container.js';

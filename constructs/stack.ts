@@ -10,11 +10,13 @@ import { expandReleaseTemplates } from '../schema/facts/release-template.js';
 import type { PdstackValues, RouterSpec } from '../schema/values.generated.js';
 import { ENGINE_DEFAULTS, ROUTER_DEFAULTS } from './defaults.js';
 import { LmcacheServer } from './cache-server.js';
+import { GrafanaDashboards } from './dashboards.js';
 import { VllmEngine } from './engine.js';
 import { ExtraObjects } from './extra-objects.js';
 import { EngineServiceMonitor } from './engine-service-monitor.js';
 import { engineDiscoverySelector } from './labels.js';
 import * as names from '../schema/facts/names.js';
+import { isPdEngine } from '../schema/facts/pd-engine.js';
 import { requireReleaseName } from './invariants.js';
 import { ReleaseSecret, SecretSource } from './release-secret.js';
 import { RouterEngineDiscovery, VllmRouter } from './router.js';
@@ -101,6 +103,22 @@ export class PdStack extends Construct {
       };
       this.router = new VllmRouter(this, 'Router', routerProps(release, namespace, routerSpec, discovery));
       routerExposure(this, this.router, { release, namespace }, routerSpec);
+    }
+    const dashboards = props.values.grafanaDashboards;
+    if (dashboards?.enabled) {
+      const models = renderedModels(props.values).map(({ spec }) => ({
+        name: spec.name,
+        role: isPdEngine(spec.lmcacheConfig)
+          ? ({ sender: 'prefill', receiver: 'decode' } as const)[spec.lmcacheConfig?.nixlRole ?? 'sender']
+          : undefined,
+      }));
+      new GrafanaDashboards(this, 'GrafanaDashboards', {
+        release,
+        namespace,
+        spec: dashboards,
+        models,
+        cacheServer: this.cacheServer !== undefined,
+      });
     }
     if ((props.values.extraObjects ?? []).length > 0)
       new ExtraObjects(this, 'ExtraObjects', { release, namespace, values: props.values });

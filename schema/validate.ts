@@ -21,7 +21,6 @@ export const UNSUPPORTED_TOP_LEVEL_KEYS: Readonly<Record<string, string>> = {
   loraAdapters: 'LoraAdapter custom resources',
   loraController: 'the LoRA controller',
   sharedPvcStorage: 'the shared RWX volume',
-  grafanaDashboards: 'Grafana dashboards',
   'kube-prometheus-stack': 'the kube-prometheus-stack subchart',
   'prometheus-adapter': 'the prometheus-adapter subchart',
 };

@@ -87,6 +87,10 @@ export interface PdstackValues {
       }
     | string
   )[];
+  /**
+   * Grafana dashboards in ConfigMaps for the Grafana sidecar
+   */
+  grafanaDashboards?: GrafanaDashboardsSpec;
 }
 /**
  * Serving engines
@@ -1458,4 +1462,28 @@ export interface CacheserverSpec {
    * LMCACHE_REMOTE_SERDE of the engines (e.g. naive); "" sets none
    */
   serde?: string;
+}
+/**
+ * ConfigMaps <release>-grafana-<dashboard> with pdstack's Grafana dashboards of this release (router, engines, P/D, LMCache with the cache server), labelled for Grafana's dashboard sidecar
+ *
+ * This interface was referenced by `PdstackValues`'s JSON-Schema
+ * via the `definition` "grafanaDashboardsSpec".
+ */
+export interface GrafanaDashboardsSpec {
+  /**
+   * Render the dashboards
+   */
+  enabled?: boolean;
+  /**
+   * Annotations of the ConfigMaps (e.g. the sidecar's folder annotation)
+   */
+  annotations?: {
+    [k: string]: string;
+  };
+  /**
+   * Labels of the ConfigMaps: what the Grafana sidecar selects
+   */
+  labels?: {
+    [k: string]: string;
+  };
 }

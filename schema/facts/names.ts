@@ -10,6 +10,9 @@ export const engineChatTemplatesConfigMapName = (release: string, model: string)
   `${release}-${model}-chat-templates`;
 export const enginePdbName = (release: string, model: string): string => `${release}-${model}-pdb-vllm`;
 export const engineScaledObjectName = (release: string, model: string): string => `${release}-${model}-scaledobject`;
+/** A Grafana dashboard's ConfigMap (`dashboard`: its file name without `.json`). */
+export const grafanaDashboardConfigMapName = (release: string, dashboard: string): string =>
+  `${release}-grafana-${dashboard}`;
 export const engineServiceMonitorName = (release: string): string => `${release}-engine-servicemonitor`;
 /** The pod `hostname` production-stack sets on engine pods. */
 export const engineHostname = (release: string, model: string): string => `${release}-${model}-vllm-stack`;

@@ -2,7 +2,7 @@ import { Chart, Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { EngineScaledObject } from '../../constructs/keda.js';
 import type { Keda, ModelSpec } from '../../schema/values.generated.js';
-import { BASE_MODEL, engineDeployment, engineObjects } from '../support/engine.js';
+import { BASE_MODEL, engineDeployment, engineObjects, pdModel } from '../support/engine.js';
 import { validateKubeObject } from '../support/kube-validate.js';
 import { find, synthStack } from '../support/synth.js';
 
@@ -68,18 +68,8 @@ describe('EngineScaledObject', () => {
 
   it('gives a P/D spec a trigger per role: prefill on queued requests, decode on KV-cache usage', () => {
     const pd = (name: string, nixlRole: 'sender' | 'receiver'): ModelSpec => ({
-      ...BASE_MODEL,
-      name,
+      ...pdModel(name, nixlRole),
       keda: { enabled: true, maxReplicaCount: 4 },
-      lmcacheConfig: {
-        enabled: true,
-        enablePD: true,
-        enableNixl: true,
-        nixlRole,
-        kvRole: nixlRole === 'sender' ? 'kv_producer' : 'kv_consumer',
-        nixlPeerHost: nixlRole === 'sender' ? 'pd-decode-engine-service' : '0.0.0.0',
-        nixlPeerPort: '55555',
-      },
     });
     const objects = synthStack(
       {

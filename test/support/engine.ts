@@ -24,6 +24,27 @@ export const PD_RECEIVER: LmcacheConfig = {
   nixlPeerPort: '55555',
 };
 
+/** `BASE_MODEL` as a P/D engine `name` of release `release`: a NIXL sender (prefill) or receiver (decode) of `decode`. */
+export function pdModel(
+  name: string,
+  nixlRole: 'sender' | 'receiver',
+  { release = 'pd', decode = 'decode' }: { release?: string; decode?: string } = {},
+): ModelSpec {
+  return {
+    ...BASE_MODEL,
+    name,
+    lmcacheConfig: {
+      enabled: true,
+      enablePD: true,
+      enableNixl: true,
+      nixlRole,
+      kvRole: nixlRole === 'sender' ? 'kv_producer' : 'kv_consumer',
+      nixlPeerHost: nixlRole === 'sender' ? `${release}-${decode}-engine-service` : '0.0.0.0',
+      nixlPeerPort: '55555',
+    },
+  };
+}
+
 /** The objects of `BASE_MODEL` + `spec` with engine settings `engine`, release `pd`. */
 export function engineObjects(
   spec: Partial<ModelSpec>,
