@@ -258,6 +258,10 @@ export class VllmRouter extends Construct {
     });
 
     const serviceType = spec.serviceType ?? d.serviceType;
+    if (serviceType === 'ExternalName')
+      throw new Error(
+        'VllmRouter: serviceType ExternalName cannot reach the router (no selector or ports); use ClusterIP, NodePort or LoadBalancer',
+      );
     this.service = new k8s.KubeService(this, 'Service', {
       metadata: {
         name: this.serviceName,

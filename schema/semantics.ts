@@ -404,6 +404,7 @@ function checkRouter(c: Checker, router: RouterSpec, engines: readonly Engine[])
   checkToken(c, rp('hf_token'), router.hf_token, 'a Hugging Face token', 'remove it');
   const parsed = checkExtraArgs(c, router);
   checkRouterImage(c, router);
+  checkServiceType(c, router);
   checkAutoscaling(c, router);
   checkIngress(c, router);
   checkRoutes(c, router);
@@ -467,6 +468,19 @@ function checkRouter(c: Checker, router: RouterSpec, engines: readonly Engine[])
     return;
   }
   if (parsed) checkModelLabels(c, parsed, logic, engines, pdEngines.length > 0);
+}
+
+function checkServiceType(c: Checker, router: RouterSpec): void {
+  if (router.serviceType === 'ExternalName')
+    c.error(
+      ['routerSpec', 'serviceType'],
+      'an ExternalName Service is a DNS alias of another host: it has no selector or ports, so it cannot reach the router (production-stack renders it without the externalName the API server requires); use ClusterIP, NodePort or LoadBalancer',
+    );
+  else if (router.nodePort != null && router.serviceType !== 'NodePort')
+    c.warning(
+      ['routerSpec', 'nodePort'],
+      `nodePort is set only with serviceType: NodePort (as in production-stack), so with ${router.serviceType ?? 'ClusterIP'} it is not rendered; set serviceType: NodePort or remove nodePort`,
+    );
 }
 
 function checkAutoscaling(c: Checker, router: RouterSpec): void {

@@ -1054,7 +1054,10 @@ export interface RouterSpec {
    * Router container port
    */
   containerPort?: number;
-  serviceType?: "ClusterIP" | "NodePort" | "LoadBalancer";
+  /**
+   * Router Service type (ExternalName, in production-stack's enum, is an error saying why)
+   */
+  serviceType?: "ClusterIP" | "NodePort" | "LoadBalancer" | "ExternalName";
   /**
    * Router Service annotations
    */

@@ -370,6 +370,18 @@ const CASES: ReadonlyArray<readonly [string, string, string, RegExp]> = [
     /^staticModels lists 1 model\(s\) for 2 staticBackends/,
   ],
   [
+    'an ExternalName router Service',
+    simple(['routingLogic: roundrobin', 'routingLogic: roundrobin\n  serviceType: ExternalName']),
+    '15:3 error routerSpec.serviceType',
+    /^an ExternalName Service is a DNS alias of another host: it has no selector or ports, so it cannot reach the router/,
+  ],
+  [
+    'a nodePort without serviceType NodePort',
+    simple(['routingLogic: roundrobin', 'routingLogic: roundrobin\n  serviceType: LoadBalancer\n  nodePort: 30080']),
+    '16:3 warning routerSpec.nodePort',
+    /^nodePort is set only with serviceType: NodePort \(as in production-stack\), so with LoadBalancer it is not rendered/,
+  ],
+  [
     'router autoscaling with minReplicas above maxReplicas',
     simple(['routingLogic: roundrobin', 'autoscaling: {enabled: true, minReplicas: 4, maxReplicas: 2}']),
     '14:48 error routerSpec.autoscaling.maxReplicas',
