@@ -16,6 +16,8 @@ import { nonEmpty } from './workload.js';
 export const DEFAULT_SHM_SIZE = '20Gi';
 /** The claim production-stack mounts at /templates when `chatTemplate` has no `chatTemplateConfigMap`. */
 export const TEMPLATES_PVC = 'vllm-templates-pvc';
+/** The volume of a chat template read from TEMPLATES_PVC (one from the values' text is named after its ConfigMap). */
+const TEMPLATES_VOLUME = 'vllm-templates';
 /** Where the model storage is mounted (and `HF_HOME` points when there is storage). */
 export const STORAGE_MOUNT_PATH = '/data';
 
@@ -83,11 +85,13 @@ export function engineVolumes(scope: Construct, props: EngineVolumesProps): Engi
         metadata: { name: cmName, namespace },
         data: { [spec.chatTemplate]: spec.chatTemplateConfigMap },
       });
-      volumes.push({ name: 'vllm-templates', configMap: { name: cmName } });
+      // The volume is named after its ConfigMap, as production-stack names it.
+      volumes.push({ name: cmName, configMap: { name: cmName } });
+      mounts.push({ name: cmName, mountPath: TEMPLATES_MOUNT_PATH });
     } else {
-      volumes.push({ name: 'vllm-templates', persistentVolumeClaim: { claimName: TEMPLATES_PVC } });
+      volumes.push({ name: TEMPLATES_VOLUME, persistentVolumeClaim: { claimName: TEMPLATES_PVC } });
+      mounts.push({ name: TEMPLATES_VOLUME, mountPath: TEMPLATES_MOUNT_PATH });
     }
-    mounts.push({ name: 'vllm-templates', mountPath: TEMPLATES_MOUNT_PATH });
   }
   mounts.push(...fromUser<k8s.VolumeMount[]>(spec.extraVolumeMounts ?? []));
   volumes.push(...fromUser<k8s.Volume[]>(spec.extraVolumes ?? []));

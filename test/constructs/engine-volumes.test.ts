@@ -27,7 +27,7 @@ describe('engine volumes', () => {
     expect(enginePod(empty).volumes).toEqual([{ name: 'pd-storage', emptyDir: { sizeLimit: '100Gi' } }]);
   });
 
-  it('mounts /dev/shm for tensor parallelism and the chat template ConfigMap at /templates', () => {
+  it('mounts /dev/shm for tensor parallelism and the chat template ConfigMap at /templates, named after it', () => {
     const objects = engineObjects({
       shmSize: '8Gi',
       chatTemplate: 't.jinja',
@@ -36,8 +36,12 @@ describe('engine volumes', () => {
     });
     expect(enginePod(objects).volumes).toEqual([
       { name: 'shm', emptyDir: { medium: 'Memory', sizeLimit: '8Gi' } },
-      { name: 'vllm-templates', configMap: { name: 'pd-opt-chat-templates' } },
+      { name: 'pd-opt-chat-templates', configMap: { name: 'pd-opt-chat-templates' } },
     ]);
+    expect(vllmContainer({ spec: { template: { spec: enginePod(objects) } } }).volumeMounts).toContainEqual({
+      name: 'pd-opt-chat-templates',
+      mountPath: '/templates',
+    });
     expect(find(objects, 'ConfigMap', 'pd-opt-chat-templates').data).toEqual({ 't.jinja': '{{ messages }}' });
   });
 
