@@ -6,7 +6,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { enginesEnabled as renderEngines, renderedModels, routerEnabled } from '../schema/rendered.js';
-import { expandReleaseTemplates } from '../schema/facts/release-template.js';
 import type { PdstackValues, RouterSpec } from '../schema/values.generated.js';
 import { ENGINE_DEFAULTS, ROUTER_DEFAULTS } from './defaults.js';
 import { LmcacheServer } from './cache-server.js';
@@ -25,8 +24,7 @@ import { RouterIngress } from './router-ingress.js';
 import { RouterPdb } from './router-pdb.js';
 import { RouterHttpRoute } from './router-route.js';
 import { RouterServiceMonitor } from './router-service-monitor.js';
-import type { HttpRouteApiVersion } from '../schema/facts/route-kinds.js';
-import { engineProps, routerProps } from './values-props.js';
+import { engineProps, routerExposureProps, routerProps } from './values-props.js';
 import { nonEmpty } from './workload.js';
 
 export interface PdStackProps {
@@ -125,64 +123,17 @@ export class PdStack extends Construct {
   }
 }
 
-/**
- * The router's PodDisruptionBudget, autoscaler, Ingress, ServiceMonitor and Gateway API routes from `routerSpec`.
- * A route's `hostnames` and `additionalRules` get the release expanded, as production-stack's `tpl` does.
- */
+/** The router's PodDisruptionBudget, autoscaler, Ingress, ServiceMonitor and Gateway API routes from `routerSpec`. */
 function routerExposure(
   scope: Construct,
   router: VllmRouter,
   ctx: { release: string; namespace: string },
   spec: Readonly<RouterSpec>,
 ): void {
-  const labels = spec.labels ?? ROUTER_DEFAULTS.labels;
-  const service = { name: router.serviceName, port: spec.servicePort ?? ROUTER_DEFAULTS.servicePort };
-  const { autoscaling, ingress, serviceMonitor, pdb } = spec;
-  if (pdb?.enabled) new RouterPdb(scope, 'RouterPdb', { ...ctx, labels, pdb });
-  if (autoscaling?.enabled) {
-    new RouterAutoscaler(scope, 'RouterAutoscaler', {
-      ...ctx,
-      deployment: router.deployment,
-      labels,
-      minReplicas: autoscaling.minReplicas,
-      maxReplicas: autoscaling.maxReplicas,
-      targetCpuUtilizationPercentage: autoscaling.targetCPUUtilizationPercentage,
-    });
-  }
-  if (ingress?.enabled) {
-    new RouterIngress(scope, 'RouterIngress', {
-      ...ctx,
-      service,
-      labels,
-      className: ingress.className,
-      annotations: ingress.annotations,
-      hosts: ingress.hosts,
-      tls: ingress.tls,
-    });
-  }
-  if (serviceMonitor?.enabled)
-    new RouterServiceMonitor(scope, 'RouterServiceMonitor', { ...ctx, labels, spec: serviceMonitor });
-  // Helm ranges over a map in key order.
-  for (const [name, route] of Object.entries(spec.route ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    if (!route.enabled) continue;
-    if ((route.kind ?? 'HTTPRoute') !== 'HTTPRoute')
-      throw new Error(
-        `PdStack: routerSpec.route.${name}.kind ${route.kind} is not rendered (pdstack validate says why)`,
-      );
-    new RouterHttpRoute(scope, `RouterRoute-${name}`, {
-      ...ctx,
-      route: name,
-      service,
-      apiVersion: route.apiVersion as HttpRouteApiVersion | undefined,
-      labels: { ...labels, ...route.labels },
-      annotations: route.annotations,
-      parentRefs: route.parentRefs,
-      hostnames: expandReleaseTemplates(route.hostnames, ctx),
-      additionalRules: expandReleaseTemplates(route.additionalRules, ctx),
-      httpsRedirect: route.httpsRedirect,
-      // production-stack's redirect rule carries no matches or filters
-      matches: route.httpsRedirect ? undefined : route.matches,
-      filters: route.httpsRedirect ? undefined : route.filters,
-    });
-  }
+  const props = routerExposureProps(ctx, spec, router);
+  if (props.pdb) new RouterPdb(scope, 'RouterPdb', props.pdb);
+  if (props.autoscaler) new RouterAutoscaler(scope, 'RouterAutoscaler', props.autoscaler);
+  if (props.ingress) new RouterIngress(scope, 'RouterIngress', props.ingress);
+  if (props.serviceMonitor) new RouterServiceMonitor(scope, 'RouterServiceMonitor', props.serviceMonitor);
+  for (const route of props.routes) new RouterHttpRoute(scope, `RouterRoute-${route.route}`, route);
 }

@@ -1,8 +1,8 @@
-import { Chart, Testing } from 'cdk8s';
+import { ApiObject, Chart, Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { VllmEngine } from '../../constructs/engine.js';
 import { SecretSource } from '../../constructs/release-secret.js';
-import { engineProps, routerProps } from '../../constructs/values-props.js';
+import { engineProps, routerExposureProps, routerProps } from '../../constructs/values-props.js';
 import type { ModelSpec } from '../../schema/values.generated.js';
 import { BASE_MODEL } from '../support/engine.js';
 import { synthStack } from '../support/synth.js';
@@ -69,5 +69,57 @@ describe('routerProps: routerSpec → VllmRouter props', () => {
       hfToken: SecretSource.literal('hf_abc'),
       engines,
     });
+  });
+});
+
+describe('routerExposureProps: routerSpec → the props of the objects around the router', () => {
+  const chart = Testing.chart();
+  const router = {
+    serviceName: 'pd-router-service',
+    deployment: new ApiObject(chart, 'D', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' } }),
+  };
+  const ctx = { release: 'pd', namespace: 'llm' };
+
+  it('maps only the enabled keys, with the router labels, Service and Deployment; routes enabled, in key order', () => {
+    const props = routerExposureProps(
+      ctx,
+      {
+        labels: { team: 'a' },
+        servicePort: 8080,
+        pdb: { enabled: true, minAvailable: 1 },
+        autoscaling: { enabled: true, maxReplicas: 4 },
+        ingress: { enabled: false },
+        route: {
+          main: { enabled: true, labels: { r: '1' }, hostnames: ['{{ .Release.Name }}.example.com'] },
+          api: { enabled: true, httpsRedirect: true, matches: [{ path: { value: '/' } }] },
+          off: { enabled: false },
+        },
+      },
+      router,
+    );
+    expect(props.pdb).toEqual({ ...ctx, labels: { team: 'a' }, pdb: { enabled: true, minAvailable: 1 } });
+    expect(props.autoscaler).toMatchObject({ ...ctx, deployment: router.deployment, maxReplicas: 4 });
+    expect([props.ingress, props.serviceMonitor]).toEqual([undefined, undefined]);
+    expect(props.routes.map((r) => r.route)).toEqual(['api', 'main']);
+    const service = { name: 'pd-router-service', port: 8080 };
+    expect(props.routes[0]).toMatchObject({ service, httpsRedirect: true, matches: undefined });
+    expect(props.routes[1]).toMatchObject({
+      service,
+      labels: { team: 'a', r: '1' },
+      hostnames: ['pd.example.com'],
+    });
+  });
+
+  it('throws for a route kind or apiVersion the compiler refuses', () => {
+    expect(() => routerExposureProps(ctx, { route: { g: { enabled: true, kind: 'GRPCRoute' } } }, router)).toThrow(
+      'routerSpec.route.g.kind GRPCRoute is not rendered',
+    );
+    expect(() =>
+      routerExposureProps(
+        ctx,
+        { route: { g: { enabled: true, apiVersion: 'gateway.networking.k8s.io/v1alpha2' } } },
+        router,
+      ),
+    ).toThrow('does not serve HTTPRoute');
   });
 });
