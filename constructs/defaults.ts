@@ -4,7 +4,7 @@
  * chart can never disagree.
  */
 import { VALUES_SCHEMA } from '../schema/schema.js';
-import type { CacheserverSpec, RouterSpec, ServingEngineSpec } from '../schema/values.generated.js';
+import type { CacheserverSpec, RouterSpec, ServingEngineSpec, SharedPvcStorage } from '../schema/values.generated.js';
 
 interface SchemaNode {
   readonly properties?: Record<string, SchemaNode>;
@@ -60,6 +60,12 @@ export const CACHE_SERVER_DEFAULTS = {
 
 export const GRAFANA_DASHBOARDS_DEFAULTS = {
   labels: schemaDefault<Record<string, string>>('grafanaDashboardsSpec', 'labels'),
+} as const;
+
+export const SHARED_STORAGE_DEFAULTS = {
+  size: schemaDefault<string>('sharedPvcStorage', 'size'),
+  accessModes: schemaDefault<NonNullable<SharedPvcStorage['accessModes']>>('sharedPvcStorage', 'accessModes'),
+  storageClass: schemaDefault<string>('sharedPvcStorage', 'storageClass'),
 } as const;
 
 export const ROUTER_DEFAULTS = {

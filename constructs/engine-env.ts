@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import type { ModelSpec } from '../schema/values.generated.js';
 import type { LmcacheServerEndpoint } from './cache-server.js';
 import type { EngineSettings } from './engine.js';
-import { STORAGE_MOUNT_PATH } from './engine-volumes.js';
+import { SHARED_STORAGE_MOUNT_PATH, STORAGE_MOUNT_PATH } from './engine-volumes.js';
 import { fromUser } from './kube-json.js';
 import { lmcacheEnv } from './lmcache.js';
 import * as names from '../schema/facts/names.js';
@@ -24,6 +24,8 @@ export interface EngineEnvProps {
   readonly settings: EngineSettings;
   /** The release's LMCache cache server. @default - none */
   readonly cacheServer?: LmcacheServerEndpoint;
+  /** Whether the release's shared volume is mounted: `HF_HOME` is on it. @default false */
+  readonly sharedStorage?: boolean;
   /** @default - no Hugging Face token */
   readonly hfToken?: SecretSource;
 }
@@ -38,7 +40,14 @@ export function engineEnv(scope: Construct, props: EngineEnvProps): EngineEnv {
   const { release, namespace, spec, settings, hfToken } = props;
   const env: k8s.EnvVar[] = [
     { name: 'PYTHONHASHSEED', value: '123' },
-    { name: 'HF_HOME', value: spec.pvcStorage !== undefined ? STORAGE_MOUNT_PATH : '/tmp' },
+    {
+      name: 'HF_HOME',
+      value: props.sharedStorage
+        ? SHARED_STORAGE_MOUNT_PATH
+        : spec.pvcStorage !== undefined
+          ? STORAGE_MOUNT_PATH
+          : '/tmp',
+    },
     { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
   ];
   if (spec.vllmConfig) {

@@ -20,12 +20,16 @@ export const TEMPLATES_PVC = 'vllm-templates-pvc';
 const TEMPLATES_VOLUME = 'vllm-templates';
 /** Where the model storage is mounted (and `HF_HOME` points when there is storage). */
 export const STORAGE_MOUNT_PATH = '/data';
+/** Where the release's shared volume (`sharedPvcStorage`) is mounted, and `HF_HOME` points when there is one. */
+export const SHARED_STORAGE_MOUNT_PATH = '/data/shared-pvc-storage';
 
 export interface EngineVolumesProps {
   readonly release: string;
   /** @default - the chart's namespace */
   readonly namespace?: string;
   readonly spec: Readonly<ModelSpec>;
+  /** The claim of the release's shared volume (`SharedStorage.claimName`). @default - none */
+  readonly sharedStorageClaim?: string;
 }
 
 export interface EngineVolumes {
@@ -71,6 +75,8 @@ export function engineVolumes(scope: Construct, props: EngineVolumesProps): Engi
     }
     mounts.push({ name: storageVolume, mountPath: STORAGE_MOUNT_PATH });
   }
+  const shared = props.sharedStorageClaim && names.sharedStorageVolumeName(release);
+  if (shared) volumes.push({ name: shared, persistentVolumeClaim: { claimName: props.sharedStorageClaim! } });
   if (spec.vllmConfig?.tensorParallelSize !== undefined) {
     volumes.push({
       name: 'shm',
@@ -94,6 +100,7 @@ export function engineVolumes(scope: Construct, props: EngineVolumesProps): Engi
     }
   }
   mounts.push(...fromUser<k8s.VolumeMount[]>(spec.extraVolumeMounts ?? []));
+  if (shared) mounts.push({ name: shared, mountPath: SHARED_STORAGE_MOUNT_PATH });
   volumes.push(...fromUser<k8s.Volume[]>(spec.extraVolumes ?? []));
   return { volumes, mounts, storageVolume, storageClaim };
 }

@@ -92,6 +92,8 @@ export interface VllmEngineProps {
   readonly settings?: EngineSettings;
   /** The release's LMCache cache server (`LmcacheServer.endpoint`), used when `lmcacheConfig.enabled`. @default - none */
   readonly cacheServer?: LmcacheServerEndpoint;
+  /** The claim of the release's shared volume (`SharedStorage.claimName`), mounted at /data/shared-pvc-storage. @default - none */
+  readonly sharedStorageClaim?: string;
 }
 
 /** The model's settings in the values file's shape, which the concept modules render (`hf_token` aside). */
@@ -139,10 +141,12 @@ export class VllmEngine extends Construct {
     this.podSelector = selector;
     this.serviceName = names.engineServiceName(release, spec.name);
 
-    const volumes = engineVolumes(this, { release, namespace, spec });
+    const { sharedStorageClaim } = props;
+    const volumes = engineVolumes(this, { release, namespace, spec, sharedStorageClaim });
     this.storageClaim = volumes.storageClaim;
     const { cacheServer, hfToken } = props;
-    const env = engineEnv(this, { release, namespace, spec, settings, cacheServer, hfToken });
+    const sharedStorage = sharedStorageClaim !== undefined;
+    const env = engineEnv(this, { release, namespace, spec, settings, cacheServer, hfToken, sharedStorage });
     const { containers, initContainers } = engineContainers({ release, spec, settings, volumes, env, cacheServer });
     const tolerations =
       spec.tolerationsPolicy === 'override' && (spec.tolerations?.length ?? 0) > 0

@@ -30,6 +30,7 @@ export * from './router-service-monitor.js';
 export * from './service-monitor.js';
 export * from '../schema/facts/route-kinds.js';
 export * from './router-sleep-policy.js';
+export * from './shared-storage.js';
 export * from './stack.js';
 export * from './unique-objects.js';
 export * from './values-props.js';

@@ -11,6 +11,7 @@ import { ENGINE_DEFAULTS, ROUTER_DEFAULTS } from './defaults.js';
 import { LmcacheServer } from './cache-server.js';
 import { GrafanaDashboards } from './dashboards.js';
 import { VllmEngine } from './engine.js';
+import { SharedStorage } from './shared-storage.js';
 import { ExtraObjects } from './extra-objects.js';
 import { EngineServiceMonitor } from './engine-service-monitor.js';
 import { engineDiscoverySelector } from './labels.js';
@@ -57,6 +58,11 @@ export class PdStack extends Construct {
     if (cacheserverSpec?.enabled)
       this.cacheServer = new LmcacheServer(this, 'CacheServer', { release, namespace, spec: cacheserverSpec });
     const cacheServer = this.cacheServer?.endpoint;
+    const shared = props.values.sharedPvcStorage;
+    // production-stack renders the shared volume whether or not engines are
+    const sharedStorageClaim = shared?.enabled
+      ? new SharedStorage(this, 'SharedStorage', { release, namespace, spec: shared }).claimName
+      : undefined;
     if (enginesEnabled) {
       ReleaseSecret.of(this, { release, namespace });
       if (nonEmpty(settings.configs)) {
@@ -70,6 +76,7 @@ export class PdStack extends Construct {
           new VllmEngine(this, `Engine-${spec.name}`, {
             ...engineProps(release, namespace, spec, settings),
             cacheServer,
+            sharedStorageClaim,
           }),
         );
       }

@@ -42,6 +42,7 @@ import type {
   RouterSpec,
   ServiceMonitor,
   ServingEngineSpec,
+  SharedPvcStorage,
 } from './values.generated.js';
 
 export interface SemanticContext {
@@ -108,6 +109,7 @@ export function checkSemantics(values: PdstackValues, ctx: SemanticContext): Dia
     checkServiceMonitor(c, ['servingEngineSpec', 'serviceMonitor'], engineSpec.serviceMonitor);
   const rendered = renderedModels(values).map(({ index }) => engines[index]!);
   checkCacheServer(c, values, rendered);
+  if (values.sharedPvcStorage?.enabled) checkSharedStorage(c, values.sharedPvcStorage);
   for (const { path, message } of extraObjects({ ...ctx, values }).problems) c.error(path, message);
   for (const e of rendered)
     if (e.spec.keda?.enabled) checkKeda(c, e, e.spec.keda, engineSpec.serviceMonitor?.enabled === true);
@@ -155,6 +157,23 @@ function checkCacheServer(c: Checker, values: PdstackValues, engines: readonly E
     c.warning(
       ['cacheserverSpec', 'enabled'],
       'no enabled model uses the cache server: LMCACHE_REMOTE_URL goes only to engines with lmcacheConfig.enabled: true; enable LMCache on a model or disable the cache server',
+    );
+  }
+}
+
+/** The shared volume's backing: a hostPath, or a whole NFS export, or neither (a dynamically provisioned claim). */
+function checkSharedStorage(c: Checker, shared: SharedPvcStorage): void {
+  const path = ['sharedPvcStorage'];
+  const { server, path: exported } = shared.nfs ?? {};
+  if (Boolean(server) !== Boolean(exported)) {
+    c.error(
+      [...path, 'nfs', server ? 'server' : 'path'],
+      `an NFS volume needs both nfs.server and nfs.path; set ${server ? 'nfs.path' : 'nfs.server'}, or clear both for a dynamically provisioned claim`,
+    );
+  } else if (server && shared.hostPath) {
+    c.error(
+      [...path, 'hostPath'],
+      'hostPath and nfs both back the shared volume; keep one (production-stack silently took hostPath)',
     );
   }
 }

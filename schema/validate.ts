@@ -20,7 +20,6 @@ import { formatPath, type Locate, type Path, type PathSegment } from './source.j
 export const UNSUPPORTED_TOP_LEVEL_KEYS: Readonly<Record<string, string>> = {
   loraAdapters: 'LoraAdapter custom resources',
   loraController: 'the LoRA controller',
-  sharedPvcStorage: 'the shared RWX volume',
   'kube-prometheus-stack': 'the kube-prometheus-stack subchart',
   'prometheus-adapter': 'the prometheus-adapter subchart',
 };

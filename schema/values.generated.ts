@@ -91,6 +91,10 @@ export interface PdstackValues {
    * Grafana dashboards in ConfigMaps for the Grafana sidecar
    */
   grafanaDashboards?: GrafanaDashboardsSpec;
+  /**
+   * A volume shared by every engine
+   */
+  sharedPvcStorage?: SharedPvcStorage;
 }
 /**
  * Serving engines
@@ -1488,5 +1492,51 @@ export interface GrafanaDashboardsSpec {
    */
   labels?: {
     [k: string]: string;
+  };
+}
+/**
+ * A ReadWriteMany volume every engine mounts at /data/shared-pvc-storage (HF_HOME): PVC <release>-shared-pvc-storage-claim, bound to a PersistentVolume <release>-<namespace>-shared-pvc-storage when hostPath or nfs is given (else dynamically provisioned)
+ *
+ * This interface was referenced by `PdstackValues`'s JSON-Schema
+ * via the `definition` "sharedPvcStorage".
+ */
+export interface SharedPvcStorage {
+  /**
+   * Render the shared volume
+   */
+  enabled?: boolean;
+  /**
+   * Its size
+   */
+  size?: Quantity & string;
+  /**
+   * Access modes
+   *
+   * @minItems 1
+   */
+  accessModes?: [
+    "ReadWriteOnce" | "ReadOnlyMany" | "ReadWriteMany" | "ReadWriteOncePod",
+    ...("ReadWriteOnce" | "ReadOnlyMany" | "ReadWriteMany" | "ReadWriteOncePod")[]
+  ];
+  /**
+   * storageClassName; "" omits it
+   */
+  storageClass?: string;
+  /**
+   * A node directory backing the PersistentVolume; "" for none
+   */
+  hostPath?: string;
+  /**
+   * An NFS export backing the PersistentVolume
+   */
+  nfs?: {
+    /**
+     * NFS server; "" for none
+     */
+    server?: string;
+    /**
+     * Exported path; "" for none
+     */
+    path?: string;
   };
 }

@@ -24,6 +24,12 @@ export const VLLM_API_KEY_SECRET_KEY = 'vllmApiKey';
 export const ROUTER_HF_TOKEN_SECRET_KEY = 'routerHfToken';
 export const configsConfigMapName = (release: string): string => `${release}-configs`;
 export const storageVolumeName = (release: string): string => `${release}-storage`;
+/** `sharedPvcStorage`: the engines' volume and its claim, as production-stack names them. */
+export const sharedStorageVolumeName = (release: string): string => `${release}-shared-pvc-storage`;
+export const sharedStorageClaimName = (release: string): string => `${release}-shared-pvc-storage-claim`;
+/** Its PersistentVolume: cluster-scoped, hence the namespace in the name (production-stack: `<release>-shared-pvc-storage`). */
+export const sharedStoragePvName = (release: string, namespace: string): string =>
+  `${release}-${namespace}-shared-pvc-storage`;
 
 export const cacheServerDeploymentName = (release: string): string => `${release}-deployment-cache-server`;
 /** The LMCache cache server's Service: engines' `LMCACHE_REMOTE_URL` points at it. */

@@ -71,6 +71,8 @@ export const TEMPLATE_OBJECTS: Readonly<Record<string, readonly Rule[]>> = {
   'servicemonitor-router.yaml': [{ kind: 'ServiceMonitor', name: '{release}-router-servicemonitor' }],
   'shared-storage.yaml': [
     { kind: 'PersistentVolume', name: '{release}-shared-pvc-storage' },
+    // pdstack's name: the PersistentVolume is cluster-scoped (constructs/shared-storage.ts)
+    { kind: 'PersistentVolume', name: '{release}-{namespace}-shared-pvc-storage' },
     { kind: 'PersistentVolumeClaim', name: '{release}-shared-pvc-storage-claim' },
   ],
 };

@@ -559,6 +559,21 @@ const CASES: ReadonlyArray<readonly [string, string, string, RegExp]> = [
     /^is not a Kubernetes object: it has no apiVersion$/,
   ],
   [
+    'a shared NFS volume without its path',
+    simple(['routerSpec:', 'sharedPvcStorage:\n  enabled: true\n  nfs: {server: nfs.example}\nrouterSpec:']),
+    '15:9 error sharedPvcStorage.nfs.server',
+    /^an NFS volume needs both nfs.server and nfs.path; set nfs.path, or clear both for a dynamically provisioned claim$/,
+  ],
+  [
+    'a shared volume backed by hostPath and NFS',
+    simple([
+      'routerSpec:',
+      'sharedPvcStorage:\n  enabled: true\n  hostPath: /data\n  nfs: {server: n, path: /e}\nrouterSpec:',
+    ]),
+    '15:3 error sharedPvcStorage.hostPath',
+    /^hostPath and nfs both back the shared volume; keep one/,
+  ],
+  [
     'engine serviceMonitor scrapeTimeout above its interval',
     simple(['  modelSpec:', '  serviceMonitor: {enabled: true, interval: 10s, scrapeTimeout: 1m}\n  modelSpec:']),
     '3:50 error servingEngineSpec.serviceMonitor.scrapeTimeout',

@@ -53,4 +53,6 @@ export function validateKubeObject(obj: KubeObject): void {
 
 /** Whether a kind pdstack renders is cluster-scoped (no namespace; pdstack puts the namespace in its name). */
 export const isClusterScoped = (obj: Pick<KubeObject, 'kind'>): boolean =>
-  obj.kind === 'ValidatingAdmissionPolicy' || obj.kind === 'ValidatingAdmissionPolicyBinding';
+  obj.kind === 'ValidatingAdmissionPolicy' ||
+  obj.kind === 'ValidatingAdmissionPolicyBinding' ||
+  obj.kind === 'PersistentVolume';
