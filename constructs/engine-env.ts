@@ -12,7 +12,7 @@ import { SHARED_STORAGE_MOUNT_PATH, STORAGE_MOUNT_PATH } from './engine-volumes.
 import { fromUser } from './kube-json.js';
 import { lmcacheEnv } from './lmcache.js';
 import * as names from '../schema/facts/names.js';
-import { ReleaseSecret, SecretSource } from './release-secret.js';
+import { ReleaseSecret, type SecretSource } from './release-secret.js';
 import { usesV0 } from '../schema/facts/vllm.js';
 import { nonEmpty } from './workload.js';
 
@@ -28,6 +28,8 @@ export interface EngineEnvProps {
   readonly sharedStorage?: boolean;
   /** @default - no Hugging Face token */
   readonly hfToken?: SecretSource;
+  /** @default - no API key */
+  readonly apiKey?: SecretSource;
 }
 
 export interface EngineEnv {
@@ -56,11 +58,7 @@ export function engineEnv(scope: Construct, props: EngineEnvProps): EngineEnv {
   }
   const hfTokenRef = ReleaseSecret.secretRef(scope, { release, namespace }, names.hfTokenSecretKey(spec.name), hfToken);
   if (hfTokenRef) env.push({ name: 'HF_TOKEN', valueFrom: { secretKeyRef: { ...hfTokenRef } } });
-  const apiKeyRef = ReleaseSecret.vllmApiKeyRef(
-    scope,
-    { release, namespace },
-    SecretSource.fromValues(settings.vllmApiKey),
-  );
+  const apiKeyRef = ReleaseSecret.vllmApiKeyRef(scope, { release, namespace }, props.apiKey);
   if (apiKeyRef) env.push({ name: 'VLLM_API_KEY', valueFrom: { secretKeyRef: { ...apiKeyRef } } });
   env.push(...fromUser<k8s.EnvVar[]>(settings.env ?? []), ...fromUser<k8s.EnvVar[]>(spec.env ?? []));
   for (const e of lmcacheEnv(spec, {

@@ -26,8 +26,8 @@ import type { SecretSource } from './release-secret.js';
 import type { Quantity } from '../schema/facts/quantity.js';
 import { requireUniqueObjects } from './unique-objects.js';
 
-/** Settings shared by every engine: `servingEngineSpec` without `modelSpec`. */
-export type EngineSettings = Readonly<Omit<ServingEngineSpec, 'modelSpec'>>;
+/** Settings shared by every engine: `servingEngineSpec` without `modelSpec` and `vllmApiKey` (the `apiKey` prop). */
+export type EngineSettings = Readonly<Omit<ServingEngineSpec, 'modelSpec' | 'vllmApiKey'>>;
 
 /** The vLLM image of an engine: `<repository>:<tag>`. */
 export interface EngineImage {
@@ -86,6 +86,8 @@ export interface VllmEngineProps {
   readonly resources: EngineResources;
   /** The Hugging Face token (env `HF_TOKEN`). @default - none (a public model) */
   readonly hfToken?: SecretSource;
+  /** The API key the engine requires (env `VLLM_API_KEY`), shared by a release's engines. @default - none: no key */
+  readonly apiKey?: SecretSource;
   /** Every other setting of the model. @default - none: the schema's defaults */
   readonly options?: EngineOptions;
   /** Settings shared by all engines (`servingEngineSpec` without `modelSpec`). @default - the schema defaults */
@@ -144,9 +146,9 @@ export class VllmEngine extends Construct {
     const { sharedStorageClaim } = props;
     const volumes = engineVolumes(this, { release, namespace, spec, sharedStorageClaim });
     this.storageClaim = volumes.storageClaim;
-    const { cacheServer, hfToken } = props;
+    const { cacheServer, hfToken, apiKey } = props;
     const sharedStorage = sharedStorageClaim !== undefined;
-    const env = engineEnv(this, { release, namespace, spec, settings, cacheServer, hfToken, sharedStorage });
+    const env = engineEnv(this, { release, namespace, spec, settings, cacheServer, hfToken, apiKey, sharedStorage });
     const { containers, initContainers } = engineContainers({ release, spec, settings, volumes, env, cacheServer });
     const tolerations =
       spec.tolerationsPolicy === 'override' && (spec.tolerations?.length ?? 0) > 0

@@ -7,9 +7,9 @@
 import { Quantity } from '../schema/facts/quantity.js';
 import { expandReleaseTemplates } from '../schema/facts/release-template.js';
 import { isHttpRouteApiVersion } from '../schema/facts/route-kinds.js';
-import type { ModelSpec, RouterSpec } from '../schema/values.generated.js';
+import type { ModelSpec, RouterSpec, ServingEngineSpec } from '../schema/values.generated.js';
 import { ROUTER_DEFAULTS } from './defaults.js';
-import type { EngineSettings, VllmEngineProps } from './engine.js';
+import type { VllmEngineProps } from './engine.js';
 import { SecretSource } from './release-secret.js';
 import type { RouterEngineDiscovery, VllmRouter, VllmRouterProps } from './router.js';
 import type { RouterAutoscalerProps } from './router-hpa.js';
@@ -18,13 +18,14 @@ import type { RouterPdbProps } from './router-pdb.js';
 import type { RouterHttpRouteProps } from './router-route.js';
 import type { RouterServiceMonitorProps } from './router-service-monitor.js';
 
-/** The props of the engine of one enabled `modelSpec[]` entry. */
+/** The props of the engine of one enabled `modelSpec[]` entry; `engineSpec` is `servingEngineSpec` without `modelSpec`. */
 export function engineProps(
   release: string,
   namespace: string | undefined,
   spec: Readonly<ModelSpec>,
-  settings: EngineSettings,
+  engineSpec: Readonly<Omit<ServingEngineSpec, 'modelSpec'>>,
 ): VllmEngineProps {
+  const { vllmApiKey, ...settings } = engineSpec;
   const {
     name,
     enabled: _enabled,
@@ -57,6 +58,7 @@ export function engineProps(
       memoryLimit: quantity(limitMemory, 'limitMemory'),
     },
     hfToken: SecretSource.fromValues(hf_token),
+    apiKey: SecretSource.fromValues(vllmApiKey),
     options,
     settings,
   };

@@ -21,7 +21,7 @@ const MODEL: ModelSpec = {
 
 describe('engineProps: a modelSpec[] entry → VllmEngine props', () => {
   it('parses the quantities (keeping their text), takes the secret factory and passes the other keys through', () => {
-    const props = engineProps('pd', 'llm', MODEL, { containerPort: 8080 });
+    const props = engineProps('pd', 'llm', MODEL, { containerPort: 8080, vllmApiKey: 'sk-1' });
     expect(props).toMatchObject({
       release: 'pd',
       namespace: 'llm',
@@ -41,6 +41,8 @@ describe('engineProps: a modelSpec[] entry → VllmEngine props', () => {
       undefined,
     ]);
     expect(props.hfToken?.ref).toEqual({ name: 'hf', key: 'token' });
+    expect(props.apiKey).toEqual(SecretSource.literal('sk-1'));
+    expect(props.settings).toEqual({ containerPort: 8080 });
     expect(Object.keys(props.options ?? {})).not.toContain('enabled');
   });
 
