@@ -479,6 +479,16 @@ describe('generated files', () => {
     expect(readme).toMatch(/router -->\|"2\. decode"\| model_llama_decode/);
   });
 
+  test("README.md draws the LMCache cache server its engines use, and says KEDA owns the scaled models' replicas", () => {
+    const readme = readFileSync(join(charts['engine-extras'], 'README.md'), 'utf8');
+    expect(readme).toContain('  cache[("LMCache cache server<br/>svc pd-cache-server-service:81")]');
+    expect(readme).toContain('  model_llama -->|"KV cache (LMCache remote)"| cache');
+    expect(readme).not.toContain('model_opt -->|"KV cache (LMCache remote)"|');
+    expect(readme).toContain(
+      'KEDA scales `llama`, `opt` (`keda.enabled`): the Deployment has no replicas, so its `replicaCount` has no effect.',
+    );
+  });
+
   test('regenerating replaces the chart; a directory that is not a generated chart is refused', () => {
     const dir = join(WORK, 'regen');
     expect(pdstack(['chart', '-f', SPECS['2p2d-gpu'], '-o', dir]).status).toBe(0);
