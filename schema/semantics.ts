@@ -136,6 +136,13 @@ function checkServiceMonitor(c: Checker, path: Path, monitor: ServiceMonitor): v
  */
 function checkCacheServer(c: Checker, values: PdstackValues, engines: readonly Engine[]): void {
   const service = cacheServerServiceName(c.ctx.release);
+  for (const key of ['repository', 'tag'] as const) {
+    if (values.cacheserverSpec?.[key] !== undefined)
+      c.warning(
+        ['cacheserverSpec', key],
+        `cacheserverSpec.${key} is not read: the cache server's image is image.${key} (here \`${String(values.cacheserverSpec.image?.[key])}\`), as in production-stack's chart, which ignores this key too; move it under image: to deploy it`,
+      );
+  }
   if (values.cacheserverSpec?.enabled !== true) {
     for (const e of engines) {
       const init = e.spec.initContainer as { command?: unknown; args?: unknown; env?: unknown } | undefined;

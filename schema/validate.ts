@@ -180,21 +180,8 @@ function explainOne(e: ErrorObject, path: Path): Explained {
   }
 }
 
-/** Keys production-stack's tutorials write where its chart never reads them, with the key that is read. */
-const MISPLACED_KEYS: Readonly<Record<string, string>> = {
-  'cacheserverSpec.repository': 'image.repository',
-  'cacheserverSpec.tag': 'image.tag',
-};
-
 function unknownKey(parent: Path, key: string, allowed: readonly string[]): Explained {
   const path: PathSegment[] = [...parent, key];
-  const misplaced = MISPLACED_KEYS[formatPath(path)];
-  if (misplaced) {
-    return {
-      path,
-      message: `unknown key \`${key}\`: the cache server's image is set by \`${misplaced}\` (production-stack's chart ignores \`${formatPath(path)}\` and deploys its default image); move it under \`image:\``,
-    };
-  }
   if (parent.length === 0 && key in UNSUPPORTED_TOP_LEVEL_KEYS) {
     return {
       path,

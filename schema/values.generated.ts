@@ -1343,6 +1343,14 @@ export interface CacheserverSpec {
     tag?: string;
   };
   /**
+   * Not read (production-stack's tutorials write it; its chart and pdstack read image.repository): a warning says to move it under image
+   */
+  repository?: string;
+  /**
+   * Not read (production-stack's tutorials write it; its chart and pdstack read image.tag): a warning says to move it under image
+   */
+  tag?: string;
+  /**
    * lmcache-server container imagePullPolicy
    */
   imagePullPolicy?: ImagePullPolicy & string;

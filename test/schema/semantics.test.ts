@@ -496,6 +496,12 @@ const CASES: ReadonlyArray<readonly [string, string, string, RegExp]> = [
     /^this init container waits for the LMCache cache server \(`pd-cache-server-service`, port \$\(LMCACHE_SERVER_SERVICE_PORT\)\), which is rendered only with cacheserverSpec.enabled: true, so the pod would never start; enable cacheserverSpec or remove the init container$/,
   ],
   [
+    "the tutorials' cacheserverSpec.repository, which production-stack's chart ignores too",
+    simple(['routerSpec:', 'cacheserverSpec:\n  repository: lmcache/vllm-openai\nrouterSpec:']),
+    '14:3 warning cacheserverSpec.repository',
+    /^cacheserverSpec.repository is not read: the cache server's image is image.repository \(here `lmcache\/vllm-openai`\), as in production-stack's chart, which ignores this key too; move it under image: to deploy it$/,
+  ],
+  [
     'a cache server no engine uses',
     simple(['routerSpec:', 'cacheserverSpec:\n  enabled: true\nrouterSpec:']),
     '14:3 warning cacheserverSpec.enabled',

@@ -167,12 +167,6 @@ const CASES: ReadonlyArray<readonly [string, string, string, string]> = [
     '"gpu0" is not a list of GPU indexes (e.g. "0" or "0,1")',
   ],
   [
-    "the tutorials' cacheserverSpec.repository, which production-stack's chart ignores",
-    simple(['routerSpec:', 'cacheserverSpec:\n  enabled: true\n  repository: lmcache/vllm-openai\nrouterSpec:']),
-    '15:3 error cacheserverSpec.repository',
-    "unknown key `repository`: the cache server's image is set by `image.repository` (production-stack's chart ignores `cacheserverSpec.repository` and deploys its default image); move it under `image:`",
-  ],
-  [
     'a ServiceMonitor interval that is not a Prometheus duration',
     simple(['  modelSpec:', '  serviceMonitor: {enabled: true, interval: 30 seconds}\n  modelSpec:']),
     '3:35 error servingEngineSpec.serviceMonitor.interval',
