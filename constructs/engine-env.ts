@@ -13,7 +13,7 @@ import { fromUser } from './kube-json.js';
 import { lmcacheEnv } from './lmcache.js';
 import * as names from '../schema/facts/names.js';
 import { ReleaseSecret, type SecretSource } from './release-secret.js';
-import { usesV0 } from '../schema/facts/vllm.js';
+import { ENGINE_PYTHONHASHSEED, usesV0 } from '../schema/facts/vllm.js';
 import { nonEmpty } from './workload.js';
 
 export interface EngineEnvProps {
@@ -41,7 +41,7 @@ export interface EngineEnv {
 export function engineEnv(scope: Construct, props: EngineEnvProps): EngineEnv {
   const { release, namespace, spec, settings, hfToken } = props;
   const env: k8s.EnvVar[] = [
-    { name: 'PYTHONHASHSEED', value: '123' },
+    { name: 'PYTHONHASHSEED', value: ENGINE_PYTHONHASHSEED },
     {
       name: 'HF_HOME',
       value: props.sharedStorage

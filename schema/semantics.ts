@@ -8,7 +8,13 @@ import type { Diagnostic, Severity } from './diagnostics.js';
 import { commaList } from './facts/comma-list.js';
 import { didYouMean } from './facts/did-you-mean.js';
 import { DNS_LABEL_MAX_LENGTH, isDnsLabel, namespaceMessage, releaseNameMessage } from './facts/dns-label.js';
-import { lmcacheProblems, resourceProblems, type RuleProblem, vllmConfigProblems } from './facts/engine-rules.js';
+import {
+  containerGpus,
+  lmcacheProblems,
+  resourceProblems,
+  type RuleProblem,
+  vllmConfigProblems,
+} from './facts/engine-rules.js';
 import { MODEL_LABEL } from './facts/labels.js';
 import { CACHE_SERVER_PORT_ENV } from './facts/lmcache.js';
 import { cacheServerServiceName, engineServiceName } from './facts/names.js';
@@ -32,6 +38,7 @@ import {
   PRODUCTION_STACK_TAGS_WITHOUT_K8S_DISCOVERY_TYPE,
 } from './facts/router-image.js';
 import { extraObjects } from './extra-objects.js';
+import { preflightConnector, preflightPair, preflightSharedGpus, type Report } from './preflight.js';
 import { renderedModels, routerEnabled } from './rendered.js';
 import { ROUTER_IMAGE } from './schema.js';
 import { formatPath, type Locate, type Path, type PathSegment } from './source.js';
@@ -79,9 +86,9 @@ class Checker {
     this.report('warning', path, message);
   }
   /** ` (line N)` of a key, to point from one diagnostic at the other key it is about. */
-  lineOf(path: Path): string {
-    return ` (line ${this.ctx.locate(path).line})`;
-  }
+  readonly lineOf = (path: Path): string => ` (line ${this.ctx.locate(path).line})`;
+  /** `report`, for the rule modules that take a function. */
+  readonly reporter: Report = (severity, path, message) => this.report(severity, path, message);
 }
 
 /** The semantic diagnostics of a values document that passed the schema. */
@@ -113,7 +120,8 @@ export function checkSemantics(values: PdstackValues, ctx: SemanticContext): Dia
   for (const { path, message } of extraObjects({ ...ctx, values }).problems) c.error(path, message);
   for (const e of rendered)
     if (e.spec.keda?.enabled) checkKeda(c, e, e.spec.keda, engineSpec.serviceMonitor?.enabled === true);
-  checkDisaggregation(c, rendered, enginePorts(engineSpec));
+  checkDisaggregation(c, rendered, enginePorts(engineSpec), engineSpec.env);
+  preflightSharedGpus(c.reporter, c.lineOf, rendered, (e) => containerGpus(e.spec));
   if (routerEnabled(values)) checkRouter(c, values.routerSpec ?? {}, rendered);
   return c.diagnostics;
 }
@@ -305,7 +313,12 @@ function parseServiceHost(host: string): { service: string; namespace?: string }
   return undefined;
 }
 
-function checkDisaggregation(c: Checker, engines: readonly Engine[], servicePorts: readonly number[]): void {
+function checkDisaggregation(
+  c: Checker,
+  engines: readonly Engine[],
+  servicePorts: readonly number[],
+  sharedEnv: ServingEngineSpec['env'],
+): void {
   const pd = engines.filter((e) => isPdEngine(e.spec.lmcacheConfig));
   if (pd.length === 0) return;
   const senders = pd.filter((e) => isRole(e.spec, 'sender'));
@@ -327,7 +340,9 @@ function checkDisaggregation(c: Checker, engines: readonly Engine[], servicePort
     const host = s.spec.lmcacheConfig?.nixlPeerHost;
     if (host === undefined) continue;
     const peer = resolvePeer(c, s, host, engines, receivers);
-    if (peer) checkPeerAgreement(c, s, peer, servicePorts);
+    if (!peer) continue;
+    checkPeerAgreement(c, s, peer, servicePorts);
+    preflightPair(c.reporter, c.lineOf, sharedEnv, s, peer);
   }
 }
 
@@ -685,6 +700,8 @@ function checkModelLabels(
           path,
           `--${flag} lists \`${label}\`, which is not a NIXL ${role} (the ${side} engine); list ${fitting.length > 0 ? fitting.map((n) => `\`${n}\``).join(', ') : `a ${role}`} here`,
         );
+      } else if (!nixl) {
+        preflightConnector(c.reporter, path, flag, engine);
       }
     }
   }

@@ -104,6 +104,13 @@ function resourcesGpus(resources: Readonly<Record<string, unknown>>): number {
   return typeof gpu === 'number' || typeof gpu === 'string' ? (quantityValue(gpu) ?? 0) : 0;
 }
 
+/** GPUs the engine's container gets: from a non-empty `resources` when given, else `requestGPU`. */
+export function containerGpus(spec: Readonly<EngineRulesInput>): number {
+  const resources = spec.resources && Object.keys(spec.resources).length > 0 ? spec.resources : undefined;
+  if (resources) return resourcesGpus(resources);
+  return spec.requestGPU === undefined ? 0 : (quantityValue(spec.requestGPU) ?? 0);
+}
+
 /**
  * Requests and limits: whole GPUs, no limit below its request, enough GPUs for tensor parallelism, and
  * `cudaVisibleDevices` within the GPUs the container gets.
@@ -111,11 +118,8 @@ function resourcesGpus(resources: Readonly<Record<string, unknown>>): number {
 export function resourceProblems(spec: Readonly<EngineRulesInput>): RuleProblem[] {
   const problems: RuleProblem[] = [];
   const resources = spec.resources && Object.keys(spec.resources).length > 0 ? spec.resources : undefined;
-  // GPUs the engine's container gets: from `resources` when given, else `requestGPU`.
-  let gpus: number;
-  if (resources) gpus = resourcesGpus(resources);
-  else {
-    gpus = spec.requestGPU === undefined ? 0 : (quantityValue(spec.requestGPU) ?? 0);
+  const gpus = containerGpus(spec);
+  if (!resources) {
     const gpuProblem = spec.requestGPU === undefined ? null : gpuCountProblem(spec.requestGPU);
     if (gpuProblem) problems.push(error(['requestGPU'], gpuProblem));
     for (const [limit, request] of [

@@ -15,3 +15,6 @@ export const lmcacheRemoteUrl = (service: string, port: number): string => `lm:/
  * `RELEASE_NAME`, so a wait-for-cache-server init container can reach `$(RELEASE_NAME)-cache-server-service`).
  */
 export const CACHE_SERVER_PORT_ENV = 'LMCACHE_SERVER_SERVICE_PORT';
+
+/** LMCache's chunk size (tokens) when `LMCACHE_CHUNK_SIZE` is not set: it keys the KV chunks LMCache moves. */
+export const DEFAULT_LMCACHE_CHUNK_SIZE = '256';
