@@ -25,6 +25,7 @@ import { durationMs } from './facts/prometheus.js';
 import {
   FLAGS,
   parseRouterArgv,
+  pdFlagProblem,
   RouterArgError,
   type RouterArgv,
   type RouterCommandLine,
@@ -444,6 +445,8 @@ function checkRouter(c: Checker, router: RouterSpec, engines: readonly Engine[])
   const pdLogic = isPdLogic(logic);
   checkToken(c, rp('hf_token'), router.hf_token, 'a Hugging Face token', 'remove it');
   const parsed = checkExtraArgs(c, router);
+  const pdProblem = parsed && pdFlagProblem(parsed, logic);
+  if (pdProblem) c.error(rp('extraArgs', parsed.positions.get(pdProblem.flag) ?? 0), pdProblem.message);
   checkRouterImage(c, router);
   checkServiceType(c, router);
   checkAutoscaling(c, router);

@@ -8,9 +8,10 @@ import {
   FLAGS,
   type RouterArgs,
   type RouterArgv,
+  pdFlagProblem,
   STATIC_MODEL_TYPES,
 } from '../../schema/facts/router-flags.js';
-import { PD_ROUTING_LOGICS, isPdLogic, type SupportedRoutingLogic } from '../../schema/facts/routing-logic.js';
+import { isPdLogic, type SupportedRoutingLogic } from '../../schema/facts/routing-logic.js';
 import { type OtlpEndpoint, otlpEndpoint } from '../../schema/facts/otlp-endpoint.js';
 import { UsageError } from '../../schema/facts/usage-error.js';
 import type { K8sDiscoveryOptions } from '../discovery/types.js';
@@ -221,19 +222,8 @@ export function buildConfig(argv: RouterArgv, env: NodeJS.ProcessEnv): RouterCon
       `--prefill-model-labels and --decode-model-labels are required with --routing-logic ${routingLogic}`,
     );
   }
-  // the --pd-* flags shape the P/D path: given with another logic they would silently do nothing
-  const pdFlag = FLAGS.find((f) => f.name.startsWith('pd-') && argv.given.has(f.name));
-  if (pdFlag && !isPdLogic(routingLogic)) {
-    throw new UsageError(
-      `--${pdFlag.name} applies to the P/D routing logics only (${PD_ROUTING_LOGICS.join(', ')}), not ${routingLogic}`,
-    );
-  }
-  if (a.pdDispatch === 'concurrent' && routingLogic !== 'disaggregated_prefill_orchestrated') {
-    throw new UsageError(
-      '--pd-dispatch concurrent needs --routing-logic disaggregated_prefill_orchestrated (the decode leg carries ' +
-        "vLLM's push-mode kv_transfer_params)",
-    );
-  }
+  const pdProblem = pdFlagProblem(argv, routingLogic);
+  if (pdProblem) throw new UsageError(pdProblem.message);
   const aliases = parseAliases(a.staticAliases);
   const engineApiKey = env.VLLM_API_KEY || undefined;
   const discovery: RouterConfig['discovery'] =

@@ -11,7 +11,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { didYouMean } from './did-you-mean.js';
 import { OTLP_HTTP_TRACES_PATH, otlpEndpoint } from './otlp-endpoint.js';
-import { ROUTING_LOGICS } from './routing-logic.js';
+import { isPdLogic, PD_ROUTING_LOGICS, ROUTING_LOGICS } from './routing-logic.js';
 import { UsageError } from './usage-error.js';
 
 export type FlagKind = 'string' | 'int' | 'float' | 'bool';
@@ -553,4 +553,28 @@ export function parseRouterArgv(argv: readonly string[], prog = 'pdstack-router'
   checkPairs(opts as RouterArgs, positions);
   checkOtel(opts as RouterArgs, positions);
   return { action: 'run', args: opts as RouterArgs, given, positions };
+}
+
+/**
+ * The `--pd-*` flags given with a routing logic they do not apply to (they would silently do nothing, or, for
+ * `--pd-dispatch concurrent`, send decode legs without the push-mode parameters): the flag and why. Read by the
+ * router at start and by the checks of `routerSpec.extraArgs` against `routerSpec.routingLogic`.
+ */
+export function pdFlagProblem(
+  { args, given }: Pick<RouterArgv, 'args' | 'given'>,
+  routingLogic: string,
+): { readonly flag: FlagName; readonly message: string } | undefined {
+  const pdFlag = FLAGS.find((f) => f.name.startsWith('pd-') && given.has(f.name));
+  if (pdFlag && !isPdLogic(routingLogic))
+    return {
+      flag: pdFlag.name,
+      message: `--${pdFlag.name} applies to the P/D routing logics only (${PD_ROUTING_LOGICS.join(', ')}), not ${routingLogic}`,
+    };
+  if (args.pdDispatch === 'concurrent' && routingLogic !== 'disaggregated_prefill_orchestrated')
+    return {
+      flag: 'pd-dispatch',
+      message:
+        "--pd-dispatch concurrent needs --routing-logic disaggregated_prefill_orchestrated (the decode leg carries vLLM's push-mode kv_transfer_params)",
+    };
+  return undefined;
 }

@@ -325,6 +325,18 @@ const CASES: ReadonlyArray<readonly [string, string, string, RegExp]> = [
     /^pdstack-router would refuse to start: argument --max-request-body-bytes: must not be larger than --max-buffered-bytes \(33554432 > 1000\)$/,
   ],
   [
+    'a --pd-* router flag with a routing logic that is not P/D',
+    simple(['routingLogic: roundrobin', 'routingLogic: roundrobin\n  extraArgs: ["--pd-fallback", "error"]']),
+    '15:32 error routerSpec.extraArgs[1]',
+    /^--pd-fallback applies to the P\/D routing logics only \(disaggregated_prefill, disaggregated_prefill_orchestrated\), not roundrobin$/,
+  ],
+  [
+    'concurrent P/D dispatch without the orchestrated logic',
+    pd(['"--decode-model-labels", "decode"]', '"--decode-model-labels", "decode", "--pd-dispatch", "concurrent"]']),
+    '39:104 error routerSpec.extraArgs[5]',
+    /^--pd-dispatch concurrent needs --routing-logic disaggregated_prefill_orchestrated/,
+  ],
+  [
     'a router flag of a feature pdstack-router does not build',
     pd(['"--decode-model-labels", "decode"]', '"--decode-model-labels", "decode", "--enable-batch-api"]']),
     '39:87 error routerSpec.extraArgs[4]',
