@@ -198,6 +198,13 @@ async function run(argv: string[]): Promise<number> {
   }
 }
 
+// `pdstack synth -o - | head`: the reader went away, so there is no one to tell; stop quietly as other Unix tools do
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  process.stderr.write(`pdstack: cannot write the output: ${e.message}\n`);
+  process.exit(1);
+});
+
 run(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -8,6 +8,7 @@ import { pdstack } from '../support/cli.js';
 import { isClusterScoped, type KubeObject } from '../support/kube-validate.js';
 import { EXAMPLE_VALUES_FILE, REPO, TUTORIAL_VALUES_FILE } from '../support/values.js';
 
+const CLI = join(REPO, 'build', 'charts', 'cli.js');
 const docs = (yaml: string): KubeObject[] => loadAll(yaml) as KubeObject[];
 const names = (objects: KubeObject[]): string[] => objects.map((o) => `${o.kind}/${o.metadata.name}`).sort();
 
@@ -20,6 +21,24 @@ describe('pdstack synth', () => {
     expect(objects.every((o) => o.metadata.namespace === (isClusterScoped(o) ? undefined : 'llm'))).toBe(true);
     expect(names(objects)).toContain('ValidatingAdmissionPolicy/pd-llm-router-sleeping-label');
     expect(names(objects)).toContain('Deployment/pd-llama-decode-deployment-vllm');
+  });
+
+  it('stops quietly with exit 0 when the reader of -o - goes away (pdstack synth -o - | head)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pdstack-epipe-'));
+    const models = Array.from(
+      { length: 300 },
+      (_, i) =>
+        `    - {name: m${i}, repository: vllm/vllm-openai, tag: v0.10.0, modelURL: m, requestCPU: 1, requestMemory: 1Gi, requestGPU: 1}`,
+    );
+    const values = join(dir, 'values.yaml');
+    writeFileSync(values, `servingEngineSpec:\n  runtimeClassName: ""\n  modelSpec:\n${models.join('\n')}\n`);
+    // `head -c 100` reads the start of the manifests (about 1 MB) and exits while pdstack is still writing
+    const r = spawnSync(
+      'bash',
+      ['-c', 'node "$1" synth -f "$2" -o - | head -c 100 >/dev/null; echo "${PIPESTATUS[0]}"', 'bash', CLI, values],
+      { encoding: 'utf8' },
+    );
+    expect({ exit: r.stdout.trim(), stderr: r.stderr }).toEqual({ exit: '0', stderr: '' });
   });
 
   it('defaults to release pd and namespace default, and writes DIR/pdstack.k8s.yaml with -o DIR', () => {
