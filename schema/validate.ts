@@ -12,6 +12,7 @@ import { didYouMean } from './facts/did-you-mean.js';
 import { DNS_LABEL_RULE } from './facts/dns-label.js';
 import { PROMETHEUS_DURATION_RULE } from './facts/prometheus.js';
 import { QUANTITY_RULE } from './facts/quantity.js';
+import { isUnsupportedRoutingLogic, SUPPORTED_ROUTING_LOGICS } from './facts/routing-logic.js';
 import { VALUES_SCHEMA } from './schema.js';
 import { isSecretPath } from './secrets.js';
 import { formatPath, type Locate, type Path, type PathSegment } from './source.js';
@@ -144,6 +145,11 @@ function explainOne(e: ErrorObject, path: Path): Explained {
     case 'type':
       return { path, message: `expected ${String(e.params['type'])}, given ${describe(data)}` };
     case 'enum':
+      if (path[path.length - 1] === 'routingLogic' && isUnsupportedRoutingLogic(data))
+        return {
+          path,
+          message: `routing logic ${data} is not supported by pdstack-router yet (${data} routing needs the LMCache controller); choose one of: ${SUPPORTED_ROUTING_LOGICS.join(', ')}`,
+        };
       return {
         path,
         message: `${describe(data)} is not one of the allowed values: ${(e.params['allowedValues'] as unknown[]).map(String).join(', ')}`,

@@ -17,11 +17,14 @@ export type RoutingLogic = (typeof ROUTING_LOGICS)[number];
 /** vllm_router's logics that pdstack-router does not run (it refuses them at start). */
 export const UNSUPPORTED_ROUTING_LOGICS = ['kvaware'] as const satisfies readonly RoutingLogic[];
 
+export const isUnsupportedRoutingLogic = (logic: unknown): logic is (typeof UNSUPPORTED_ROUTING_LOGICS)[number] =>
+  (UNSUPPORTED_ROUTING_LOGICS as readonly unknown[]).includes(logic);
+
 export type SupportedRoutingLogic = Exclude<RoutingLogic, (typeof UNSUPPORTED_ROUTING_LOGICS)[number]>;
 
 /** The logics pdstack-router runs, in vllm_router's order: the values schema's `routerSpec.routingLogic` enum. */
 export const SUPPORTED_ROUTING_LOGICS: readonly SupportedRoutingLogic[] = ROUTING_LOGICS.filter(
-  (logic): logic is SupportedRoutingLogic => !(UNSUPPORTED_ROUTING_LOGICS as readonly string[]).includes(logic),
+  (logic): logic is SupportedRoutingLogic => !isUnsupportedRoutingLogic(logic),
 );
 
 /** The logics that send a request to a prefill engine, then to a decode engine. */

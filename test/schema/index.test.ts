@@ -86,7 +86,7 @@ describe('checkValues', () => {
       '<values>:1:1: error: (root): values must be plain data (objects, lists, strings, numbers, booleans): () => 1 could not be cloned.',
     ]);
     expect(checkValues({ routerSpec: { routingLogic: 'kvaware' } }).map(formatDiagnostic)).toEqual([
-      '<values>:1:1: error: routerSpec.routingLogic: "kvaware" is not one of the allowed values: roundrobin, session, prefixaware, disaggregated_prefill, disaggregated_prefill_orchestrated',
+      '<values>:1:1: error: routerSpec.routingLogic: routing logic kvaware is not supported by pdstack-router yet (kvaware routing needs the LMCache controller); choose one of: roundrobin, session, prefixaware, disaggregated_prefill, disaggregated_prefill_orchestrated',
     ]);
   });
 });

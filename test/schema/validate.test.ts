@@ -84,9 +84,15 @@ const CASES: ReadonlyArray<readonly [string, string, string, string]> = [
   ['a list for the document', '- a\n- b\n', '1:1 error (root)', 'expected object, given a list'],
   [
     'a value outside an enum',
+    simple(['routingLogic: roundrobin', 'routingLogic: random']),
+    '14:3 error routerSpec.routingLogic',
+    '"random" is not one of the allowed values: roundrobin, session, prefixaware, disaggregated_prefill, disaggregated_prefill_orchestrated',
+  ],
+  [
+    "vllm_router's kvaware, which pdstack-router does not run yet",
     simple(['routingLogic: roundrobin', 'routingLogic: kvaware']),
     '14:3 error routerSpec.routingLogic',
-    '"kvaware" is not one of the allowed values: roundrobin, session, prefixaware, disaggregated_prefill, disaggregated_prefill_orchestrated',
+    'routing logic kvaware is not supported by pdstack-router yet (kvaware routing needs the LMCache controller); choose one of: roundrobin, session, prefixaware, disaggregated_prefill, disaggregated_prefill_orchestrated',
   ],
   [
     'a bad memory quantity',
