@@ -90,7 +90,7 @@ const BAD: ReadonlyArray<readonly [string, string]> = [
   ['bad-quantity-cpu', `8:7: error: ${P}.requestCPU: "4 cores" is not a Kubernetes quantity (e.g. 8, 500m, 30Gi)`],
   [
     'bad-enum-routing-logic',
-    '14:3: error: routerSpec.routingLogic: "kvaware" is not one of the allowed values: roundrobin, session, prefixaware, disaggregated_prefill, disaggregated_prefill_orchestrated',
+    '14:3: error: routerSpec.routingLogic: routing logic kvaware is not supported by pdstack-router yet (kvaware routing needs the LMCache controller); choose one of: roundrobin, session, prefixaware, disaggregated_prefill, disaggregated_prefill_orchestrated',
   ],
   ['missing-model-url', `4:7: error: ${P}.modelURL: missing required key \`modelURL\`: add it`],
   [
