@@ -169,7 +169,7 @@ export function readme(
   // Model ids are prefixed so that a model called `router`, `client`, `prefill` or `decode` is not another node.
   const id = (name: string): string => `model_${name.replace(/[^A-Za-z0-9]/g, '_')}`;
   const node = (e: EngineView): string =>
-    `  ${id(e.spec.name)}["${e.role} engine ${e.spec.name}<br/>svc ${names.engineServiceName(release, e.spec.name)}:${enginePort}<br/>${mermaidText(e.spec.modelURL)}"]`;
+    `  ${id(e.spec.name)}["${e.role === 'engine' ? '' : `${e.role} `}engine ${e.spec.name}<br/>svc ${names.engineServiceName(release, e.spec.name)}:${enginePort}<br/>${mermaidText(e.spec.modelURL)}"]`;
   const lines = ['```mermaid', 'flowchart LR', '  client(["client"])'];
   if (routerEnabled(values)) {
     const logic = values.routerSpec?.routingLogic ?? ROUTER_DEFAULTS.routingLogic;

@@ -551,6 +551,8 @@ describe('generated files', () => {
     expect(mermaid).toContain(
       'svc pd-opt-engine-service:80<br/>evil#quot;] ``` #lt;script#gt;alert(1)#lt;/script#gt; #35;x #amp;y"]',
     );
+    // A plain engine (not prefill or decode) is named once: "engine opt", not "engine engine opt".
+    expect(mermaid).toContain('["engine opt<br/>');
     // Every label is one quoted string: an even number of quotes on every line of the diagram.
     for (const line of mermaid.split('\n')) expect((line.match(/"/g) ?? []).length % 2).toBe(0);
   });
