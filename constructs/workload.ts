@@ -43,7 +43,8 @@ export interface DisruptionBudgetProps {
 
 /**
  * A PodDisruptionBudget, as production-stack renders it: labelled with `pdb.labels` only, over the pods' selector;
- * `maxUnavailable` wins, else `minAvailable` (default 0). `maxUnavailable: 0` is rendered (production-stack's
+ * `maxUnavailable` wins, else `minAvailable` (default 0); `null` (production-stack's values.yaml default for both) is
+ * not set, as its template's `with`/`default` read it. `maxUnavailable: 0` is rendered (production-stack's
  * template dropped it as false and rendered `minAvailable: 0`, which lets every pod be evicted).
  */
 export function podDisruptionBudget(
@@ -61,7 +62,7 @@ export function podDisruptionBudget(
     },
     spec: {
       selector: { matchLabels: { ...selector } },
-      ...(pdb.maxUnavailable !== undefined
+      ...(pdb.maxUnavailable != null
         ? { maxUnavailable: intOrString(pdb.maxUnavailable) }
         : { minAvailable: intOrString(pdb.minAvailable ?? 0) }),
     },

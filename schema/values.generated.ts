@@ -830,13 +830,13 @@ export interface Pdb {
     [k: string]: string;
   };
   /**
-   * minAvailable (used when maxUnavailable is not set)
+   * minAvailable (used when maxUnavailable is not set; null, production-stack's default: not set, 0)
    */
-  minAvailable?: number | string;
+  minAvailable?: number | string | null;
   /**
-   * maxUnavailable (wins over minAvailable)
+   * maxUnavailable (wins over minAvailable; null, production-stack's default: not set)
    */
-  maxUnavailable?: number | string;
+  maxUnavailable?: number | string | null;
 }
 /**
  * A Kubernetes probe

@@ -241,7 +241,8 @@ ${lines.join('\n')}
 \`requestMemory\` and \`requestGPU\`, and for the router (\`routerSpec\`) \`replicaCount\`, \`repository\`, \`tag\` and
 \`resources\`, e.g. \`--set servingEngineSpec.modelSpec[1].replicaCount=3\` or \`--set routerSpec.tag=v2\`.${kedaNote}
 Everything else is compiled in: if the given values differ anywhere else, rendering fails with the key path, the
-compiled and the given value, and the command above to recompile.
+compiled and the given value, and the command above to recompile. A key that is null on one side and absent on the
+other is no difference (Helm and the templates read both as not set).
 
 Helm's \`--set\` on a list index replaces the whole list (\`[null, {replicaCount: 3}]\`), so in this chart's
 \`values.schema.json\` a \`modelSpec\` entry may also be \`null\` (keeps the compiled model) or a partial override

@@ -178,7 +178,8 @@ when requestGPU ≥ 1, and the compiled rest of BASE (HAMi, limitCPU, limitMemor
 
 {{- /* (dict "path" P "compiled" C "given" G "override" B "knobs" L) → one line per difference. Inside a modelSpec
 entry ("override") a key the given entry lacks keeps its compiled value; elsewhere a missing key (removed with null)
-is a difference. Lists of the same length are compared item by item, others as a whole. */ -}}
+is a difference, unless the other side holds null: null is "not set" to Helm and to the templates (Helm 3 drops a
+given null from the merged values, Helm 4 keeps it; production-stack's values.yaml has such keys). Lists of the same length are compared item by item, others as a whole. */ -}}
 {{- define "pdstack.diff" -}}
 {{- $c := .compiled -}}{{- $g := .given -}}
 {{- if ne (toJson $c) (toJson $g) -}}
@@ -187,9 +188,9 @@ is a difference. Lists of the same length are compared item by item, others as a
 {{- $p := ternary $key (printf "%s.%s" $.path $key) (eq $.path "") -}}
 {{- if not (has $p $.knobs) -}}
 {{- if not (hasKey $g $key) -}}
-{{- if not $.override -}}{{- include "pdstack.difference" (list $p (index $c $key | toJson) "(removed)") -}}{{- end -}}
+{{- if not (or $.override (kindIs "invalid" (index $c $key))) -}}{{- include "pdstack.difference" (list $p (index $c $key | toJson) "(removed)") -}}{{- end -}}
 {{- else if not (hasKey $c $key) -}}
-{{- include "pdstack.difference" (list $p "(not set)" (index $g $key | toJson)) -}}
+{{- if not (kindIs "invalid" (index $g $key)) -}}{{- include "pdstack.difference" (list $p "(not set)" (index $g $key | toJson)) -}}{{- end -}}
 {{- else -}}
 {{- include "pdstack.diff" (dict "path" $p "compiled" (index $c $key) "given" (index $g $key) "override" $.override "knobs" $.knobs) -}}
 {{- end -}}

@@ -1,7 +1,9 @@
 import { Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { RouterPdb } from '../../constructs/router-pdb.js';
-import { find, ROUTER_LABELS, routerStack } from '../support/synth.js';
+import { loadValuesText } from '../../schema/index.js';
+import { validateKubeObject } from '../support/kube-validate.js';
+import { find, ROUTER_LABELS, routerStack, synthStack } from '../support/synth.js';
 
 describe('RouterPdb', () => {
   it("renders production-stack's default router PDB: minAvailable 0 over the router's pods, no labels", () => {
@@ -12,6 +14,23 @@ describe('RouterPdb', () => {
     expect(pdb.spec).toEqual({ minAvailable: 0, selector: { matchLabels: ROUTER_LABELS } });
     // the selector is the router Deployment's pod labels
     expect(find(objects, 'Deployment', 'vllm-deployment-router').spec.template.metadata.labels).toEqual(ROUTER_LABELS);
+  });
+
+  it("renders production-stack's values.yaml router PDB (minAvailable and maxUnavailable null) as its template does: minAvailable 0", () => {
+    const { values, diagnostics } = loadValuesText(
+      `servingEngineSpec:\n  modelSpec: []\nrouterSpec:\n  pdb:\n    enabled: true\n    minAvailable:\n    maxUnavailable:\n`,
+      'values.yaml',
+    );
+    expect(diagnostics).toEqual([]);
+    const pdb = find(synthStack(values, 'vllm'), 'PodDisruptionBudget', 'vllm-pdb-router');
+    validateKubeObject(pdb);
+    expect(pdb.spec).toEqual({ minAvailable: 0, selector: { matchLabels: ROUTER_LABELS } });
+    // a null maxUnavailable is not set either: minAvailable is rendered
+    const min = routerStack({ pdb: { enabled: true, minAvailable: '50%', maxUnavailable: null } });
+    expect(find(min, 'PodDisruptionBudget', 'vllm-pdb-router').spec).toEqual({
+      minAvailable: '50%',
+      selector: { matchLabels: ROUTER_LABELS },
+    });
   });
 
   it('is labelled and annotated with pdb.labels and pdb.annotations only', () => {

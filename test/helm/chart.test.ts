@@ -38,6 +38,7 @@ const SPECS = {
   'pd-without-host-ipc': join(FIXTURES, 'pd-without-host-ipc.yaml'),
   'engine-extras': join(FIXTURES, 'engine-extras.yaml'),
   'router-exposure': join(FIXTURES, 'router-exposure.yaml'),
+  'prodstack-nulls': join(FIXTURES, 'prodstack-nulls.yaml'),
 } as const;
 type Spec = keyof typeof SPECS;
 
@@ -308,6 +309,21 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
     const r = renderExample([...args]);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain(message);
+  });
+
+  test("production-stack's null defaults: -f the values file renders as synth (minAvailable 0); a value for a null is a difference", () => {
+    const file = SPECS['prodstack-nulls'];
+    const { objects } = helmTemplate(bin(), 'pd', charts['prodstack-nulls'], ['-f', file]);
+    expect(objects).toEqual(synth(file, 'pd'));
+    expect((objects.get('PodDisruptionBudget/pd-pdb-router') as Record<string, any>).spec.minAvailable).toBe(0);
+    expect(helmTemplate(bin(), 'pd', charts['prodstack-nulls'], ['--set', 'routerSpec.nodePort=null']).objects).toEqual(
+      objects,
+    );
+    const r = helm(bin(), ['template', 'pd', charts['prodstack-nulls'], '--set', 'routerSpec.pdb.minAvailable=2']);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain(
+      'routerSpec.pdb.minAvailable is compiled into this chart as null, the given values say 2',
+    );
   });
 
   test('--set routerSpec.routingLogic=nope fails with the schema message', () => {

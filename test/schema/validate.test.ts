@@ -155,6 +155,12 @@ const CASES: ReadonlyArray<readonly [string, string, string, string]> = [
     'must be ≥ 30000, given number 80',
   ],
   [
+    'a PDB minAvailable that is neither a count, a percentage nor null',
+    simple(['routingLogic: roundrobin', 'pdb: {enabled: true, minAvailable: true}']),
+    '14:24 error routerSpec.pdb.minAvailable',
+    'expected integer or string or null, given boolean true',
+  ],
+  [
     'a model name that is not a DNS label',
     simple(['name: llama', 'name: Llama_3']),
     `4:7 error ${M}.name`,
@@ -229,6 +235,27 @@ describe('schema diagnostics', () => {
     expect(values.servingEngineSpec?.modelSpec?.[0]?.enabled).toBe(true);
     expect(values.routerSpec?.k8sServiceDiscoveryType).toBe('pod-ip');
     expect(loadValuesText('{}', 'v.yaml').values.routerSpec?.routingLogic).toBe('roundrobin');
+  });
+});
+
+describe("production-stack's null defaults", () => {
+  // The keys production-stack's helm/values.yaml leaves empty (YAML null), written as it writes them; its
+  // loraController.pdb has the same two, but loraController is refused as a whole (not rendered by pdstack).
+  const PRODSTACK_NULLS = 'routingLogic: roundrobin\n  nodePort:\n  pdb:\n    minAvailable:\n    maxUnavailable:';
+
+  it('accepts routerSpec.pdb.minAvailable/maxUnavailable and routerSpec.nodePort as null, keeping the null', () => {
+    const { values, diagnostics } = loadValuesText(simple(['routingLogic: roundrobin', PRODSTACK_NULLS]), 'v.yaml');
+    expect(diagnostics).toEqual([]);
+    expect(values.routerSpec?.pdb).toEqual({ enabled: false, minAvailable: null, maxUnavailable: null });
+    expect(values.routerSpec?.nodePort).toBeNull();
+  });
+
+  it("accepts null in the engines' pdb too (one definition; their templates read null as not set as well)", () => {
+    const text = simple(
+      ['requestGPU: 1', 'requestGPU: 1\n      pdb: {enabled: true, minAvailable: null, maxUnavailable: ~}'],
+      ['  modelSpec:', '  pdb: {enabled: true, maxUnavailable: null}\n  modelSpec:'],
+    );
+    expect(diagnose(text)).toEqual([]);
   });
 });
 
