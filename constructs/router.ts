@@ -14,7 +14,7 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import type { RouterSpec } from '../schema/values.generated.js';
+import type { Probe, RouterSpec } from '../schema/values.generated.js';
 import { ROUTER_DEFAULTS } from './defaults.js';
 import { fromUser, intOrString } from './kube-json.js';
 import { routerLabels } from './labels.js';
@@ -25,7 +25,7 @@ import { PRODUCTION_STACK_ROUTER_REPOSITORIES, ROUTER_IMAGE_UID } from '../schem
 import { RouterSleepLabelPolicy } from './router-sleep-policy.js';
 import { probe, ROUTER_PROBE_DEFAULTS } from './probes.js';
 import { ReleaseSecret, type SecretKeyRef, type SecretSource } from './release-secret.js';
-import { deploymentStrategy, nonEmpty, podAffinity } from './workload.js';
+import { deploymentStrategy, nodeAffinity, nonEmpty } from './workload.js';
 import { requireReleaseName } from './invariants.js';
 import { requireUniqueObjects } from './unique-objects.js';
 
@@ -57,7 +57,7 @@ export const ROUTER_TERMINATION_MARGIN_SECONDS = 5;
 export function routerShutdownGraceSeconds(extraArgs: readonly string[] | undefined): number {
   const parsed = parseRouterArgv(extraArgs ?? []);
   if (parsed.action !== 'run') {
-    throw new Error(`VllmRouter: routerSpec.extraArgs make the router print its ${parsed.action} and exit`);
+    throw new Error(`VllmRouter: extraArgs make the router print its ${parsed.action} and exit`);
   }
   return parsed.args.shutdownGraceSeconds;
 }
@@ -68,8 +68,118 @@ export interface RouterEngineDiscovery {
   readonly labelSelector?: string;
   /** `--k8s-port`: the port engines answer on in the chosen discovery type. */
   readonly port: number;
-  /** `VLLM_API_KEY` of the router when `routerSpec.vllmApiKey` is not set: a key of a Secret. @default - none */
+  /** `VLLM_API_KEY` of the router when `apiKey` is not set: a key of a Secret. @default - none */
   readonly apiKeySecretRef?: SecretKeyRef;
+}
+
+/** How the router addresses an engine it discovers in Kubernetes: by pod IP or by the engine's Service. */
+export type K8sServiceDiscoveryType = NonNullable<RouterSpec['k8sServiceDiscoveryType']>;
+
+/**
+ * How the router finds its backends: in Kubernetes (`RouterDiscovery.kubernetes()`, by the engines' labels) or a fixed
+ * list (`RouterDiscovery.staticBackends(...)`).
+ */
+export class RouterDiscovery {
+  /** Engines found by their labels in the router's namespace, addressed by pod IP (default) or by their Service. */
+  public static kubernetes(type: K8sServiceDiscoveryType = ROUTER_DEFAULTS.k8sServiceDiscoveryType): RouterDiscovery {
+    return new RouterDiscovery('k8s', type, [], []);
+  }
+
+  /**
+   * Fixed backends (`--static-backends`), each serving the model at the same index of `models` (`--static-models`).
+   * `rbacType` only chooses what the router's Role grants (production-stack's Role follows `k8sServiceDiscoveryType`
+   * whatever the discovery); @default 'pod-ip'
+   */
+  public static staticBackends(
+    backends: readonly string[],
+    models: readonly string[],
+    rbacType: K8sServiceDiscoveryType = ROUTER_DEFAULTS.k8sServiceDiscoveryType,
+  ): RouterDiscovery {
+    return new RouterDiscovery('static', rbacType, backends, models);
+  }
+
+  private constructor(
+    /** `--service-discovery`. */
+    public readonly mode: 'k8s' | 'static',
+    /** `--k8s-service-discovery-type` (k8s mode), and what the Role grants: pods, or Services too (service-name). */
+    public readonly type: K8sServiceDiscoveryType,
+    public readonly backends: readonly string[],
+    public readonly models: readonly string[],
+  ) {}
+}
+
+/** The router's image. */
+export interface RouterImage {
+  /** @default ROUTER_DEFAULTS.repository: pdstack-router's image (schema/facts/router-image.ts) */
+  readonly repository?: string;
+  /** @default ROUTER_DEFAULTS.tag: the pdstack version */
+  readonly tag?: string;
+  /** @default ROUTER_DEFAULTS.imagePullPolicy ('Always') */
+  readonly pullPolicy?: NonNullable<RouterSpec['imagePullPolicy']>;
+  /** Secrets to pull it with. @default - none */
+  readonly pullSecrets?: readonly k8s.LocalObjectReference[];
+}
+
+/** How the router picks an engine for a request. */
+export interface RouterRouting {
+  /** `--routing-logic`. @default ROUTER_DEFAULTS.routingLogic ('roundrobin') */
+  readonly logic?: NonNullable<RouterSpec['routingLogic']>;
+  /** `--session-key`: the header the `session` logic keys on. @default - none */
+  readonly sessionKey?: string;
+  /** `--prefix-min-match-length` (0: not passed). @default ROUTER_DEFAULTS.prefixMinMatchLength (0) */
+  readonly prefixMinMatchLength?: number;
+}
+
+/** The router's statistics. */
+export interface RouterStats {
+  /** `--engine-stats-interval`, seconds. @default ROUTER_DEFAULTS.engineScrapeInterval (15) */
+  readonly engineScrapeIntervalSeconds?: number;
+  /** `--request-stats-window`, seconds. @default ROUTER_DEFAULTS.requestStatsWindow (60) */
+  readonly requestStatsWindowSeconds?: number;
+}
+
+/** OpenTelemetry tracing of the router (`--otel-*`, passed after `extraArgs`). */
+export interface RouterTracing {
+  /** `--otel-endpoint`: `host:port` (OTLP/gRPC), `http(s)://host:port` or `.../v1/traces` (OTLP/HTTP). */
+  readonly endpoint: string;
+  /** `--otel-service-name` (empty: the flag's default). @default DEFAULT_OTEL_SERVICE_NAME ('vllm-router') */
+  readonly serviceName?: string;
+  /** `--otel-secure`: TLS to an OTLP/gRPC endpoint. @default false */
+  readonly secure?: boolean;
+}
+
+/** Where the router's pods run. */
+export interface RouterScheduling {
+  /** The pod's affinity, verbatim. @default - none, or the required node affinity of `nodeSelectorTerms` */
+  readonly affinity?: k8s.Affinity;
+  /** Required node affinity terms (ignored when `affinity` is set). @default - none */
+  readonly nodeSelectorTerms?: readonly k8s.NodeSelectorTerm[];
+  /** @default - none */
+  readonly priorityClassName?: string;
+}
+
+/** The router Service. */
+export interface RouterServiceOptions {
+  /** `ExternalName` is refused: it cannot reach the router. @default ROUTER_DEFAULTS.serviceType ('ClusterIP') */
+  readonly type?: 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName';
+  /** The port clients use. @default ROUTER_DEFAULTS.servicePort (80) */
+  readonly port?: number;
+  /** With type `NodePort`. @default - Kubernetes picks one */
+  readonly nodePort?: number;
+  /** @default - none */
+  readonly annotations?: Readonly<Record<string, string>>;
+  /** More ports, after the router's and LMCache's. @default - none */
+  readonly extraPorts?: readonly k8s.ServicePort[];
+}
+
+/** Probes of the router container: each given field replaces the default's (GET /health on the router port). */
+export interface RouterProbes {
+  /** @default ROUTER_PROBE_DEFAULTS.startup (5 s delay, every 5 s, 3 failures) */
+  readonly startup?: Probe;
+  /** @default ROUTER_PROBE_DEFAULTS.liveness (30 s delay, every 5 s, 3 failures) */
+  readonly liveness?: Probe;
+  /** @default ROUTER_PROBE_DEFAULTS.readiness (30 s delay, every 5 s, 3 failures) */
+  readonly readiness?: Probe;
 }
 
 export interface VllmRouterProps {
@@ -77,58 +187,97 @@ export interface VllmRouterProps {
   readonly release: string;
   /** Namespace the router watches (`--k8s-namespace`) and its objects live in. */
   readonly namespace: string;
-  /** The router's settings: `routerSpec` keys as the values file writes them. @default - the schema defaults */
-  readonly spec?: RouterOptions;
+  /** How the router reaches the engines (`--k8s-label-selector`, `--k8s-port`, their API key). */
+  readonly engines: RouterEngineDiscovery;
+  /** @default RouterDiscovery.kubernetes() (by pod IP) */
+  readonly discovery?: RouterDiscovery;
+  /** @default - pdstack-router's image, see `RouterImage` */
+  readonly image?: RouterImage;
+  /** Deployment replicas. @default ROUTER_DEFAULTS.replicaCount (1) */
+  readonly replicas?: number;
+  /** The container port the router listens on (`--port`). @default ROUTER_DEFAULTS.containerPort (8000) */
+  readonly containerPort?: number;
+  /** @default - see `RouterRouting` */
+  readonly routing?: RouterRouting;
+  /** @default - see `RouterStats` */
+  readonly stats?: RouterStats;
+  /** `--root-path`. @default - none */
+  readonly rootPath?: string;
+  /** More router arguments, after pdstack's (P/D: `--prefill-model-labels X --decode-model-labels Y`). @default - none */
+  readonly extraArgs?: readonly string[];
+  /** @default - no tracing */
+  readonly tracing?: RouterTracing;
   /** The router's Hugging Face token (env `HF_TOKEN`). @default - none */
   readonly hfToken?: SecretSource;
-  /** How the router reaches the engines. */
-  readonly engines: RouterEngineDiscovery;
+  /** The router's `VLLM_API_KEY` (a literal is stored as the release's `vllmApiKey`). @default - `engines.apiKeySecretRef` */
+  readonly apiKey?: SecretSource;
+  /** `LMCACHE_LOG_LEVEL`. @default DEFAULT_LMCACHE_LOG_LEVEL ('INFO') */
+  readonly lmcacheLogLevel?: string;
+  /** More env of the router container, after pdstack's. @default - none */
+  readonly env?: readonly k8s.EnvVar[];
+  /** An existing ServiceAccount. @default - its own, with a Role, RoleBinding and the sleep-label admission policy */
+  readonly serviceAccountName?: string;
+  /** Labels of the router's objects and pods (its selector too). @default ROUTER_DEFAULTS.labels ({environment: router, release: router}) */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** @default - none */
+  readonly podAnnotations?: Readonly<Record<string, string>>;
+  /** @default - anywhere, no priority class */
+  readonly scheduling?: RouterScheduling;
+  /** @default DEFAULT_ROLLING_UPDATE (RollingUpdate, maxSurge 100%, maxUnavailable 0) */
+  readonly strategy?: k8s.DeploymentStrategy;
+  /** @default - none */
+  readonly podSecurityContext?: k8s.PodSecurityContext;
+  /** @default ROUTER_CONTAINER_SECURITY_CONTEXT (none for production-stack's router images) */
+  readonly containerSecurityContext?: k8s.SecurityContext;
+  /** @default ROUTER_DEFAULTS.resources (requests cpu 400m, memory 1000Mi; limits memory 1000Mi) */
+  readonly resources?: k8s.ResourceRequirements;
+  /** @default - see `RouterProbes` */
+  readonly probes?: RouterProbes;
+  /** @default - see `RouterServiceOptions` */
+  readonly service?: RouterServiceOptions;
+  /** More pod volumes. @default - none */
+  readonly volumes?: readonly k8s.Volume[];
+  /** More container volume mounts. @default - none */
+  readonly volumeMounts?: readonly k8s.VolumeMount[];
 }
 
-/** The `routerSpec` keys but those with props of their own (`hfToken`) or none (`enableRouter`: a router is built). */
-export type RouterOptions = Readonly<Omit<RouterSpec, 'enableRouter' | 'hf_token'>>;
-
 /** The router's arguments, in production-stack's order (the image's entrypoint is the router). */
-export function routerArgs(spec: RouterOptions, namespace: string, engines: RouterEngineDiscovery): string[] {
+export function routerArgs(props: VllmRouterProps): string[] {
   const d = ROUTER_DEFAULTS;
-  const discovery = spec.serviceDiscovery ?? d.serviceDiscovery;
+  const { namespace, engines, routing = {}, stats = {} } = props;
+  const discovery = props.discovery ?? RouterDiscovery.kubernetes();
   const args = [
     '--host',
     '0.0.0.0',
     '--port',
-    String(spec.containerPort ?? d.containerPort),
+    String(props.containerPort ?? d.containerPort),
     '--service-discovery',
-    discovery,
+    discovery.mode,
   ];
-  if (discovery === 'k8s') {
-    args.push(
-      '--k8s-namespace',
-      namespace,
-      '--k8s-service-discovery-type',
-      spec.k8sServiceDiscoveryType ?? d.k8sServiceDiscoveryType,
-    );
+  if (discovery.mode === 'k8s') {
+    args.push('--k8s-namespace', namespace, '--k8s-service-discovery-type', discovery.type);
     if (engines.labelSelector !== undefined) args.push('--k8s-label-selector', engines.labelSelector);
     args.push('--k8s-port', String(engines.port));
   } else {
-    args.push('--static-backends', spec.staticBackends ?? '', '--static-models', spec.staticModels ?? '');
+    args.push('--static-backends', discovery.backends.join(','), '--static-models', discovery.models.join(','));
   }
-  args.push('--routing-logic', spec.routingLogic ?? d.routingLogic);
-  const prefix = spec.prefixMinMatchLength ?? d.prefixMinMatchLength;
+  args.push('--routing-logic', routing.logic ?? d.routingLogic);
+  const prefix = routing.prefixMinMatchLength ?? d.prefixMinMatchLength;
   if (prefix !== 0) args.push('--prefix-min-match-length', String(prefix));
-  if (spec.sessionKey) args.push('--session-key', spec.sessionKey);
-  if (spec.rootPath) args.push('--root-path', spec.rootPath);
-  args.push('--engine-stats-interval', String(spec.engineScrapeInterval ?? d.engineScrapeInterval));
-  args.push('--request-stats-window', String(spec.requestStatsWindow ?? d.requestStatsWindow));
-  args.push(...(spec.extraArgs ?? []).map(String));
-  args.push(...otelArgs(spec.otel));
+  if (routing.sessionKey) args.push('--session-key', routing.sessionKey);
+  if (props.rootPath) args.push('--root-path', props.rootPath);
+  args.push('--engine-stats-interval', String(stats.engineScrapeIntervalSeconds ?? d.engineScrapeInterval));
+  args.push('--request-stats-window', String(stats.requestStatsWindowSeconds ?? d.requestStatsWindow));
+  args.push(...(props.extraArgs ?? []));
+  args.push(...otelArgs(props.tracing));
   return args;
 }
 
 /**
- * `routerSpec.otel` → `--otel-endpoint`, `--otel-service-name` (an empty name: the flag's default) and `--otel-secure`,
+ * The router's tracing → `--otel-endpoint`, `--otel-service-name` (an empty name: the flag's default) and `--otel-secure`,
  * after `extraArgs`, when the endpoint is set: production-stack's flags, order and conditions.
  */
-export function otelArgs(otel: RouterSpec['otel']): string[] {
+export function otelArgs(otel: Partial<RouterTracing> | undefined): string[] {
   if (!otel?.endpoint) return [];
   const args = ['--otel-endpoint', otel.endpoint, '--otel-service-name', otel.serviceName || DEFAULT_OTEL_SERVICE_NAME];
   if (otel.secure) args.push('--otel-secure');
@@ -145,20 +294,20 @@ export class VllmRouter extends Construct {
   constructor(scope: Construct, id: string, props: VllmRouterProps) {
     super(scope, id);
     requireUniqueObjects(this);
-    const { release, namespace, engines } = props;
+    const { release, namespace, engines, image = {}, scheduling = {}, probes = {}, service = {} } = props;
     requireReleaseName('VllmRouter', release);
-    const spec: RouterOptions = props.spec ?? {};
     const d = ROUTER_DEFAULTS;
-    const repository = spec.repository ?? d.repository;
-    const labels = routerLabels(release, spec.labels ?? d.labels);
-    const containerPort = spec.containerPort ?? d.containerPort;
+    const repository = image.repository ?? d.repository;
+    const labels = routerLabels(release, props.labels ?? d.labels);
+    const containerPort = props.containerPort ?? d.containerPort;
+    const discovery = props.discovery ?? RouterDiscovery.kubernetes();
     this.serviceName = names.routerServiceName(release);
 
-    const ownAccount = !spec.serviceAccountName;
-    this.serviceAccountName = spec.serviceAccountName || names.routerServiceAccountName(release);
+    const ownAccount = !props.serviceAccountName;
+    this.serviceAccountName = props.serviceAccountName || names.routerServiceAccountName(release);
     if (ownAccount) {
       new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: { name: this.serviceAccountName, namespace } });
-      const serviceName = (spec.k8sServiceDiscoveryType ?? d.k8sServiceDiscoveryType) === 'service-name';
+      const serviceName = discovery.type === 'service-name';
       new k8s.KubeRole(this, 'Role', {
         metadata: { name: names.routerRoleName(release), namespace },
         rules: [
@@ -194,62 +343,52 @@ export class VllmRouter extends Construct {
     if (hfToken) env.push({ name: 'HF_TOKEN', valueFrom: { secretKeyRef: { ...hfToken } } });
     env.push(
       { name: 'PYTHONHASHSEED', value: '123' },
-      { name: 'LMCACHE_LOG_LEVEL', value: spec.lmcacheConfig?.logLevel ?? DEFAULT_LMCACHE_LOG_LEVEL },
+      { name: 'LMCACHE_LOG_LEVEL', value: props.lmcacheLogLevel ?? DEFAULT_LMCACHE_LOG_LEVEL },
     );
-    if (spec.vllmApiKey?.secretName && spec.vllmApiKey.secretKey) {
-      env.push({
-        name: 'VLLM_API_KEY',
-        valueFrom: { secretKeyRef: { name: spec.vllmApiKey.secretName, key: spec.vllmApiKey.secretKey } },
-      });
-    } else if (engines.apiKeySecretRef) {
-      env.push({ name: 'VLLM_API_KEY', valueFrom: { secretKeyRef: { ...engines.apiKeySecretRef } } });
-    }
-    env.push(...fromUser<k8s.EnvVar[]>(spec.env ?? []));
+    const apiKey = props.apiKey
+      ? ReleaseSecret.vllmApiKeyRef(this, { release, namespace }, props.apiKey)
+      : engines.apiKeySecretRef;
+    if (apiKey) env.push({ name: 'VLLM_API_KEY', valueFrom: { secretKeyRef: { ...apiKey } } });
+    env.push(...(props.env ?? []));
 
     this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
       metadata: { name: names.routerDeploymentName(release), namespace, labels: { ...labels } },
       spec: {
-        replicas: spec.replicaCount ?? d.replicaCount,
-        strategy: deploymentStrategy(spec.strategy),
+        replicas: props.replicas ?? d.replicaCount,
+        strategy: props.strategy ?? deploymentStrategy(undefined),
         selector: { matchLabels: { ...labels } },
         template: {
-          metadata: { labels: { ...labels }, annotations: nonEmpty({ ...spec.podAnnotations }) },
+          metadata: { labels: { ...labels }, annotations: nonEmpty({ ...props.podAnnotations }) },
           spec: {
             serviceAccountName: this.serviceAccountName,
             terminationGracePeriodSeconds:
-              Math.ceil(routerShutdownGraceSeconds(spec.extraArgs)) + ROUTER_TERMINATION_MARGIN_SECONDS,
-            priorityClassName: spec.priorityClassName || undefined,
-            securityContext: nonEmpty(spec.securityContext)
-              ? fromUser<k8s.PodSecurityContext>(spec.securityContext)
-              : undefined,
-            imagePullSecrets: spec.imagePullSecrets?.length
-              ? fromUser<k8s.LocalObjectReference[]>(spec.imagePullSecrets)
-              : undefined,
-            affinity: podAffinity(spec.affinity, spec.nodeSelectorTerms),
-            volumes: spec.extraVolumes?.length ? fromUser<k8s.Volume[]>(spec.extraVolumes) : undefined,
+              Math.ceil(routerShutdownGraceSeconds(props.extraArgs)) + ROUTER_TERMINATION_MARGIN_SECONDS,
+            priorityClassName: scheduling.priorityClassName || undefined,
+            securityContext: props.podSecurityContext,
+            imagePullSecrets: image.pullSecrets?.length ? [...image.pullSecrets] : undefined,
+            affinity: scheduling.affinity ?? nodeAffinity(scheduling.nodeSelectorTerms),
+            volumes: props.volumes?.length ? [...props.volumes] : undefined,
             containers: [
               {
                 name: 'router-container',
-                image: `${repository}:${spec.tag ?? d.tag}`,
-                imagePullPolicy: spec.imagePullPolicy ?? d.imagePullPolicy,
-                args: routerArgs(spec, namespace, engines),
+                image: `${repository}:${image.tag ?? d.tag}`,
+                imagePullPolicy: image.pullPolicy ?? d.imagePullPolicy,
+                args: routerArgs(props),
                 env,
                 ports: [
                   { name: 'router-port', containerPort },
                   { name: 'lmcache-port', containerPort: ROUTER_LMCACHE_PORT },
                 ],
-                resources: fromUser<k8s.ResourceRequirements>(spec.resources ?? d.resources),
-                securityContext: nonEmpty(spec.containerSecurityContext)
-                  ? fromUser<k8s.SecurityContext>(spec.containerSecurityContext)
-                  : PRODUCTION_STACK_ROUTER_REPOSITORIES.has(repository)
+                resources: props.resources ?? fromUser<k8s.ResourceRequirements>(d.resources),
+                securityContext:
+                  props.containerSecurityContext ??
+                  (PRODUCTION_STACK_ROUTER_REPOSITORIES.has(repository)
                     ? undefined
-                    : ROUTER_CONTAINER_SECURITY_CONTEXT,
-                startupProbe: probe(ROUTER_PROBE_DEFAULTS.startup, 'router-port', spec.startupProbe),
-                livenessProbe: probe(ROUTER_PROBE_DEFAULTS.liveness, 'router-port', spec.livenessProbe),
-                readinessProbe: probe(ROUTER_PROBE_DEFAULTS.readiness, 'router-port', spec.readinessProbe),
-                volumeMounts: spec.extraVolumeMounts?.length
-                  ? fromUser<k8s.VolumeMount[]>(spec.extraVolumeMounts)
-                  : undefined,
+                    : ROUTER_CONTAINER_SECURITY_CONTEXT),
+                startupProbe: probe(ROUTER_PROBE_DEFAULTS.startup, 'router-port', probes.startup),
+                livenessProbe: probe(ROUTER_PROBE_DEFAULTS.liveness, 'router-port', probes.liveness),
+                readinessProbe: probe(ROUTER_PROBE_DEFAULTS.readiness, 'router-port', probes.readiness),
+                volumeMounts: props.volumeMounts?.length ? [...props.volumeMounts] : undefined,
               },
             ],
           },
@@ -257,7 +396,7 @@ export class VllmRouter extends Construct {
       },
     });
 
-    const serviceType = spec.serviceType ?? d.serviceType;
+    const serviceType = service.type ?? d.serviceType;
     if (serviceType === 'ExternalName')
       throw new Error(
         'VllmRouter: serviceType ExternalName cannot reach the router (no selector or ports); use ClusterIP, NodePort or LoadBalancer',
@@ -267,7 +406,7 @@ export class VllmRouter extends Construct {
         name: this.serviceName,
         namespace,
         labels: { ...labels },
-        annotations: nonEmpty({ ...spec.serviceAnnotations }),
+        annotations: nonEmpty({ ...service.annotations }),
       },
       spec: {
         type: serviceType,
@@ -275,13 +414,13 @@ export class VllmRouter extends Construct {
         ports: [
           {
             name: ROUTER_SERVICE_PORT_NAME,
-            port: spec.servicePort ?? d.servicePort,
+            port: service.port ?? d.servicePort,
             targetPort: intOrString(containerPort),
             protocol: 'TCP',
-            nodePort: serviceType === 'NodePort' && spec.nodePort ? spec.nodePort : undefined,
+            nodePort: serviceType === 'NodePort' && service.nodePort ? service.nodePort : undefined,
           },
           { name: 'lmcache-port', port: ROUTER_LMCACHE_PORT, targetPort: intOrString('lmcache-port'), protocol: 'TCP' },
-          ...fromUser<k8s.ServicePort[]>(spec.extraPorts ?? []),
+          ...(service.extraPorts ?? []),
         ],
       },
     });

@@ -4,14 +4,16 @@
  * as the values file writes it. The values were checked by the compiler, which applies the rules the constructors
  * enforce (schema/facts/), so nothing here throws for values that passed `pdstack validate`.
  */
+import type { k8s } from 'cdk8s-plus-28';
 import { Quantity } from '../schema/facts/quantity.js';
 import { expandReleaseTemplates } from '../schema/facts/release-template.js';
 import { isHttpRouteApiVersion } from '../schema/facts/route-kinds.js';
 import type { ModelSpec, RouterSpec, ServingEngineSpec } from '../schema/values.generated.js';
 import { ROUTER_DEFAULTS } from './defaults.js';
+import { fromUser } from './kube-json.js';
 import type { VllmEngineProps } from './engine.js';
 import { SecretSource } from './release-secret.js';
-import type { RouterEngineDiscovery, VllmRouter, VllmRouterProps } from './router.js';
+import { RouterDiscovery, type RouterEngineDiscovery, type VllmRouter, type VllmRouterProps } from './router.js';
 import type { RouterAutoscalerProps } from './router-hpa.js';
 import type { RouterIngressProps } from './router-ingress.js';
 import type { RouterPdbProps } from './router-pdb.js';
@@ -64,15 +66,85 @@ export function engineProps(
   };
 }
 
-/** The props of the router of `routerSpec` (when it is enabled). */
+/**
+ * The props of the router of `routerSpec` (when it is enabled). Kubernetes objects given verbatim (affinity,
+ * volumes, ports, env, ...) are converted for the typed `k8s` classes (`fromUser`); an empty map or list is unset.
+ * `enableRouter` (a router is built), `enablePD` (a compile-time assertion) and the kvaware controller ports (refused
+ * by the compiler) have no prop; `autoscaling`, `ingress`, `route`, `serviceMonitor` and `pdb` are the objects of
+ * `routerExposureProps`.
+ */
 export function routerProps(
   release: string,
   namespace: string,
-  routerSpec: Readonly<RouterSpec>,
+  spec: Readonly<RouterSpec>,
   engines: RouterEngineDiscovery,
 ): VllmRouterProps {
-  const { enableRouter: _enableRouter, hf_token, ...spec } = routerSpec;
-  return { release, namespace, spec, hfToken: SecretSource.fromValues(hf_token), engines };
+  const k8sType = spec.k8sServiceDiscoveryType ?? ROUTER_DEFAULTS.k8sServiceDiscoveryType;
+  const list = (text: string | undefined): string[] => (text ?? '').split(',');
+  const apiKey = spec.vllmApiKey;
+  return {
+    release,
+    namespace,
+    engines,
+    discovery:
+      (spec.serviceDiscovery ?? ROUTER_DEFAULTS.serviceDiscovery) === 'static'
+        ? RouterDiscovery.staticBackends(list(spec.staticBackends), list(spec.staticModels), k8sType)
+        : RouterDiscovery.kubernetes(k8sType),
+    image: {
+      repository: spec.repository,
+      tag: spec.tag === undefined ? undefined : String(spec.tag),
+      pullPolicy: spec.imagePullPolicy,
+      pullSecrets: kube<k8s.LocalObjectReference[]>(spec.imagePullSecrets),
+    },
+    replicas: spec.replicaCount,
+    containerPort: spec.containerPort,
+    routing: {
+      logic: spec.routingLogic,
+      sessionKey: spec.sessionKey,
+      prefixMinMatchLength: spec.prefixMinMatchLength,
+    },
+    stats: {
+      engineScrapeIntervalSeconds: spec.engineScrapeInterval,
+      requestStatsWindowSeconds: spec.requestStatsWindow,
+    },
+    rootPath: spec.rootPath,
+    extraArgs: spec.extraArgs?.map(String),
+    tracing: spec.otel?.endpoint ? { ...spec.otel, endpoint: spec.otel.endpoint } : undefined,
+    hfToken: SecretSource.fromValues(spec.hf_token),
+    // the router's own key is a reference only (routerSpec.vllmApiKey); else the engines'
+    apiKey:
+      apiKey?.secretName && apiKey.secretKey ? SecretSource.fromSecret(apiKey.secretName, apiKey.secretKey) : undefined,
+    lmcacheLogLevel: spec.lmcacheConfig?.logLevel,
+    env: kube<k8s.EnvVar[]>(spec.env),
+    serviceAccountName: spec.serviceAccountName || undefined,
+    labels: spec.labels,
+    podAnnotations: spec.podAnnotations,
+    scheduling: {
+      affinity: kube<k8s.Affinity>(spec.affinity),
+      nodeSelectorTerms: kube<k8s.NodeSelectorTerm[]>(spec.nodeSelectorTerms),
+      priorityClassName: spec.priorityClassName || undefined,
+    },
+    strategy: kube<k8s.DeploymentStrategy>(spec.strategy),
+    podSecurityContext: kube<k8s.PodSecurityContext>(spec.securityContext),
+    containerSecurityContext: kube<k8s.SecurityContext>(spec.containerSecurityContext),
+    // `resources: {}` stands (no requests or limits); only an unset one takes the default
+    resources: spec.resources && fromUser<k8s.ResourceRequirements>(spec.resources),
+    probes: { startup: spec.startupProbe, liveness: spec.livenessProbe, readiness: spec.readinessProbe },
+    service: {
+      type: spec.serviceType,
+      port: spec.servicePort,
+      nodePort: spec.nodePort ?? undefined,
+      annotations: spec.serviceAnnotations,
+      extraPorts: kube<k8s.ServicePort[]>(spec.extraPorts),
+    },
+    volumes: kube<k8s.Volume[]>(spec.extraVolumes),
+    volumeMounts: kube<k8s.VolumeMount[]>(spec.extraVolumeMounts),
+  };
+}
+
+/** A Kubernetes object or list the values give verbatim, converted for the `k8s` classes; undefined when empty. */
+function kube<T>(value: object | undefined): T | undefined {
+  return value !== undefined && Object.keys(value).length > 0 ? fromUser<T>(value) : undefined;
 }
 
 /** The props of the router-side objects `routerSpec` enables: PDB, autoscaler, Ingress, ServiceMonitor, routes. */

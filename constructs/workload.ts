@@ -28,10 +28,15 @@ export function podAffinity(
   nodeName?: string,
 ): k8s.Affinity | undefined {
   if (nonEmpty(affinity)) return fromUser<k8s.Affinity>(affinity);
-  if ((nodeSelectorTerms?.length ?? 0) === 0 || nodeName) return undefined;
-  return fromUser<k8s.Affinity>({
-    nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms } },
-  });
+  return nodeName ? undefined : nodeAffinity(fromUser<k8s.NodeSelectorTerm[] | undefined>(nodeSelectorTerms));
+}
+
+/** Required node affinity of `nodeSelectorTerms`; undefined when there are none. */
+export function nodeAffinity(nodeSelectorTerms: readonly k8s.NodeSelectorTerm[] | undefined): k8s.Affinity | undefined {
+  if (!nodeSelectorTerms?.length) return undefined;
+  return {
+    nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [...nodeSelectorTerms] } },
+  };
 }
 
 export interface DisruptionBudgetProps {

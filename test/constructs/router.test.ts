@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Chart, Testing } from 'cdk8s';
-import { ROUTER_TERMINATION_MARGIN_SECONDS, VllmRouter } from '../../constructs/router.js';
+import { RouterDiscovery, ROUTER_TERMINATION_MARGIN_SECONDS, VllmRouter } from '../../constructs/router.js';
+import { SecretSource } from '../../constructs/release-secret.js';
 import { FLAGS } from '../../schema/facts/router-flags.js';
 import { ROUTER_IMAGE } from '../../schema/schema.js';
 import type { PdstackValues } from '../../schema/values.generated.js';
@@ -248,6 +249,39 @@ describe('VllmRouter', () => {
     expect(synthStack({ routerSpec: { enableRouter: false } }).some((o) => o.metadata.name.includes('router'))).toBe(
       false,
     );
+  });
+
+  it('takes typed props in code: discovery factory, image, routing, tracing, a literal API key, Service options', () => {
+    const chart = new Chart(Testing.app(), 't');
+    new VllmRouter(chart, 'r', {
+      release: 'pd',
+      namespace: 'llm',
+      engines: { port: 8000 },
+      discovery: RouterDiscovery.staticBackends(['http://a:8000', 'http://b:8000'], ['m', 'n']),
+      image: { repository: 'example.com/router', tag: 'v2', pullPolicy: 'IfNotPresent' },
+      routing: { logic: 'session', sessionKey: 'x-user' },
+      stats: { requestStatsWindowSeconds: 30 },
+      tracing: { endpoint: 'otel:4317' },
+      apiKey: SecretSource.literal('sk-1'),
+      service: { type: 'NodePort', nodePort: 30080 },
+      scheduling: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'gpu', operator: 'DoesNotExist' }] }] },
+    });
+    const objects = Testing.synth(chart);
+    const pod = find(objects, 'Deployment', 'pd-deployment-router').spec.template.spec;
+    const c = pod.containers[0];
+    expect([c.image, c.imagePullPolicy]).toEqual(['example.com/router:v2', 'IfNotPresent']);
+    expect(c.args.join(' ')).toContain(
+      '--service-discovery static --static-backends http://a:8000,http://b:8000 --static-models m,n --routing-logic session --session-key x-user --engine-stats-interval 15 --request-stats-window 30 --otel-endpoint otel:4317 --otel-service-name vllm-router',
+    );
+    expect(c.env.find((e: { name: string }) => e.name === 'VLLM_API_KEY').valueFrom.secretKeyRef).toEqual({
+      name: 'pd-secrets',
+      key: 'vllmApiKey',
+    });
+    expect(find(objects, 'Service', 'pd-router-service').spec.ports[0]).toMatchObject({ nodePort: 30080 });
+    expect(pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms).toEqual([
+      { matchExpressions: [{ key: 'gpu', operator: 'DoesNotExist' }] },
+    ]);
+    for (const o of objects) validateKubeObject(o);
   });
 
   it('refuses a release that cannot name its objects', () => {

@@ -2,6 +2,7 @@ import { ApiObject, Chart, Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { VllmEngine } from '../../constructs/engine.js';
 import { SecretSource } from '../../constructs/release-secret.js';
+import { RouterDiscovery } from '../../constructs/router.js';
 import { engineProps, routerExposureProps, routerProps } from '../../constructs/values-props.js';
 import type { ModelSpec } from '../../schema/values.generated.js';
 import { BASE_MODEL } from '../support/engine.js';
@@ -56,21 +57,62 @@ describe('engineProps: a modelSpec[] entry → VllmEngine props', () => {
 });
 
 describe('routerProps: routerSpec → VllmRouter props', () => {
-  it('takes the secret factory for hf_token and passes the other keys through', () => {
-    const engines = { port: 8000 };
+  const engines = { port: 8000 };
+
+  it('takes the secret factory for hf_token and groups the keys by concept', () => {
     const props = routerProps(
       'pd',
       'llm',
-      { enableRouter: true, hf_token: 'hf_abc', routingLogic: 'session' },
+      {
+        enableRouter: true,
+        hf_token: 'hf_abc',
+        routingLogic: 'session',
+        sessionKey: 'x-user',
+        tag: 2,
+        k8sServiceDiscoveryType: 'service-name',
+        engineScrapeInterval: 5,
+        priorityClassName: '',
+        serviceType: 'NodePort',
+        nodePort: 30080,
+        vllmApiKey: { secretName: 'api', secretKey: 'key' },
+        lmcacheConfig: { logLevel: 'DEBUG' },
+      },
       engines,
     );
-    expect(props).toEqual({
+    expect(props).toMatchObject({
       release: 'pd',
       namespace: 'llm',
-      spec: { routingLogic: 'session' },
-      hfToken: SecretSource.literal('hf_abc'),
       engines,
+      discovery: RouterDiscovery.kubernetes('service-name'),
+      image: { tag: '2' },
+      routing: { logic: 'session', sessionKey: 'x-user' },
+      stats: { engineScrapeIntervalSeconds: 5 },
+      hfToken: SecretSource.literal('hf_abc'),
+      apiKey: SecretSource.fromSecret('api', 'key'),
+      lmcacheLogLevel: 'DEBUG',
+      service: { type: 'NodePort', nodePort: 30080 },
     });
+    expect(props.scheduling?.priorityClassName).toBeUndefined();
+    expect(props.tracing).toBeUndefined();
+  });
+
+  it('maps static discovery to its backend and model lists, and empty verbatim objects to unset props', () => {
+    const props = routerProps(
+      'pd',
+      'llm',
+      {
+        serviceDiscovery: 'static',
+        staticBackends: 'http://a:8000,http://b:8000',
+        staticModels: 'm,n',
+        affinity: {},
+        extraVolumes: [],
+        otel: { endpoint: 'otel:4317', secure: true },
+      },
+      engines,
+    );
+    expect(props.discovery).toEqual(RouterDiscovery.staticBackends(['http://a:8000', 'http://b:8000'], ['m', 'n']));
+    expect([props.scheduling?.affinity, props.volumes]).toEqual([undefined, undefined]);
+    expect(props.tracing).toEqual({ endpoint: 'otel:4317', secure: true });
   });
 });
 
