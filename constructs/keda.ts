@@ -13,6 +13,8 @@
  *   of every running request, and runs out of it before it queues;
  * - every other engine, P/D prefill included: queued requests, `vllm:num_requests_waiting`, 5 per replica
  *   (production-stack's threshold): prefill is compute-bound and queues.
+ * Each is named (for `advanced.scalingModifiers`) and sets no `metricName` (production-stack's did; KEDA deprecated
+ * it in 2.10 and ignores it since 2.12).
  */
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
