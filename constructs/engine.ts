@@ -136,7 +136,7 @@ export class VllmEngine extends Construct {
     requireUniqueObjects(this);
     const { release, namespace } = props;
     const spec = modelSpecOf(props);
-    requireValidEngine(release, spec);
+    requireValidEngine(release, namespace, spec);
     const settings: EngineSettings = props.settings ?? {};
     this.modelName = spec.name;
     const selector = engineLabels(release, spec.name, settings.labels ?? ENGINE_DEFAULTS.labels);

@@ -3,7 +3,12 @@
  * breaks. The rules live in schema/facts/ (DNS label, release name, quantity, the engine rules), the functions the
  * values compiler reports with, so a library user and a values file get one verdict in one wording.
  */
-import { dnsLabelProblem, releaseNameMessage } from '../schema/facts/dns-label.js';
+import {
+  dnsLabelProblem,
+  engineServiceNameMessage,
+  namespaceMessage,
+  releaseNameMessage,
+} from '../schema/facts/dns-label.js';
 import { engineProblems, type RuleProblem } from '../schema/facts/engine-rules.js';
 import { Quantity } from '../schema/facts/quantity.js';
 import type { ModelSpec } from '../schema/values.generated.js';
@@ -12,6 +17,18 @@ import type { ModelSpec } from '../schema/values.generated.js';
 export function requireReleaseName(construct: string, release: string): void {
   const message = releaseNameMessage(release);
   if (message) throw new Error(`${construct}: ${message}`);
+}
+
+/** Throws unless `namespace` (when given) is a DNS label, as Kubernetes requires of a namespace. */
+export function requireNamespace(construct: string, namespace: string | undefined): void {
+  const message = namespace === undefined ? null : namespaceMessage(namespace);
+  if (message) throw new Error(`${construct}: ${message}`);
+}
+
+/** Throws unless `release` and `namespace` are valid (see requireReleaseName, requireNamespace). */
+export function requireReleaseAndNamespace(construct: string, release: string, namespace: string | undefined): void {
+  requireReleaseName(construct, release);
+  requireNamespace(construct, namespace);
 }
 
 /** Throws unless `value` of prop `prop` is a DNS label. */
@@ -30,13 +47,16 @@ export function requireNoErrors(construct: string, problems: readonly RuleProble
 const OPTION_QUANTITY_KEYS = ['shmSize', 'pvcStorage'] as const;
 
 /**
- * `VllmEngine`'s invariants on the model's settings `spec`: a valid release, a DNS-label model name, quantities
+ * `VllmEngine`'s invariants on the model's settings `spec`: a valid release and namespace, a DNS-label model name
+ * whose engine Service name fits a DNS label, quantities
  * that parse, and the engine rules (whole GPUs, limits not below requests, a coherent P/D role, ...).
  */
-export function requireValidEngine(release: string, spec: Readonly<ModelSpec>): void {
-  requireReleaseName('VllmEngine', release);
+export function requireValidEngine(release: string, namespace: string | undefined, spec: Readonly<ModelSpec>): void {
+  requireReleaseAndNamespace('VllmEngine', release, namespace);
   requireDnsLabel('VllmEngine', 'name', spec.name);
   const construct = `VllmEngine ${spec.name}`;
+  const serviceName = engineServiceNameMessage(release, spec.name);
+  if (serviceName) throw new Error(`${construct}: name: ${serviceName}`);
   for (const key of OPTION_QUANTITY_KEYS) {
     const value = spec[key];
     if (value !== undefined && typeof value !== 'object') Quantity.parse(value, `${construct}: options.${key}`);

@@ -9,7 +9,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { SecretValue } from '../schema/values.generated.js';
 import { releaseSecretName, VLLM_API_KEY_SECRET_KEY } from '../schema/facts/names.js';
-import { requireReleaseName } from './invariants.js';
+import { requireReleaseAndNamespace } from './invariants.js';
 import { requireUniqueObjects } from './unique-objects.js';
 
 export interface ReleaseSecretProps {
@@ -114,7 +114,7 @@ export class ReleaseSecret extends Construct {
   constructor(scope: Construct, id: string, props: ReleaseSecretProps) {
     super(scope, id);
     requireUniqueObjects(this);
-    requireReleaseName('ReleaseSecret', props.release);
+    requireReleaseAndNamespace('ReleaseSecret', props.release, props.namespace);
     this.name = releaseSecretName(props.release);
     this.apiObject = new k8s.KubeSecret(this, 'Resource', {
       metadata: { name: this.name, namespace: props.namespace, labels: props.labels ? { ...props.labels } : undefined },

@@ -11,7 +11,7 @@ import * as names from '../schema/facts/names.js';
 import { ROUTER_DEFAULTS } from './defaults.js';
 import type { RouterObjectProps } from './router-object.js';
 import { nonEmpty } from './workload.js';
-import { requireReleaseName } from './invariants.js';
+import { requireReleaseAndNamespace } from './invariants.js';
 
 export interface RouterAutoscalerProps extends RouterObjectProps {
   /** The router Deployment it scales (`VllmRouter.deployment`); its `replicas` is removed. */
@@ -29,7 +29,7 @@ export class RouterAutoscaler extends Construct {
 
   constructor(scope: Construct, id: string, props: RouterAutoscalerProps) {
     super(scope, id);
-    requireReleaseName('RouterAutoscaler', props.release);
+    requireReleaseAndNamespace('RouterAutoscaler', props.release, props.namespace);
     const d = ROUTER_DEFAULTS.autoscaling;
     const min = props.minReplicas ?? d.minReplicas;
     const max = props.maxReplicas ?? d.maxReplicas;

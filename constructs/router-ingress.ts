@@ -10,7 +10,7 @@ import type { RouterSpec } from '../schema/values.generated.js';
 import { ROUTER_DEFAULTS } from './defaults.js';
 import type { RouterBackend, RouterObjectProps } from './router-object.js';
 import { nonEmpty } from './workload.js';
-import { requireReleaseName } from './invariants.js';
+import { requireReleaseAndNamespace } from './invariants.js';
 
 type IngressValues = NonNullable<RouterSpec['ingress']>;
 /** A host and the paths under it that reach the router. */
@@ -36,7 +36,7 @@ export class RouterIngress extends Construct {
 
   constructor(scope: Construct, id: string, props: RouterIngressProps) {
     super(scope, id);
-    requireReleaseName('RouterIngress', props.release);
+    requireReleaseAndNamespace('RouterIngress', props.release, props.namespace);
     const hosts = props.hosts ?? ROUTER_DEFAULTS.ingressHosts;
     if (hosts.length === 0) throw new Error('RouterIngress: hosts is empty; an Ingress needs at least one rule');
     for (const h of hosts) {

@@ -11,7 +11,7 @@ import { ROUTER_DEFAULTS } from './defaults.js';
 import { routerLabels, type Labels } from './labels.js';
 import type { RouterObjectProps } from './router-object.js';
 import { podDisruptionBudget } from './workload.js';
-import { requireReleaseName } from './invariants.js';
+import { requireReleaseAndNamespace } from './invariants.js';
 
 export interface RouterPdbProps extends RouterObjectProps {
   /** `routerSpec.labels`: the router pods' labels it selects (its own labels are `pdb.labels`). @default ROUTER_DEFAULTS.labels */
@@ -25,7 +25,7 @@ export class RouterPdb extends Construct {
 
   constructor(scope: Construct, id: string, props: RouterPdbProps) {
     super(scope, id);
-    requireReleaseName('RouterPdb', props.release);
+    requireReleaseAndNamespace('RouterPdb', props.release, props.namespace);
     if (props.pdb.enabled !== true) throw new Error('RouterPdb: routerSpec.pdb is not enabled; do not create it');
     this.pdb = podDisruptionBudget(this, 'Resource', {
       name: names.routerPdbName(props.release),

@@ -16,7 +16,7 @@ import {
 import { ROUTER_DEFAULTS } from './defaults.js';
 import type { RouterBackend, RouterObjectProps } from './router-object.js';
 import { nonEmpty } from './workload.js';
-import { requireDnsLabel, requireReleaseName } from './invariants.js';
+import { requireDnsLabel, requireReleaseAndNamespace } from './invariants.js';
 
 type JsonObject = Readonly<Record<string, unknown>>;
 
@@ -53,7 +53,7 @@ export class RouterHttpRoute extends Construct {
 
   constructor(scope: Construct, id: string, props: RouterHttpRouteProps) {
     super(scope, id);
-    requireReleaseName('RouterHttpRoute', props.release);
+    requireReleaseAndNamespace('RouterHttpRoute', props.release, props.namespace);
     requireDnsLabel('RouterHttpRoute', 'route', props.route);
     const apiVersion = props.apiVersion ?? ROUTER_DEFAULTS.routeApiVersion;
     if (!isHttpRouteApiVersion(apiVersion))

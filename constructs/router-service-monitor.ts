@@ -14,7 +14,7 @@ import { routerLabels } from './labels.js';
 import { ROUTER_SERVICE_PORT_NAME } from './router.js';
 import type { RouterObjectProps } from './router-object.js';
 import { SERVICE_MONITOR_API_VERSION, serviceMonitorEndpoint } from './service-monitor.js';
-import { requireReleaseName } from './invariants.js';
+import { requireReleaseAndNamespace } from './invariants.js';
 
 export interface RouterServiceMonitorProps extends RouterObjectProps {
   /** `routerSpec.serviceMonitor`; must be enabled. */
@@ -26,7 +26,7 @@ export class RouterServiceMonitor extends Construct {
 
   constructor(scope: Construct, id: string, props: RouterServiceMonitorProps) {
     super(scope, id);
-    requireReleaseName('RouterServiceMonitor', props.release);
+    requireReleaseAndNamespace('RouterServiceMonitor', props.release, props.namespace);
     const { release, spec } = props;
     if (spec.enabled !== true)
       throw new Error('RouterServiceMonitor: routerSpec.serviceMonitor is not enabled; do not create it');

@@ -26,7 +26,7 @@ import { RouterSleepLabelPolicy } from './router-sleep-policy.js';
 import { probe, ROUTER_PROBE_DEFAULTS } from './probes.js';
 import { ReleaseSecret, type SecretKeyRef, type SecretSource } from './release-secret.js';
 import { deploymentStrategy, nodeAffinity, nonEmpty } from './workload.js';
-import { requireReleaseName } from './invariants.js';
+import { requireReleaseAndNamespace } from './invariants.js';
 import { requireUniqueObjects } from './unique-objects.js';
 
 /** The name of the router Service's port to the router (what its ServiceMonitor scrapes). */
@@ -295,7 +295,7 @@ export class VllmRouter extends Construct {
     super(scope, id);
     requireUniqueObjects(this);
     const { release, namespace, engines, image = {}, scheduling = {}, probes = {}, service = {} } = props;
-    requireReleaseName('VllmRouter', release);
+    requireReleaseAndNamespace('VllmRouter', release, namespace);
     const d = ROUTER_DEFAULTS;
     const repository = image.repository ?? d.repository;
     const labels = routerLabels(release, props.labels ?? d.labels);

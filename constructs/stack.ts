@@ -17,7 +17,7 @@ import { EngineServiceMonitor } from './engine-service-monitor.js';
 import { engineDiscoverySelector } from './labels.js';
 import * as names from '../schema/facts/names.js';
 import { isPdEngine } from '../schema/facts/pd-engine.js';
-import { requireReleaseName } from './invariants.js';
+import { requireReleaseAndNamespace } from './invariants.js';
 import { ReleaseSecret, SecretSource } from './release-secret.js';
 import { RouterEngineDiscovery, VllmRouter } from './router.js';
 import { RouterAutoscaler } from './router-hpa.js';
@@ -48,7 +48,7 @@ export class PdStack extends Construct {
     super(scope, id);
     const release = (this.release = props.release ?? names.DEFAULT_RELEASE);
     const namespace = (this.namespace = props.namespace ?? names.DEFAULT_NAMESPACE);
-    requireReleaseName('PdStack', release);
+    requireReleaseAndNamespace('PdStack', release, namespace);
     const engineSpec = props.values.servingEngineSpec ?? {};
     const { modelSpec: _models, ...settings } = engineSpec;
     const enginesEnabled = renderEngines(props.values);

@@ -7,7 +7,7 @@ import { closest } from 'fastest-levenshtein';
 import type { Diagnostic, Severity } from './diagnostics.js';
 import { commaList } from './facts/comma-list.js';
 import { didYouMean } from './facts/did-you-mean.js';
-import { DNS_LABEL_MAX_LENGTH, isDnsLabel, namespaceMessage, releaseNameMessage } from './facts/dns-label.js';
+import { engineServiceNameMessage, isDnsLabel, namespaceMessage, releaseNameMessage } from './facts/dns-label.js';
 import {
   containerGpus,
   lmcacheProblems,
@@ -243,12 +243,8 @@ function checkNames(c: Checker, engines: readonly Engine[]): void {
         `model name \`${name}\` is already used by modelSpec[${first.index}]${c.lineOf([...first.path, 'name'])}; names must be unique: they name the objects and the pod label \`model\``,
       );
     } else seen.set(name, e);
-    if (e.service.length > DNS_LABEL_MAX_LENGTH) {
-      c.error(
-        [...e.path, 'name'],
-        `the engine Service \`${e.service}\` would be ${e.service.length} characters long; Kubernetes allows ${DNS_LABEL_MAX_LENGTH}: shorten the model name (or the release name \`${c.ctx.release}\`)`,
-      );
-    }
+    const serviceProblem = engineServiceNameMessage(c.ctx.release, name);
+    if (serviceProblem) c.error([...e.path, 'name'], serviceProblem);
     const label = e.spec.labels?.[MODEL_LABEL];
     if (label !== undefined && label !== name) {
       c.error(

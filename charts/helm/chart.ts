@@ -247,7 +247,10 @@ function find(objects: readonly Json[], kind: string, name: string): Json {
 }
 
 function templateFileName(object: Json, taken: ChartFiles): string {
-  const name = String(object['metadata']['name']).replace(`${RELEASE_SENTINEL}-`, '');
+  // cluster-scoped objects hold the namespace in their names: the file name leaves it out
+  const name = String(object['metadata']['name'])
+    .replace(`${RELEASE_SENTINEL}-`, '')
+    .replace(`${NAMESPACE_SENTINEL}-`, '');
   const plain = `templates/${name}.yaml`;
   return taken.has(plain) ? `templates/${name}-${String(object['kind']).toLowerCase()}.yaml` : plain;
 }

@@ -3,17 +3,15 @@
  * strings; here they become `{{ .Release.Name }}` / `{{ .Release.Namespace }}`, after every literal `{{` coming
  * from values (a Jinja chat template, an arg) has been escaped so Helm renders it verbatim.
  */
+import { RELEASE_SENTINEL } from '../../schema/facts/release-template.js';
 
+/** Stands for the release name in synthesised manifests (owned by schema/facts/release-template.ts). */
+export { RELEASE_SENTINEL };
 /**
- * Stands for the release name in synthesised manifests: itself a valid release name, as the constructs require
- * (constructs/invariants.ts); values that hold it are refused (`generateChart`).
+ * Stands for the namespace in synthesised manifests: a DNS label, as the constructs require of a namespace
+ * (constructs/invariants.ts). Template file names leave it out (`templateFileName` in chart.ts).
  */
-export const RELEASE_SENTINEL = 'pdstack-release-sentinel';
-/**
- * Stands for the namespace in synthesised manifests (the constructs do not check namespaces; it also names the
- * template files of the cluster-scoped sleep-label policy, whose names hold the namespace).
- */
-export const NAMESPACE_SENTINEL = 'PDSTACK_NAMESPACE_SENTINEL';
+export const NAMESPACE_SENTINEL = 'pdstack-namespace-sentinel';
 
 const SENTINELS: ReadonlyArray<readonly [string, string]> = [
   [RELEASE_SENTINEL, '.Release.Name'],

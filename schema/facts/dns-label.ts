@@ -5,6 +5,8 @@
  * The `...Problem` functions return what is wrong as a phrase to follow the value (`` `Llama_3` is not ... ``), or
  * null when the name is valid.
  */
+import { engineServiceName } from './names.js';
+import { RELEASE_SENTINEL } from './release-template.js';
 
 /** An RFC 1123 label: lower-case alphanumerics and '-', starting and ending with an alphanumeric. */
 export const DNS_LABEL_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
@@ -48,4 +50,16 @@ export function releaseNameMessage(release: string): string | null {
 export function namespaceMessage(namespace: string): string | null {
   const problem = dnsLabelProblem(namespace);
   return problem && `namespace \`${namespace}\` ${problem} (e.g. default)`;
+}
+
+/**
+ * What is wrong with the engine Service name of `model` in `release` (production-stack's
+ * `<release>-<model>-engine-service`, a DNS label), in one sentence; null when it fits. A generated chart is
+ * synthesised for `RELEASE_SENTINEL`, standing for a release chosen at install: its names were checked for the
+ * release the chart was compiled for, so the sentinel's own length does not count.
+ */
+export function engineServiceNameMessage(release: string, model: string): string | null {
+  const service = engineServiceName(release, model);
+  if (release === RELEASE_SENTINEL || service.length <= DNS_LABEL_MAX_LENGTH) return null;
+  return `the engine Service \`${service}\` would be ${service.length} characters long; Kubernetes allows ${DNS_LABEL_MAX_LENGTH}: shorten the model name (or the release name \`${release}\`)`;
 }

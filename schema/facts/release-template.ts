@@ -5,6 +5,13 @@
  * template text (the checks of meaning say so at its line).
  */
 
+/**
+ * The release name a generated Helm chart's manifests are synthesised with (charts/helm/): it stands for
+ * `{{ .Release.Name }}` and is replaced by it in the templates, so it is itself a valid release name. Values that
+ * hold it are refused by the chart generator.
+ */
+export const RELEASE_SENTINEL = 'pdstack-release-sentinel';
+
 const RELEASE_EXPRESSION = /\{\{\s*\$?\.Release\.(Name|Namespace)\s*\}\}/g;
 
 export interface ReleaseTemplateContext {

@@ -1,7 +1,12 @@
 import { Chart, Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { VllmEngine, type EngineOptions, type VllmEngineProps } from '../../constructs/engine.js';
-import { requireDnsLabel, requireNoErrors, requireReleaseName } from '../../constructs/invariants.js';
+import {
+  requireDnsLabel,
+  requireNoErrors,
+  requireReleaseAndNamespace,
+  requireReleaseName,
+} from '../../constructs/invariants.js';
 import { Quantity } from '../../schema/facts/quantity.js';
 
 const DNS_RULE =
@@ -14,6 +19,13 @@ describe('constructor invariants', () => {
     );
     expect(() => requireDnsLabel('X', 'name', 'Llama_3')).toThrow(`X: name \`Llama_3\` ${DNS_RULE}`);
     expect(() => requireReleaseName('X', 'pd')).not.toThrow();
+  });
+
+  it('check a namespace, when one is given, with the rule the compiler reports', () => {
+    expect(() => requireReleaseAndNamespace('X', 'pd', 'Team')).toThrow(
+      `X: namespace \`Team\` ${DNS_RULE} (e.g. default)`,
+    );
+    expect(() => requireReleaseAndNamespace('X', 'pd', undefined)).not.toThrow();
   });
 
   it('stop at the first error, not at a warning', () => {
@@ -48,6 +60,19 @@ describe('VllmEngine invariants (requireValidEngine)', () => {
   it('refuses a model name that is not a DNS label, and a bad release', () => {
     expect(build({ name: 'Llama_Decode' })).toThrow(`VllmEngine: name \`Llama_Decode\` ${DNS_RULE}`);
     expect(build({ release: 'PD' })).toThrow(/^VllmEngine: release name `PD` is not valid/);
+  });
+
+  it('refuses a namespace that is not a DNS label', () => {
+    expect(build({ namespace: 'Team_A' })).toThrow(`VllmEngine: namespace \`Team_A\` ${DNS_RULE} (e.g. default)`);
+    expect(build({ namespace: 'team-a' })).not.toThrow();
+  });
+
+  it("refuses a model whose engine Service name (production-stack's <release>-<model>-engine-service) exceeds 63", () => {
+    // pd- (3) + 45 + -engine-service (15) = 63 fits; one more character does not
+    expect(build({ name: 'm'.repeat(45) })).not.toThrow();
+    expect(build({ name: 'm'.repeat(46) })).toThrow(
+      `VllmEngine ${'m'.repeat(46)}: name: the engine Service \`pd-${'m'.repeat(46)}-engine-service\` would be 64 characters long; Kubernetes allows 63: shorten the model name (or the release name \`pd\`)`,
+    );
   });
 
   it('refuses an option quantity that does not parse, naming the key (typed quantities are parsed by Quantity)', () => {

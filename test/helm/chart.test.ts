@@ -4,7 +4,16 @@
  * index), the guard, the schema, Jinja templates rendered verbatim, and Helm 4's client-side dry-run install.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dump, load } from 'js-yaml';
@@ -437,6 +446,18 @@ describe('generated files', () => {
       kubeVersion: '>=1.30.0-0',
     });
     expect(chart['description']).toContain('charts/example/values.yaml');
+  });
+
+  test('template files are named after their objects without release or namespace (no sentinel in a file name)', () => {
+    const templates = readdirSync(join(charts.example, 'templates'));
+    expect(templates.filter((f) => /sentinel/i.test(f))).toEqual([]);
+    // the cluster-scoped sleep-label policy and its binding hold the namespace in their object names
+    expect(templates).toEqual(
+      expect.arrayContaining([
+        'router-sleeping-label.yaml',
+        'router-sleeping-label-validatingadmissionpolicybinding.yaml',
+      ]),
+    );
   });
 
   test('every file says it is generated and how to regenerate', () => {

@@ -5,11 +5,15 @@ import {
   templatizeText,
   templatizeYaml,
 } from '../../charts/helm/template-text.js';
-import { releaseNameProblem } from '../../schema/facts/dns-label.js';
+import { namespaceMessage, releaseNameProblem } from '../../schema/facts/dns-label.js';
 
 describe('template text', () => {
   it('synthesises with a release sentinel the constructs accept as a release name', () => {
     expect(releaseNameProblem(RELEASE_SENTINEL)).toBeNull();
+  });
+
+  it('synthesises with a namespace sentinel the constructs accept as a namespace', () => {
+    expect(namespaceMessage(NAMESPACE_SENTINEL)).toBeNull();
   });
 
   it('turns the sentinels into release expressions, quoted when they are a whole scalar', () => {

@@ -3,11 +3,13 @@ import {
   DNS_LABEL_MAX_LENGTH,
   DNS_LABEL_PATTERN,
   dnsLabelProblem,
+  engineServiceNameMessage,
   isDnsLabel,
   namespaceMessage,
   releaseNameMessage,
   releaseNameProblem,
 } from '../../../schema/facts/dns-label.js';
+import { RELEASE_SENTINEL } from '../../../schema/facts/release-template.js';
 import { VALUES_SCHEMA } from '../../../schema/schema.js';
 
 describe('dnsLabelProblem', () => {
@@ -55,5 +57,18 @@ describe('releaseNameMessage, namespaceMessage', () => {
     );
     expect(namespaceMessage('team-a')).toBeNull();
     expect(namespaceMessage('Team')).toMatch(/^namespace `Team` is not a valid DNS label: .* \(e\.g\. default\)$/);
+  });
+});
+
+describe('engineServiceNameMessage', () => {
+  it('is null while <release>-<model>-engine-service fits a DNS label, else says what to shorten', () => {
+    expect(engineServiceNameMessage('pd', 'm'.repeat(45))).toBeNull();
+    expect(engineServiceNameMessage('prod', 'm'.repeat(45))).toBe(
+      `the engine Service \`prod-${'m'.repeat(45)}-engine-service\` would be 65 characters long; Kubernetes allows 63: shorten the model name (or the release name \`prod\`)`,
+    );
+  });
+
+  it("does not count the chart generator's release sentinel (the chart was checked for its compiled release)", () => {
+    expect(engineServiceNameMessage(RELEASE_SENTINEL, 'm'.repeat(45))).toBeNull();
   });
 });
