@@ -33,6 +33,10 @@ export const ENGINE_DEFAULTS = {
   replicaCount: schemaDefault<number>('modelSpec', 'replicaCount'),
 } as const;
 
+export const INFERENCE_POOL_DEFAULTS = {
+  endpointPickerPort: schemaDefault<number>('inferencePool', 'endpointPickerPort'),
+} as const;
+
 export const SERVICE_MONITOR_DEFAULTS = {
   interval: schemaDefault<string>('serviceMonitor', 'interval'),
   scrapeTimeout: schemaDefault<string>('serviceMonitor', 'scrapeTimeout'),

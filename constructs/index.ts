@@ -9,6 +9,7 @@ export * from './engine-service.js';
 export * from './engine-service-monitor.js';
 export * from './engine-volumes.js';
 export * from './extra-objects.js';
+export * from './inference-pool.js';
 export * from './keda.js';
 export * from './labels.js';
 export * from '../schema/facts/labels.js';

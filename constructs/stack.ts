@@ -1,7 +1,8 @@
 /**
  * `PdStack`: a whole values file → every object production-stack's chart renders for it (engines, release
  * Secret, configs ConfigMap, router with its RBAC, autoscaler, Ingress and Gateway API routes). Disabled models get
- * no objects (a pdstack fix).
+ * no objects (a pdstack fix). pdstack extension: `servingEngineSpec.pdstackInferencePool` adds an InferencePool per
+ * engine that serves whole requests (inference-pool.ts).
  */
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
@@ -13,6 +14,7 @@ import { GrafanaDashboards } from './dashboards.js';
 import { VllmEngine } from './engine.js';
 import { SharedStorage } from './shared-storage.js';
 import { ExtraObjects } from './extra-objects.js';
+import { EngineInferencePool, servesWholeRequests } from './inference-pool.js';
 import { EngineServiceMonitor } from './engine-service-monitor.js';
 import { engineDiscoverySelector } from './labels.js';
 import * as names from '../schema/facts/names.js';
@@ -71,14 +73,24 @@ export class PdStack extends Construct {
           data: { ...settings.configs },
         });
       }
+      const pools = settings.pdstackInferencePool;
       for (const { spec } of renderedModels(props.values)) {
-        engines.push(
-          new VllmEngine(this, `Engine-${spec.name}`, {
-            ...engineProps(release, namespace, spec, settings),
-            cacheServer,
-            sharedStorageClaim,
-          }),
-        );
+        const engine = new VllmEngine(this, `Engine-${spec.name}`, {
+          ...engineProps(release, namespace, spec, settings),
+          cacheServer,
+          sharedStorageClaim,
+        });
+        engines.push(engine);
+        if (pools?.enabled && servesWholeRequests(spec.lmcacheConfig))
+          new EngineInferencePool(this, `InferencePool-${spec.name}`, {
+            release,
+            namespace,
+            model: spec.name,
+            selector: engine.podSelector,
+            port: settings.containerPort,
+            endpointPickerPort: pools.endpointPickerPort,
+            failureMode: pools.endpointPickerFailureMode,
+          });
       }
       if (settings.serviceMonitor?.enabled) {
         new EngineServiceMonitor(this, 'EngineServiceMonitor', {

@@ -208,6 +208,10 @@ export interface ServingEngineSpec {
    * Env vars of every vllm container
    */
   env?: EnvVars;
+  /**
+   * pdstack extension: Gateway API Inference Extension InferencePools over the engines (off by default)
+   */
+  pdstackInferencePool?: InferencePool;
 }
 /**
  * A reference to a key of an existing Secret
@@ -956,6 +960,26 @@ export interface ServiceMonitor {
   relabelings?: {
     [k: string]: unknown;
   }[];
+}
+/**
+ * pdstack extension (Gateway API Inference Extension). An InferencePool (inference.networking.k8s.io/v1) <release>-<model>-inference-pool per engine that serves whole requests, selecting its pods on the engines' containerPort, for a Gateway (Envoy Gateway, Istio, kgateway...) to route to through an endpoint picker (EPP) you deploy: every engine except P/D prefill engines (NIXL senders), whose requests the router's P/D path sends through decode
+ *
+ * This interface was referenced by `PdstackValues`'s JSON-Schema
+ * via the `definition` "inferencePool".
+ */
+export interface InferencePool {
+  /**
+   * Render the InferencePools
+   */
+  enabled?: boolean;
+  /**
+   * Port of each pool's endpoint picker Service <pool>-epp (its ext-proc gRPC port; the EPP's default)
+   */
+  endpointPickerPort?: number;
+  /**
+   * What the Gateway does when the endpoint picker does not answer: FailClose drops the request, FailOpen picks an endpoint itself (not set: the API server's default, FailClose)
+   */
+  endpointPickerFailureMode?: "FailOpen" | "FailClose";
 }
 /**
  * The router

@@ -10,6 +10,10 @@ export const engineChatTemplatesConfigMapName = (release: string, model: string)
   `${release}-${model}-chat-templates`;
 export const enginePdbName = (release: string, model: string): string => `${release}-${model}-pdb-vllm`;
 export const engineScaledObjectName = (release: string, model: string): string => `${release}-${model}-scaledobject`;
+/** pdstack extension: a model's Gateway API Inference Extension InferencePool. */
+export const engineInferencePoolName = (release: string, model: string): string => `${release}-${model}-inference-pool`;
+/** The endpoint picker (EPP) Service an InferencePool names: `<pool>-epp`, as the Inference Extension's Helm chart names a pool's EPP. */
+export const endpointPickerServiceName = (pool: string): string => `${pool}-epp`;
 /** A Grafana dashboard's ConfigMap (`dashboard`: its file name without `.json`). */
 export const grafanaDashboardConfigMapName = (release: string, dashboard: string): string =>
   `${release}-grafana-${dashboard}`;

@@ -48,6 +48,7 @@ const SPECS = {
   'engine-extras': join(FIXTURES, 'engine-extras.yaml'),
   'router-exposure': join(FIXTURES, 'router-exposure.yaml'),
   'prodstack-nulls': join(FIXTURES, 'prodstack-nulls.yaml'),
+  'inference-pool': join(FIXTURES, 'inference-pool.yaml'),
 } as const;
 type Spec = keyof typeof SPECS;
 
@@ -131,7 +132,7 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
     expect(example('pd', ['-f', EXAMPLE_VALUES_FILE]).objects).toEqual(synth(EXAMPLE_VALUES_FILE, 'pd'));
   });
 
-  test.each(['example', '2p2d-gpu', 'engine-extras', 'router-exposure'] as const)(
+  test.each(['example', '2p2d-gpu', 'engine-extras', 'router-exposure', 'inference-pool'] as const)(
     'helm template other -n team-a renames %s consistently: same as synth for release other',
     (spec) => {
       // The values name the decode Service of release pd; the same spec written for release other:
@@ -151,6 +152,36 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
       expect(strings([...objects.values()]).filter((s) => /(^|[^a-z0-9-])pd-|instance=pd\b/.test(s))).toEqual([]);
     },
   );
+
+  test('helm template other -n team-a: the InferencePools (pdstack extension) follow the release: names, selector, EPP', () => {
+    const { objects } = helmTemplate(bin(), 'other', charts['inference-pool'], [
+      ...secretArgs['inference-pool'],
+      '--namespace',
+      'team-a',
+    ]);
+    const pools = [...objects.values()].filter((o) => o.kind === 'InferencePool') as Array<Record<string, any>>;
+    expect(pools.map((p) => p.metadata.name).sort()).toEqual([
+      'other-embed-inference-pool',
+      'other-llama-decode-inference-pool',
+    ]);
+    for (const pool of pools) {
+      validateKubeObject(pool as KubeObject);
+      expect(pool.metadata.namespace).toBe('team-a');
+      expect(pool.spec.selector.matchLabels['app.kubernetes.io/instance']).toBe('other');
+      expect(pool.spec.selector.matchLabels['helm-release-name']).toBe('other');
+      expect(pool.spec.targetPorts).toEqual([{ number: 8080 }]);
+      expect(pool.spec.endpointPickerRef).toEqual({
+        name: `${pool.metadata.name}-epp`,
+        port: { number: 9100 },
+        failureMode: 'FailOpen',
+      });
+      // the pool's pods are the engine Deployment's
+      const model = pool.spec.selector.matchLabels.model as string;
+      expect(
+        (objects.get(`Deployment/other-${model}-deployment-vllm`) as Record<string, any>).spec.selector.matchLabels,
+      ).toEqual(pool.spec.selector.matchLabels);
+    }
+  });
 
   test('helm template other -n team-a: the hardening follows the release (sleep-label policy, grace, security contexts)', () => {
     const { objects: hardened } = helmTemplate(bin(), 'other', charts.example, [

@@ -2,8 +2,16 @@
  * Validates manifests against the Kubernetes OpenAPI schema with kubernetes-models' precompiled validators.
  * There is no API server here: this checks types, required fields, enums and quantities, not admission. Custom
  * resources are checked against their CRDs' schemas as @kubernetes-models compiles them (KEDA, prometheus-operator,
- * Gateway API 1.0.0).
+ * Gateway API 1.0.0). InferencePools (Gateway API Inference Extension, not in @kubernetes-models) are checked with ajv
+ * against the v1 openAPIV3Schema of the extension's CRD at v1.0.0 (the first v1: endpointPickerRef required, one
+ * target port) and v1.6.0, fixtures in test/fixtures/crds/, plus the CRD's two CEL rules (x-kubernetes-validations,
+ * which ajv does not run) written out here.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Ajv, { type ValidateFunction } from 'ajv';
+import { load } from 'js-yaml';
+import { PACKAGE_ROOT } from '../../schema/paths.js';
 import * as gatewayV1 from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1';
 import * as gatewayV1beta1 from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1beta1';
 import * as keda from '@kubernetes-models/keda/keda.sh/v1alpha1';
@@ -40,8 +48,52 @@ export interface KubeObject {
   [k: string]: unknown;
 }
 
+/** The InferencePool CRD versions rendered pools are checked against (test/fixtures/crds/inferencepools-VERSION.yaml). */
+export const INFERENCE_POOL_CRD_VERSIONS = ['v1.0.0', 'v1.6.0'] as const;
+
+let inferencePoolSchemas: Array<readonly [string, ValidateFunction]> | undefined;
+function inferencePoolValidators(): Array<readonly [string, ValidateFunction]> {
+  inferencePoolSchemas ??= INFERENCE_POOL_CRD_VERSIONS.map((version) => {
+    const crd = load(
+      readFileSync(join(PACKAGE_ROOT, 'test', 'fixtures', 'crds', `inferencepools-${version}.yaml`), 'utf8'),
+    ) as { spec: { versions: Array<{ name: string; schema: { openAPIV3Schema: object } }> } };
+    const v1 = crd.spec.versions.find((v) => v.name === 'v1');
+    if (!v1) throw new Error(`the InferencePool CRD ${version} has no v1`);
+    // strict off: the schema carries Kubernetes' x-kubernetes-* keywords, which ajv does not know
+    const ajv = new Ajv({ allErrors: true, strict: false });
+    ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && Math.abs(n) < 2 ** 31 });
+    ajv.addFormat('date-time', true);
+    return [version, ajv.compile(v1.schema.openAPIV3Schema)] as const;
+  });
+  return inferencePoolSchemas;
+}
+
+/** An InferencePool against each CRD version's schema, and the CRD's CEL rules; throws the first problem. */
+function validateInferencePool(obj: KubeObject): void {
+  for (const [version, validate] of inferencePoolValidators()) {
+    if (!validate(obj))
+      throw new Error(
+        `not valid under the InferencePool CRD ${version}: ${(validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`).join('; ')}`,
+      );
+  }
+  const spec = obj['spec'] as { targetPorts: Array<{ number: number }>; endpointPickerRef?: Record<string, unknown> };
+  const ports = spec.targetPorts.map((p) => p.number);
+  if (new Set(ports).size !== ports.length) throw new Error('port number must be unique');
+  const ref = spec.endpointPickerRef;
+  if (ref && (ref['kind'] ?? 'Service') === 'Service' && ref['port'] === undefined)
+    throw new Error("port is required when kind is 'Service' or unspecified (defaults to 'Service')");
+}
+
 /** Throws with `Kind/name: message` when `obj` is not a valid Kubernetes object of its kind. */
 export function validateKubeObject(obj: KubeObject): void {
+  if (obj.apiVersion === 'inference.networking.k8s.io/v1' && obj.kind === 'InferencePool') {
+    try {
+      validateInferencePool(obj);
+    } catch (e) {
+      throw new Error(`${obj.kind}/${obj.metadata.name}: ${(e as Error).message}`);
+    }
+    return;
+  }
   const model = MODELS[obj.apiVersion]?.[obj.kind];
   if (!model) throw new Error(`no kubernetes-models validator for ${obj.apiVersion} ${obj.kind}`);
   try {
