@@ -23,7 +23,7 @@ import { Construct } from 'constructs';
 import * as names from '../schema/facts/names.js';
 import { isPdEngine, type PdSwitches } from '../schema/facts/pd-engine.js';
 import { ENGINE_DEFAULTS, INFERENCE_POOL_DEFAULTS } from './defaults.js';
-import { requireDnsLabel, requireReleaseName } from './invariants.js';
+import { requireDnsLabel, requireReleaseAndNamespace } from './invariants.js';
 import type { Labels } from './labels.js';
 import { requireUniqueObjects } from './unique-objects.js';
 
@@ -69,7 +69,7 @@ export class EngineInferencePool extends Construct {
   constructor(scope: Construct, id: string, props: EngineInferencePoolProps) {
     super(scope, id);
     requireUniqueObjects(this);
-    requireReleaseName('EngineInferencePool', props.release);
+    requireReleaseAndNamespace('EngineInferencePool', props.release, props.namespace);
     requireDnsLabel('EngineInferencePool', 'model', props.model);
     const labels = Object.keys(props.selector).length;
     if (labels === 0 || labels > MAX_POOL_SELECTOR_LABELS)

@@ -125,6 +125,7 @@ describe('EngineInferencePool', () => {
 
   it.each([
     [{ release: 'Bad_Release' }, /^EngineInferencePool: /],
+    [{ namespace: 'Team_A' }, /^EngineInferencePool: namespace `Team_A` /],
     [{ model: 'Opt_1' }, /^EngineInferencePool: model `Opt_1` /],
     [{ selector: {} }, 'EngineInferencePool: selector has 0 labels; an InferencePool selects by 1 to 64'],
     [
