@@ -21,7 +21,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as names from '../schema/facts/names.js';
-import { isPdEngine, type PdSwitches } from '../schema/facts/pd-engine.js';
+import { endpointPickerServiceNameMessage } from '../schema/facts/dns-label.js';
 import { ENGINE_DEFAULTS, INFERENCE_POOL_DEFAULTS } from './defaults.js';
 import { requireDnsLabel, requireReleaseAndNamespace } from './invariants.js';
 import type { Labels } from './labels.js';
@@ -44,7 +44,7 @@ export interface EngineInferencePoolProps {
   readonly selector: Labels;
   /** The engines' container port: the pool's target port. @default ENGINE_DEFAULTS.containerPort (8000) */
   readonly port?: number;
-  /** The endpoint picker's Service. @default `<pool>-epp` */
+  /** The endpoint picker's Service (a DNS label: a Service name). @default `<pool>-epp` (at most 63 characters) */
   readonly endpointPickerName?: string;
   /** The endpoint picker Service's port. @default INFERENCE_POOL_DEFAULTS.endpointPickerPort (9002) */
   readonly endpointPickerPort?: number;
@@ -85,8 +85,13 @@ export class EngineInferencePool extends Construct {
         `EngineInferencePool: failureMode ${String(props.failureMode)} is not one of ${FAILURE_MODES.join(', ')}`,
       );
     this.poolName = names.engineInferencePoolName(props.release, props.model);
+    if (props.endpointPickerName !== undefined)
+      requireDnsLabel('EngineInferencePool', 'endpointPickerName', props.endpointPickerName);
+    else {
+      const problem = endpointPickerServiceNameMessage(props.release, props.model);
+      if (problem) throw new Error(`EngineInferencePool: ${problem}`);
+    }
     this.endpointPickerName = props.endpointPickerName ?? names.endpointPickerServiceName(this.poolName);
-    if (this.endpointPickerName === '') throw new Error('EngineInferencePool: endpointPickerName is empty');
     this.pool = new ApiObject(this, 'Resource', {
       apiVersion: INFERENCE_POOL_API_VERSION,
       kind: 'InferencePool',
@@ -109,9 +114,4 @@ export class EngineInferencePool extends Construct {
   }
 }
 
-/**
- * Whether an engine answers a request on its own, so it may be a pool's endpoint: every engine but a P/D prefill
- * engine (NIXL sender); see the module comment.
- */
-export const servesWholeRequests = (lmcacheConfig: Readonly<PdSwitches & { nixlRole?: string }> | undefined): boolean =>
-  !(isPdEngine(lmcacheConfig) && lmcacheConfig?.nixlRole === 'sender');
+export { servesWholeRequests } from '../schema/facts/pd-engine.js';

@@ -7,7 +7,13 @@ import { closest } from 'fastest-levenshtein';
 import type { Diagnostic, Severity } from './diagnostics.js';
 import { commaList } from './facts/comma-list.js';
 import { didYouMean } from './facts/did-you-mean.js';
-import { engineServiceNameMessage, isDnsLabel, namespaceMessage, releaseNameMessage } from './facts/dns-label.js';
+import {
+  endpointPickerServiceNameMessage,
+  engineServiceNameMessage,
+  isDnsLabel,
+  namespaceMessage,
+  releaseNameMessage,
+} from './facts/dns-label.js';
 import {
   containerGpus,
   lmcacheProblems,
@@ -18,7 +24,7 @@ import {
 import { MODEL_LABEL } from './facts/labels.js';
 import { CACHE_SERVER_PORT_ENV } from './facts/lmcache.js';
 import { cacheServerServiceName, engineServiceName } from './facts/names.js';
-import { isPdEngine, type NixlRole } from './facts/pd-engine.js';
+import { isPdEngine, servesWholeRequests, type NixlRole } from './facts/pd-engine.js';
 import { UCX_PORT, ZMQ_PORT } from './facts/ports.js';
 import { otlpEndpoint } from './facts/otlp-endpoint.js';
 import { durationMs } from './facts/prometheus.js';
@@ -121,6 +127,11 @@ export function checkSemantics(values: PdstackValues, ctx: SemanticContext): Dia
   for (const { path, message } of extraObjects({ ...ctx, values }).problems) c.error(path, message);
   for (const e of rendered)
     if (e.spec.keda?.enabled) checkKeda(c, e, e.spec.keda, engineSpec.serviceMonitor?.enabled === true);
+  if (engineSpec.pdstackInferencePool?.enabled)
+    for (const e of rendered.filter((r) => servesWholeRequests(r.spec.lmcacheConfig))) {
+      const problem = endpointPickerServiceNameMessage(ctx.release, e.spec.name ?? '');
+      if (problem) c.error([...e.path, 'name'], problem);
+    }
   checkDisaggregation(c, rendered, enginePorts(engineSpec), engineSpec.env);
   preflightSharedGpus(c.reporter, c.lineOf, rendered, (e) => containerGpus(e.spec));
   if (routerEnabled(values)) checkRouter(c, values.routerSpec ?? {}, rendered);

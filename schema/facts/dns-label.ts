@@ -5,7 +5,7 @@
  * The `...Problem` functions return what is wrong as a phrase to follow the value (`` `Llama_3` is not ... ``), or
  * null when the name is valid.
  */
-import { engineServiceName } from './names.js';
+import { endpointPickerServiceName, engineInferencePoolName, engineServiceName } from './names.js';
 import { RELEASE_SENTINEL } from './release-template.js';
 
 /** An RFC 1123 label: lower-case alphanumerics and '-', starting and ending with an alphanumeric. */
@@ -62,4 +62,14 @@ export function engineServiceNameMessage(release: string, model: string): string
   const service = engineServiceName(release, model);
   if (release === RELEASE_SENTINEL || service.length <= DNS_LABEL_MAX_LENGTH) return null;
   return `the engine Service \`${service}\` would be ${service.length} characters long; Kubernetes allows ${DNS_LABEL_MAX_LENGTH}: shorten the model name (or the release name \`${release}\`)`;
+}
+
+/**
+ * Why the endpoint picker Service `<release>-<model>-inference-pool-epp` an InferencePool names (pdstack extension)
+ * cannot exist, or null: a Service name is a DNS label. The chart's release sentinel is not checked.
+ */
+export function endpointPickerServiceNameMessage(release: string, model: string): string | null {
+  const service = endpointPickerServiceName(engineInferencePoolName(release, model));
+  if (release === RELEASE_SENTINEL || service.length <= DNS_LABEL_MAX_LENGTH) return null;
+  return `the InferencePool's endpoint picker Service \`${service}\` would be ${service.length} characters long; Kubernetes allows ${DNS_LABEL_MAX_LENGTH}: shorten the model name (or the release name \`${release}\`)`;
 }

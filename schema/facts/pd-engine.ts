@@ -36,3 +36,11 @@ export const KV_ROLE_OF_NIXL_ROLE = {
   sender: 'kv_producer',
   receiver: 'kv_consumer',
 } as const satisfies Readonly<Record<NixlRole, string>>;
+
+/**
+ * Whether an engine answers a request on its own, so it may be an endpoint of a Gateway API Inference Extension
+ * InferencePool (constructs/inference-pool.ts): every engine but a P/D prefill engine (NIXL sender), the first step
+ * of the router's P/D path, which pushes every prompt's KV cache to its decode peer.
+ */
+export const servesWholeRequests = (lmcacheConfig: Readonly<PdSwitches & { nixlRole?: string }> | undefined): boolean =>
+  !(isPdEngine(lmcacheConfig) && lmcacheConfig?.nixlRole === 'sender');

@@ -135,7 +135,14 @@ describe('EngineInferencePool', () => {
     [{ port: 0 }, 'EngineInferencePool: port 0 is not a TCP port (an integer from 1 to 65535)'],
     [{ endpointPickerPort: 70000 }, 'EngineInferencePool: endpointPickerPort 70000 is not a TCP port'],
     [{ failureMode: 'Open' as never }, 'EngineInferencePool: failureMode Open is not one of FailOpen, FailClose'],
-    [{ endpointPickerName: '' }, 'EngineInferencePool: endpointPickerName is empty'],
+    [
+      { endpointPickerName: 'Shared_EPP' },
+      /^EngineInferencePool: endpointPickerName `Shared_EPP` is not a valid DNS label/,
+    ],
+    [
+      { model: 'm'.repeat(42) },
+      `EngineInferencePool: the InferencePool's endpoint picker Service \`pd-${'m'.repeat(42)}-inference-pool-epp\` would be 64 characters long`,
+    ],
   ])('refuses %o', (props, message) => {
     expect(() => poolOf(props)).toThrow(message);
   });

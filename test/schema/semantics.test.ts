@@ -9,6 +9,27 @@ const P = 'servingEngineSpec.modelSpec[0]';
 const D = 'servingEngineSpec.modelSpec[1]';
 
 describe('checks of meaning: the valid bases', () => {
+  it("an InferencePool's endpoint picker Service name is checked only for engines that get a pool (not P/D prefill)", () => {
+    // a prefill engine name long enough for its engine Service but not for an endpoint picker Service
+    const long = 'p'.repeat(45);
+    const text = pd(
+      ['servingEngineSpec:', 'servingEngineSpec:\n  pdstackInferencePool: {enabled: true}'],
+      ['- name: prefill', `- name: ${long}`],
+      ['"--prefill-model-labels", "prefill"', `"--prefill-model-labels", "${long}"`],
+    );
+    expect(diagnose(text)).toEqual([]);
+    // the same name on the decode engine is an error
+    const decode = pd(
+      ['servingEngineSpec:', 'servingEngineSpec:\n  pdstackInferencePool: {enabled: true}'],
+      ['- name: decode', `- name: ${long}`],
+      ['nixlPeerHost: pd-decode-engine-service', `nixlPeerHost: pd-${long}-engine-service`],
+      ['"--decode-model-labels", "decode"', `"--decode-model-labels", "${long}"`],
+    );
+    expect(diagnose(decode).map((d) => `${where(d)}: ${d.message}`)).toEqual([
+      `22:7 error ${D}.name: the InferencePool's endpoint picker Service \`pd-${long}-inference-pool-epp\` would be 67 characters long; Kubernetes allows 63: shorten the model name (or the release name \`pd\`)`,
+    ]);
+  });
+
   it.each([
     ['pd-ok.yaml', PD],
     ['simple-ok.yaml', SIMPLE],
@@ -34,6 +55,15 @@ const CASES: ReadonlyArray<readonly [string, string, string, RegExp]> = [
     simple(['name: llama', `name: ${'l'.repeat(50)}`]),
     `4:7 error ${P}.name`,
     /^the engine Service `pd-l{50}-engine-service` would be 68 characters long; Kubernetes allows 63: shorten the model name/,
+  ],
+  [
+    "an InferencePool's endpoint picker Service name over 63 characters (pdstack extension)",
+    simple(
+      ['name: llama', `name: ${'l'.repeat(42)}`],
+      ['  modelSpec:', '  pdstackInferencePool: {enabled: true}\n  modelSpec:'],
+    ),
+    `5:7 error ${P}.name`,
+    /^the InferencePool's endpoint picker Service `pd-l{42}-inference-pool-epp` would be 64 characters long; Kubernetes allows 63: shorten the model name/,
   ],
   [
     'labels.model contradicting the name',
