@@ -4,7 +4,13 @@
  * chart can never disagree.
  */
 import { VALUES_SCHEMA } from '../schema/schema.js';
-import type { CacheserverSpec, RouterSpec, ServingEngineSpec, SharedPvcStorage } from '../schema/values.generated.js';
+import type {
+  CacheserverSpec,
+  LoraController,
+  RouterSpec,
+  ServingEngineSpec,
+  SharedPvcStorage,
+} from '../schema/values.generated.js';
 
 interface SchemaNode {
   readonly properties?: Record<string, SchemaNode>;
@@ -70,6 +76,32 @@ export const SHARED_STORAGE_DEFAULTS = {
   size: schemaDefault<string>('sharedPvcStorage', 'size'),
   accessModes: schemaDefault<NonNullable<SharedPvcStorage['accessModes']>>('sharedPvcStorage', 'accessModes'),
   storageClass: schemaDefault<string>('sharedPvcStorage', 'storageClass'),
+  image: {
+    repository: schemaDefault<string>('sharedPvcStorage', 'image', 'repository'),
+    tag: schemaDefault<string>('sharedPvcStorage', 'image', 'tag'),
+  },
+} as const;
+
+export const LORA_CONTROLLER_DEFAULTS = {
+  kubernetesClusterDomain: schemaDefault<string>('loraController', 'kubernetesClusterDomain'),
+  replicaCount: schemaDefault<number>('loraController', 'replicaCount'),
+  image: {
+    repository: schemaDefault<string>('loraController', 'image', 'repository'),
+    tag: schemaDefault<string>('loraController', 'image', 'tag'),
+    pullPolicy: schemaDefault<NonNullable<NonNullable<LoraController['image']>['pullPolicy']>>(
+      'loraController',
+      'image',
+      'pullPolicy',
+    ),
+  },
+  podSecurityContext: schemaDefault<Record<string, unknown>>('loraController', 'podSecurityContext'),
+  containerSecurityContext: schemaDefault<Record<string, unknown>>('loraController', 'containerSecurityContext'),
+  metrics: schemaDefault<boolean>('loraController', 'metrics', 'enabled'),
+  webhook: schemaDefault<boolean>('loraController', 'webhook', 'enabled'),
+} as const;
+
+export const LORA_ADAPTER_DEFAULTS = {
+  algorithm: schemaDefault<string>('loraAdapter', 'loraAdapterDeploymentConfig', 'algorithm'),
 } as const;
 
 export const ROUTER_DEFAULTS = {

@@ -14,6 +14,11 @@ export * from './keda.js';
 export * from './labels.js';
 export * from '../schema/facts/labels.js';
 export * from './lmcache.js';
+export * from './lora-adapter.js';
+export * from './lora-controller.js';
+// the classes, not the generated values types of the same names (schema/index.ts)
+export { LoraAdapter } from './lora-adapter.js';
+export { LoraController } from './lora-controller.js';
 export * from '../schema/facts/lmcache.js';
 export * from '../schema/facts/names.js';
 export * from '../schema/facts/ports.js';

@@ -6,6 +6,8 @@ import {
   ENGINE_COMPONENT,
   HELM_RELEASE_LABEL,
   INSTANCE_LABEL,
+  LORA_ADAPTER_COMPONENT,
+  LORA_CONTROLLER_COMPONENT,
   MANAGED_BY,
   MANAGED_BY_LABEL,
   MODEL_LABEL,
@@ -74,3 +76,16 @@ export function engineDiscoverySelector(release: string, labels: Labels): string
     .map((k) => `${k}=${all[k]}`)
     .join(',');
 }
+
+/** The LoRA controller's labels (Deployment, selector, pods, ServiceAccount, RBAC objects), as production-stack's. */
+export const loraControllerLabels = (release: string): Labels => ({
+  [COMPONENT_LABEL]: LORA_CONTROLLER_COMPONENT,
+  [HELM_RELEASE_LABEL]: release,
+});
+
+/** A LoraAdapter custom resource's labels, then its own. */
+export const loraAdapterLabels = (release: string, labels: Labels): Labels => ({
+  [COMPONENT_LABEL]: LORA_ADAPTER_COMPONENT,
+  [HELM_RELEASE_LABEL]: release,
+  ...labels,
+});

@@ -8,10 +8,12 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { enginesEnabled as renderEngines, renderedModels, routerEnabled } from '../schema/rendered.js';
 import type { PdstackValues, RouterSpec } from '../schema/values.generated.js';
-import { ENGINE_DEFAULTS, ROUTER_DEFAULTS } from './defaults.js';
+import { ENGINE_DEFAULTS, ROUTER_DEFAULTS, SHARED_STORAGE_DEFAULTS } from './defaults.js';
 import { LmcacheServer } from './cache-server.js';
 import { GrafanaDashboards } from './dashboards.js';
 import { VllmEngine } from './engine.js';
+import { LoraAdapter, LoraAdapterCrd, loraAdapterProps } from './lora-adapter.js';
+import { imageOrDefault, LoraController, loraControllerProps } from './lora-controller.js';
 import { SharedStorage } from './shared-storage.js';
 import { ExtraObjects } from './extra-objects.js';
 import { EngineInferencePool, servesWholeRequests } from './inference-pool.js';
@@ -43,6 +45,7 @@ export class PdStack extends Construct {
   public readonly engines: readonly VllmEngine[];
   public readonly router?: VllmRouter;
   public readonly cacheServer?: LmcacheServer;
+  public readonly loraController?: LoraController;
   public readonly release: string;
   public readonly namespace: string;
 
@@ -137,6 +140,7 @@ export class PdStack extends Construct {
         cacheServer: this.cacheServer !== undefined,
       });
     }
+    this.loraController = loraObjects(this, { release, namespace }, props.values, sharedStorageClaim);
     if ((props.values.extraObjects ?? []).length > 0)
       new ExtraObjects(this, 'ExtraObjects', { release, namespace, values: props.values });
   }
@@ -155,4 +159,36 @@ function routerExposure(
   if (props.ingress) new RouterIngress(scope, 'RouterIngress', props.ingress);
   if (props.serviceMonitor) new RouterServiceMonitor(scope, 'RouterServiceMonitor', props.serviceMonitor);
   for (const route of props.routes) new RouterHttpRoute(scope, `RouterRoute-${route.route}`, route);
+}
+
+/**
+ * `loraController` and `loraAdapters`: the controller (mounting the shared volume when there is one), the
+ * LoraAdapter resources not disabled, and their CRD when either is rendered.
+ */
+function loraObjects(
+  scope: Construct,
+  ctx: { release: string; namespace: string },
+  values: Readonly<PdstackValues>,
+  sharedStorageClaim: string | undefined,
+): LoraController | undefined {
+  const { release, namespace } = ctx;
+  const spec = values.loraController;
+  const adapters = (values.loraAdapters ?? []).filter((a) => a.enabled !== false);
+  const crd = spec?.enableLoraController || adapters.length > 0 ? LoraAdapterCrd.of(scope) : undefined;
+  for (const adapter of adapters) {
+    const apiKey = values.servingEngineSpec?.vllmApiKey;
+    const resource = new LoraAdapter(scope, `LoraAdapter-${adapter.name}`, {
+      ...loraAdapterProps(release, namespace, adapter, apiKey),
+    });
+    // the CRD first in the manifests: `kubectl apply` creates objects in file order
+    if (crd) resource.apiObject.addDependency(crd.apiObject);
+  }
+  if (!spec?.enableLoraController) return undefined;
+  const shared = sharedStorageClaim
+    ? {
+        claimName: sharedStorageClaim,
+        initImage: imageOrDefault(values.sharedPvcStorage?.image, SHARED_STORAGE_DEFAULTS.image),
+      }
+    : undefined;
+  return new LoraController(scope, 'LoraController', loraControllerProps(release, namespace, spec, shared));
 }

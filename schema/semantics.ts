@@ -45,6 +45,7 @@ import {
   PRODUCTION_STACK_TAGS_WITHOUT_K8S_DISCOVERY_TYPE,
 } from './facts/router-image.js';
 import { extraObjects } from './extra-objects.js';
+import { checkLora } from './lora.js';
 import { preflightConnector, preflightPair, preflightSharedGpus, type Report } from './preflight.js';
 import { renderedModels, routerEnabled } from './rendered.js';
 import { ROUTER_IMAGE } from './schema.js';
@@ -124,6 +125,7 @@ export function checkSemantics(values: PdstackValues, ctx: SemanticContext): Dia
   const rendered = renderedModels(values).map(({ index }) => engines[index]!);
   checkCacheServer(c, values, rendered);
   if (values.sharedPvcStorage?.enabled) checkSharedStorage(c, values.sharedPvcStorage);
+  checkLora(c.reporter, values, ctx.release);
   for (const { path, message } of extraObjects({ ...ctx, values }).problems) c.error(path, message);
   for (const e of rendered)
     if (e.spec.keda?.enabled) checkKeda(c, e, e.spec.keda, engineSpec.serviceMonitor?.enabled === true);

@@ -19,8 +19,6 @@ import { formatPath, type Locate, type Path, type PathSegment } from './source.j
 
 /** Top-level keys of production-stack's values that pdstack does not render, with what they are. */
 export const UNSUPPORTED_TOP_LEVEL_KEYS: Readonly<Record<string, string>> = {
-  loraAdapters: 'LoraAdapter custom resources',
-  loraController: 'the LoRA controller',
   'kube-prometheus-stack': 'the kube-prometheus-stack subchart',
   'prometheus-adapter': 'the prometheus-adapter subchart',
 };

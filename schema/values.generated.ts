@@ -95,6 +95,14 @@ export interface PdstackValues {
    * A volume shared by every engine
    */
   sharedPvcStorage?: SharedPvcStorage;
+  /**
+   * The LoRA controller
+   */
+  loraController?: LoraController;
+  /**
+   * LoraAdapter custom resources
+   */
+  loraAdapters?: LoraAdapter[];
 }
 /**
  * Serving engines
@@ -1570,5 +1578,234 @@ export interface SharedPvcStorage {
      * Exported path; "" for none
      */
     path?: string;
+  };
+  /**
+   * Image of the LoRA controller's init container that hands the shared volume to the controller's user (chown 65532)
+   */
+  image?: {
+    /**
+     * Image repository
+     */
+    repository?: string;
+    /**
+     * Image tag
+     */
+    tag?: string;
+  };
+}
+/**
+ * The LoRA controller (production-stack's lmstack-lora-controller), which loads and unloads the LoraAdapter custom resources' adapters on the engines whose pod label model is the adapter's baseModel: Deployment <release>-lora-controller, its ServiceAccount, ClusterRoles and ClusterRoleBindings, and a PodDisruptionBudget <release>-pdb-lora-controller
+ *
+ * This interface was referenced by `PdstackValues`'s JSON-Schema
+ * via the `definition` "loraController".
+ */
+export interface LoraController {
+  /**
+   * Render the LoRA controller
+   */
+  enableLoraController?: boolean;
+  /**
+   * The cluster's DNS domain (the controller's KUBERNETES_CLUSTER_DOMAIN)
+   */
+  kubernetesClusterDomain?: string;
+  /**
+   * Use this existing ServiceAccount (no ServiceAccount, ClusterRole or ClusterRoleBinding is rendered); "" renders <release>-lora-controller
+   */
+  serviceAccountName?: string;
+  /**
+   * Replicas (one leads: --leader-elect)
+   */
+  replicaCount?: number;
+  /**
+   * The controller's image
+   */
+  image?: {
+    /**
+     * Image repository
+     */
+    repository?: string;
+    /**
+     * Image tag
+     */
+    tag?: string;
+    /**
+     * imagePullPolicy
+     */
+    pullPolicy?: ImagePullPolicy & string;
+  };
+  /**
+   * imagePullSecrets of the pod, verbatim (e.g. [{name: regcred}])
+   */
+  imagePullSecrets?: {
+    [k: string]: unknown;
+  }[];
+  /**
+   * Deployment annotations
+   */
+  annotations?: {
+    [k: string]: string;
+  };
+  /**
+   * Extra labels of the Deployment and its pods
+   */
+  labels?: {
+    [k: string]: string;
+  };
+  /**
+   * Pod annotations
+   */
+  podAnnotations?: {
+    [k: string]: string;
+  };
+  /**
+   * Extra labels of the pods
+   */
+  podLabels?: {
+    [k: string]: string;
+  };
+  /**
+   * Pod securityContext, verbatim
+   */
+  podSecurityContext?: {
+    [k: string]: unknown;
+  };
+  /**
+   * manager container securityContext, verbatim
+   */
+  containerSecurityContext?: {
+    [k: string]: unknown;
+  };
+  /**
+   * manager container resources, verbatim
+   */
+  resources?: {
+    [k: string]: unknown;
+  };
+  /**
+   * Pod nodeSelector
+   */
+  nodeSelector?: {
+    [k: string]: string;
+  };
+  /**
+   * Pod affinity, verbatim
+   */
+  affinity?: {
+    [k: string]: unknown;
+  };
+  /**
+   * Pod tolerations, verbatim
+   */
+  tolerations?: {
+    [k: string]: unknown;
+  }[];
+  /**
+   * Env of the manager container, after WATCH_NAMESPACE and KUBERNETES_CLUSTER_DOMAIN
+   */
+  env?: EnvVars;
+  /**
+   * Extra arguments of the controller, after its own
+   */
+  extraArgs?: string[];
+  /**
+   * The controller's metrics endpoint
+   */
+  metrics?: {
+    /**
+     * Serve metrics over HTTPS on :8443 (--metrics-bind-address=:8443 --metrics-secure); false: --metrics-bind-address=0
+     */
+    enabled?: boolean;
+  };
+  /**
+   * The controller's webhook server
+   */
+  webhook?: {
+    /**
+     * Serve the webhook on :9443 with the certificate of the Secret <release>-lora-controller-webhook-server-cert (not rendered: create it, e.g. with cert-manager)
+     */
+    enabled?: boolean;
+  };
+  pdb?: Pdb;
+}
+/**
+ * A LoraAdapter custom resource (production-stack.vllm.ai/v1alpha1) the LoRA controller reconciles
+ *
+ * This interface was referenced by `PdstackValues`'s JSON-Schema
+ * via the `definition` "loraAdapter".
+ */
+export interface LoraAdapter {
+  /**
+   * The LoraAdapter's name (a DNS subdomain)
+   */
+  name: string;
+  /**
+   * false: not rendered
+   */
+  enabled?: boolean;
+  /**
+   * The model the adapter is for: the controller loads it on the pods whose label model is this (a modelSpec name)
+   */
+  baseModel: string;
+  /**
+   * The engines' API key as {secretName, secretKey} of an existing Secret; unset: servingEngineSpec.vllmApiKey's
+   */
+  vllmApiKey?: SecretRef;
+  /**
+   * Extra labels of the LoraAdapter
+   */
+  labels?: {
+    [k: string]: string;
+  };
+  /**
+   * Where the adapter comes from
+   */
+  adapterSource: {
+    /**
+     * Kind of source
+     */
+    type: "local" | "s3" | "http" | "huggingface";
+    /**
+     * The adapter's name (as the engines serve it)
+     */
+    adapterName: string;
+    /**
+     * Path of the adapter's weights (required for local sources)
+     */
+    adapterPath?: string;
+    /**
+     * Repository to download the adapter from
+     */
+    repository?: string;
+    /**
+     * Pattern of adapter names
+     */
+    pattern?: string;
+    /**
+     * Most adapters to load
+     */
+    maxAdapters?: number;
+    /**
+     * Storage credentials: a literal (stored in the release Secret as lora_adapter_credentials_<adapterName>) or {secretName, secretKey} of an existing Secret
+     */
+    credentials?: SecretValue;
+  };
+  /**
+   * How the adapter is placed
+   */
+  loraAdapterDeploymentConfig?: {
+    /**
+     * Placement algorithm
+     */
+    algorithm?: "default" | "ordered" | "equalized";
+    /**
+     * How many engine pods load the adapter
+     */
+    replicas?: number;
+    /**
+     * Not read (production-stack's values.yaml puts it here, its chart reads the adapter's labels): a warning says to move it up
+     */
+    labels?: {
+      [k: string]: string;
+    };
   };
 }

@@ -144,6 +144,12 @@ export function generateChart(compiled: Readonly<PdstackValues>, options: ChartO
   );
 
   for (const object of objects) {
+    // A CRD goes into crds/, as production-stack's chart ships its LoraAdapter CRD: Helm installs it before the
+    // templates (so the chart's custom resources can be created) and never templates or deletes it.
+    if (object['kind'] === 'CustomResourceDefinition') {
+      files.set(`crds/${String(object['metadata']['name'])}.yaml`, header + Yaml.stringify(object));
+      continue;
+    }
     const file = templateFileName(object, files);
     let template = knobs.prologue(object) + knobs.expand(templatizeYaml(Yaml.stringify(object)));
     // Without engines, the release Secret exists only for the router's secrets given as literals.

@@ -177,9 +177,11 @@ when requestGPU ≥ 1, and the compiled rest of BASE (HAMi, limitCPU, limitMemor
 {{- end -}}
 
 {{- /* (dict "path" P "compiled" C "given" G "override" B "knobs" L) → one line per difference. Inside a modelSpec
-entry ("override") a key the given entry lacks keeps its compiled value; elsewhere a missing key (removed with null)
-is a difference, unless the other side holds null: null is "not set" to Helm and to the templates (Helm 3 drops a
-given null from the merged values, Helm 4 keeps it; production-stack's values.yaml has such keys). Lists of the same length are compared item by item, others as a whole. */ -}}
+or loraAdapters entry ("override": Helm does not fill list entries with the schema's defaults, the compiler did) a key
+the given entry lacks keeps its compiled value; elsewhere a missing key (removed with null) is a difference, unless
+the other side holds null: null is "not set" to Helm and to the templates (Helm 3 drops a given null from the merged
+values, Helm 4 keeps it; production-stack's values.yaml has such keys). Lists of the same length are compared item by
+item, others as a whole. */ -}}
 {{- define "pdstack.diff" -}}
 {{- $c := .compiled -}}{{- $g := .given -}}
 {{- if ne (toJson $c) (toJson $g) -}}
@@ -208,7 +210,7 @@ given null from the merged values, Helm 4 keeps it; production-stack's values.ya
 {{- end -}}
 {{- else if and (kindIs "slice" $c) (kindIs "slice" $g) (eq (len $c) (len $g)) -}}
 {{- range $i, $entry := $g -}}
-{{- include "pdstack.diff" (dict "path" (printf "%s[%d]" $.path $i) "compiled" (index $c $i) "given" $entry "override" false "knobs" $.knobs) -}}
+{{- include "pdstack.diff" (dict "path" (printf "%s[%d]" $.path $i) "compiled" (index $c $i) "given" $entry "override" (eq $.path "loraAdapters") "knobs" $.knobs) -}}
 {{- end -}}
 {{- else -}}
 {{- include "pdstack.difference" (list .path (toJson $c) (toJson $g)) -}}

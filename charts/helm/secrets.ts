@@ -112,11 +112,21 @@ export function chartSecrets(compiled: Readonly<PdstackValues>): ChartSecrets {
       if (Array.isArray(node)) node.forEach(visit);
       else if (node !== null && typeof node === 'object') {
         const o = node as Json;
-        const ref = o['secretKeyRef'] as Json | undefined;
-        const knob = ref && ref['name'] === secretName ? byKey.get(String(ref['key'])) : undefined;
-        if (knob)
-          o['secretKeyRef'] = placeholder(
-            `{{ include "pdstack.secretKeyRef" (list $ (${goString(JSON.stringify(knob))} | fromJson)) }}`,
+        const knobOf = (name: unknown, key: unknown) => (name === secretName ? byKey.get(String(key)) : undefined);
+        const refOf = (knob: SecretKnob) =>
+          `include "pdstack.secretKeyRef" (list $ (${goString(JSON.stringify(knob))} | fromJson))`;
+        // a container's env secretKeyRef, a LoraAdapter's credentialsSecretRef: {name, key}
+        for (const field of ['secretKeyRef', 'credentialsSecretRef']) {
+          const ref = o[field] as Json | undefined;
+          const knob = ref && knobOf(ref['name'], ref['key']);
+          if (knob) o[field] = placeholder(`{{ ${refOf(knob)} }}`);
+        }
+        // a LoraAdapter's vllmApiKey: {secretName, secretKey}
+        const apiKey = o['vllmApiKey'] as Json | undefined;
+        const apiKnob = apiKey && typeof apiKey === 'object' && knobOf(apiKey['secretName'], apiKey['secretKey']);
+        if (apiKnob)
+          o['vllmApiKey'] = placeholder(
+            `{{ with ${refOf(apiKnob)} | fromJson }}{{ dict "secretName" .name "secretKey" .key | toJson }}{{ end }}`,
           );
         Object.values(o).forEach(visit);
       }

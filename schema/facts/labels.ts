@@ -29,3 +29,6 @@ export const CACHE_SERVER_COMPONENT = 'cache-server';
 export const CACHE_SERVER_NAME = 'cache-server';
 /** `app.kubernetes.io/name` of the router's objects. */
 export const ROUTER_NAME = 'router';
+/** `app.kubernetes.io/component` of the LoRA controller's objects and of LoraAdapter custom resources. */
+export const LORA_CONTROLLER_COMPONENT = 'lora-controller';
+export const LORA_ADAPTER_COMPONENT = 'lora-adapter';

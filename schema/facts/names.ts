@@ -63,3 +63,21 @@ export const DEFAULT_NAMESPACE = 'default';
  */
 export const routerSleepLabelPolicyName = (release: string, namespace: string): string =>
   `${release}-${namespace}-router-sleeping-label`;
+
+/** The LoRA controller's Deployment and its own ServiceAccount (`loraController`), as production-stack names them. */
+export const loraControllerName = (release: string): string => `${release}-lora-controller`;
+export const loraControllerPdbName = (release: string): string => `${release}-pdb-lora-controller`;
+/** The Secret holding the webhook's serving certificate (not rendered: cert-manager or the user creates it). */
+export const loraControllerWebhookCertSecretName = (release: string): string =>
+  `${release}-lora-controller-webhook-server-cert`;
+/**
+ * The controller's ClusterRole and ClusterRoleBinding: cluster-scoped, hence the namespace in the name
+ * (production-stack: `<release>-lora-controller`, which collides between two namespaces' releases of one name).
+ */
+export const loraControllerClusterRoleName = (release: string, namespace: string): string =>
+  `${release}-${namespace}-lora-controller`;
+/** Its leader-election Role and RoleBinding, in the release's namespace (production-stack: cluster-scoped, same names). */
+export const loraLeaderElectionRoleName = (release: string): string => `${release}-leader-election-role`;
+export const loraLeaderElectionRoleBindingName = (release: string): string => `${release}-leader-election-rolebinding`;
+/** A LoraAdapter's literal `adapterSource.credentials` in the release Secret. */
+export const loraCredentialsSecretKey = (adapterName: string): string => `lora_adapter_credentials_${adapterName}`;

@@ -49,6 +49,7 @@ const SPECS = {
   'router-exposure': join(FIXTURES, 'router-exposure.yaml'),
   'prodstack-nulls': join(FIXTURES, 'prodstack-nulls.yaml'),
   'inference-pool': join(FIXTURES, 'inference-pool.yaml'),
+  lora: join(FIXTURES, 'lora.yaml'),
 } as const;
 type Spec = keyof typeof SPECS;
 
@@ -120,8 +121,9 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
   test.each(Object.keys(SPECS) as Spec[])(
     'helm template pd renders %s object for object as pdstack synth --release pd',
     (spec) => {
-      const { objects, hooks } = helmTemplate(bin(), 'pd', charts[spec], secretArgs[spec]);
-      expect([...objects.keys()]).toEqual([...synth(SPECS[spec], 'pd').keys()]);
+      // --include-crds: the LoraAdapter CRD is in crds/, which helm install applies first
+      const { objects, hooks } = helmTemplate(bin(), 'pd', charts[spec], [...secretArgs[spec], '--include-crds']);
+      expect([...objects.keys()].sort()).toEqual([...synth(SPECS[spec], 'pd').keys()].sort());
       expect(objects).toEqual(synth(SPECS[spec], 'pd'));
       for (const o of objects.values()) validateKubeObject(o);
       expect(hooks.map((h) => `${h.kind}/${h.metadata.name}`)).toEqual(['Pod/pd-router-test']);
@@ -181,6 +183,44 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
         (objects.get(`Deployment/other-${model}-deployment-vllm`) as Record<string, any>).spec.selector.matchLabels,
       ).toEqual(pool.spec.selector.matchLabels);
     }
+  });
+
+  test('helm template other -n team-a: the LoRA objects follow the release; the CRD ships in crds/, not templated', () => {
+    const { objects } = helmTemplate(bin(), 'other', charts.lora, [...secretArgs.lora, '--namespace', 'team-a']);
+    const get = (key: string): Record<string, any> => objects.get(key) as Record<string, any>;
+    const subjects = [{ kind: 'ServiceAccount', name: 'other-lora-controller', namespace: 'team-a' }];
+    expect(get('ClusterRoleBinding/other-team-a-lora-controller').subjects).toEqual(subjects);
+    expect(get('RoleBinding/other-leader-election-rolebinding').subjects).toEqual(subjects);
+    const manager = get('Deployment/other-lora-controller').spec.template.spec.containers[0];
+    expect(manager.env[0]).toEqual({ name: 'WATCH_NAMESPACE', value: 'team-a' });
+    expect(manager.volumeMounts).toEqual([{ name: 'other-shared-pvc-storage', mountPath: '/data/shared-pvc-storage' }]);
+    const hf = get('LoraAdapter/nemoguard-adapter');
+    expect(hf.metadata.namespace).toBe('team-a');
+    expect(hf.spec.adapterSource.credentialsSecretRef).toEqual({
+      name: 'other-secrets',
+      key: 'lora_adapter_credentials_llama-3.1-nemoguard-8b-topic-control',
+    });
+    expect(hf.spec.vllmApiKey).toEqual({ secretName: 'other-secrets', secretKey: 'vllmApiKey' });
+    expect(get('LoraAdapter/sql-adapter').spec.vllmApiKey).toEqual({ secretName: 'adapter-api-key', secretKey: 'key' });
+    expect([...objects.keys()].filter((k) => k.startsWith('CustomResourceDefinition/'))).toEqual([]);
+    const crd = load(
+      readFileSync(join(charts.lora, 'crds', 'loraadapters.production-stack.vllm.ai.yaml'), 'utf8'),
+    ) as KubeObject;
+    validateKubeObject(crd);
+    expect(crd.metadata.name).toBe('loraadapters.production-stack.vllm.ai');
+  });
+
+  test('helm template: LoRA credentials given at install time as an existing Secret are referenced as is', () => {
+    const values = load(readFileSync(SPECS.lora, 'utf8')) as Record<string, any>;
+    values['loraAdapters'][1].adapterSource.credentials = { secretName: 'hf', secretKey: 'token' };
+    values['servingEngineSpec'].vllmApiKey = { secretName: 'api', secretKey: 'k' };
+    const file = join(WORK, `lora-refs-${major}.yaml`);
+    writeFileSync(file, dump(values));
+    const hf = helmTemplate(bin(), 'pd', charts.lora, ['-f', file]).objects.get(
+      'LoraAdapter/nemoguard-adapter',
+    ) as Record<string, any>;
+    expect(hf.spec.adapterSource.credentialsSecretRef).toEqual({ name: 'hf', key: 'token' });
+    expect(hf.spec.vllmApiKey).toEqual({ secretName: 'api', secretKey: 'k' });
   });
 
   test('helm template other -n team-a: the hardening follows the release (sleep-label policy, grace, security contexts)', () => {

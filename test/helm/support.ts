@@ -110,6 +110,11 @@ export function installSecretsFile(from: string, out: string): string {
   const models = (values as { servingEngineSpec?: { modelSpec?: unknown[] } }).servingEngineSpec?.modelSpec ?? [];
   if (models.length > 0) secrets['servingEngineSpec'] = { modelSpec: models.map(() => ({})) };
   for (const { path, value } of secretEntries(values)) {
+    // Helm replaces a list given with -f whole: an adapter's credentials come with the whole loraAdapters list
+    if (path[0] === 'loraAdapters') {
+      secrets['loraAdapters'] = (values as { loraAdapters: unknown[] }).loraAdapters;
+      continue;
+    }
     let node = secrets;
     for (const segment of path.slice(0, -1)) node = node[segment] ??= {};
     node[path[path.length - 1]!] = value;

@@ -50,12 +50,17 @@ export const TEMPLATE_OBJECTS: Readonly<Record<string, readonly Rule[]>> = {
   'role.yaml': [
     { kind: 'Role', name: '{release}-reader' },
     { kind: 'ClusterRole', name: '{release}-lora-controller' },
+    // pdstack's names and kinds: the ClusterRole holds the namespace, leader election is a Role (constructs/lora-controller.ts)
+    { kind: 'ClusterRole', name: '{release}-{namespace}-lora-controller' },
     { kind: 'ClusterRole', name: '{release}-leader-election-role' },
+    { kind: 'Role', name: '{release}-leader-election-role' },
   ],
   'rolebinding.yaml': [
     { kind: 'RoleBinding', name: '{release}-deployment-access-binding' },
     { kind: 'ClusterRoleBinding', name: '{release}-lora-controller' },
+    { kind: 'ClusterRoleBinding', name: '{release}-{namespace}-lora-controller' },
     { kind: 'ClusterRoleBinding', name: '{release}-leader-election-rolebinding' },
+    { kind: 'RoleBinding', name: '{release}-leader-election-rolebinding' },
   ],
   'route.yaml': [{ kind: '*Route', name: '{release}-router{suffix}', byRouteKey: true }],
   'scaledobject-vllm.yaml': [{ kind: 'ScaledObject', name: '{release}-{model}-scaledobject' }],
@@ -84,6 +89,8 @@ export const EXTRA_OBJECTS_TEMPLATE = 'extra-objects.yaml';
 export const PDSTACK_ONLY: readonly Rule[] = [
   { kind: 'ValidatingAdmissionPolicy', name: '{release}-{namespace}-router-sleeping-label' },
   { kind: 'ValidatingAdmissionPolicyBinding', name: '{release}-{namespace}-router-sleeping-label' },
+  // production-stack ships it in crds/, which helm-unittest does not render as a template
+  { kind: 'CustomResourceDefinition', name: 'loraadapters.production-stack.vllm.ai' },
 ];
 
 /** The model entries of the values, as the templates range over them. */

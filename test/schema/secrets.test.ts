@@ -5,6 +5,7 @@ import { formatPath } from '../../schema/source.js';
 describe('secret keys (writeOnly in the schema)', () => {
   it('are the tokens and API keys of production-stack values', () => {
     expect(SECRET_KEYS.map((k) => [formatPath(k.path), k.literal]).sort()).toEqual([
+      ['loraAdapters[-1].adapterSource.credentials', true],
       ['routerSpec.hf_token', true],
       ['routerSpec.vllmApiKey', false],
       ['servingEngineSpec.modelSpec[-1].hf_token', true],

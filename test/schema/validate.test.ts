@@ -47,9 +47,9 @@ const CASES: ReadonlyArray<readonly [string, string, string, string]> = [
   ],
   [
     'a production-stack feature pdstack does not render',
-    `${SIMPLE}loraController:\n  enabled: false\n`,
-    '15:1 error loraController',
-    '`loraController` (the LoRA controller) is a production-stack feature not supported by pdstack; remove it',
+    `${SIMPLE}prometheus-adapter:\n  enabled: false\n`,
+    '15:1 error prometheus-adapter',
+    '`prometheus-adapter` (the prometheus-adapter subchart) is a production-stack feature not supported by pdstack; remove it',
   ],
   [
     'the kube-prometheus-stack subchart',

@@ -6,6 +6,9 @@
  * against the v1 openAPIV3Schema of the extension's CRD at v1.0.0 (the first v1: endpointPickerRef required, one
  * target port) and v1.6.0, fixtures in test/fixtures/crds/, plus the CRD's two CEL rules (x-kubernetes-validations,
  * which ajv does not run) written out here.
+ * LoraAdapter resources are checked with ajv against the openAPIV3Schema of pdstack's own
+ * LoraAdapter CRD (constructs/lora-adapter.ts), made strict: a field the CRD does not declare, which the API server
+ * would silently prune, is an error here.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,18 +20,21 @@ import * as gatewayV1beta1 from '@kubernetes-models/gateway-api/gateway.networki
 import * as keda from '@kubernetes-models/keda/keda.sh/v1alpha1';
 import * as monitoring from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import * as admission from 'kubernetes-models/admissionregistration.k8s.io/v1';
+import * as apiextensions from 'kubernetes-models/apiextensions.k8s.io/v1';
 import * as apps from 'kubernetes-models/apps/v1';
 import * as autoscaling from 'kubernetes-models/autoscaling/v2';
 import * as networking from 'kubernetes-models/networking.k8s.io/v1';
 import * as core from 'kubernetes-models/v1';
 import * as policy from 'kubernetes-models/policy/v1';
 import * as rbac from 'kubernetes-models/rbac.authorization.k8s.io/v1';
+import { LORA_ADAPTER_API_VERSION, LORA_ADAPTER_KIND, LORA_ADAPTER_SCHEMA } from '../../constructs/lora-adapter.js';
 
 type Validatable = { validate(): void };
 type ModelClass = new (data: never) => Validatable;
 
 const MODELS: Record<string, Record<string, ModelClass>> = {
   'admissionregistration.k8s.io/v1': admission as unknown as Record<string, ModelClass>,
+  'apiextensions.k8s.io/v1': apiextensions as unknown as Record<string, ModelClass>,
   'apps/v1': apps as unknown as Record<string, ModelClass>,
   'autoscaling/v2': autoscaling as unknown as Record<string, ModelClass>,
   'gateway.networking.k8s.io/v1': gatewayV1 as unknown as Record<string, ModelClass>,
@@ -84,8 +90,36 @@ function validateInferencePool(obj: KubeObject): void {
     throw new Error("port is required when kind is 'Service' or unspecified (defaults to 'Service')");
 }
 
+/** A copy of a structural schema where every object with `properties` allows no other key (what pruning drops). */
+function strict(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(strict);
+  if (schema === null || typeof schema !== 'object') return schema;
+  const out = Object.fromEntries(
+    Object.entries(schema)
+      .filter(([k]) => !k.startsWith('x-kubernetes-'))
+      .map(([k, v]) => [
+        k,
+        k === 'properties'
+          ? Object.fromEntries(Object.entries(v as object).map(([p, s]) => [p, strict(s)]))
+          : strict(v),
+      ]),
+  );
+  return 'properties' in out && !('additionalProperties' in out) ? { ...out, additionalProperties: false } : out;
+}
+
+const validateLoraAdapter = new Ajv({ allErrors: true, strict: false, validateFormats: false }).compile(
+  strict(LORA_ADAPTER_SCHEMA) as object,
+);
+
 /** Throws with `Kind/name: message` when `obj` is not a valid Kubernetes object of its kind. */
 export function validateKubeObject(obj: KubeObject): void {
+  if (obj.apiVersion === LORA_ADAPTER_API_VERSION && obj.kind === LORA_ADAPTER_KIND) {
+    // metadata: the API server's ObjectMeta rules (the CRD schema says only `type: object`)
+    new core.ConfigMap({ metadata: obj.metadata } as never).validate();
+    if (!validateLoraAdapter(structuredClone(obj)))
+      throw new Error(`${obj.kind}/${obj.metadata.name}: ${JSON.stringify(validateLoraAdapter.errors)}`);
+    return;
+  }
   if (obj.apiVersion === 'inference.networking.k8s.io/v1' && obj.kind === 'InferencePool') {
     try {
       validateInferencePool(obj);
@@ -107,4 +141,7 @@ export function validateKubeObject(obj: KubeObject): void {
 export const isClusterScoped = (obj: Pick<KubeObject, 'kind'>): boolean =>
   obj.kind === 'ValidatingAdmissionPolicy' ||
   obj.kind === 'ValidatingAdmissionPolicyBinding' ||
-  obj.kind === 'PersistentVolume';
+  obj.kind === 'PersistentVolume' ||
+  obj.kind === 'ClusterRole' ||
+  obj.kind === 'ClusterRoleBinding' ||
+  obj.kind === 'CustomResourceDefinition';

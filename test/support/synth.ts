@@ -57,3 +57,29 @@ export function envMap(container: Record<string, any>): Record<string, string> {
     ]),
   );
 }
+
+/**
+ * The objects of `values` (release `vllm`, namespace `llm`) beside one LoRA-enabled engine and no router, each
+ * validated against its Kubernetes or CRD schema (the LoRA constructs' tests).
+ */
+export function loraStack(values: PdstackValues): KubeObject[] {
+  const engine = {
+    name: 'opt',
+    repository: 'r',
+    tag: 't',
+    modelURL: 'facebook/opt-125m',
+    requestCPU: 2,
+    requestMemory: '8Gi',
+  };
+  const objects = synthStack(
+    {
+      servingEngineSpec: { modelSpec: [{ ...engine, enableLoRA: true }] },
+      routerSpec: { enableRouter: false },
+      ...values,
+    },
+    'vllm',
+    'llm',
+  );
+  for (const o of objects) validateKubeObject(o);
+  return objects;
+}
