@@ -1,13 +1,19 @@
 /**
  * What the generated chart tells people: `templates/NOTES.txt` (how to reach the router, as in the P/D
  * tutorial), the `helm test` hook Pod (the router's `/health` and `/v1/models`), and `README.md` with a Mermaid
- * diagram of the topology. Names come from `schema/facts/names.ts`, with the release given by the caller (the
+ * diagram of the topology (with the InferencePools of the pdstack extension, when enabled). Names come from `schema/facts/names.ts`, with the release given by the caller (the
  * sentinel for templates, `pd` for the README).
  */
-import { CACHE_SERVER_DEFAULTS, ENGINE_DEFAULTS, ROUTER_DEFAULTS } from '../../constructs/defaults.js';
+import {
+  CACHE_SERVER_DEFAULTS,
+  ENGINE_DEFAULTS,
+  INFERENCE_POOL_DEFAULTS,
+  ROUTER_DEFAULTS,
+} from '../../constructs/defaults.js';
 import { commaList } from '../../schema/facts/comma-list.js';
 import { COMPONENT_LABEL, INSTANCE_LABEL, PART_OF, PART_OF_LABEL } from '../../schema/facts/labels.js';
 import * as names from '../../schema/facts/names.js';
+import { servesWholeRequests } from '../../schema/facts/pd-engine.js';
 import { ZMQ_PORT } from '../../schema/facts/ports.js';
 import { renderedModels, routerEnabled } from '../../schema/rendered.js';
 import type { ModelSpec, PdstackValues } from '../../schema/values.generated.js';
@@ -201,6 +207,19 @@ export function readme(
     const port = sender.spec.lmcacheConfig?.nixlPeerPort ?? ZMQ_PORT;
     if (receiver)
       lines.push(`  ${id(sender.spec.name)} -->|"KV cache over NIXL<br/>${host}:${port}"| ${id(receiver.spec.name)}`);
+  }
+  const pools = values.servingEngineSpec?.pdstackInferencePool;
+  if (pools?.enabled) {
+    const eppPort = pools.endpointPickerPort ?? INFERENCE_POOL_DEFAULTS.endpointPickerPort;
+    lines.push('  gateway(["Gateway (Inference Extension)"])', '  client --> gateway');
+    for (const e of list.filter((m) => servesWholeRequests(m.spec.lmcacheConfig))) {
+      const pool = names.engineInferencePoolName(release, e.spec.name);
+      lines.push(
+        `  pool_${id(e.spec.name)}{{"InferencePool ${pool}<br/>EPP svc ${names.endpointPickerServiceName(pool)}:${eppPort}"}}`,
+        `  gateway --> pool_${id(e.spec.name)}`,
+        `  pool_${id(e.spec.name)} --> ${id(e.spec.name)}`,
+      );
+    }
   }
   if (values.cacheserverSpec?.enabled) {
     const port = values.cacheserverSpec.servicePort ?? CACHE_SERVER_DEFAULTS.servicePort;

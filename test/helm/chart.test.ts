@@ -597,6 +597,19 @@ describe('generated files', () => {
     );
   });
 
+  test('README.md draws the InferencePools (pdstack extension): Gateway → pool → decode and plain engines, not prefill', () => {
+    const readme = readFileSync(join(charts['inference-pool'], 'README.md'), 'utf8');
+    expect(readme).toContain('  client --> gateway');
+    for (const model of ['llama_decode', 'embed']) {
+      const pool = `pd-${model.replace('_', '-')}-inference-pool`;
+      expect(readme).toContain(`  pool_model_${model}{{"InferencePool ${pool}<br/>EPP svc ${pool}-epp:9100"}}`);
+      expect(readme).toContain(`  gateway --> pool_model_${model}`);
+      expect(readme).toContain(`  pool_model_${model} --> model_${model}`);
+    }
+    expect(readme).not.toContain('pool_model_llama_prefill');
+    expect(readFileSync(join(charts.example, 'README.md'), 'utf8')).not.toContain('gateway');
+  });
+
   test('regenerating replaces the chart; a directory that is not a generated chart is refused', () => {
     const dir = join(WORK, 'regen');
     expect(pdstack(['chart', '-f', SPECS['2p2d-gpu'], '-o', dir]).status).toBe(0);
