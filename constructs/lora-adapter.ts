@@ -15,7 +15,7 @@ import { Construct } from 'constructs';
 import * as names from '../schema/facts/names.js';
 import type { LoraAdapter as LoraAdapterValues, SecretValue } from '../schema/values.generated.js';
 import { LORA_ADAPTER_DEFAULTS } from './defaults.js';
-import { requireReleaseName } from './invariants.js';
+import { requireReleaseAndNamespace } from './invariants.js';
 import { loraAdapterLabels, type Labels } from './labels.js';
 import { ReleaseSecret, SecretSource } from './release-secret.js';
 import { requireUniqueObjects } from './unique-objects.js';
@@ -78,7 +78,7 @@ export class LoraAdapter extends Construct {
   constructor(scope: Construct, id: string, props: LoraAdapterProps) {
     super(scope, id);
     requireUniqueObjects(this);
-    requireReleaseName('LoraAdapter', props.release);
+    requireReleaseAndNamespace('LoraAdapter', props.release, props.namespace);
     const { release, namespace, name, source } = props;
     if (name.length > 253 || !DNS_SUBDOMAIN.test(name))
       throw new Error(`LoraAdapter ${name}: name is not a DNS subdomain (lower-case letters, digits, '-' and '.')`);

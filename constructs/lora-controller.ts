@@ -18,7 +18,7 @@ import { Construct } from 'constructs';
 import * as names from '../schema/facts/names.js';
 import type { LoraController as LoraControllerValues, Pdb } from '../schema/values.generated.js';
 import { LORA_CONTROLLER_DEFAULTS, SHARED_STORAGE_DEFAULTS } from './defaults.js';
-import { requireReleaseName } from './invariants.js';
+import { requireReleaseAndNamespace } from './invariants.js';
 import { SHARED_STORAGE_MOUNT_PATH } from './engine-volumes.js';
 import { fromUser } from './kube-json.js';
 import { LORA_ADAPTER_GROUP } from './lora-adapter.js';
@@ -99,7 +99,7 @@ export class LoraController extends Construct {
   constructor(scope: Construct, id: string, props: LoraControllerProps) {
     super(scope, id);
     requireUniqueObjects(this);
-    requireReleaseName('LoraController', props.release);
+    requireReleaseAndNamespace('LoraController', props.release, props.namespace);
     const { release, namespace } = props;
     const d = LORA_CONTROLLER_DEFAULTS;
     const replicas = props.replicas ?? d.replicaCount;

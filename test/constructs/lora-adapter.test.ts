@@ -170,6 +170,7 @@ describe('LoraAdapter', () => {
           credentials: SecretSource.literal('t'),
         }),
     ).toThrow(/cannot name a Secret key/);
+    expect(() => new LoraAdapter(chart, 'd', { ...props, namespace: 'Team_A' })).toThrow(/^LoraAdapter: /);
     expect(LoraAdapterCrd.of(chart)).toBe(LoraAdapterCrd.of(chart));
   });
 });

@@ -216,5 +216,6 @@ describe('LoraController', () => {
       'LoraController vllm: replicas: -1 is not a whole number of at least 0',
     );
     expect(() => new LoraController(chart, 'b', { release: 'Bad_Name', namespace: 'llm' })).toThrow(/LoraController/);
+    expect(() => new LoraController(chart, 'c', { release: 'vllm', namespace: 'Team_A' })).toThrow(/^LoraController: /);
   });
 });
