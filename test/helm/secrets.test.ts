@@ -228,3 +228,59 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
     });
   }
 });
+
+/** LoRA: an adapter's literal credentials (a secret, as hf_token) never reach the chart or an output either. */
+describe('LoRA adapter credentials', () => {
+  const LORA_TOKEN = 'hf_LORACREDENTIALS2468';
+  const LORA_VALUES = join(WORK, 'lora-tokens.yaml');
+  const LORA_CHART = join(WORK, 'lora-chart');
+  const lora = (edit: (values: Record<string, any>) => void): string => {
+    const values = load(readFileSync(join(__dirname, 'fixtures', 'lora.yaml'), 'utf8')) as Record<string, any>;
+    values['loraAdapters'][1].adapterSource.credentials = LORA_TOKEN;
+    edit(values);
+    return dump(values);
+  };
+  const leakedLora = (text: string): boolean =>
+    text.includes(LORA_TOKEN) || text.includes(Buffer.from(LORA_TOKEN).toString('base64'));
+  let run: CliResult;
+
+  beforeAll(() => {
+    writeFileSync(
+      LORA_VALUES,
+      lora(() => {}),
+    );
+    run = pdstack(['chart', '-f', LORA_VALUES, '-o', LORA_CHART]);
+    if (run.status !== 0) throw new Error(`pdstack chart failed: ${run.stderr}`);
+  });
+
+  test('pdstack chart writes them into no file and prints them nowhere; the warning names the key', () => {
+    for (const file of filesOf(LORA_CHART))
+      expect([file, leakedLora(readFileSync(file, 'utf8'))]).toEqual([file, false]);
+    expect(leakedLora(run.stdout + run.stderr)).toBe(false);
+    expect(run.stderr).toContain('loraAdapters[1].adapterSource.credentials');
+  });
+
+  test.each([3, 4] as const)(
+    'Helm %i: -f the values puts them into the release Secret only; other credentials are a difference without values',
+    (major) => {
+      const { objects } = helmTemplate(binaries[major], 'pd', LORA_CHART, ['-f', LORA_VALUES]);
+      const key = 'lora_adapter_credentials_llama-3.1-nemoguard-8b-topic-control';
+      expect((objects.get('Secret/pd-secrets') as Record<string, any>)['data'][key]).toBe(
+        Buffer.from(LORA_TOKEN).toString('base64'),
+      );
+      for (const o of objects.values()) if (o.kind !== 'Secret') expect(leakedLora(JSON.stringify(o))).toBe(false);
+      const other = join(WORK, `lora-other-${major}.yaml`);
+      writeFileSync(
+        other,
+        lora((v) => {
+          v['loraAdapters'][1].adapterSource.credentials = `${LORA_TOKEN}-other`;
+          v['loraAdapters'][1].adapterSource.repository = 'nvidia/other';
+        }),
+      );
+      const r = helm(binaries[major], ['template', 'pd', LORA_CHART, '-f', other]);
+      expect(r.status).not.toBe(0);
+      expect(leakedLora(r.stdout + r.stderr)).toBe(false);
+      expect(r.stderr).toContain('- loraAdapters[1].adapterSource.repository is compiled into this chart as');
+    },
+  );
+});
