@@ -26,12 +26,19 @@ import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { credentials } from '@grpc/grpc-js';
 import { type Context, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator, setGlobalErrorHandler } from '@opentelemetry/core';
-import { OTLPTraceExporter as GrpcTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
-import { OTLPTraceExporter as HttpTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { OTLPExporterBase } from '@opentelemetry/otlp-exporter-base';
+import { convertLegacyHttpOptions, createOtlpHttpExportDelegate } from '@opentelemetry/otlp-exporter-base/node-http';
+import { convertLegacyOtlpGrpcOptions, createOtlpGrpcExportDelegate } from '@opentelemetry/otlp-grpc-exporter-base';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  type ReadableSpan,
+  type SpanExporter,
+} from '@opentelemetry/sdk-trace-base';
 import type { OtelConfig } from './config/config.js';
 import type { Logger } from './log.js';
+import { traceSerializer } from './tracing-encoder.js';
 import { VERSION } from './version.js';
 
 /** The engine calls of a request: P/D's two legs, or the general path's one. */
@@ -74,14 +81,32 @@ const FLUSH_TIMEOUT_MS = 2_000;
 /** Export failures are logged at most this often. */
 const FAILURE_LOG_INTERVAL_MS = 60_000;
 
+/**
+ * The SDK's OTLP trace exporters, as `@opentelemetry/exporter-trace-otlp-grpc` and `-proto` build them (their export
+ * delegates: transport, retries, timeouts, `OTEL_EXPORTER_OTLP_*`), with the router's span encoder
+ * (tracing-encoder.ts) in place of the SDK's serializer.
+ */
 function exporter(config: OtelConfig): SpanExporter {
   const e = config.endpoint;
-  if (e.protocol === 'http/protobuf') return new HttpTraceExporter({ url: e.url });
+  if (e.protocol === 'http/protobuf') {
+    const options = convertLegacyHttpOptions({ url: e.url }, 'TRACES', 'v1/traces', {
+      'Content-Type': 'application/x-protobuf',
+    });
+    return new OTLPExporterBase<ReadableSpan[]>(createOtlpHttpExportDelegate(options, traceSerializer));
+  }
   // the address without a scheme and the credentials given: the exporter would take `http://host:80` for port 443
-  return new GrpcTraceExporter({
-    url: e.address,
-    credentials: e.tls ? credentials.createSsl() : credentials.createInsecure(),
-  });
+  const options = convertLegacyOtlpGrpcOptions(
+    { url: e.address, credentials: e.tls ? credentials.createSsl() : credentials.createInsecure() },
+    'TRACES',
+  );
+  return new OTLPExporterBase<ReadableSpan[]>(
+    createOtlpGrpcExportDelegate(
+      options,
+      traceSerializer,
+      'TraceExportService',
+      '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+    ),
+  );
 }
 
 const propagator = new W3CTraceContextPropagator();

@@ -1,14 +1,15 @@
 /**
  * An OTLP trace receiver for the tests, on 127.0.0.1: the collector's TraceService/Export over gRPC (@grpc/grpc-js),
- * or OTLP/HTTP (`POST /v1/traces`, protobuf), plain or over TLS, the requests decoded with the protobuf types of the OpenTelemetry
- * exporter's own `@opentelemetry/otlp-transformer` (the same version pdstack-router exports with). Spans are
- * flattened into `ReceivedSpan`s.
+ * or OTLP/HTTP (`POST /v1/traces`, protobuf), plain or over TLS, the requests decoded with the protobufjs types
+ * generated from the OTLP .proto files that `@opentelemetry/otlp-transformer` 0.216 carries (the dev dependency
+ * `otlp-proto-0.216`; from 0.217 the exporter encodes with its own writer and ships no request types): a decoder
+ * independent of the one that encodes the router's exports. Spans are flattened into `ReceivedSpan`s.
  */
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Server, ServerCredentials, type ServiceDefinition, type sendUnaryData } from '@grpc/grpc-js';
-import generated from '@opentelemetry/otlp-transformer/build/src/generated/root';
+import generated from 'otlp-proto-0.216/build/src/generated/root';
 
 /** protobufjs' decoded messages (the generated module has no TypeScript types of its messages). */
 interface AnyValue {
