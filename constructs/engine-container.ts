@@ -90,15 +90,17 @@ export function engineContainers(props: EngineContainersProps): EngineContainers
   return { containers, initContainers };
 }
 
-function initContainer(
+/** An engine pod's init container: `given` (default: the model's `initContainer`), as production-stack renders it. */
+export function initContainer(
   release: string,
   spec: Readonly<ModelSpec>,
   securityContext: k8s.SecurityContext,
   storageVolume: string,
   envFrom: k8s.EnvFromSource[],
   cacheServer: LmcacheServerEndpoint | undefined,
+  given: ModelSpec['initContainer'] = spec.initContainer,
 ): k8s.Container {
-  const init = spec.initContainer as Record<string, unknown> & {
+  const init = given as Record<string, unknown> & {
     name?: string;
     image?: string;
     command?: string[];

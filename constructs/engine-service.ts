@@ -5,6 +5,9 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import type { ModelSpec } from '../schema/values.generated.js';
+import { ENGINE_DEFAULTS } from './defaults.js';
+import type { EngineSettings } from './engine.js';
 import { fromUser, intOrString } from './kube-json.js';
 import { UCX_PORT, ZMQ_PORT } from '../schema/facts/ports.js';
 import { nonEmpty } from './workload.js';
@@ -24,6 +27,28 @@ export interface EngineServiceProps {
   readonly extraPorts?: readonly unknown[];
   /** @default - none */
   readonly annotations?: Readonly<Record<string, string>>;
+}
+
+/** The engine Service of model `spec` on `servingEngineSpec`'s ports, added to `scope` as `Service`. */
+export function modelEngineService(
+  scope: Construct,
+  props: {
+    readonly name: string;
+    readonly namespace?: string;
+    readonly spec: Readonly<ModelSpec>;
+    readonly settings: EngineSettings;
+    readonly selector: Readonly<Record<string, string>>;
+  },
+): ApiObject {
+  const { spec, settings } = props;
+  return engineService(scope, {
+    name: props.name,
+    namespace: props.namespace,
+    selector: props.selector,
+    servicePort: settings.servicePort ?? ENGINE_DEFAULTS.servicePort,
+    extraPorts: settings.extraPorts,
+    annotations: spec.serviceAnnotations,
+  });
 }
 
 /** The engine Service, added to `scope` as `Service`. */

@@ -12,15 +12,14 @@ import type { ModelSpec, ServingEngineSpec } from '../schema/values.generated.js
 import type { LmcacheServerEndpoint } from './cache-server.js';
 import { ENGINE_DEFAULTS } from './defaults.js';
 import { engineContainers } from './engine-container.js';
-import { engineEnv } from './engine-env.js';
-import { engineService } from './engine-service.js';
-import { engineVolumes } from './engine-volumes.js';
-import { fromUser } from './kube-json.js';
+import { engineEnv, type EngineEnv } from './engine-env.js';
+import { modelEngineService } from './engine-service.js';
+import { engineVolumes, type EngineVolumes } from './engine-volumes.js';
 import { EngineScaledObject } from './keda.js';
 import { engineLabels } from './labels.js';
 import * as names from '../schema/facts/names.js';
 import { sharesHostIpcPid } from '../schema/facts/pd-engine.js';
-import { deploymentStrategy, nonEmpty, podAffinity, podDisruptionBudget } from './workload.js';
+import { deploymentStrategy, enginePodPlacement, nonEmpty, podDisruptionBudget } from './workload.js';
 import { requireValidEngine } from './invariants.js';
 import type { SecretSource } from './release-secret.js';
 import type { Quantity } from '../schema/facts/quantity.js';
@@ -99,7 +98,7 @@ export interface VllmEngineProps {
 }
 
 /** The model's settings in the values file's shape, which the concept modules render (`hf_token` aside). */
-function modelSpecOf(props: VllmEngineProps): ModelSpec {
+export function modelSpecOf(props: VllmEngineProps): ModelSpec {
   const { cpu, memory, gpus, gpuType, cpuLimit, memoryLimit } = props.resources;
   const spec: ModelSpec = {
     ...props.options,
@@ -115,6 +114,23 @@ function modelSpecOf(props: VllmEngineProps): ModelSpec {
   if (cpuLimit !== undefined) spec.limitCPU = cpuLimit.given;
   if (memoryLimit !== undefined) spec.limitMemory = memoryLimit.given;
   return spec;
+}
+
+/**
+ * An engine's volumes (its PVC and chat-template ConfigMap added to `scope`) and its vllm container's env (literal
+ * secrets added to the release Secret), whatever runs vLLM: a Deployment (`VllmEngine`) or a RayCluster.
+ */
+export function engineVolumesAndEnv(
+  scope: Construct,
+  props: VllmEngineProps,
+  spec: Readonly<ModelSpec>,
+  settings: EngineSettings,
+): { readonly volumes: EngineVolumes; readonly env: EngineEnv } {
+  const { release, namespace, sharedStorageClaim, cacheServer, hfToken, apiKey } = props;
+  const volumes = engineVolumes(scope, { release, namespace, spec, sharedStorageClaim });
+  const sharedStorage = sharedStorageClaim !== undefined;
+  const env = engineEnv(scope, { release, namespace, spec, settings, cacheServer, hfToken, apiKey, sharedStorage });
+  return { volumes, env };
 }
 
 /** `progressDeadlineSeconds` of engine Deployments: pulling a large image and loading weights takes time. */
@@ -143,18 +159,10 @@ export class VllmEngine extends Construct {
     this.podSelector = selector;
     this.serviceName = names.engineServiceName(release, spec.name);
 
-    const { sharedStorageClaim } = props;
-    const volumes = engineVolumes(this, { release, namespace, spec, sharedStorageClaim });
+    const { volumes, env } = engineVolumesAndEnv(this, props, spec, settings);
     this.storageClaim = volumes.storageClaim;
-    const { cacheServer, hfToken, apiKey } = props;
-    const sharedStorage = sharedStorageClaim !== undefined;
-    const env = engineEnv(this, { release, namespace, spec, settings, cacheServer, hfToken, apiKey, sharedStorage });
+    const { cacheServer } = props;
     const { containers, initContainers } = engineContainers({ release, spec, settings, volumes, env, cacheServer });
-    const tolerations =
-      spec.tolerationsPolicy === 'override' && (spec.tolerations?.length ?? 0) > 0
-        ? (spec.tolerations ?? [])
-        : [...(settings.tolerations ?? []), ...(spec.tolerations ?? [])];
-    const runtimeClassName = spec.runtimeClassName ?? settings.runtimeClassName ?? ENGINE_DEFAULTS.runtimeClassName;
     const hostIpcPid = sharesHostIpcPid(spec.lmcacheConfig);
 
     this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
@@ -173,39 +181,20 @@ export class VllmEngine extends Construct {
         template: {
           metadata: { labels: { ...selector, ...spec.podLabels }, annotations: nonEmpty({ ...spec.podAnnotations }) },
           spec: {
-            priorityClassName: spec.priorityClassName || undefined,
+            ...enginePodPlacement(spec, settings),
             initContainers,
-            securityContext: nonEmpty(settings.securityContext)
-              ? fromUser<k8s.PodSecurityContext>(settings.securityContext)
-              : undefined,
-            serviceAccountName: spec.serviceAccountName || undefined,
-            // engines never call the API server: no token in the pod (a pdstack hardening)
-            automountServiceAccountToken: false,
             hostIpc: hostIpcPid ? true : undefined,
             hostPid: hostIpcPid ? true : undefined,
             hostname: names.engineHostname(release, spec.name),
             subdomain: this.serviceName,
             containers,
-            imagePullSecrets: spec.imagePullSecret ? [{ name: spec.imagePullSecret }] : undefined,
             volumes: volumes.volumes.length > 0 ? volumes.volumes : undefined,
-            tolerations: tolerations.length > 0 ? fromUser<k8s.Toleration[]>(tolerations) : undefined,
-            runtimeClassName: runtimeClassName || undefined,
-            schedulerName: spec.schedulerName || settings.schedulerName || undefined,
-            nodeName: spec.nodeName || undefined,
-            affinity: podAffinity(spec.affinity, spec.nodeSelectorTerms, spec.nodeName),
           },
         },
       },
     });
 
-    this.service = engineService(this, {
-      name: this.serviceName,
-      namespace,
-      selector,
-      servicePort: settings.servicePort ?? ENGINE_DEFAULTS.servicePort,
-      extraPorts: settings.extraPorts,
-      annotations: spec.serviceAnnotations,
-    });
+    this.service = modelEngineService(this, { name: this.serviceName, namespace, spec, settings, selector });
 
     if (spec.keda?.enabled)
       new EngineScaledObject(this, 'ScaledObject', { release, namespace, spec, labels: selector });

@@ -23,6 +23,8 @@ export * from '../schema/facts/lmcache.js';
 export * from '../schema/facts/names.js';
 export * from '../schema/facts/ports.js';
 export * from './probes.js';
+export * from './ray-cluster.js';
+export * from '../schema/facts/ray.js';
 // the class, not the generated values type of the same name (`string | number`)
 export { Quantity, QUANTITY_RULE, quantityValue } from '../schema/facts/quantity.js';
 export * from './release-secret.js';

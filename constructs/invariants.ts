@@ -11,6 +11,7 @@ import {
 } from '../schema/facts/dns-label.js';
 import { engineProblems, type RuleProblem } from '../schema/facts/engine-rules.js';
 import { Quantity } from '../schema/facts/quantity.js';
+import { isRayModel } from '../schema/facts/ray.js';
 import type { ModelSpec } from '../schema/values.generated.js';
 
 /** Throws unless `release` can name a release (it prefixes every object name). */
@@ -52,9 +53,38 @@ const OPTION_QUANTITY_KEYS = ['shmSize', 'pvcStorage'] as const;
  * that parse, and the engine rules (whole GPUs, limits not below requests, a coherent P/D role, ...).
  */
 export function requireValidEngine(release: string, namespace: string | undefined, spec: Readonly<ModelSpec>): void {
-  requireReleaseAndNamespace('VllmEngine', release, namespace);
-  requireDnsLabel('VllmEngine', 'name', spec.name);
-  const construct = `VllmEngine ${spec.name}`;
+  if (isRayModel(spec))
+    throw new Error(
+      `VllmEngine ${spec.name}: options.raySpec.enabled: a KubeRay model is a VllmRayCluster (a RayCluster, no Deployment)`,
+    );
+  requireValidModel('VllmEngine', release, namespace, spec);
+}
+
+/**
+ * `VllmRayCluster`'s invariants: no `raySpec` among the model's options (the head is a prop of its own), and those of
+ * `VllmEngine` on the model (its workers) with `head` as `raySpec.headNode`, so the KubeRay rules apply (GPU
+ * arithmetic, no KEDA, no P/D role).
+ */
+export function requireValidRayCluster(
+  release: string,
+  namespace: string | undefined,
+  spec: Readonly<ModelSpec>,
+  head: NonNullable<ModelSpec['raySpec']>['headNode'],
+): void {
+  if (spec.raySpec !== undefined)
+    throw new Error(`VllmRayCluster ${spec.name}: options.raySpec: give the head node as the \`head\` prop`);
+  requireValidModel('VllmRayCluster', release, namespace, { ...spec, raySpec: { enabled: true, headNode: head } });
+}
+
+function requireValidModel(
+  kind: string,
+  release: string,
+  namespace: string | undefined,
+  spec: Readonly<ModelSpec>,
+): void {
+  requireReleaseAndNamespace(kind, release, namespace);
+  requireDnsLabel(kind, 'name', spec.name);
+  const construct = `${kind} ${spec.name}`;
   const serviceName = engineServiceNameMessage(release, spec.name);
   if (serviceName) throw new Error(`${construct}: name: ${serviceName}`);
   for (const key of OPTION_QUANTITY_KEYS) {

@@ -44,6 +44,16 @@ export function engineLabels(release: string, model: string, engineLabels: Label
   };
 }
 
+/**
+ * Labels production-stack puts on a RayCluster and on its head and worker pods: `model`, `helm-release-name` and
+ * `servingEngineSpec.labels`, without the `app.kubernetes.io/*` ones. pdstack's head pods carry `engineLabels`
+ * (the engine Service's selector and the router's discovery need `app.kubernetes.io/instance`); workers serve no HTTP
+ * and keep these, so neither the Service nor the router picks them.
+ */
+export function rayNodeLabels(release: string, model: string, engineLabels: Labels): Labels {
+  return { [MODEL_LABEL]: model, [HELM_RELEASE_LABEL]: release, ...engineLabels };
+}
+
 /** production-stack's standard labels of a component that is not an engine (named by the component), plus `extra`. */
 function componentLabels(name: string, component: string, release: string, extra: Labels): Labels {
   return {

@@ -29,7 +29,9 @@ import { RouterIngress } from './router-ingress.js';
 import { RouterPdb } from './router-pdb.js';
 import { RouterHttpRoute } from './router-route.js';
 import { RouterServiceMonitor } from './router-service-monitor.js';
-import { engineProps, routerExposureProps, routerProps } from './values-props.js';
+import { engineProps, rayClusterProps, routerExposureProps, routerProps } from './values-props.js';
+import { VllmRayCluster } from './ray-cluster.js';
+import { isRayModel } from '../schema/facts/ray.js';
 import { nonEmpty } from './workload.js';
 
 export interface PdStackProps {
@@ -43,6 +45,8 @@ export interface PdStackProps {
 
 export class PdStack extends Construct {
   public readonly engines: readonly VllmEngine[];
+  /** The KubeRay models' clusters (`raySpec.enabled`), which get no `VllmEngine`. */
+  public readonly rayClusters: readonly VllmRayCluster[];
   public readonly router?: VllmRouter;
   public readonly cacheServer?: LmcacheServer;
   public readonly loraController?: LoraController;
@@ -58,6 +62,7 @@ export class PdStack extends Construct {
     const { modelSpec: _models, ...settings } = engineSpec;
     const enginesEnabled = renderEngines(props.values);
     const engines: VllmEngine[] = [];
+    const rayClusters: VllmRayCluster[] = [];
     const cacheserverSpec = props.values.cacheserverSpec;
     // production-stack renders the cache server whether or not engines are
     if (cacheserverSpec?.enabled)
@@ -78,6 +83,16 @@ export class PdStack extends Construct {
       }
       const pools = settings.pdstackInferencePool;
       for (const { spec } of renderedModels(props.values)) {
+        if (isRayModel(spec)) {
+          rayClusters.push(
+            new VllmRayCluster(this, `Engine-${spec.name}`, {
+              ...rayClusterProps(release, namespace, spec, settings),
+              cacheServer,
+              sharedStorageClaim,
+            }),
+          );
+          continue;
+        }
         const engine = new VllmEngine(this, `Engine-${spec.name}`, {
           ...engineProps(release, namespace, spec, settings),
           cacheServer,
@@ -105,6 +120,7 @@ export class PdStack extends Construct {
       }
     }
     this.engines = engines;
+    this.rayClusters = rayClusters;
 
     const routerSpec = props.values.routerSpec ?? {};
     if (routerEnabled(props.values)) {

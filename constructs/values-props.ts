@@ -12,6 +12,7 @@ import type { ModelSpec, RouterSpec, ServingEngineSpec } from '../schema/values.
 import { ROUTER_DEFAULTS } from './defaults.js';
 import { fromUser } from './kube-json.js';
 import type { VllmEngineProps } from './engine.js';
+import type { VllmRayClusterProps } from './ray-cluster.js';
 import { SecretSource } from './release-secret.js';
 import { RouterDiscovery, type RouterEngineDiscovery, type VllmRouter, type VllmRouterProps } from './router.js';
 import type { RouterAutoscalerProps } from './router-hpa.js';
@@ -63,6 +64,37 @@ export function engineProps(
     apiKey: SecretSource.fromValues(vllmApiKey),
     options,
     settings,
+  };
+}
+
+/**
+ * The props of the RayCluster of one enabled `modelSpec[]` entry with `raySpec.enabled`: the engine's props (the
+ * workers') without `raySpec`, plus the head node of `raySpec.headNode`, its quantities parsed as the model's are.
+ */
+export function rayClusterProps(
+  release: string,
+  namespace: string | undefined,
+  spec: Readonly<ModelSpec>,
+  engineSpec: Readonly<Omit<ServingEngineSpec, 'modelSpec'>>,
+): VllmRayClusterProps {
+  const { raySpec, ...model } = spec;
+  if (!raySpec?.headNode) throw new Error(`internal: KubeRay model ${spec.name} has no raySpec.headNode`);
+  const { resources, initContainer, ...head } = raySpec.headNode;
+  // the head's quantities replace the worker's, limits included
+  const headModel = {
+    ...model,
+    requestGPU: undefined,
+    requestGPUType: undefined,
+    limitCPU: undefined,
+    limitMemory: undefined,
+  };
+  return {
+    ...engineProps(release, namespace, model, engineSpec),
+    head: {
+      resources: engineProps(release, namespace, { ...headModel, ...head }, engineSpec).resources,
+      resourcesOverride: resources,
+      initContainer,
+    },
   };
 }
 

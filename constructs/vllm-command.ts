@@ -23,11 +23,15 @@ export function vllmBinary(repository: string): string {
 /** Where chat templates are mounted in the engine container. */
 export const TEMPLATES_MOUNT_PATH = '/templates';
 
-/** `kvTransferConfig` is the `--kv-transfer-config` JSON (see `lmcache.ts`), or `undefined` for none. */
+/**
+ * `kvTransferConfig` is the `--kv-transfer-config` JSON (see `lmcache.ts`), or `undefined` for none;
+ * `executorBackend` vLLM's `--distributed-executor-backend` (`ray` on a KubeRay head), or `undefined` for vLLM's choice.
+ */
 export function vllmCommand(
   spec: Readonly<ModelSpec>,
   containerPort: number,
   kvTransferConfig: string | undefined,
+  executorBackend?: string,
 ): string[] {
   const cmd = [
     vllmBinary(spec.repository),
@@ -38,6 +42,7 @@ export function vllmCommand(
     '--port',
     String(containerPort),
   ];
+  if (executorBackend !== undefined) cmd.push('--distributed-executor-backend', executorBackend);
   if (spec.enableLoRA) cmd.push('--enable-lora');
   if (spec.enableTool) cmd.push('--enable-auto-tool-choice');
   if (spec.toolCallParser) cmd.push('--tool-call-parser', spec.toolCallParser);
@@ -50,6 +55,7 @@ export function vllmCommand(
     if (v.maxModelLen !== undefined) cmd.push('--max-model-len', String(v.maxModelLen));
     if (v.dtype !== undefined) cmd.push('--dtype', v.dtype);
     if (v.tensorParallelSize !== undefined) cmd.push('--tensor-parallel-size', String(v.tensorParallelSize));
+    if (v.pipelineParallelSize !== undefined) cmd.push('--pipeline-parallel-size', String(v.pipelineParallelSize));
     if (v.maxNumSeqs !== undefined) cmd.push('--max-num-seqs', String(v.maxNumSeqs));
     if (v.gpuMemoryUtilization !== undefined) cmd.push('--gpu-memory-utilization', String(v.gpuMemoryUtilization));
     if (v.maxLoras !== undefined) cmd.push('--max-loras', String(v.maxLoras));

@@ -17,6 +17,7 @@ import {
 import {
   containerGpus,
   lmcacheProblems,
+  rayProblems,
   resourceProblems,
   type RuleProblem,
   vllmConfigProblems,
@@ -270,20 +271,9 @@ function checkNames(c: Checker, engines: readonly Engine[]): void {
 
 function checkModel(c: Checker, e: Engine): void {
   const m = e.spec;
-  const vllm = m.vllmConfig;
   reportProblems(c, e, vllmConfigProblems(m));
-  if (vllm?.pipelineParallelSize !== undefined) {
-    c.error(
-      [...e.path, 'vllmConfig', 'pipelineParallelSize'],
-      'pipeline parallelism needs a KubeRay cluster (raySpec), which pdstack does not render; remove pipelineParallelSize',
-    );
-  }
-  if (m.raySpec?.enabled)
-    c.error(
-      [...e.path, 'raySpec', 'enabled'],
-      'pdstack does not render KubeRay clusters; set enabled: false (one Deployment per model)',
-    );
   reportProblems(c, e, resourceProblems(m));
+  reportProblems(c, e, rayProblems(m));
   checkToken(c, [...e.path, 'hf_token'], m.hf_token, 'a Hugging Face token', 'remove hf_token for a public model');
   reportProblems(c, e, lmcacheProblems(m.lmcacheConfig));
 }

@@ -329,7 +329,7 @@ export interface ModelSpec {
    */
   toolCallParser?: string;
   /**
-   * Deployment replicas
+   * Deployment replicas (a KubeRay model: Ray worker pods)
    */
   replicaCount?: number;
   /**
@@ -505,11 +505,54 @@ export interface ModelSpec {
   enableLoRA?: boolean;
   keda?: Keda;
   /**
-   * KubeRay deployment (not rendered by pdstack: only enabled: false is accepted)
+   * Deploy the model as a KubeRay RayCluster <release>-<name>-raycluster (a head pod and replicaCount worker pods) instead of a Deployment: vLLM runs on the head with --distributed-executor-backend ray
    */
   raySpec?: {
+    /**
+     * Render a RayCluster (and no Deployment) for this model
+     */
     enabled?: boolean;
-    [k: string]: unknown;
+    /**
+     * The head pod's vllm container: vLLM's API server and first rank run there (workers take the model's request* /limit* /resources/initContainer)
+     */
+    headNode?: {
+      /**
+       * Head CPU request, e.g. 4 or 500m
+       */
+      requestCPU: Quantity;
+      /**
+       * Head memory request, e.g. 16Gi
+       */
+      requestMemory: Quantity;
+      /**
+       * Head GPUs, requested and limited (resource requestGPUType); KubeRay gives Ray the GPUs of the limits
+       */
+      requestGPU?: Quantity;
+      /**
+       * GPU resource name of the head (default nvidia.com/gpu)
+       */
+      requestGPUType?: string;
+      /**
+       * Head CPU limit
+       */
+      limitCPU?: Quantity;
+      /**
+       * Head memory limit
+       */
+      limitMemory?: Quantity;
+      /**
+       * Head container resources used verbatim (replaces the head's request* /limit*)
+       */
+      resources?: {
+        [k: string]: unknown;
+      };
+      /**
+       * Init container of the head pod, in modelSpec.initContainer's shape (the workers run modelSpec.initContainer)
+       */
+      initContainer?: {
+        [k: string]: unknown;
+      };
+    };
   };
   pdb?: Pdb;
 }
@@ -541,7 +584,7 @@ export interface VllmConfig {
    */
   tensorParallelSize?: number;
   /**
-   * Only used by Ray deployments, which pdstack does not render
+   * --pipeline-parallel-size (KubeRay models only: raySpec.enabled); tensorParallelSize x pipelineParallelSize GPUs across the Ray cluster
    */
   pipelineParallelSize?: number;
   /**

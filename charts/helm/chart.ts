@@ -12,6 +12,7 @@ import { Yaml } from 'cdk8s';
 import { DEFAULT_GPU_RESOURCE, engineResources } from '../../constructs/engine-container.js';
 import { otelArgs } from '../../constructs/router.js';
 import * as names from '../../schema/facts/names.js';
+import { isRayModel } from '../../schema/facts/ray.js';
 import { vllmBinary } from '../../constructs/vllm-command.js';
 import { renderedModels, routerEnabled } from '../../schema/rendered.js';
 import type { ModelSpec, PdstackValues, RouterSpec } from '../../schema/values.generated.js';
@@ -128,7 +129,8 @@ export function generateChart(compiled: Readonly<PdstackValues>, options: ChartO
   const templateHeader = escapeTemplate(header);
   const files: ChartFiles = new Map();
   const knobs = new Knobs();
-  for (const { spec, index } of renderedModels(compiled)) {
+  // a KubeRay model's keys are compiled in (helpers.ts: knobPaths)
+  for (const { spec, index } of renderedModels(compiled).filter((m) => !isRayModel(m.spec))) {
     const deployment = find(objects, 'Deployment', names.engineDeploymentName(RELEASE_SENTINEL, spec.name));
     knobs.engine(deployment, spec, index);
   }

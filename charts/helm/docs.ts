@@ -15,6 +15,7 @@ import { COMPONENT_LABEL, INSTANCE_LABEL, PART_OF, PART_OF_LABEL } from '../../s
 import * as names from '../../schema/facts/names.js';
 import { servesWholeRequests } from '../../schema/facts/pd-engine.js';
 import { ZMQ_PORT } from '../../schema/facts/ports.js';
+import { isRayModel } from '../../schema/facts/ray.js';
 import { renderedModels, routerEnabled } from '../../schema/rendered.js';
 import type { ModelSpec, PdstackValues } from '../../schema/values.generated.js';
 import { howToGive } from './secrets.js';
@@ -61,7 +62,9 @@ export function notesText(
   if (list.length > 0) {
     lines.push('Engines (kubectl get pods -n ' + namespace + ' -l ' + INSTANCE_LABEL + '=' + release + '):');
     for (const { spec, role } of list)
-      lines.push(`  ${role.padEnd(7)} ${names.engineDeploymentName(release, spec.name)} serving ${spec.modelURL}`);
+      lines.push(
+        `  ${role.padEnd(7)} ${(isRayModel(spec) ? names.rayClusterName : names.engineDeploymentName)(release, spec.name)} serving ${spec.modelURL}`,
+      );
     lines.push('');
   }
   if (routerEnabled(values)) {
@@ -229,6 +232,11 @@ export function readme(
   }
   lines.push('```');
   const scaled = list.filter((e) => e.spec.keda?.enabled).map((e) => `\`${e.spec.name}\``);
+  const ray = list.filter((e) => isRayModel(e.spec)).map((e) => `\`${e.spec.name}\``);
+  const rayNote =
+    ray.length > 0
+      ? ` ${ray.join(', ')} ${ray.length > 1 ? 'are KubeRay models' : 'is a KubeRay model'} (\`raySpec.enabled\`): its keys are all compiled in, these too (\`replicaCount\` is also the number of Ray nodes the head waits for).`
+      : '';
   const kedaNote =
     scaled.length > 0
       ? ` KEDA scales ${scaled.join(', ')} (\`keda.enabled\`): the Deployment has no replicas, so its \`replicaCount\` has no effect.`
@@ -258,7 +266,7 @@ ${lines.join('\n')}
 \`values.yaml\` holds the compiled values, defaults filled in. At install time you may change, for each model
 (\`servingEngineSpec.modelSpec[i]\`) \`replicaCount\`, \`repository\`, \`tag\`, \`resources\`, \`requestCPU\`,
 \`requestMemory\` and \`requestGPU\`, and for the router (\`routerSpec\`) \`replicaCount\`, \`repository\`, \`tag\` and
-\`resources\`, e.g. \`--set servingEngineSpec.modelSpec[1].replicaCount=3\` or \`--set routerSpec.tag=v2\`.${kedaNote}
+\`resources\`, e.g. \`--set servingEngineSpec.modelSpec[1].replicaCount=3\` or \`--set routerSpec.tag=v2\`.${kedaNote}${rayNote}
 Everything else is compiled in: if the given values differ anywhere else, rendering fails with the key path, the
 compiled and the given value, and the command above to recompile. A key that is null on one side and absent on the
 other is no difference (Helm and the templates read both as not set).

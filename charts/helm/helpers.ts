@@ -10,7 +10,8 @@
  */
 import { DEFAULT_VLLM_BINARY, VLLM_BINARY_BY_REPOSITORY } from '../../constructs/vllm-command.js';
 import { DEFAULT_OTEL_SERVICE_NAME } from '../../schema/facts/router-flags.js';
-import type { PdstackValues } from '../../schema/values.generated.js';
+import { isRayModel } from '../../schema/facts/ray.js';
+import type { ModelSpec, PdstackValues } from '../../schema/values.generated.js';
 import type { ChartSecrets } from './secrets.js';
 import { goString } from './template-text.js';
 
@@ -39,18 +40,21 @@ export interface HelpersOptions {
   readonly secrets: Pick<ChartSecrets, 'helpers' | 'guardSkips'>;
 }
 
-/** Key paths the guard lets differ: the knobs of the router and of each of `models` modelSpec entries. */
-function knobPaths(models: number): string[] {
+/**
+ * Key paths the guard lets differ: the knobs of the router and of each `modelSpec` entry but a KubeRay model's
+ * (its keys are compiled in: `replicaCount` is also the head's EXPECTED_NODES, the image's repository picks the
+ * start script's binaries).
+ */
+function knobPaths(models: readonly ModelSpec[]): string[] {
   const paths = ROUTER_KNOBS.map((k) => `routerSpec.${k}`);
-  for (let i = 0; i < models; i++) paths.push(...MODEL_KNOBS.map((k) => `servingEngineSpec.modelSpec[${i}].${k}`));
+  models.forEach((model, i) => {
+    if (!isRayModel(model)) paths.push(...MODEL_KNOBS.map((k) => `servingEngineSpec.modelSpec[${i}].${k}`));
+  });
   return paths;
 }
 
 export function helpersTpl(options: HelpersOptions): string {
-  const knobs = [
-    ...knobPaths(options.compiled.servingEngineSpec?.modelSpec?.length ?? 0),
-    ...options.secrets.guardSkips,
-  ]
+  const knobs = [...knobPaths(options.compiled.servingEngineSpec?.modelSpec ?? []), ...options.secrets.guardSkips]
     .map(goString)
     .join(' ');
   // `vllmBinary`'s table (constructs/vllm-command.ts): repositories whose image has vLLM elsewhere than on the PATH.

@@ -9,6 +9,7 @@ import { commaList } from './comma-list.js';
 import { DEFAULT_KV_ROLE } from './lmcache.js';
 import { isPdEngine, KV_ROLE_OF_NIXL_ROLE, type NixlRole, sharesHostIpcPid } from './pd-engine.js';
 import { quantityValue } from './quantity.js';
+import { isRayModel } from './ray.js';
 import { usesV0 } from './vllm.js';
 
 /** What is wrong, at `key` (a path relative to the engine's settings, e.g. `['lmcacheConfig', 'nixlRole']`). */
@@ -24,6 +25,7 @@ type QuantityText = string | number;
 export interface VllmConfigRulesInput {
   readonly gpuMemoryUtilization?: QuantityText;
   readonly tensorParallelSize?: number;
+  readonly pipelineParallelSize?: number;
   readonly v0?: QuantityText;
   readonly v1?: QuantityText;
 }
@@ -46,21 +48,33 @@ export interface LmcacheRulesInput {
   readonly cudaVisibleDevices?: QuantityText;
 }
 
-/** The engine settings (`modelSpec[]` keys) the rules read. */
-export interface EngineRulesInput {
+/** The keys that size one container (a model's, or a KubeRay head's `raySpec.headNode`). */
+export interface ContainerResourcesRulesInput {
   readonly requestCPU?: QuantityText;
   readonly requestMemory?: QuantityText;
   readonly requestGPU?: QuantityText;
   readonly limitCPU?: QuantityText;
   readonly limitMemory?: QuantityText;
   readonly resources?: Readonly<Record<string, unknown>>;
+}
+
+/** The engine settings (`modelSpec[]` keys) the rules read. */
+export interface EngineRulesInput extends ContainerResourcesRulesInput {
+  readonly replicaCount?: number;
   readonly vllmConfig?: Readonly<VllmConfigRulesInput>;
   readonly lmcacheConfig?: Readonly<LmcacheRulesInput>;
+  readonly keda?: Readonly<{ enabled?: boolean }>;
+  readonly raySpec?: Readonly<{ enabled?: boolean; headNode?: Readonly<ContainerResourcesRulesInput> }>;
 }
 
 /** Every problem of one engine's settings, in the order the checks of meaning report them. */
 export function engineProblems(spec: Readonly<EngineRulesInput>): RuleProblem[] {
-  return [...vllmConfigProblems(spec), ...resourceProblems(spec), ...lmcacheProblems(spec.lmcacheConfig)];
+  return [
+    ...vllmConfigProblems(spec),
+    ...resourceProblems(spec),
+    ...rayProblems(spec),
+    ...lmcacheProblems(spec.lmcacheConfig),
+  ];
 }
 
 const error = (key: readonly string[], message: string): RuleProblem => ({ key, severity: 'error', message });
@@ -105,7 +119,7 @@ function resourcesGpus(resources: Readonly<Record<string, unknown>>): number {
 }
 
 /** GPUs the engine's container gets: from a non-empty `resources` when given, else `requestGPU`. */
-export function containerGpus(spec: Readonly<EngineRulesInput>): number {
+export function containerGpus(spec: Readonly<ContainerResourcesRulesInput>): number {
   const resources = spec.resources && Object.keys(spec.resources).length > 0 ? spec.resources : undefined;
   if (resources) return resourcesGpus(resources);
   return spec.requestGPU === undefined ? 0 : (quantityValue(spec.requestGPU) ?? 0);
@@ -116,6 +130,8 @@ export function containerGpus(spec: Readonly<EngineRulesInput>): number {
  * `cudaVisibleDevices` within the GPUs the container gets.
  */
 export function resourceProblems(spec: Readonly<EngineRulesInput>): RuleProblem[] {
+  // a KubeRay model's parallelism spans the Ray cluster: rayProblems checks it
+  const tp = isRayModel(spec) ? undefined : spec.vllmConfig?.tensorParallelSize;
   const problems: RuleProblem[] = [];
   const resources = spec.resources && Object.keys(spec.resources).length > 0 ? spec.resources : undefined;
   const gpus = containerGpus(spec);
@@ -138,7 +154,6 @@ export function resourceProblems(spec: Readonly<EngineRulesInput>): RuleProblem[
       }
     }
   }
-  const tp = spec.vllmConfig?.tensorParallelSize;
   if (tp !== undefined && gpus > 0 && tp > gpus) {
     problems.push(
       error(
@@ -175,6 +190,85 @@ export function resourceProblems(spec: Readonly<EngineRulesInput>): RuleProblem[
         `the engine requests ${gpus} GPU(s), which the container sees as index 0 to ${gpus - 1}; CUDA_VISIBLE_DEVICES=${devices} names GPU ${beyond.join(', ')} that it does not have: remove cudaVisibleDevices or use indexes below ${gpus}`,
       ),
     );
+  }
+  return problems;
+}
+
+/**
+ * KubeRay models (`raySpec.enabled`): pipeline parallelism only there; a head node; no KEDA (it scales
+ * Deployments) and no P/D role (a NIXL engine is one pod); and the GPU arithmetic vLLM's Ray executor relies on:
+ * its tensorParallelSize × pipelineParallelSize workers each take one GPU of the cluster, which has the head's GPUs
+ * plus replicaCount × each worker's (KubeRay passes a container's GPU limit to `ray start --num-gpus`).
+ */
+export function rayProblems(spec: Readonly<EngineRulesInput>): RuleProblem[] {
+  const pp = spec.vllmConfig?.pipelineParallelSize;
+  if (!isRayModel(spec)) {
+    return pp === undefined
+      ? []
+      : [
+          error(
+            ['vllmConfig', 'pipelineParallelSize'],
+            "pipeline parallelism is rendered for KubeRay models only (production-stack's Deployment passes no --pipeline-parallel-size): set raySpec.enabled: true with raySpec.headNode, or remove pipelineParallelSize",
+          ),
+        ];
+  }
+  const problems: RuleProblem[] = [];
+  const head = spec.raySpec?.headNode;
+  if (head === undefined) {
+    problems.push(
+      error(
+        ['raySpec', 'enabled'],
+        "a KubeRay model needs raySpec.headNode with requestCPU and requestMemory (the head pod, where vLLM's API server runs); production-stack's chart fails to render without it",
+      ),
+    );
+  } else {
+    for (const p of resourceProblems(head)) problems.push({ ...p, key: ['raySpec', 'headNode', ...p.key] });
+  }
+  const headGpus = head === undefined ? undefined : containerGpus(head);
+  if (spec.keda?.enabled) {
+    problems.push(
+      error(
+        ['keda', 'enabled'],
+        'KEDA scales a Deployment and a KubeRay model has none (production-stack renders no ScaledObject for it): set keda.enabled: false, or raySpec.enabled: false',
+      ),
+    );
+  }
+  if (isPdEngine(spec.lmcacheConfig)) {
+    problems.push(
+      error(
+        ['raySpec', 'enabled'],
+        'a P/D engine (lmcacheConfig.enablePD) is one pod that NIXL reaches by its Service; pdstack renders KubeRay models without a P/D role: set raySpec.enabled: false, or enablePD: false',
+      ),
+    );
+  }
+  const workerGpus = containerGpus(spec);
+  // the arithmetic needs whole GPUs (fractions are errors above)
+  if (headGpus === undefined || !Number.isInteger(headGpus) || !Number.isInteger(workerGpus)) return problems;
+  const tp = spec.vllmConfig?.tensorParallelSize ?? 1;
+  const needed = tp * (pp ?? 1);
+  const workers = spec.replicaCount ?? 1;
+  const total = headGpus + workers * workerGpus;
+  const cluster = `the Ray cluster has ${total} GPU(s): the head's ${headGpus} plus ${workers} worker(s) × ${workerGpus}`;
+  const key =
+    pp !== undefined
+      ? ['vllmConfig', 'pipelineParallelSize']
+      : spec.vllmConfig?.tensorParallelSize !== undefined
+        ? ['vllmConfig', 'tensorParallelSize']
+        : ['raySpec', 'enabled'];
+  const parallelism = `tensorParallelSize ${tp} × pipelineParallelSize ${pp ?? 1}`;
+  if (needed > total) {
+    problems.push(
+      error(
+        key,
+        `${parallelism} needs ${needed} GPU(s), one per vLLM worker, but ${cluster}; vLLM cannot place its workers and the head never serves: add workers (replicaCount) or GPUs (requestGPU, raySpec.headNode.requestGPU), or lower the parallelism`,
+      ),
+    );
+  } else if (needed < total) {
+    problems.push({
+      key,
+      severity: 'warning',
+      message: `${parallelism} uses ${needed} GPU(s) but ${cluster}: ${total - needed} stay idle; match replicaCount and the GPU requests to the parallelism`,
+    });
   }
   return problems;
 }

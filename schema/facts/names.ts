@@ -17,6 +17,14 @@ export const endpointPickerServiceName = (pool: string): string => `${pool}-epp`
 /** A Grafana dashboard's ConfigMap (`dashboard`: its file name without `.json`). */
 export const grafanaDashboardConfigMapName = (release: string, dashboard: string): string =>
   `${release}-grafana-${dashboard}`;
+/** A KubeRay model (`raySpec.enabled`): its RayCluster, and the ConfigMaps of its head's scripts. */
+export const rayClusterName = (release: string, model: string): string => `${release}-${model}-raycluster`;
+/** production-stack: `<model>-wait-for-ray-script`, without the release (two releases in a namespace collide). */
+export const rayWaitScriptConfigMapName = (release: string, model: string): string =>
+  `${release}-${model}-wait-for-ray-script`;
+/** production-stack: `<model>-vllm-start-script`, without the release. */
+export const rayStartScriptConfigMapName = (release: string, model: string): string =>
+  `${release}-${model}-vllm-start-script`;
 export const engineServiceMonitorName = (release: string): string => `${release}-engine-servicemonitor`;
 /** The pod `hostname` production-stack sets on engine pods. */
 export const engineHostname = (release: string, model: string): string => `${release}-${model}-vllm-stack`;

@@ -50,6 +50,7 @@ const SPECS = {
   'prodstack-nulls': join(FIXTURES, 'prodstack-nulls.yaml'),
   'inference-pool': join(FIXTURES, 'inference-pool.yaml'),
   lora: join(FIXTURES, 'lora.yaml'),
+  kuberay: join(FIXTURES, 'kuberay.yaml'),
 } as const;
 type Spec = keyof typeof SPECS;
 
@@ -130,11 +131,36 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
     },
   );
 
+  test("a KubeRay model's keys are compiled in: --set on its replicaCount fails the guard, the Deployment model's is a knob", () => {
+    const failed = helm(bin(), [
+      'template',
+      'pd',
+      charts.kuberay,
+      ...secretArgs.kuberay,
+      '--set',
+      'servingEngineSpec.modelSpec[0].replicaCount=3',
+    ]);
+    expect(failed.status).not.toBe(0);
+    expect(failed.stderr).toContain(
+      'servingEngineSpec.modelSpec[0].replicaCount is compiled into this chart as 2, the given values say 3',
+    );
+    const { objects } = helmTemplate(bin(), 'pd', charts.kuberay, [
+      ...secretArgs.kuberay,
+      '--set',
+      'servingEngineSpec.modelSpec[1].replicaCount=3',
+    ]);
+    expect((objects.get('Deployment/pd-opt125m-deployment-deployment-vllm') as Record<string, any>).spec.replicas).toBe(
+      3,
+    );
+    const rc = objects.get('RayCluster/pd-distilgpt2-raycluster-raycluster') as Record<string, any>;
+    expect(rc.spec.workerGroupSpecs[0].replicas).toBe(2);
+  });
+
   test('helm template pd -f the original values file renders the same (values given in full, defaults left out)', () => {
     expect(example('pd', ['-f', EXAMPLE_VALUES_FILE]).objects).toEqual(synth(EXAMPLE_VALUES_FILE, 'pd'));
   });
 
-  test.each(['example', '2p2d-gpu', 'engine-extras', 'router-exposure', 'inference-pool'] as const)(
+  test.each(['example', '2p2d-gpu', 'engine-extras', 'router-exposure', 'inference-pool', 'kuberay'] as const)(
     'helm template other -n team-a renames %s consistently: same as synth for release other',
     (spec) => {
       // The values name the decode Service of release pd; the same spec written for release other:
@@ -485,7 +511,7 @@ describe.each([3, 4] as const)('Helm %i', (major) => {
       expect(r.stdout).toContain('helm test pd -n default');
     });
 
-    test.each(['2p2d-gpu', 'roundrobin-chat-template'] as const)(
+    test.each(['2p2d-gpu', 'roundrobin-chat-template', 'kuberay'] as const)(
       'helm install other --dry-run=client succeeds for %s',
       (spec) => {
         const r = helm(bin(), [

@@ -44,7 +44,10 @@ export const TEMPLATE_OBJECTS: Readonly<Record<string, readonly Rule[]>> = {
   'ray-cluster.yaml': [
     { kind: 'RayCluster', name: '{release}-{model}-raycluster' },
     { kind: 'ConfigMap', name: '{model}-wait-for-ray-script' },
+    // pdstack's names: the release prefixed, so two releases in one namespace do not collide (schema/facts/names.ts)
+    { kind: 'ConfigMap', name: '{release}-{model}-wait-for-ray-script' },
     { kind: 'ConfigMap', name: '{model}-vllm-start-script' },
+    { kind: 'ConfigMap', name: '{release}-{model}-vllm-start-script' },
     { kind: 'ConfigMap', name: '{release}-{model}-chat-templates', ray: true },
   ],
   'role.yaml': [

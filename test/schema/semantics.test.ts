@@ -6,6 +6,12 @@ const SIMPLE = fixture('simple-ok.yaml');
 const pd = (...edits: ReadonlyArray<readonly [string, string]>): string => variant(PD, ...edits);
 const simple = (...edits: ReadonlyArray<readonly [string, string]>): string => variant(SIMPLE, ...edits);
 const P = 'servingEngineSpec.modelSpec[0]';
+/** simple-ok.yaml's model as a KubeRay model (a head with 1 GPU, 1 worker with 1 GPU) with `vllmConfig` set to `vllm`. */
+const ray = (vllm: string): string =>
+  simple([
+    '      vllmConfig:\n        maxModelLen: 4096',
+    `      raySpec:\n        enabled: true\n        headNode: {requestCPU: 1, requestMemory: 1Gi, requestGPU: 1}\n      vllmConfig:\n        ${vllm}`,
+  ]);
 const D = 'servingEngineSpec.modelSpec[1]';
 
 describe('checks of meaning: the valid bases', () => {
@@ -91,16 +97,43 @@ const CASES: ReadonlyArray<readonly [string, string, string, RegExp]> = [
     /^v1: 1 asks for the V1 engine but v0: "1" selects V0; remove one of them$/,
   ],
   [
-    'pipelineParallelSize',
+    'pipelineParallelSize without raySpec',
     simple(['maxModelLen: 4096', 'pipelineParallelSize: 2']),
     `12:9 error ${P}.vllmConfig.pipelineParallelSize`,
-    /KubeRay.*pdstack does not render; remove pipelineParallelSize$/,
+    /^pipeline parallelism is rendered for KubeRay models only \(production-stack's Deployment passes no --pipeline-parallel-size\): set raySpec.enabled: true with raySpec.headNode, or remove pipelineParallelSize$/,
   ],
   [
-    'raySpec.enabled',
+    'raySpec.enabled without a head node',
     simple(['      vllmConfig:', '      raySpec:\n        enabled: true\n      vllmConfig:']),
     `12:9 error ${P}.raySpec.enabled`,
-    /^pdstack does not render KubeRay clusters/,
+    /^a KubeRay model needs raySpec.headNode with requestCPU and requestMemory/,
+  ],
+  [
+    'a KubeRay model whose parallelism needs more GPUs than its cluster has',
+    ray('tensorParallelSize: 2\n        pipelineParallelSize: 2'),
+    `16:9 error ${P}.vllmConfig.pipelineParallelSize`,
+    /^tensorParallelSize 2 × pipelineParallelSize 2 needs 4 GPU\(s\), one per vLLM worker, but the Ray cluster has 2 GPU\(s\): the head's 1 plus 1 worker\(s\) × 1; vLLM cannot place its workers/,
+  ],
+  [
+    'a KubeRay model with idle GPUs',
+    ray('maxModelLen: 4096'),
+    `12:9 warning ${P}.raySpec.enabled`,
+    /^tensorParallelSize 1 × pipelineParallelSize 1 uses 1 GPU\(s\) but the Ray cluster has 2 GPU\(s\): the head's 1 plus 1 worker\(s\) × 1: 1 stay idle/,
+  ],
+  [
+    "a fractional GPU request of a KubeRay model's head",
+    variant(ray('pipelineParallelSize: 2'), ['requestGPU: 1}', 'requestGPU: 0.5}']),
+    `13:55 error ${P}.raySpec.headNode.requestGPU`,
+    /^GPUs are whole devices: requestGPU must be a whole number, given 0.5$/,
+  ],
+  [
+    'KEDA on a KubeRay model',
+    variant(ray('pipelineParallelSize: 2'), [
+      '      raySpec:',
+      '      keda:\n        enabled: true\n        triggers: [{type: cpu, metadata: {value: "50"}}]\n      raySpec:',
+    ]),
+    `12:9 error ${P}.keda.enabled`,
+    /^KEDA scales a Deployment and a KubeRay model has none/,
   ],
   // resources
   [
@@ -636,6 +669,10 @@ const CASES: ReadonlyArray<readonly [string, string, string, RegExp]> = [
 ];
 
 describe('checks of meaning', () => {
+  it('accepts a KubeRay model whose cluster has the GPUs its parallelism uses', () => {
+    expect(diagnose(ray('tensorParallelSize: 1\n        pipelineParallelSize: 2'))).toEqual([]);
+  });
+
   it('accepts an init container waiting for a rendered cache server that an LMCache engine uses', () => {
     const waiting = simple([
       '      vllmConfig:',

@@ -5,7 +5,8 @@
  * Gateway API 1.0.0). InferencePools (Gateway API Inference Extension, not in @kubernetes-models) are checked with ajv
  * against the v1 openAPIV3Schema of the extension's CRD at v1.0.0 (the first v1: endpointPickerRef required, one
  * target port) and v1.6.0, fixtures in test/fixtures/crds/, plus the CRD's two CEL rules (x-kubernetes-validations,
- * which ajv does not run) written out here.
+ * which ajv does not run) written out here. KubeRay's RayCluster, which no npm package carries either, against its
+ * CRD's v1 openAPIV3Schema kept as a fixture (test/fixtures/crds/ray.io_rayclusters-v1.schema.yaml), with ajv.
  * LoraAdapter resources are checked with ajv against the openAPIV3Schema of pdstack's own
  * LoraAdapter CRD (constructs/lora-adapter.ts), made strict: a field the CRD does not declare, which the API server
  * would silently prune, is an error here.
@@ -111,6 +112,27 @@ const validateLoraAdapter = new Ajv({ allErrors: true, strict: false, validateFo
   strict(LORA_ADAPTER_SCHEMA) as object,
 );
 
+const RAY_CLUSTER_SCHEMA = join(PACKAGE_ROOT, 'test', 'fixtures', 'crds', 'ray.io_rayclusters-v1.schema.yaml');
+let rayCluster: ValidateFunction | undefined;
+
+/**
+ * KubeRay's RayCluster v1 as the API server checks it against the CRD's structural schema: defaults applied first
+ * (`minReplicas`, `maxReplicas` are required and defaulted), `x-kubernetes-*` and `format` keywords not enforced.
+ */
+function validateRayCluster(obj: KubeObject): void {
+  rayCluster ??= new Ajv({ strict: false, allErrors: true, useDefaults: true, validateFormats: false }).compile(
+    load(readFileSync(RAY_CLUSTER_SCHEMA, 'utf8')) as object,
+  );
+  if (!rayCluster(structuredClone(obj)))
+    throw new Error(rayCluster.errors?.map((e) => `${e.instancePath} ${e.message ?? ''}`).join('; '));
+}
+
+/** Custom resources no @kubernetes-models package carries, by `apiVersion kind`: checked against their CRD fixtures. */
+const CRD_VALIDATORS: Readonly<Record<string, (obj: KubeObject) => void>> = {
+  'inference.networking.k8s.io/v1 InferencePool': validateInferencePool,
+  'ray.io/v1 RayCluster': validateRayCluster,
+};
+
 /** Throws with `Kind/name: message` when `obj` is not a valid Kubernetes object of its kind. */
 export function validateKubeObject(obj: KubeObject): void {
   if (obj.apiVersion === LORA_ADAPTER_API_VERSION && obj.kind === LORA_ADAPTER_KIND) {
@@ -120,9 +142,10 @@ export function validateKubeObject(obj: KubeObject): void {
       throw new Error(`${obj.kind}/${obj.metadata.name}: ${JSON.stringify(validateLoraAdapter.errors)}`);
     return;
   }
-  if (obj.apiVersion === 'inference.networking.k8s.io/v1' && obj.kind === 'InferencePool') {
+  const custom = CRD_VALIDATORS[`${obj.apiVersion} ${obj.kind}`];
+  if (custom) {
     try {
-      validateInferencePool(obj);
+      custom(obj);
     } catch (e) {
       throw new Error(`${obj.kind}/${obj.metadata.name}: ${(e as Error).message}`);
     }
