@@ -8,8 +8,7 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import type { ModelSpec, ServingEngineSpec } from '../schema/values.generated.js';
-import type { LmcacheServerEndpoint } from './cache-server.js';
+import type { ModelSpec } from '../schema/values.generated.js';
 import { ENGINE_DEFAULTS } from './defaults.js';
 import { engineContainers } from './engine-container.js';
 import { engineEnv, type EngineEnv } from './engine-env.js';
@@ -21,100 +20,13 @@ import * as names from '../schema/facts/names.js';
 import { sharesHostIpcPid } from '../schema/facts/pd-engine.js';
 import { deploymentStrategy, enginePodPlacement, nonEmpty, podDisruptionBudget } from './workload.js';
 import { requireValidEngine } from './invariants.js';
-import type { SecretSource } from './release-secret.js';
-import type { Quantity } from '../schema/facts/quantity.js';
+import { renderInputOf, type EngineSettings, type VllmEngineProps } from './engine-props.js';
 import { requireUniqueObjects } from './unique-objects.js';
 
-/** Settings shared by every engine: `servingEngineSpec` without `modelSpec` and `vllmApiKey` (the `apiKey` prop). */
-export type EngineSettings = Readonly<Omit<ServingEngineSpec, 'modelSpec' | 'vllmApiKey'>>;
+export * from './engine-props.js';
 
-/** The vLLM image of an engine: `<repository>:<tag>`. */
-export interface EngineImage {
-  /** e.g. `vllm/vllm-openai`, or `lmcache/vllm-openai` for LMCache and NIXL. */
-  readonly repository: string;
-  readonly tag: string;
-}
-
-/** What the vllm container requests (and, optionally, its limits). */
-export interface EngineResources {
-  /** CPU request, e.g. `Quantity.parse(8)` or `Quantity.parse('500m')`. */
-  readonly cpu: Quantity;
-  /** Memory request, e.g. `Quantity.parse('16Gi')`. */
-  readonly memory: Quantity;
-  /** GPUs (whole devices), requested and limited. @default - no GPU */
-  readonly gpus?: Quantity;
-  /** The GPU resource name. @default DEFAULT_GPU_RESOURCE ('nvidia.com/gpu') */
-  readonly gpuType?: string;
-  /** @default - no CPU limit */
-  readonly cpuLimit?: Quantity;
-  /** @default - no memory limit */
-  readonly memoryLimit?: Quantity;
-}
-
-/** The `modelSpec[]` keys that have props of their own in `VllmEngineProps`. */
-type KeysWithProps =
-  | 'name'
-  | 'enabled'
-  | 'repository'
-  | 'tag'
-  | 'modelURL'
-  | 'requestCPU'
-  | 'requestMemory'
-  | 'requestGPU'
-  | 'requestGPUType'
-  | 'limitCPU'
-  | 'limitMemory'
-  | 'hf_token';
-
-/**
- * The other `modelSpec[]` keys, as the values file writes them (`vllmConfig`, `lmcacheConfig`, storage,
- * scheduling, labels, ...; see `schema/values.schema.json` for each key and its default).
- */
-export type EngineOptions = Readonly<Omit<ModelSpec, KeysWithProps>>;
-
-export interface VllmEngineProps {
-  /** Release name: prefix of every object name (`helm install <release>`). */
-  readonly release: string;
-  /** Namespace of the objects. @default - the chart's namespace */
-  readonly namespace?: string;
-  /** The model name, a DNS label: it names the objects (`<release>-<name>-deployment-vllm`) and is the pod label `model`. */
-  readonly name: string;
-  readonly image: EngineImage;
-  /** What vLLM serves (`vllm serve <modelURL>`): a Hugging Face model id or a path. */
-  readonly modelURL: string;
-  readonly resources: EngineResources;
-  /** The Hugging Face token (env `HF_TOKEN`). @default - none (a public model) */
-  readonly hfToken?: SecretSource;
-  /** The API key the engine requires (env `VLLM_API_KEY`), shared by a release's engines. @default - none: no key */
-  readonly apiKey?: SecretSource;
-  /** Every other setting of the model. @default - none: the schema's defaults */
-  readonly options?: EngineOptions;
-  /** Settings shared by all engines (`servingEngineSpec` without `modelSpec`). @default - the schema defaults */
-  readonly settings?: EngineSettings;
-  /** The release's LMCache cache server (`LmcacheServer.endpoint`), used when `lmcacheConfig.enabled`. @default - none */
-  readonly cacheServer?: LmcacheServerEndpoint;
-  /** The claim of the release's shared volume (`SharedStorage.claimName`), mounted at /data/shared-pvc-storage. @default - none */
-  readonly sharedStorageClaim?: string;
-}
-
-/** The model's settings in the values file's shape, which the concept modules render (`hf_token` aside). */
-export function modelSpecOf(props: VllmEngineProps): ModelSpec {
-  const { cpu, memory, gpus, gpuType, cpuLimit, memoryLimit } = props.resources;
-  const spec: ModelSpec = {
-    ...props.options,
-    name: props.name,
-    repository: props.image.repository,
-    tag: props.image.tag,
-    modelURL: props.modelURL,
-    requestCPU: cpu.given,
-    requestMemory: memory.given,
-  };
-  if (gpus !== undefined) spec.requestGPU = gpus.given;
-  if (gpuType !== undefined) spec.requestGPUType = gpuType;
-  if (cpuLimit !== undefined) spec.limitCPU = cpuLimit.given;
-  if (memoryLimit !== undefined) spec.limitMemory = memoryLimit.given;
-  return spec;
-}
+/** The model's settings in the values file's shape (see `renderInputOf`). */
+export const modelSpecOf = (props: VllmEngineProps): ModelSpec => renderInputOf(props).spec;
 
 /**
  * An engine's volumes (its PVC and chat-template ConfigMap added to `scope`) and its vllm container's env (literal
@@ -151,9 +63,8 @@ export class VllmEngine extends Construct {
     super(scope, id);
     requireUniqueObjects(this);
     const { release, namespace } = props;
-    const spec = modelSpecOf(props);
+    const { spec, settings } = renderInputOf(props);
     requireValidEngine(release, namespace, spec);
-    const settings: EngineSettings = props.settings ?? {};
     this.modelName = spec.name;
     const selector = engineLabels(release, spec.name, settings.labels ?? ENGINE_DEFAULTS.labels);
     this.podSelector = selector;

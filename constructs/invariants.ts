@@ -10,7 +10,6 @@ import {
   releaseNameMessage,
 } from '../schema/facts/dns-label.js';
 import { engineProblems, type RuleProblem } from '../schema/facts/engine-rules.js';
-import { Quantity } from '../schema/facts/quantity.js';
 import { isRayModel } from '../schema/facts/ray.js';
 import type { ModelSpec } from '../schema/values.generated.js';
 
@@ -44,13 +43,9 @@ export function requireNoErrors(construct: string, problems: readonly RuleProble
   if (first) throw new Error(`${construct}: ${first.key.join('.')}: ${first.message}`);
 }
 
-/** The `modelSpec[]` quantities that are not typed props of `VllmEngine` (its `options`). */
-const OPTION_QUANTITY_KEYS = ['shmSize', 'pvcStorage'] as const;
-
 /**
  * `VllmEngine`'s invariants on the model's settings `spec`: a valid release and namespace, a DNS-label model name
- * whose engine Service name fits a DNS label, quantities
- * that parse, and the engine rules (whole GPUs, limits not below requests, a coherent P/D role, ...).
+ * whose engine Service name fits a DNS label, and the engine rules (whole GPUs, limits not below requests, a coherent P/D role, ...).
  */
 export function requireValidEngine(release: string, namespace: string | undefined, spec: Readonly<ModelSpec>): void {
   if (isRayModel(spec))
@@ -87,9 +82,5 @@ function requireValidModel(
   const construct = `${kind} ${spec.name}`;
   const serviceName = engineServiceNameMessage(release, spec.name);
   if (serviceName) throw new Error(`${construct}: name: ${serviceName}`);
-  for (const key of OPTION_QUANTITY_KEYS) {
-    const value = spec[key];
-    if (value !== undefined && typeof value !== 'object') Quantity.parse(value, `${construct}: options.${key}`);
-  }
   requireNoErrors(construct, engineProblems(spec));
 }

@@ -21,8 +21,8 @@ import { ENGINE_DEFAULTS } from './defaults.js';
 import {
   engineVolumesAndEnv,
   modelSpecOf,
+  renderInputOf,
   type EngineResources,
-  type EngineSettings,
   type VllmEngineProps,
 } from './engine.js';
 import { engineResources, initContainer } from './engine-container.js';
@@ -107,8 +107,8 @@ export interface RayEngineObjects {
 }
 
 /**
- * A `VllmEngine`'s props plus the head node. The model's `resources` (and `options.resources`,
- * `options.initContainer`) are each worker's; `options.replicaCount` is the number of workers.
+ * A `VllmEngine`'s props plus the head node. The model's `resources` (and `resources.override`, `initContainer`) are
+ * each worker's; `replicas` is the number of workers.
  */
 export interface VllmRayClusterProps extends VllmEngineProps {
   readonly head: RayHeadNode;
@@ -125,11 +125,10 @@ export class VllmRayCluster extends Construct {
     super(scope, id);
     requireUniqueObjects(this);
     const { release, namespace, head } = props;
-    const spec = modelSpecOf(props);
+    const { spec, settings } = renderInputOf(props);
     const headSpec: ModelSpec = { ...modelSpecOf({ ...props, resources: head.resources }), resources: undefined };
     if (head.resourcesOverride !== undefined) headSpec.resources = { ...head.resourcesOverride };
     requireValidRayCluster(release, namespace, spec, headKeys(headSpec));
-    const settings: EngineSettings = props.settings ?? {};
     this.modelName = spec.name;
     const labels = settings.labels ?? ENGINE_DEFAULTS.labels;
     const selector = engineLabels(release, spec.name, labels);

@@ -1,7 +1,7 @@
 /**
  * The values file → construct props: the thin mapping `PdStack` (and so `pdstack synth` and the chart generator)
- * builds its engines and router with. Quantities are parsed and secrets take their factory here; every other key passes through
- * as the values file writes it. The values were checked by the compiler, which applies the rules the constructors
+ * builds its engines and router with, and the one place where a values key becomes a prop: quantities are parsed,
+ * secrets take their factory, keys are grouped as the props group them, shared and model keys are resolved. The values were checked by the compiler, which applies the rules the constructors
  * enforce (schema/facts/), so nothing here throws for values that passed `pdstack validate`.
  */
 import type { k8s } from 'cdk8s-plus-28';
@@ -11,7 +11,8 @@ import { isHttpRouteApiVersion } from '../schema/facts/route-kinds.js';
 import type { ModelSpec, RouterSpec, ServingEngineSpec } from '../schema/values.generated.js';
 import { ROUTER_DEFAULTS } from './defaults.js';
 import { fromUser } from './kube-json.js';
-import type { VllmEngineProps } from './engine.js';
+import { nonEmpty } from './workload.js';
+import { ChatTemplate, ModelStorage, type VllmEngineProps } from './engine-props.js';
 import type { VllmRayClusterProps } from './ray-cluster.js';
 import { SecretSource } from './release-secret.js';
 import { RouterDiscovery, type RouterEngineDiscovery, type VllmRouter, type VllmRouterProps } from './router.js';
@@ -21,50 +22,125 @@ import type { RouterPdbProps } from './router-pdb.js';
 import type { RouterHttpRouteProps } from './router-route.js';
 import type { RouterServiceMonitorProps } from './router-service-monitor.js';
 
-/** The props of the engine of one enabled `modelSpec[]` entry; `engineSpec` is `servingEngineSpec` without `modelSpec`. */
+/**
+ * The props of the engine of one enabled `modelSpec[]` entry; `engineSpec` is `servingEngineSpec` without `modelSpec`.
+ * A model's key wins over the shared one (`runtimeClassName`, `schedulerName`, `pdb`); the shared `env` comes before
+ * the model's; `tolerationsPolicy` decides whether the shared tolerations are kept.
+ */
 export function engineProps(
   release: string,
   namespace: string | undefined,
   spec: Readonly<ModelSpec>,
   engineSpec: Readonly<Omit<ServingEngineSpec, 'modelSpec'>>,
 ): VllmEngineProps {
-  const { vllmApiKey, ...settings } = engineSpec;
-  const {
-    name,
-    enabled: _enabled,
-    repository,
-    tag,
-    modelURL,
-    requestCPU,
-    requestMemory,
-    requestGPU,
-    requestGPUType,
-    limitCPU,
-    limitMemory,
-    hf_token,
-    ...options
-  } = spec;
+  const shared = engineSpec;
   const quantity = (value: string | number | undefined, key: string): Quantity | undefined =>
     value === undefined ? undefined : Quantity.parse(value, key);
+  const hami = (request: string | number | undefined, limit: string | number | undefined) =>
+    request === undefined && limit === undefined ? undefined : { request, limit };
+  const tolerations =
+    spec.tolerationsPolicy === 'override' && (spec.tolerations?.length ?? 0) > 0
+      ? spec.tolerations
+      : [...(shared.tolerations ?? []), ...(spec.tolerations ?? [])];
+  const env = [...(shared.env ?? []), ...(spec.env ?? [])];
   return {
     release,
     namespace,
-    name,
-    image: { repository, tag: String(tag) },
-    modelURL,
-    resources: {
-      cpu: Quantity.parse(requestCPU, 'requestCPU'),
-      memory: Quantity.parse(requestMemory, 'requestMemory'),
-      gpus: quantity(requestGPU, 'requestGPU'),
-      gpuType: requestGPUType,
-      cpuLimit: quantity(limitCPU, 'limitCPU'),
-      memoryLimit: quantity(limitMemory, 'limitMemory'),
+    name: spec.name,
+    image: {
+      repository: spec.repository,
+      tag: String(spec.tag),
+      pullPolicy: shared.imagePullPolicy,
+      pullSecret: spec.imagePullSecret || undefined,
     },
-    hfToken: SecretSource.fromValues(hf_token),
-    apiKey: SecretSource.fromValues(vllmApiKey),
-    options,
-    settings,
+    modelURL: spec.modelURL,
+    resources: {
+      cpu: Quantity.parse(spec.requestCPU, 'requestCPU'),
+      memory: Quantity.parse(spec.requestMemory, 'requestMemory'),
+      gpus: quantity(spec.requestGPU, 'requestGPU'),
+      gpuType: spec.requestGPUType,
+      cpuLimit: quantity(spec.limitCPU, 'limitCPU'),
+      memoryLimit: quantity(spec.limitMemory, 'limitMemory'),
+      hami: {
+        gpuMemory: hami(spec.requestGPUMem, spec.limitGPUMem),
+        gpuMemoryPercentage: hami(spec.requestGPUMemPercentage, spec.limitGPUMemPercentage),
+        gpuCores: hami(spec.requestGPUCores, spec.limitGPUCores),
+      },
+      override: spec.resources,
+    },
+    hfToken: SecretSource.fromValues(spec.hf_token),
+    apiKey: SecretSource.fromValues(shared.vllmApiKey),
+    vllm: {
+      config: spec.vllmConfig,
+      revision: spec.modelRevision,
+      chatTemplate: spec.chatTemplate
+        ? spec.chatTemplateConfigMap !== undefined
+          ? ChatTemplate.inline(spec.chatTemplate, spec.chatTemplateConfigMap)
+          : ChatTemplate.fromTemplatesClaim(spec.chatTemplate)
+        : undefined,
+      enableAutoToolChoice: spec.enableTool,
+      toolCallParser: spec.toolCallParser,
+      enableLora: spec.enableLoRA,
+    },
+    lmcache: spec.lmcacheConfig,
+    replicas: spec.replicaCount,
+    containerPort: shared.containerPort,
+    selectorLabels: shared.labels,
+    metadata: { labels: spec.labels, annotations: spec.annotations },
+    podMetadata: { labels: spec.podLabels, annotations: spec.podAnnotations },
+    scheduling: {
+      affinity: kube<k8s.Affinity>(spec.affinity),
+      nodeSelectorTerms: kube<k8s.NodeSelectorTerm[]>(spec.nodeSelectorTerms),
+      tolerations: kube<k8s.Toleration[]>(tolerations),
+      nodeName: spec.nodeName || undefined,
+      runtimeClassName: spec.runtimeClassName ?? shared.runtimeClassName,
+      priorityClassName: spec.priorityClassName || undefined,
+      schedulerName: spec.schedulerName || shared.schedulerName || undefined,
+    },
+    serviceAccountName: spec.serviceAccountName || undefined,
+    storage: {
+      model: modelStorage(spec),
+      shmSize: quantity(spec.shmSize, 'shmSize'),
+      volumes: kube<k8s.Volume[]>(spec.extraVolumes),
+      volumeMounts: kube<k8s.VolumeMount[]>(spec.extraVolumeMounts),
+    },
+    env: {
+      vars: kube<k8s.EnvVar[]>(env),
+      fromSecret: spec.envFromSecret?.name,
+      fromConfigsConfigMap: nonEmpty(shared.configs) !== undefined,
+    },
+    probes: { startup: shared.startupProbe, liveness: shared.livenessProbe, readiness: shared.readinessProbe },
+    service: {
+      port: shared.servicePort,
+      extraPorts: kube<k8s.ServicePort[]>(shared.extraPorts),
+      annotations: spec.serviceAnnotations,
+    },
+    strategy: kube<k8s.DeploymentStrategy>(shared.strategy),
+    podSecurityContext: kube<k8s.PodSecurityContext>(shared.securityContext),
+    // `containerSecurityContext: {}` stands (none); only an unset one takes the default
+    containerSecurityContext:
+      shared.containerSecurityContext && fromUser<k8s.SecurityContext>(shared.containerSecurityContext),
+    initContainer: spec.initContainer,
+    loraSidecar: shared.sidecar,
+    // a model's pdb replaces servingEngineSpec.pdb whole
+    pdb: spec.pdb ?? shared.pdb,
+    keda: spec.keda,
   };
+}
+
+/** `pvcStorage` with `pvcExistingClaimName` and the `pvc*` keys: an emptyDir, an existing claim, or a claim made. */
+function modelStorage(spec: Readonly<ModelSpec>): ModelStorage | undefined {
+  const storage = spec.pvcStorage;
+  if (storage === undefined) return undefined;
+  if (typeof storage === 'object') return ModelStorage.emptyDir(storage.emptyDir as k8s.EmptyDirVolumeSource);
+  if (spec.pvcExistingClaimName !== undefined) return ModelStorage.existingClaim(spec.pvcExistingClaimName);
+  return ModelStorage.claim(Quantity.parse(storage, 'pvcStorage'), {
+    accessModes: spec.pvcAccessMode,
+    storageClass: spec.storageClass,
+    matchLabels: spec.pvcMatchLabels,
+    labels: spec.pvcLabels,
+    annotations: spec.pvcAnnotations,
+  });
 }
 
 /**

@@ -1,5 +1,6 @@
 import { App, Chart } from 'cdk8s';
 import {
+  ModelStorage,
   PdStack,
   Quantity,
   SecretSource,
@@ -25,6 +26,8 @@ new VllmEngine(chart, 'embed', {
   modelURL: 'BAAI/bge-base-en-v1.5',
   resources: { cpu: Quantity.parse(4), memory: Quantity.parse('16Gi'), gpus: Quantity.parse(1) },
   hfToken: SecretSource.fromSecret('hf-token', 'token'), // or SecretSource.literal(...): kept in <release>-secrets
-  options: { vllmConfig: { maxModelLen: 512 } }, // any other modelSpec key, as the values file writes it
+  vllm: { config: { maxModelLen: 512 } },
+  storage: { model: ModelStorage.claim(Quantity.parse('20Gi'), { storageClass: 'fast' }) },
+  scheduling: { tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }] },
 });
 app.synth();

@@ -1,6 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
-import { VllmEngine, type EngineOptions, type VllmEngineProps } from '../../constructs/engine.js';
+import { VllmEngine, type VllmEngineProps } from '../../constructs/engine.js';
 import {
   requireDnsLabel,
   requireNoErrors,
@@ -51,7 +51,7 @@ describe('VllmEngine invariants (requireValidEngine)', () => {
   });
   const build = (given: Partial<VllmEngineProps>) => () =>
     new VllmEngine(new Chart(Testing.app(), 't'), 'e', { ...props(), ...given });
-  const withOptions = (options: EngineOptions) => build({ options });
+  const withLmcache = (lmcache: VllmEngineProps['lmcache']) => build({ lmcache });
 
   it('builds from typed props', () => {
     expect(build({})).not.toThrow();
@@ -75,12 +75,9 @@ describe('VllmEngine invariants (requireValidEngine)', () => {
     );
   });
 
-  it('refuses an option quantity that does not parse, naming the key (typed quantities are parsed by Quantity)', () => {
-    expect(withOptions({ shmSize: '16GB' })).toThrow(
-      'VllmEngine opt: options.shmSize `16GB` is not a Kubernetes quantity (e.g. 8, 500m, 30Gi)',
-    );
-    expect(withOptions({ pvcStorage: 'big' })).toThrow(
-      'VllmEngine opt: options.pvcStorage `big` is not a Kubernetes quantity',
+  it('takes quantities parsed: a size that is no quantity fails at Quantity.parse, naming the key', () => {
+    expect(() => Quantity.parse('16GB', 'shmSize')).toThrow(
+      'shmSize `16GB` is not a Kubernetes quantity (e.g. 8, 500m, 30Gi)',
     );
   });
 
@@ -102,13 +99,13 @@ describe('VllmEngine invariants (requireValidEngine)', () => {
       nixlPeerHost: 'pd-d-engine-service',
       nixlPeerPort: '55555',
     };
-    expect(withOptions({ lmcacheConfig: { ...pd, nixlRole: 'sender', kvRole: 'kv_consumer' } })).toThrow(
+    expect(withLmcache({ ...pd, nixlRole: 'sender', kvRole: 'kv_consumer' })).toThrow(
       'VllmEngine opt: lmcacheConfig.kvRole: kvRole kv_consumer disagrees with nixlRole sender: a NIXL sender (the prefill engine) is kv_producer; set kvRole: kv_producer',
     );
-    expect(withOptions({ lmcacheConfig: pd })).toThrow(
+    expect(withLmcache(pd)).toThrow(
       'VllmEngine opt: lmcacheConfig.enablePD: a P/D engine needs nixlRole: sender (prefill) or receiver (decode)',
     );
-    expect(withOptions({ lmcacheConfig: { enabled: true, nixlRole: 'receiver' } })).toThrow(
+    expect(withLmcache({ enabled: true, nixlRole: 'receiver' })).toThrow(
       'VllmEngine opt: lmcacheConfig.nixlRole: nixlRole takes effect only on a P/D engine',
     );
   });
@@ -123,6 +120,6 @@ describe('VllmEngine invariants (requireValidEngine)', () => {
       nixlPeerHost: 'somewhere',
       nixlPeerPort: '55555',
     } as const;
-    expect(withOptions({ lmcacheConfig: receiver })).not.toThrow();
+    expect(withLmcache(receiver)).not.toThrow();
   });
 });

@@ -54,6 +54,7 @@ describe('the README library example (charts/example/library.ts)', () => {
       'Deployment/pd-deployment-router',
       'Deployment/pd-llama-decode-deployment-vllm',
       'Deployment/pd-llama-prefill-deployment-vllm',
+      'PersistentVolumeClaim/pd-bge-embed-storage-claim',
       'PersistentVolumeClaim/pd-llama-decode-storage-claim',
       'PersistentVolumeClaim/pd-llama-prefill-storage-claim',
       'Role/pd-reader',
@@ -86,6 +87,15 @@ describe('the README library example (charts/example/library.ts)', () => {
     expect(deployment.spec.template.metadata.labels).toMatchObject({
       model: 'bge-embed',
       'app.kubernetes.io/instance': 'pd',
+    });
+    expect(envMap(c)['HF_HOME']).toBe('/data');
+    expect(deployment.spec.template.spec.tolerations).toEqual([
+      { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' },
+    ]);
+    expect(find(objects, 'PersistentVolumeClaim', 'pd-bge-embed-storage-claim').spec).toMatchObject({
+      storageClassName: 'fast',
+      accessModes: ['ReadWriteOnce'],
+      resources: { requests: { storage: '20Gi' } },
     });
     const router = find(objects, 'Deployment', 'pd-deployment-router').spec.template.spec.containers[0];
     expect(router.args).toContain('--k8s-namespace');

@@ -177,7 +177,8 @@ const PROPS: VllmRayClusterProps = {
   modelURL: 'meta-llama/Llama-3.1-70B-Instruct',
   resources: { cpu: Quantity.parse(8), memory: Quantity.parse('64Gi'), gpus: Quantity.parse(4) },
   head: { resources: { cpu: Quantity.parse(8), memory: Quantity.parse('64Gi'), gpus: Quantity.parse(4) } },
-  options: { replicaCount: 1, vllmConfig: { tensorParallelSize: 4, pipelineParallelSize: 2 } },
+  replicas: 1,
+  vllm: { config: { tensorParallelSize: 4, pipelineParallelSize: 2 } },
 };
 
 function synth(props: VllmRayClusterProps): KubeObject[] {
@@ -221,7 +222,7 @@ describe('VllmRayCluster: the construct', () => {
         resourcesOverride: { requests: { cpu: '3', 'nvidia.com/gpu': '4' }, limits: { 'nvidia.com/gpu': '4' } },
         initContainer: { name: 'head-init', image: 'busybox' },
       },
-      options: { ...PROPS.options, initContainer: { name: 'worker-init', image: 'busybox' } },
+      initContainer: { name: 'worker-init', image: 'busybox' },
     });
     const objects = Testing.synth(chart) as KubeObject[];
     for (const o of objects) validateKubeObject(o);
@@ -243,22 +244,16 @@ describe('VllmRayCluster: the construct', () => {
     );
   });
 
-  it('refuses a cluster too small for its parallelism, a raySpec option, and a KubeRay model given to VllmEngine', () => {
-    expect(() => synth({ ...PROPS, options: { ...PROPS.options, replicaCount: 0 } })).toThrow(
+  it('refuses a cluster too small for its parallelism, and pipeline parallelism on a VllmEngine', () => {
+    expect(() => synth({ ...PROPS, replicas: 0 })).toThrow(
       /^VllmRayCluster big: vllmConfig\.pipelineParallelSize: tensorParallelSize 4 × pipelineParallelSize 2 needs 8 GPU\(s\), one per vLLM worker, but the Ray cluster has 4 GPU\(s\)/,
     );
-    expect(() => synth({ ...PROPS, options: { ...PROPS.options, raySpec: { enabled: true } } })).toThrow(
-      'VllmRayCluster big: options.raySpec: give the head node as the `head` prop',
-    );
     const { head: _head, ...engine } = PROPS;
-    expect(
-      () => new VllmEngine(new Chart(Testing.app(), 'c'), 'e', { ...engine, options: { raySpec: { enabled: true } } }),
-    ).toThrow(/^VllmEngine big: options\.raySpec\.enabled: a KubeRay model is a VllmRayCluster/);
     expect(
       () =>
         new VllmEngine(new Chart(Testing.app(), 'c'), 'e', {
           ...engine,
-          options: { vllmConfig: { pipelineParallelSize: 2 } },
+          vllm: { config: { pipelineParallelSize: 2 } },
         }),
     ).toThrow(
       /^VllmEngine big: vllmConfig\.pipelineParallelSize: pipeline parallelism is rendered for KubeRay models only/,

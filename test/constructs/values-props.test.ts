@@ -1,6 +1,6 @@
 import { ApiObject, Chart, Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
-import { VllmEngine } from '../../constructs/engine.js';
+import { ChatTemplate, ModelStorage, VllmEngine } from '../../constructs/engine.js';
 import { SecretSource } from '../../constructs/release-secret.js';
 import { RouterDiscovery } from '../../constructs/router.js';
 import { engineProps, routerExposureProps, routerProps } from '../../constructs/values-props.js';
@@ -21,7 +21,7 @@ const MODEL: ModelSpec = {
 };
 
 describe('engineProps: a modelSpec[] entry → VllmEngine props', () => {
-  it('parses the quantities (keeping their text), takes the secret factory and passes the other keys through', () => {
+  it('parses the quantities (keeping their text), takes the secret factories and groups the keys by concept', () => {
     const props = engineProps('pd', 'llm', MODEL, { containerPort: 8080, vllmApiKey: 'sk-1' });
     expect(props).toMatchObject({
       release: 'pd',
@@ -29,8 +29,8 @@ describe('engineProps: a modelSpec[] entry → VllmEngine props', () => {
       name: 'opt',
       image: { repository: 'vllm/vllm-openai', tag: 'v0.10.0' },
       modelURL: 'facebook/opt-125m',
-      options: { vllmConfig: { maxModelLen: 4096 }, shmSize: '2Gi' },
-      settings: { containerPort: 8080 },
+      vllm: { config: { maxModelLen: 4096 } },
+      containerPort: 8080,
     });
     const { cpu, memory, gpus, memoryLimit, cpuLimit } = props.resources;
     expect([cpu.toString(), cpu.value, memory.toString(), gpus?.given, memoryLimit?.toString(), cpuLimit]).toEqual([
@@ -41,10 +41,46 @@ describe('engineProps: a modelSpec[] entry → VllmEngine props', () => {
       '16Gi',
       undefined,
     ]);
+    expect(props.storage?.shmSize?.toString()).toBe('2Gi');
     expect(props.hfToken?.ref).toEqual({ name: 'hf', key: 'token' });
     expect(props.apiKey).toEqual(SecretSource.literal('sk-1'));
-    expect(props.settings).toEqual({ containerPort: 8080 });
-    expect(Object.keys(props.options ?? {})).not.toContain('enabled');
+  });
+
+  it('resolves shared and model keys: the model wins, shared env first, tolerationsPolicy', () => {
+    const shared = {
+      runtimeClassName: 'nvidia',
+      schedulerName: 'shared-scheduler',
+      env: [{ name: 'A', value: '1' }],
+      tolerations: [{ key: 'shared', operator: 'Exists' }],
+      pdb: { enabled: true, minAvailable: 1 },
+      configs: { K: 'v' },
+    };
+    const model: ModelSpec = {
+      ...MODEL,
+      runtimeClassName: '',
+      env: [{ name: 'B', value: '2' }],
+      tolerations: [{ key: 'model', operator: 'Exists' }],
+    };
+    const props = engineProps('pd', 'llm', model, shared);
+    expect(props.scheduling).toMatchObject({ runtimeClassName: '', schedulerName: 'shared-scheduler' });
+    expect(props.scheduling?.tolerations?.map((t) => t.key)).toEqual(['shared', 'model']);
+    expect(props.env?.vars?.map((e) => e.name)).toEqual(['A', 'B']);
+    expect(props.env?.fromConfigsConfigMap).toBe(true);
+    expect(props.pdb).toEqual({ enabled: true, minAvailable: 1 });
+    const override = engineProps('pd', 'llm', { ...model, tolerationsPolicy: 'override' }, shared);
+    expect(override.scheduling?.tolerations?.map((t) => t.key)).toEqual(['model']);
+  });
+
+  it('maps the storage keys onto one ModelStorage: a claim made, an existing claim, an emptyDir', () => {
+    const claim = engineProps('pd', 'llm', { ...MODEL, pvcStorage: '50Gi', storageClass: 'fast' }, {}).storage?.model;
+    expect([claim?.kind, claim?.size?.toString(), claim?.claimOptions.storageClass]).toEqual(['claim', '50Gi', 'fast']);
+    const existing = engineProps('pd', 'llm', { ...MODEL, pvcStorage: '50Gi', pvcExistingClaimName: 'models' }, {});
+    expect(existing.storage?.model).toEqual(ModelStorage.existingClaim('models'));
+    const emptyDir = engineProps('pd', 'llm', { ...MODEL, pvcStorage: { emptyDir: { medium: 'Memory' } } }, {});
+    expect(emptyDir.storage?.model).toEqual(ModelStorage.emptyDir({ medium: 'Memory' }));
+    expect(engineProps('pd', 'llm', { ...MODEL, chatTemplate: 't.jinja' }, {}).vllm?.chatTemplate).toEqual(
+      ChatTemplate.fromTemplatesClaim('t.jinja'),
+    );
   });
 
   it('gives a VllmEngine the objects PdStack renders for the same model', () => {

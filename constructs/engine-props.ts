@@ -1,0 +1,378 @@
+/**
+ * `VllmEngine`'s props, designed for a TypeScript user (cdk8s-plus manner): readonly, grouped by concept, typed
+ * quantities, factories where a value has several forms (`ModelStorage`, `ChatTemplate`), Kubernetes objects as the
+ * typed `k8s` interfaces. `constructs/values-props.ts` (`engineProps`) maps a values file onto them.
+ *
+ * The concept modules (engine-container, engine-env, engine-volumes, vllm-command, lmcache, keda) render from the
+ * model's settings in the values file's shape; `renderInputOf` rebuilds that shape from the props, so every module
+ * keeps one input and the engine rules (schema/facts/engine-rules.ts) read it.
+ */
+import type { k8s } from 'cdk8s-plus-28';
+import type { Quantity } from '../schema/facts/quantity.js';
+import type {
+  Keda,
+  LmcacheConfig,
+  ModelSpec,
+  Pdb,
+  Probe,
+  ServingEngineSpec,
+  VllmConfig,
+} from '../schema/values.generated.js';
+import type { LmcacheServerEndpoint } from './cache-server.js';
+import type { SecretSource } from './release-secret.js';
+
+/** The vLLM image of an engine: `<repository>:<tag>`. */
+export interface EngineImage {
+  /** e.g. `vllm/vllm-openai`, or `lmcache/vllm-openai` for LMCache and NIXL. */
+  readonly repository: string;
+  readonly tag: string;
+  /** @default ENGINE_DEFAULTS.imagePullPolicy ('Always') */
+  readonly pullPolicy?: NonNullable<ServingEngineSpec['imagePullPolicy']>;
+  /** The name of a Secret to pull it with. @default - none */
+  readonly pullSecret?: string;
+}
+
+/** A HAMi GPU-sharing resource: request and limit. */
+export interface HamiResource {
+  /** @default - not requested */
+  readonly request?: string | number;
+  /** @default - no limit */
+  readonly limit?: string | number;
+}
+
+/** What the vllm container requests (and, optionally, its limits). */
+export interface EngineResources {
+  /** CPU request, e.g. `Quantity.parse(8)` or `Quantity.parse('500m')`. */
+  readonly cpu: Quantity;
+  /** Memory request, e.g. `Quantity.parse('16Gi')`. */
+  readonly memory: Quantity;
+  /** GPUs (whole devices), requested and limited. @default - no GPU */
+  readonly gpus?: Quantity;
+  /** The GPU resource name. @default DEFAULT_GPU_RESOURCE ('nvidia.com/gpu') */
+  readonly gpuType?: string;
+  /** @default - no CPU limit */
+  readonly cpuLimit?: Quantity;
+  /** @default - no memory limit */
+  readonly memoryLimit?: Quantity;
+  /** HAMi GPU sharing: `nvidia.com/gpumem`, `nvidia.com/gpumem-percentage`, `nvidia.com/gpucores`. @default - none */
+  readonly hami?: {
+    readonly gpuMemory?: HamiResource;
+    readonly gpuMemoryPercentage?: HamiResource;
+    readonly gpuCores?: HamiResource;
+  };
+  /**
+   * The container's resources verbatim, in the values file's form (`{requests: {cpu: '8'}}`), replacing all of the
+   * above in the manifest (they still name the model's CPU and memory for the checks). @default - none
+   */
+  readonly override?: Readonly<Record<string, unknown>>;
+}
+
+/** The chat template vLLM is started with (`--chat-template /templates/<file>`). */
+export class ChatTemplate {
+  /** `content` stored in the ConfigMap `<release>-<model>-chat-templates` as `file`, mounted at /templates. */
+  public static inline(file: string, content: string): ChatTemplate {
+    return new ChatTemplate(file, content);
+  }
+
+  /** `file` of production-stack's templates claim (`vllm-templates-pvc`), mounted at /templates. */
+  public static fromTemplatesClaim(file: string): ChatTemplate {
+    return new ChatTemplate(file, undefined);
+  }
+
+  private constructor(
+    public readonly file: string,
+    /** The template text, when inline. */
+    public readonly content: string | undefined,
+  ) {}
+}
+
+/** `vllm serve`: the engine's flags. */
+export interface EngineVllmOptions {
+  /** vLLM's settings (`--max-model-len`, `--tensor-parallel-size`, ..., `extraArgs`). @default - vLLM's defaults */
+  readonly config?: Readonly<VllmConfig>;
+  /** `--revision`. @default - the model's default branch */
+  readonly revision?: string;
+  /** @default - the model's own */
+  readonly chatTemplate?: ChatTemplate;
+  /** `--enable-auto-tool-choice`. @default false */
+  readonly enableAutoToolChoice?: boolean;
+  /** `--tool-call-parser`. @default - none */
+  readonly toolCallParser?: string;
+  /** `--enable-lora` (with model storage: production-stack's LoRA sidecar too). @default false */
+  readonly enableLora?: boolean;
+}
+
+/** The model's storage at /data (where `HF_HOME` points). */
+export class ModelStorage {
+  /** A PersistentVolumeClaim `<release>-<model>-storage-claim` of `size`, created with the engine. */
+  public static claim(size: Quantity, options: ModelStorageClaimOptions = {}): ModelStorage {
+    return new ModelStorage('claim', size, options, undefined, undefined);
+  }
+
+  /** An existing claim (none is created). */
+  public static existingClaim(claimName: string): ModelStorage {
+    return new ModelStorage('existing', undefined, {}, claimName, undefined);
+  }
+
+  /** An emptyDir (lost with the pod): `source` as the volume's `emptyDir`, e.g. `{ sizeLimit, medium }`. */
+  public static emptyDir(source?: k8s.EmptyDirVolumeSource): ModelStorage {
+    return new ModelStorage('emptyDir', undefined, {}, undefined, source);
+  }
+
+  private constructor(
+    public readonly kind: 'claim' | 'existing' | 'emptyDir',
+    public readonly size: Quantity | undefined,
+    public readonly claimOptions: ModelStorageClaimOptions,
+    public readonly claimName: string | undefined,
+    public readonly emptyDirSource: k8s.EmptyDirVolumeSource | undefined,
+  ) {}
+}
+
+/** The PersistentVolumeClaim a `ModelStorage.claim` creates. */
+export interface ModelStorageClaimOptions {
+  /** @default ['ReadWriteOnce'] */
+  readonly accessModes?: readonly NonNullable<ModelSpec['pvcAccessMode']>[number][];
+  /** `storageClassName` ('' disables dynamic provisioning). @default - the cluster's default class */
+  readonly storageClass?: string;
+  /** `selector.matchLabels`. @default - none */
+  readonly matchLabels?: Readonly<Record<string, string>>;
+  /** @default - none */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** @default - none */
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+/** The engine pod's volumes. */
+export interface EngineStorage {
+  /** @default - none: `HF_HOME` is /tmp (or the shared volume) */
+  readonly model?: ModelStorage;
+  /** `/dev/shm` size, mounted when `vllm.config.tensorParallelSize` is set. @default DEFAULT_SHM_SIZE ('20Gi') */
+  readonly shmSize?: Quantity;
+  /** More pod volumes. @default - none */
+  readonly volumes?: readonly k8s.Volume[];
+  /** More mounts of the vllm container. @default - none */
+  readonly volumeMounts?: readonly k8s.VolumeMount[];
+}
+
+/** Where the engine's pods run. */
+export interface EngineScheduling {
+  /** @default - none, or the required node affinity of `nodeSelectorTerms` */
+  readonly affinity?: k8s.Affinity;
+  /** Required node affinity terms (ignored with `affinity` or `nodeName`). @default - none */
+  readonly nodeSelectorTerms?: readonly k8s.NodeSelectorTerm[];
+  /** @default - none */
+  readonly tolerations?: readonly k8s.Toleration[];
+  /** @default - the scheduler's choice */
+  readonly nodeName?: string;
+  /** '' omits it. @default ENGINE_DEFAULTS.runtimeClassName ('nvidia') */
+  readonly runtimeClassName?: string;
+  /** @default - none */
+  readonly priorityClassName?: string;
+  /** @default - the default scheduler */
+  readonly schedulerName?: string;
+}
+
+/** The vllm container's env. */
+export interface EngineEnvOptions {
+  /** More variables, after pdstack's and before LMCache's. @default - none */
+  readonly vars?: readonly k8s.EnvVar[];
+  /** A Secret whose keys become variables (`envFrom`; the init container's too). @default - none */
+  readonly fromSecret?: string;
+  /** The release's `<release>-configs` ConfigMap as `envFrom` (`PdStack` creates it). @default false */
+  readonly fromConfigsConfigMap?: boolean;
+}
+
+/** Probes of the vllm container: each given field replaces the default's (GET /health on the container port). */
+export interface EngineProbes {
+  /** @default ENGINE_PROBE_DEFAULTS.startup (15 s delay, every 10 s, 60 failures) */
+  readonly startup?: Probe;
+  /** @default ENGINE_PROBE_DEFAULTS.liveness (15 s delay, every 10 s, 3 failures) */
+  readonly liveness?: Probe;
+  /** @default ENGINE_PROBE_DEFAULTS.readiness (15 s delay, every 5 s, 3 failures) */
+  readonly readiness?: Probe;
+}
+
+/** The engine Service `<release>-<model>-engine-service`. */
+export interface EngineServiceOptions {
+  /** @default ENGINE_DEFAULTS.servicePort (80) */
+  readonly port?: number;
+  /** More ports, after the HTTP, ZMQ and UCX ones. @default - none */
+  readonly extraPorts?: readonly k8s.ServicePort[];
+  /** @default - none */
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+/** Labels and annotations of an object. */
+export interface EngineMetadata {
+  /** Added to the engine's selector labels. @default - none */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** @default - none */
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+/** production-stack's LoRA sidecar (`vllm.enableLora` with model storage). */
+export interface EngineLoraSidecar {
+  /** @default DEFAULT_LORA_SIDECAR_IMAGE ('lmcache/lmstack-sidecar:latest') */
+  readonly image?: string;
+  /** @default ENGINE_DEFAULTS.imagePullPolicy ('Always') */
+  readonly imagePullPolicy?: NonNullable<ServingEngineSpec['imagePullPolicy']>;
+}
+
+export interface VllmEngineProps {
+  /** Release name: prefix of every object name (`helm install <release>`). */
+  readonly release: string;
+  /** Namespace of the objects (a DNS label). @default - the chart's namespace */
+  readonly namespace?: string;
+  /** The model name, a DNS label: it names the objects (`<release>-<name>-deployment-vllm`) and is the pod label `model`. */
+  readonly name: string;
+  readonly image: EngineImage;
+  /** What vLLM serves (`vllm serve <modelURL>`): a Hugging Face model id or a path. */
+  readonly modelURL: string;
+  readonly resources: EngineResources;
+  /** The Hugging Face token (env `HF_TOKEN`). @default - none (a public model) */
+  readonly hfToken?: SecretSource;
+  /** The API key the engine requires (env `VLLM_API_KEY`), shared by a release's engines. @default - none: no key */
+  readonly apiKey?: SecretSource;
+  /** @default - vLLM's defaults, see `EngineVllmOptions` */
+  readonly vllm?: EngineVllmOptions;
+  /** LMCache, its P/D (NIXL) role and CPU offloading. @default - no LMCache */
+  readonly lmcache?: Readonly<LmcacheConfig>;
+  /** Deployment replicas (none when `keda.enabled`). @default ENGINE_DEFAULTS.replicaCount (1) */
+  readonly replicas?: number;
+  /** The container port vLLM listens on (`--port`). @default ENGINE_DEFAULTS.containerPort (8000) */
+  readonly containerPort?: number;
+  /** Labels of the pods, Deployment and Service (also the selector), beside release and model. @default ENGINE_DEFAULTS.labels ({environment: test, release: test}) */
+  readonly selectorLabels?: Readonly<Record<string, string>>;
+  /** The Deployment's own labels and annotations. @default - none */
+  readonly metadata?: EngineMetadata;
+  /** The pod template's own labels and annotations. @default - none */
+  readonly podMetadata?: EngineMetadata;
+  /** @default - no constraint, see `EngineScheduling` */
+  readonly scheduling?: EngineScheduling;
+  /** @default - none */
+  readonly serviceAccountName?: string;
+  /** @default - none, see `EngineStorage` */
+  readonly storage?: EngineStorage;
+  /** @default - none, see `EngineEnvOptions` */
+  readonly env?: EngineEnvOptions;
+  /** @default - see `EngineProbes` */
+  readonly probes?: EngineProbes;
+  /** @default - see `EngineServiceOptions` */
+  readonly service?: EngineServiceOptions;
+  /** @default DEFAULT_ROLLING_UPDATE (RollingUpdate, maxSurge 100%, maxUnavailable 0) */
+  readonly strategy?: k8s.DeploymentStrategy;
+  /** @default - none */
+  readonly podSecurityContext?: k8s.PodSecurityContext;
+  /** @default ENGINE_DEFAULTS.containerSecurityContext ({runAsNonRoot: false}) */
+  readonly containerSecurityContext?: k8s.SecurityContext;
+  /** An init container (production-stack's `initContainer` form: name, image, command, args, env, resources, mountPvcStorage, extraVolumeMounts). @default - none */
+  readonly initContainer?: ModelSpec['initContainer'];
+  /** @default - see `EngineLoraSidecar` */
+  readonly loraSidecar?: EngineLoraSidecar;
+  /** A PodDisruptionBudget `<release>-<model>-pdb-vllm` when `enabled`. @default - none */
+  readonly pdb?: Readonly<Pdb>;
+  /** A KEDA ScaledObject `<release>-<model>-scaledobject` when `enabled` (the Deployment then has no replicas). @default - none */
+  readonly keda?: Readonly<Keda>;
+  /** The release's LMCache cache server (`LmcacheServer.endpoint`), used when `lmcache.enabled`. @default - none */
+  readonly cacheServer?: LmcacheServerEndpoint;
+  /** The claim of the release's shared volume (`SharedStorage.claimName`), mounted at /data/shared-pvc-storage. @default - none */
+  readonly sharedStorageClaim?: string;
+}
+
+/** Settings shared by every engine in the values file's shape: `servingEngineSpec` without `modelSpec` and `vllmApiKey`. */
+export type EngineSettings = Readonly<Omit<ServingEngineSpec, 'modelSpec' | 'vllmApiKey'>>;
+
+/** What the concept modules render from: the model's settings and the shared ones, in the values file's shape. */
+export interface EngineRenderInput {
+  readonly spec: ModelSpec;
+  readonly settings: EngineSettings;
+}
+
+/** The props in the values file's shape (see the module comment); keys the props leave unset are absent. */
+export function renderInputOf(props: VllmEngineProps): EngineRenderInput {
+  const { resources: r, vllm = {}, storage = {}, scheduling = {}, env = {}, probes = {}, service = {} } = props;
+  const model = storage.model;
+  const spec: ModelSpec = {
+    name: props.name,
+    repository: props.image.repository,
+    tag: props.image.tag,
+    imagePullSecret: props.image.pullSecret,
+    modelURL: props.modelURL,
+    modelRevision: vllm.revision,
+    chatTemplate: vllm.chatTemplate?.file,
+    chatTemplateConfigMap: vllm.chatTemplate?.content,
+    enableTool: vllm.enableAutoToolChoice,
+    toolCallParser: vllm.toolCallParser,
+    enableLoRA: vllm.enableLora,
+    vllmConfig: vllm.config,
+    lmcacheConfig: props.lmcache,
+    replicaCount: props.replicas,
+    labels: props.metadata?.labels,
+    annotations: props.metadata?.annotations,
+    podLabels: props.podMetadata?.labels,
+    podAnnotations: props.podMetadata?.annotations,
+    serviceAccountName: props.serviceAccountName,
+    priorityClassName: scheduling.priorityClassName,
+    runtimeClassName: scheduling.runtimeClassName,
+    schedulerName: scheduling.schedulerName,
+    nodeName: scheduling.nodeName,
+    affinity: scheduling.affinity as ModelSpec['affinity'],
+    nodeSelectorTerms: scheduling.nodeSelectorTerms as ModelSpec['nodeSelectorTerms'],
+    tolerations: scheduling.tolerations as ModelSpec['tolerations'],
+    requestCPU: r.cpu.given,
+    requestMemory: r.memory.given,
+    requestGPU: r.gpus?.given,
+    requestGPUType: r.gpuType,
+    limitCPU: r.cpuLimit?.given,
+    limitMemory: r.memoryLimit?.given,
+    requestGPUMem: r.hami?.gpuMemory?.request,
+    limitGPUMem: r.hami?.gpuMemory?.limit,
+    requestGPUMemPercentage: r.hami?.gpuMemoryPercentage?.request,
+    limitGPUMemPercentage: r.hami?.gpuMemoryPercentage?.limit,
+    requestGPUCores: r.hami?.gpuCores?.request,
+    limitGPUCores: r.hami?.gpuCores?.limit,
+    resources: r.override,
+    // an existing claim's size is never read: any size stands for "the model has storage"
+    pvcStorage:
+      model === undefined
+        ? undefined
+        : model.kind === 'emptyDir'
+          ? { emptyDir: model.emptyDirSource as Record<string, unknown> }
+          : (model.size?.given ?? 0),
+    pvcExistingClaimName: model?.claimName,
+    pvcAccessMode: model?.claimOptions.accessModes && [...model.claimOptions.accessModes],
+    storageClass: model?.claimOptions.storageClass,
+    pvcMatchLabels: model?.claimOptions.matchLabels,
+    pvcLabels: model?.claimOptions.labels,
+    pvcAnnotations: model?.claimOptions.annotations,
+    shmSize: storage.shmSize?.given,
+    extraVolumes: storage.volumes as ModelSpec['extraVolumes'],
+    extraVolumeMounts: storage.volumeMounts as ModelSpec['extraVolumeMounts'],
+    env: env.vars as ModelSpec['env'],
+    envFromSecret: env.fromSecret === undefined ? undefined : { name: env.fromSecret },
+    initContainer: props.initContainer,
+    serviceAnnotations: service.annotations,
+    pdb: props.pdb,
+    keda: props.keda,
+  };
+  const settings: EngineSettings = {
+    labels: props.selectorLabels,
+    containerPort: props.containerPort,
+    servicePort: service.port,
+    extraPorts: service.extraPorts as EngineSettings['extraPorts'],
+    imagePullPolicy: props.image.pullPolicy,
+    startupProbe: probes.startup,
+    livenessProbe: probes.liveness,
+    readinessProbe: probes.readiness,
+    strategy: props.strategy as EngineSettings['strategy'],
+    securityContext: props.podSecurityContext as EngineSettings['securityContext'],
+    containerSecurityContext: props.containerSecurityContext as EngineSettings['containerSecurityContext'],
+    sidecar: props.loraSidecar,
+    // engine-env reads only whether there are configs: the ConfigMap itself is PdStack's
+    configs: env.fromConfigsConfigMap ? { ['(configs)']: '' } : undefined,
+  };
+  return { spec: withoutUndefined(spec), settings: withoutUndefined(settings) };
+}
+
+const withoutUndefined = <T extends object>(o: T): T =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;

@@ -1,0 +1,89 @@
+import { Chart, Testing } from 'cdk8s';
+import { describe, expect, it } from 'vitest';
+import {
+  ChatTemplate,
+  ModelStorage,
+  renderInputOf,
+  VllmEngine,
+  type VllmEngineProps,
+} from '../../constructs/engine.js';
+import { Quantity } from '../../schema/facts/quantity.js';
+import { BASE_MODEL } from '../support/engine.js';
+import { find, vllmContainer } from '../support/synth.js';
+
+const BASE: VllmEngineProps = {
+  release: 'pd',
+  name: 'opt',
+  image: { repository: 'vllm/vllm-openai', tag: 'v0.10.0' },
+  modelURL: 'facebook/opt-125m',
+  resources: { cpu: Quantity.parse(2), memory: Quantity.parse('8Gi') },
+};
+
+function synth(props: Partial<VllmEngineProps>): ReturnType<typeof Testing.synth> {
+  const chart = new Chart(Testing.app(), 't');
+  new VllmEngine(chart, 'e', { ...BASE, ...props });
+  return Testing.synth(chart);
+}
+
+describe('VllmEngine typed props', () => {
+  it('ModelStorage.claim makes the PVC with its options; existingClaim mounts a claim and makes none', () => {
+    const claim = synth({
+      storage: { model: ModelStorage.claim(Quantity.parse('50Gi'), { storageClass: 'fast', labels: { a: 'b' } }) },
+    });
+    expect(find(claim, 'PersistentVolumeClaim', 'pd-opt-storage-claim')).toMatchObject({
+      metadata: { labels: { a: 'b' } },
+      spec: { storageClassName: 'fast', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '50Gi' } } },
+    });
+    const existing = synth({ storage: { model: ModelStorage.existingClaim('models') } });
+    expect(existing.some((o) => o.kind === 'PersistentVolumeClaim')).toBe(false);
+    const pod = find(existing, 'Deployment', 'pd-opt-deployment-vllm').spec.template.spec;
+    expect(pod.volumes).toEqual([{ name: 'pd-storage', persistentVolumeClaim: { claimName: 'models' } }]);
+    expect(vllmContainer(find(existing, 'Deployment', 'pd-opt-deployment-vllm')).volumeMounts).toEqual([
+      { name: 'pd-storage', mountPath: '/data' },
+    ]);
+  });
+
+  it('ChatTemplate.inline stores the text in the chat-template ConfigMap and passes --chat-template', () => {
+    const objects = synth({ vllm: { chatTemplate: ChatTemplate.inline('t.jinja', '{{ x }}') } });
+    expect(find(objects, 'ConfigMap', 'pd-opt-chat-templates').data).toEqual({ 't.jinja': '{{ x }}' });
+    expect(vllmContainer(find(objects, 'Deployment', 'pd-opt-deployment-vllm')).command.slice(-2)).toEqual([
+      '--chat-template',
+      '/templates/t.jinja',
+    ]);
+  });
+
+  it('renders the scheduling, shm size, env and Service options given', () => {
+    const objects = synth({
+      vllm: { config: { tensorParallelSize: 2 } },
+      storage: { shmSize: Quantity.parse('8Gi') },
+      scheduling: { runtimeClassName: '', tolerations: [{ key: 'gpu', operator: 'Exists' }], nodeName: 'n1' },
+      env: { vars: [{ name: 'A', value: '1' }], fromSecret: 's' },
+      service: { port: 8080, annotations: { x: 'y' } },
+    });
+    const deployment = find(objects, 'Deployment', 'pd-opt-deployment-vllm');
+    const pod = deployment.spec.template.spec;
+    expect([pod.runtimeClassName, pod.nodeName, pod.tolerations]).toEqual([
+      undefined,
+      'n1',
+      [{ key: 'gpu', operator: 'Exists' }],
+    ]);
+    expect(pod.volumes).toContainEqual({ name: 'shm', emptyDir: { medium: 'Memory', sizeLimit: '8Gi' } });
+    const c = vllmContainer(deployment);
+    expect(c.env.find((e: { name: string }) => e.name === 'A')).toEqual({ name: 'A', value: '1' });
+    expect(c.envFrom).toEqual([{ secretRef: { name: 's' } }]);
+    const service = find(objects, 'Service', 'pd-opt-engine-service');
+    expect([service.spec.ports[0].port, service.metadata.annotations]).toEqual([8080, { x: 'y' }]);
+  });
+
+  it('gives the concept modules the values shape (renderInputOf), unset props absent', () => {
+    const { spec, settings } = renderInputOf({
+      ...BASE,
+      storage: { model: ModelStorage.emptyDir({ medium: 'Memory' }) },
+      env: { fromConfigsConfigMap: true },
+      containerPort: 8080,
+    });
+    expect(spec).toEqual({ ...BASE_MODEL, pvcStorage: { emptyDir: { medium: 'Memory' } } });
+    expect(settings.containerPort).toBe(8080);
+    expect(Object.keys(settings.configs ?? {})).toHaveLength(1);
+  });
+});
