@@ -10,7 +10,7 @@ import {
   releaseNameMessage,
 } from '../schema/facts/dns-label.js';
 import { engineProblems, type RuleProblem } from '../schema/facts/engine-rules.js';
-import { isRayModel } from '../schema/facts/ray.js';
+import { isRayModel, rayClusterNameMessage } from '../schema/facts/ray.js';
 import type { ModelSpec } from '../schema/values.generated.js';
 
 /** Throws unless `release` can name a release (it prefixes every object name). */
@@ -69,6 +69,8 @@ export function requireValidRayCluster(
   if (spec.raySpec !== undefined)
     throw new Error(`VllmRayCluster ${spec.name}: options.raySpec: give the head node as the \`head\` prop`);
   requireValidModel('VllmRayCluster', release, namespace, { ...spec, raySpec: { enabled: true, headNode: head } });
+  const name = rayClusterNameMessage(release, spec.name);
+  if (name) throw new Error(`VllmRayCluster ${spec.name}: name: ${name}`);
 }
 
 function requireValidModel(

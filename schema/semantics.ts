@@ -22,6 +22,7 @@ import {
   type RuleProblem,
   vllmConfigProblems,
 } from './facts/engine-rules.js';
+import { isRayModel, rayClusterNameMessage } from './facts/ray.js';
 import { MODEL_LABEL } from './facts/labels.js';
 import { CACHE_SERVER_PORT_ENV } from './facts/lmcache.js';
 import { cacheServerServiceName, engineServiceName } from './facts/names.js';
@@ -259,6 +260,8 @@ function checkNames(c: Checker, engines: readonly Engine[]): void {
     } else seen.set(name, e);
     const serviceProblem = engineServiceNameMessage(c.ctx.release, name);
     if (serviceProblem) c.error([...e.path, 'name'], serviceProblem);
+    const rayProblem = isRayModel(e.spec) ? rayClusterNameMessage(c.ctx.release, name) : null;
+    if (rayProblem && !serviceProblem) c.error([...e.path, 'name'], rayProblem);
     const label = e.spec.labels?.[MODEL_LABEL];
     if (label !== undefined && label !== name) {
       c.error(

@@ -244,9 +244,12 @@ describe('VllmRayCluster: the construct', () => {
     );
   });
 
-  it('refuses a cluster too small for its parallelism, and pipeline parallelism on a VllmEngine', () => {
+  it('refuses a cluster too small for its parallelism, a RayCluster name KubeRay refuses, and pipeline parallelism on a VllmEngine', () => {
     expect(() => synth({ ...PROPS, replicas: 0 })).toThrow(
       /^VllmRayCluster big: vllmConfig\.pipelineParallelSize: tensorParallelSize 4 × pipelineParallelSize 2 needs 8 GPU\(s\), one per vLLM worker, but the Ray cluster has 4 GPU\(s\)/,
+    );
+    expect(() => synth({ ...PROPS, name: 'b'.repeat(42) })).toThrow(
+      `VllmRayCluster ${'b'.repeat(42)}: name: the RayCluster \`pd-${'b'.repeat(42)}-raycluster\` would be 56 characters long; KubeRay allows 53`,
     );
     const { head: _head, ...engine } = PROPS;
     expect(

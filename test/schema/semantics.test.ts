@@ -127,6 +127,12 @@ const CASES: ReadonlyArray<readonly [string, string, string, RegExp]> = [
     /^GPUs are whole devices: requestGPU must be a whole number, given 0.5$/,
   ],
   [
+    'a KubeRay model whose RayCluster name is over 53 characters (KubeRay refuses it)',
+    variant(ray('pipelineParallelSize: 2'), ['name: llama', `name: ${'l'.repeat(40)}`]),
+    `4:7 error ${P}.name`,
+    /^the RayCluster `pd-l{40}-raycluster` would be 54 characters long; KubeRay allows 53 and creates no pod for a longer name: shorten the model name/,
+  ],
+  [
     'KEDA on a KubeRay model',
     variant(ray('pipelineParallelSize: 2'), [
       '      raySpec:',
