@@ -1,14 +1,13 @@
 /**
  * An engine pod's containers: `vllm` (the `vllm serve` command, ports, probes, resources), the LoRA sidecar
- * (`enableLoRA` with storage) and the init container (`initContainer`), as production-stack renders them
+ * (`vllm.enableLora` with model storage) and the init container (`initContainer`), as production-stack renders them
  * (reference §1.5–1.8).
  */
 import { k8s } from 'cdk8s-plus-28';
 import { CACHE_SERVER_PORT_ENV } from '../schema/facts/lmcache.js';
-import type { ModelSpec } from '../schema/values.generated.js';
 import type { LmcacheServerEndpoint } from './cache-server.js';
 import { ENGINE_DEFAULTS } from './defaults.js';
-import type { EngineSettings } from './engine.js';
+import type { ResourceKeys, VllmEngineProps } from './engine-props.js';
 import type { EngineEnv } from './engine-env.js';
 import { STORAGE_MOUNT_PATH, type EngineVolumes } from './engine-volumes.js';
 import { fromUser, quantity } from './kube-json.js';
@@ -20,24 +19,23 @@ import { nonEmpty } from './workload.js';
 
 /** The GPU resource name when `requestGPUType` is not set. */
 export const DEFAULT_GPU_RESOURCE = 'nvidia.com/gpu';
-/** LoRA sidecar (`enableLoRA` with `pvcStorage`): image when `servingEngineSpec.sidecar.image` is not set, and its port. */
+/** LoRA sidecar (`vllm.enableLora` with `storage.model`): image when `loraSidecar.image` is not set, and its port. */
 export const DEFAULT_LORA_SIDECAR_IMAGE = 'lmcache/lmstack-sidecar:latest';
 export const LORA_SIDECAR_PORT = 30090;
 
-const HAMI_RESOURCES: ReadonlyArray<readonly [keyof ModelSpec, keyof ModelSpec, string]> = [
+const HAMI_RESOURCES: ReadonlyArray<readonly [keyof ResourceKeys, keyof ResourceKeys, string]> = [
   ['requestGPUMem', 'limitGPUMem', 'nvidia.com/gpumem'],
   ['requestGPUMemPercentage', 'limitGPUMemPercentage', 'nvidia.com/gpumem-percentage'],
   ['requestGPUCores', 'limitGPUCores', 'nvidia.com/gpucores'],
 ];
 
 export interface EngineContainersProps {
-  readonly release: string;
-  readonly spec: Readonly<ModelSpec>;
-  readonly settings: EngineSettings;
+  /** The engine: image, vLLM flags, ports, probes, security context, LoRA sidecar, init container, cache server. */
+  readonly engine: VllmEngineProps;
+  /** The vllm container's resources (`engineResources`). */
+  readonly resources: k8s.ResourceRequirements;
   readonly volumes: EngineVolumes;
   readonly env: EngineEnv;
-  /** The release's LMCache cache server: its port goes into the init container's env. @default - none */
-  readonly cacheServer?: LmcacheServerEndpoint;
 }
 
 export interface EngineContainers {
@@ -45,18 +43,21 @@ export interface EngineContainers {
   readonly initContainers?: k8s.Container[];
 }
 
+/** The vllm container's security context. */
+export const engineSecurityContext = (engine: Pick<VllmEngineProps, 'containerSecurityContext'>): k8s.SecurityContext =>
+  fromUser<k8s.SecurityContext>(engine.containerSecurityContext ?? ENGINE_DEFAULTS.containerSecurityContext);
+
 /** The containers and init containers of an engine pod. */
 export function engineContainers(props: EngineContainersProps): EngineContainers {
-  const { release, spec, settings, volumes, env } = props;
-  const containerPort = settings.containerPort ?? ENGINE_DEFAULTS.containerPort;
-  const securityContext = fromUser<k8s.SecurityContext>(
-    settings.containerSecurityContext ?? ENGINE_DEFAULTS.containerSecurityContext,
-  );
+  const { engine, volumes, env } = props;
+  const { probes = {} } = engine;
+  const containerPort = engine.containerPort ?? ENGINE_DEFAULTS.containerPort;
+  const securityContext = engineSecurityContext(engine);
   const vllm: k8s.Container = {
     name: 'vllm',
-    image: `${spec.repository}:${spec.tag}`,
-    imagePullPolicy: settings.imagePullPolicy ?? ENGINE_DEFAULTS.imagePullPolicy,
-    command: vllmCommand(spec, containerPort, kvTransferConfig(spec)),
+    image: `${engine.image.repository}:${engine.image.tag}`,
+    imagePullPolicy: engine.image.pullPolicy ?? ENGINE_DEFAULTS.imagePullPolicy,
+    command: vllmCommand(engine, containerPort, kvTransferConfig(engine)),
     securityContext,
     env: env.env,
     envFrom: env.envFrom.length > 0 ? env.envFrom : undefined,
@@ -65,18 +66,18 @@ export function engineContainers(props: EngineContainersProps): EngineContainers
       { name: 'zmq-port', containerPort: ZMQ_PORT },
       { name: 'ucx-port', containerPort: UCX_PORT },
     ],
-    startupProbe: probe(ENGINE_PROBE_DEFAULTS.startup, containerPort, settings.startupProbe),
-    livenessProbe: probe(ENGINE_PROBE_DEFAULTS.liveness, containerPort, settings.livenessProbe),
-    readinessProbe: probe(ENGINE_PROBE_DEFAULTS.readiness, containerPort, settings.readinessProbe),
-    resources: engineResources(spec),
+    startupProbe: probe(ENGINE_PROBE_DEFAULTS.startup, containerPort, probes.startup),
+    livenessProbe: probe(ENGINE_PROBE_DEFAULTS.liveness, containerPort, probes.liveness),
+    readinessProbe: probe(ENGINE_PROBE_DEFAULTS.readiness, containerPort, probes.readiness),
+    resources: props.resources,
     volumeMounts: volumes.mounts.length > 0 ? volumes.mounts : undefined,
   };
   const containers = [vllm];
-  if (spec.enableLoRA && spec.pvcStorage !== undefined) {
+  if (engine.vllm?.enableLora && volumes.modelStorage) {
     containers.push({
       name: 'sidecar',
-      image: settings.sidecar?.image ?? DEFAULT_LORA_SIDECAR_IMAGE,
-      imagePullPolicy: settings.sidecar?.imagePullPolicy ?? ENGINE_DEFAULTS.imagePullPolicy,
+      image: engine.loraSidecar?.image ?? DEFAULT_LORA_SIDECAR_IMAGE,
+      imagePullPolicy: engine.loraSidecar?.imagePullPolicy ?? ENGINE_DEFAULTS.imagePullPolicy,
       env: [
         { name: 'PORT', value: String(LORA_SIDECAR_PORT) },
         { name: 'LORA_DOWNLOAD_BASE_DIR', value: `${STORAGE_MOUNT_PATH}/lora-adapters` },
@@ -84,21 +85,20 @@ export function engineContainers(props: EngineContainersProps): EngineContainers
       volumeMounts: [{ name: volumes.storageVolume, mountPath: STORAGE_MOUNT_PATH }],
     });
   }
-  const initContainers = spec.initContainer
-    ? [initContainer(release, spec, securityContext, volumes.storageVolume, env.envFrom, props.cacheServer)]
+  const initContainers = engine.initContainer
+    ? [initContainer(engine.release, engine.initContainer, securityContext, volumes, env, engine.cacheServer)]
     : undefined;
   return { containers, initContainers };
 }
 
-/** An engine pod's init container: `given` (default: the model's `initContainer`), as production-stack renders it. */
+/** An engine pod's init container `given` (production-stack's `initContainer` form), as production-stack renders it. */
 export function initContainer(
   release: string,
-  spec: Readonly<ModelSpec>,
+  given: NonNullable<VllmEngineProps['initContainer']>,
   securityContext: k8s.SecurityContext,
-  storageVolume: string,
-  envFrom: k8s.EnvFromSource[],
+  volumes: Pick<EngineVolumes, 'storageVolume' | 'modelStorage'>,
+  env: Pick<EngineEnv, 'envFrom'>,
   cacheServer: LmcacheServerEndpoint | undefined,
-  given: ModelSpec['initContainer'] = spec.initContainer,
 ): k8s.Container {
   const init = given as Record<string, unknown> & {
     name?: string;
@@ -111,9 +111,11 @@ export function initContainer(
     extraVolumeMounts?: unknown[];
   };
   const mounts: k8s.VolumeMount[] = [];
-  if (init.mountPvcStorage && spec.pvcStorage !== undefined)
-    mounts.push({ name: storageVolume, mountPath: STORAGE_MOUNT_PATH });
+  if (init.mountPvcStorage && volumes.modelStorage)
+    mounts.push({ name: volumes.storageVolume, mountPath: STORAGE_MOUNT_PATH });
   mounts.push(...fromUser<k8s.VolumeMount[]>(init.extraVolumeMounts ?? []));
+  // the model's Secret (`env.fromSecret`), not the release's configs ConfigMap
+  const secrets = env.envFrom.filter((e) => e.secretRef);
   return {
     name: init.name ?? 'init',
     image: init.image,
@@ -124,7 +126,7 @@ export function initContainer(
       ...(cacheServer ? [{ name: CACHE_SERVER_PORT_ENV, value: String(cacheServer.servicePort) }] : []),
       ...fromUser<k8s.EnvVar[]>(init.env ?? []),
     ],
-    envFrom: spec.envFromSecret ? envFrom.filter((e) => e.secretRef) : undefined,
+    envFrom: secrets.length > 0 ? secrets : undefined,
     resources: nonEmpty(init.resources as object) ? fromUser<k8s.ResourceRequirements>(init.resources) : undefined,
     securityContext,
     volumeMounts: mounts.length > 0 ? mounts : undefined,
@@ -132,7 +134,7 @@ export function initContainer(
 }
 
 /** `resources` verbatim when given, else requests/limits from the simplified keys (no `limits` key when empty). */
-export function engineResources(spec: Readonly<ModelSpec>): k8s.ResourceRequirements {
+export function engineResources(spec: ResourceKeys): k8s.ResourceRequirements {
   if (nonEmpty(spec.resources)) return fromUser<k8s.ResourceRequirements>(spec.resources);
   const requests: Record<string, k8s.Quantity> = {
     memory: quantity(spec.requestMemory),

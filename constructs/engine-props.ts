@@ -3,11 +3,12 @@
  * quantities, factories where a value has several forms (`ModelStorage`, `ChatTemplate`), Kubernetes objects as the
  * typed `k8s` interfaces. `constructs/values-props.ts` (`engineProps`) maps a values file onto them.
  *
- * The concept modules (engine-container, engine-env, engine-volumes, vllm-command, lmcache, keda) render from the
- * model's settings in the values file's shape; `renderInputOf` rebuilds that shape from the props, so every module
- * keeps one input and the engine rules (schema/facts/engine-rules.ts) read it.
+ * The concept modules (engine-container, engine-env, engine-volumes, vllm-command, lmcache, keda) render from these
+ * props; only the container resources keep the values file's keys (`resourceKeysOf`), which `engineResources` and
+ * the engine rules (schema/facts/engine-rules.ts, shared with the values compiler) read.
  */
 import type { k8s } from 'cdk8s-plus-28';
+import type { EngineRulesInput } from '../schema/facts/engine-rules.js';
 import type { Quantity } from '../schema/facts/quantity.js';
 import type {
   Keda,
@@ -279,46 +280,32 @@ export interface VllmEngineProps {
   readonly sharedStorageClaim?: string;
 }
 
-/** Settings shared by every engine in the values file's shape: `servingEngineSpec` without `modelSpec` and `vllmApiKey`. */
-export type EngineSettings = Readonly<Omit<ServingEngineSpec, 'modelSpec' | 'vllmApiKey'>>;
+/** The container resource keys of the values file (`requestCPU`, ..., `resources`): what `engineResources` renders. */
+export type ResourceKeys = Readonly<
+  Pick<
+    ModelSpec,
+    | 'requestCPU'
+    | 'requestMemory'
+    | 'requestGPU'
+    | 'requestGPUType'
+    | 'limitCPU'
+    | 'limitMemory'
+    | 'requestGPUMem'
+    | 'limitGPUMem'
+    | 'requestGPUMemPercentage'
+    | 'limitGPUMemPercentage'
+    | 'requestGPUCores'
+    | 'limitGPUCores'
+    | 'resources'
+  >
+>;
 
-/** What the concept modules render from: the model's settings and the shared ones, in the values file's shape. */
-export interface EngineRenderInput {
-  readonly spec: ModelSpec;
-  readonly settings: EngineSettings;
-}
-
-/** The props in the values file's shape (see the module comment); keys the props leave unset are absent. */
-export function renderInputOf(props: VllmEngineProps): EngineRenderInput {
-  const { resources: r, vllm = {}, storage = {}, scheduling = {}, env = {}, probes = {}, service = {} } = props;
-  const model = storage.model;
-  const spec: ModelSpec = {
-    name: props.name,
-    repository: props.image.repository,
-    tag: props.image.tag,
-    imagePullSecret: props.image.pullSecret,
-    modelURL: props.modelURL,
-    modelRevision: vllm.revision,
-    chatTemplate: vllm.chatTemplate?.file,
-    chatTemplateConfigMap: vllm.chatTemplate?.content,
-    enableTool: vllm.enableAutoToolChoice,
-    toolCallParser: vllm.toolCallParser,
-    enableLoRA: vllm.enableLora,
-    vllmConfig: vllm.config,
-    lmcacheConfig: props.lmcache,
-    replicaCount: props.replicas,
-    labels: props.metadata?.labels,
-    annotations: props.metadata?.annotations,
-    podLabels: props.podMetadata?.labels,
-    podAnnotations: props.podMetadata?.annotations,
-    serviceAccountName: props.serviceAccountName,
-    priorityClassName: scheduling.priorityClassName,
-    runtimeClassName: scheduling.runtimeClassName,
-    schedulerName: scheduling.schedulerName,
-    nodeName: scheduling.nodeName,
-    affinity: scheduling.affinity as ModelSpec['affinity'],
-    nodeSelectorTerms: scheduling.nodeSelectorTerms as ModelSpec['nodeSelectorTerms'],
-    tolerations: scheduling.tolerations as ModelSpec['tolerations'],
+/**
+ * `resources` as the values file's keys, each quantity as given (unset ones absent): the vocabulary `engineResources`
+ * (shared with the Helm chart generator) and the engine rules (schema/facts/engine-rules.ts) read.
+ */
+export function resourceKeysOf(r: EngineResources): ResourceKeys {
+  return withoutUndefined({
     requestCPU: r.cpu.given,
     requestMemory: r.memory.given,
     requestGPU: r.gpus?.given,
@@ -332,46 +319,18 @@ export function renderInputOf(props: VllmEngineProps): EngineRenderInput {
     requestGPUCores: r.hami?.gpuCores?.request,
     limitGPUCores: r.hami?.gpuCores?.limit,
     resources: r.override,
-    // an existing claim's size is never read: any size stands for "the model has storage"
-    pvcStorage:
-      model === undefined
-        ? undefined
-        : model.kind === 'emptyDir'
-          ? { emptyDir: model.emptyDirSource as Record<string, unknown> }
-          : (model.size?.given ?? 0),
-    pvcExistingClaimName: model?.claimName,
-    pvcAccessMode: model?.claimOptions.accessModes && [...model.claimOptions.accessModes],
-    storageClass: model?.claimOptions.storageClass,
-    pvcMatchLabels: model?.claimOptions.matchLabels,
-    pvcLabels: model?.claimOptions.labels,
-    pvcAnnotations: model?.claimOptions.annotations,
-    shmSize: storage.shmSize?.given,
-    extraVolumes: storage.volumes as ModelSpec['extraVolumes'],
-    extraVolumeMounts: storage.volumeMounts as ModelSpec['extraVolumeMounts'],
-    env: env.vars as ModelSpec['env'],
-    envFromSecret: env.fromSecret === undefined ? undefined : { name: env.fromSecret },
-    initContainer: props.initContainer,
-    serviceAnnotations: service.annotations,
-    pdb: props.pdb,
+  });
+}
+
+/** What the engine rules (schema/facts/engine-rules.ts) check of an engine's props. */
+export function rulesInputOf(props: VllmEngineProps): EngineRulesInput {
+  return withoutUndefined({
+    ...resourceKeysOf(props.resources),
+    replicaCount: props.replicas,
+    vllmConfig: props.vllm?.config,
+    lmcacheConfig: props.lmcache,
     keda: props.keda,
-  };
-  const settings: EngineSettings = {
-    labels: props.selectorLabels,
-    containerPort: props.containerPort,
-    servicePort: service.port,
-    extraPorts: service.extraPorts as EngineSettings['extraPorts'],
-    imagePullPolicy: props.image.pullPolicy,
-    startupProbe: probes.startup,
-    livenessProbe: probes.liveness,
-    readinessProbe: probes.readiness,
-    strategy: props.strategy as EngineSettings['strategy'],
-    securityContext: props.podSecurityContext as EngineSettings['securityContext'],
-    containerSecurityContext: props.containerSecurityContext as EngineSettings['containerSecurityContext'],
-    sidecar: props.loraSidecar,
-    // engine-env reads only whether there are configs: the ConfigMap itself is PdStack's
-    configs: env.fromConfigsConfigMap ? { ['(configs)']: '' } : undefined,
-  };
-  return { spec: withoutUndefined(spec), settings: withoutUndefined(settings) };
+  });
 }
 
 const withoutUndefined = <T extends object>(o: T): T =>

@@ -5,9 +5,8 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import type { ModelSpec } from '../schema/values.generated.js';
 import { ENGINE_DEFAULTS } from './defaults.js';
-import type { EngineSettings } from './engine.js';
+import type { VllmEngineProps } from './engine-props.js';
 import { fromUser, intOrString } from './kube-json.js';
 import { UCX_PORT, ZMQ_PORT } from '../schema/facts/ports.js';
 import { nonEmpty } from './workload.js';
@@ -29,25 +28,24 @@ export interface EngineServiceProps {
   readonly annotations?: Readonly<Record<string, string>>;
 }
 
-/** The engine Service of model `spec` on `servingEngineSpec`'s ports, added to `scope` as `Service`. */
+/** The engine Service of `engine` (its `service` options), added to `scope` as `Service`. */
 export function modelEngineService(
   scope: Construct,
   props: {
     readonly name: string;
     readonly namespace?: string;
-    readonly spec: Readonly<ModelSpec>;
-    readonly settings: EngineSettings;
+    readonly engine: Pick<VllmEngineProps, 'service'>;
     readonly selector: Readonly<Record<string, string>>;
   },
 ): ApiObject {
-  const { spec, settings } = props;
+  const { service = {} } = props.engine;
   return engineService(scope, {
     name: props.name,
     namespace: props.namespace,
     selector: props.selector,
-    servicePort: settings.servicePort ?? ENGINE_DEFAULTS.servicePort,
-    extraPorts: settings.extraPorts,
-    annotations: spec.serviceAnnotations,
+    servicePort: service.port ?? ENGINE_DEFAULTS.servicePort,
+    extraPorts: service.extraPorts,
+    annotations: service.annotations,
   });
 }
 

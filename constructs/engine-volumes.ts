@@ -1,12 +1,12 @@
 /**
  * An engine's volumes and the vllm container's mounts: its model storage (a PVC it owns, an existing claim or an
  * emptyDir) at /data, where `HF_HOME` points; `/dev/shm` for tensor parallelism; the chat templates at /templates
- * (a ConfigMap it owns, or production-stack's templates claim); then the user's `extraVolumes`/`extraVolumeMounts`.
+ * (a ConfigMap it owns, or production-stack's templates claim); then the user's `storage.volumes`/`volumeMounts`.
  */
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import type { ModelSpec } from '../schema/values.generated.js';
+import type { VllmEngineProps } from './engine-props.js';
 import { fromUser, quantity } from './kube-json.js';
 import * as names from '../schema/facts/names.js';
 import { TEMPLATES_MOUNT_PATH } from './vllm-command.js';
@@ -23,14 +23,11 @@ export const STORAGE_MOUNT_PATH = '/data';
 /** Where the release's shared volume (`sharedPvcStorage`) is mounted, and `HF_HOME` points when there is one. */
 export const SHARED_STORAGE_MOUNT_PATH = '/data/shared-pvc-storage';
 
-export interface EngineVolumesProps {
-  readonly release: string;
-  /** @default - the chart's namespace */
-  readonly namespace?: string;
-  readonly spec: Readonly<ModelSpec>;
-  /** The claim of the release's shared volume (`SharedStorage.claimName`). @default - none */
-  readonly sharedStorageClaim?: string;
-}
+/** What an engine's volumes come from: its props' storage, chat template, tensor parallelism and shared volume. */
+export type EngineVolumesProps = Pick<
+  VllmEngineProps,
+  'release' | 'namespace' | 'name' | 'storage' | 'vllm' | 'sharedStorageClaim'
+>;
 
 export interface EngineVolumes {
   readonly volumes: k8s.Volume[];
@@ -38,36 +35,39 @@ export interface EngineVolumes {
   readonly mounts: k8s.VolumeMount[];
   /** The name of the storage volume (`<release>-storage`), which the LoRA sidecar and init container mount too. */
   readonly storageVolume: string;
-  /** The PVC this engine owns, when `pvcStorage` is a size and no existing claim is named. */
+  /** Whether the storage volume exists (the props give `storage.model`): mounted at /data. */
+  readonly modelStorage: boolean;
+  /** The PVC this engine owns, when `storage.model` is a `ModelStorage.claim`. */
   readonly storageClaim?: ApiObject;
 }
 
 /** The volumes and mounts of an engine; adds the PVC and chat-template ConfigMap it owns to `scope`. */
 export function engineVolumes(scope: Construct, props: EngineVolumesProps): EngineVolumes {
-  const { release, namespace, spec } = props;
+  const { release, namespace, name, storage = {} } = props;
   const volumes: k8s.Volume[] = [];
   const mounts: k8s.VolumeMount[] = [];
   const storageVolume = names.storageVolumeName(release);
   let storageClaim: ApiObject | undefined;
-  const storage = spec.pvcStorage;
-  if (storage !== undefined) {
-    if (typeof storage === 'object') {
-      volumes.push({ name: storageVolume, emptyDir: fromUser<k8s.EmptyDirVolumeSource>(storage.emptyDir) });
+  const model = storage.model;
+  if (model !== undefined) {
+    if (model.kind === 'emptyDir') {
+      volumes.push({ name: storageVolume, emptyDir: fromUser<k8s.EmptyDirVolumeSource>(model.emptyDirSource) });
     } else {
-      const claimName = spec.pvcExistingClaimName ?? names.engineStorageClaimName(release, spec.name);
-      if (spec.pvcExistingClaimName === undefined) {
+      const claimName = model.claimName ?? names.engineStorageClaimName(release, name);
+      if (model.kind === 'claim') {
+        const options = model.claimOptions;
         storageClaim = new k8s.KubePersistentVolumeClaim(scope, 'Storage', {
           metadata: {
             name: claimName,
             namespace,
-            labels: nonEmpty({ ...spec.pvcLabels }),
-            annotations: nonEmpty({ ...spec.pvcAnnotations }),
+            labels: nonEmpty({ ...options.labels }),
+            annotations: nonEmpty({ ...options.annotations }),
           },
           spec: {
-            accessModes: [...(spec.pvcAccessMode ?? ['ReadWriteOnce'])],
-            resources: { requests: { storage: quantity(storage) } },
-            storageClassName: spec.storageClass,
-            selector: spec.pvcMatchLabels ? { matchLabels: { ...spec.pvcMatchLabels } } : undefined,
+            accessModes: [...(options.accessModes ?? ['ReadWriteOnce'])],
+            resources: { requests: { storage: quantity(model.size!.given) } },
+            storageClassName: options.storageClass,
+            selector: options.matchLabels ? { matchLabels: { ...options.matchLabels } } : undefined,
           },
         });
       }
@@ -77,19 +77,20 @@ export function engineVolumes(scope: Construct, props: EngineVolumesProps): Engi
   }
   const shared = props.sharedStorageClaim && names.sharedStorageVolumeName(release);
   if (shared) volumes.push({ name: shared, persistentVolumeClaim: { claimName: props.sharedStorageClaim! } });
-  if (spec.vllmConfig?.tensorParallelSize !== undefined) {
+  if (props.vllm?.config?.tensorParallelSize !== undefined) {
     volumes.push({
       name: 'shm',
-      emptyDir: { medium: 'Memory', sizeLimit: quantity(spec.shmSize ?? DEFAULT_SHM_SIZE) },
+      emptyDir: { medium: 'Memory', sizeLimit: quantity(storage.shmSize?.given ?? DEFAULT_SHM_SIZE) },
     });
     mounts.push({ name: 'shm', mountPath: '/dev/shm' });
   }
-  if (spec.chatTemplate) {
-    if (spec.chatTemplateConfigMap !== undefined) {
-      const cmName = names.engineChatTemplatesConfigMapName(release, spec.name);
+  const template = props.vllm?.chatTemplate;
+  if (template?.file) {
+    if (template.content !== undefined) {
+      const cmName = names.engineChatTemplatesConfigMapName(release, name);
       new k8s.KubeConfigMap(scope, 'ChatTemplates', {
         metadata: { name: cmName, namespace },
-        data: { [spec.chatTemplate]: spec.chatTemplateConfigMap },
+        data: { [template.file]: template.content },
       });
       // The volume is named after its ConfigMap, as production-stack names it.
       volumes.push({ name: cmName, configMap: { name: cmName } });
@@ -99,8 +100,8 @@ export function engineVolumes(scope: Construct, props: EngineVolumesProps): Engi
       mounts.push({ name: TEMPLATES_VOLUME, mountPath: TEMPLATES_MOUNT_PATH });
     }
   }
-  mounts.push(...fromUser<k8s.VolumeMount[]>(spec.extraVolumeMounts ?? []));
+  mounts.push(...fromUser<k8s.VolumeMount[]>(storage.volumeMounts ?? []));
   if (shared) mounts.push({ name: shared, mountPath: SHARED_STORAGE_MOUNT_PATH });
-  volumes.push(...fromUser<k8s.Volume[]>(spec.extraVolumes ?? []));
-  return { volumes, mounts, storageVolume, storageClaim };
+  volumes.push(...fromUser<k8s.Volume[]>(storage.volumes ?? []));
+  return { volumes, mounts, storageVolume, modelStorage: model !== undefined, storageClaim };
 }

@@ -8,9 +8,8 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import type { ModelSpec } from '../schema/values.generated.js';
 import { ENGINE_DEFAULTS } from './defaults.js';
-import { engineContainers } from './engine-container.js';
+import { engineContainers, engineResources } from './engine-container.js';
 import { engineEnv, type EngineEnv } from './engine-env.js';
 import { modelEngineService } from './engine-service.js';
 import { engineVolumes, type EngineVolumes } from './engine-volumes.js';
@@ -20,13 +19,10 @@ import * as names from '../schema/facts/names.js';
 import { sharesHostIpcPid } from '../schema/facts/pd-engine.js';
 import { deploymentStrategy, enginePodPlacement, nonEmpty, podDisruptionBudget } from './workload.js';
 import { requireValidEngine } from './invariants.js';
-import { renderInputOf, type EngineSettings, type VllmEngineProps } from './engine-props.js';
+import { resourceKeysOf, rulesInputOf, type VllmEngineProps } from './engine-props.js';
 import { requireUniqueObjects } from './unique-objects.js';
 
 export * from './engine-props.js';
-
-/** The model's settings in the values file's shape (see `renderInputOf`). */
-export const modelSpecOf = (props: VllmEngineProps): ModelSpec => renderInputOf(props).spec;
 
 /**
  * An engine's volumes (its PVC and chat-template ConfigMap added to `scope`) and its vllm container's env (literal
@@ -35,14 +31,8 @@ export const modelSpecOf = (props: VllmEngineProps): ModelSpec => renderInputOf(
 export function engineVolumesAndEnv(
   scope: Construct,
   props: VllmEngineProps,
-  spec: Readonly<ModelSpec>,
-  settings: EngineSettings,
 ): { readonly volumes: EngineVolumes; readonly env: EngineEnv } {
-  const { release, namespace, sharedStorageClaim, cacheServer, hfToken, apiKey } = props;
-  const volumes = engineVolumes(scope, { release, namespace, spec, sharedStorageClaim });
-  const sharedStorage = sharedStorageClaim !== undefined;
-  const env = engineEnv(scope, { release, namespace, spec, settings, cacheServer, hfToken, apiKey, sharedStorage });
-  return { volumes, env };
+  return { volumes: engineVolumes(scope, props), env: engineEnv(scope, props) };
 }
 
 /** `progressDeadlineSeconds` of engine Deployments: pulling a large image and loading weights takes time. */
@@ -62,41 +52,43 @@ export class VllmEngine extends Construct {
   constructor(scope: Construct, id: string, props: VllmEngineProps) {
     super(scope, id);
     requireUniqueObjects(this);
-    const { release, namespace } = props;
-    const { spec, settings } = renderInputOf(props);
-    requireValidEngine(release, namespace, spec);
-    this.modelName = spec.name;
-    const selector = engineLabels(release, spec.name, settings.labels ?? ENGINE_DEFAULTS.labels);
+    const { release, namespace, name, metadata = {}, podMetadata = {}, keda, lmcache } = props;
+    requireValidEngine(release, namespace, name, rulesInputOf(props));
+    this.modelName = name;
+    const selector = engineLabels(release, name, props.selectorLabels ?? ENGINE_DEFAULTS.labels);
     this.podSelector = selector;
-    this.serviceName = names.engineServiceName(release, spec.name);
+    this.serviceName = names.engineServiceName(release, name);
 
-    const { volumes, env } = engineVolumesAndEnv(this, props, spec, settings);
+    const { volumes, env } = engineVolumesAndEnv(this, props);
     this.storageClaim = volumes.storageClaim;
-    const { cacheServer } = props;
-    const { containers, initContainers } = engineContainers({ release, spec, settings, volumes, env, cacheServer });
-    const hostIpcPid = sharesHostIpcPid(spec.lmcacheConfig);
+    const resources = engineResources(resourceKeysOf(props.resources));
+    const { containers, initContainers } = engineContainers({ engine: props, resources, volumes, env });
+    const hostIpcPid = sharesHostIpcPid(lmcache);
 
     this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
       metadata: {
-        name: names.engineDeploymentName(release, spec.name),
+        name: names.engineDeploymentName(release, name),
         namespace,
-        labels: { ...selector, ...spec.labels },
-        annotations: nonEmpty({ ...spec.annotations }),
+        labels: { ...selector, ...metadata.labels },
+        annotations: nonEmpty({ ...metadata.annotations }),
       },
       spec: {
         // KEDA owns the replicas of a model it scales
-        replicas: spec.keda?.enabled ? undefined : (spec.replicaCount ?? ENGINE_DEFAULTS.replicaCount),
+        replicas: keda?.enabled ? undefined : (props.replicas ?? ENGINE_DEFAULTS.replicaCount),
         progressDeadlineSeconds: ENGINE_PROGRESS_DEADLINE_SECONDS,
-        strategy: deploymentStrategy(settings.strategy),
+        strategy: deploymentStrategy(props.strategy as Readonly<Record<string, unknown>> | undefined),
         selector: { matchLabels: { ...selector } },
         template: {
-          metadata: { labels: { ...selector, ...spec.podLabels }, annotations: nonEmpty({ ...spec.podAnnotations }) },
+          metadata: {
+            labels: { ...selector, ...podMetadata.labels },
+            annotations: nonEmpty({ ...podMetadata.annotations }),
+          },
           spec: {
-            ...enginePodPlacement(spec, settings),
+            ...enginePodPlacement(props),
             initContainers,
             hostIpc: hostIpcPid ? true : undefined,
             hostPid: hostIpcPid ? true : undefined,
-            hostname: names.engineHostname(release, spec.name),
+            hostname: names.engineHostname(release, name),
             subdomain: this.serviceName,
             containers,
             volumes: volumes.volumes.length > 0 ? volumes.volumes : undefined,
@@ -105,15 +97,14 @@ export class VllmEngine extends Construct {
       },
     });
 
-    this.service = modelEngineService(this, { name: this.serviceName, namespace, spec, settings, selector });
+    this.service = modelEngineService(this, { name: this.serviceName, namespace, engine: props, selector });
 
-    if (spec.keda?.enabled)
-      new EngineScaledObject(this, 'ScaledObject', { release, namespace, spec, labels: selector });
+    if (keda?.enabled)
+      new EngineScaledObject(this, 'ScaledObject', { release, namespace, name, keda, lmcache, labels: selector });
 
-    // a model's pdb replaces servingEngineSpec.pdb whole
-    const pdb = spec.pdb ?? settings.pdb;
+    const { pdb } = props;
     if (pdb?.enabled) {
-      podDisruptionBudget(this, 'Pdb', { name: names.enginePdbName(release, spec.name), namespace, selector, pdb });
+      podDisruptionBudget(this, 'Pdb', { name: names.enginePdbName(release, name), namespace, selector, pdb });
     }
   }
 }

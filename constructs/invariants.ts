@@ -9,9 +9,13 @@ import {
   namespaceMessage,
   releaseNameMessage,
 } from '../schema/facts/dns-label.js';
-import { engineProblems, type RuleProblem } from '../schema/facts/engine-rules.js';
-import { isRayModel, rayClusterNameMessage } from '../schema/facts/ray.js';
-import type { ModelSpec } from '../schema/values.generated.js';
+import {
+  engineProblems,
+  type ContainerResourcesRulesInput,
+  type EngineRulesInput,
+  type RuleProblem,
+} from '../schema/facts/engine-rules.js';
+import { rayClusterNameMessage } from '../schema/facts/ray.js';
 
 /** Throws unless `release` can name a release (it prefixes every object name). */
 export function requireReleaseName(construct: string, release: string): void {
@@ -44,45 +48,49 @@ export function requireNoErrors(construct: string, problems: readonly RuleProble
 }
 
 /**
- * `VllmEngine`'s invariants on the model's settings `spec`: a valid release and namespace, a DNS-label model name
- * whose engine Service name fits a DNS label, and the engine rules (whole GPUs, limits not below requests, a coherent P/D role, ...).
+ * `VllmEngine`'s invariants on model `name` and its settings `rules` (`rulesInputOf`): a valid release and namespace,
+ * a DNS-label model name whose engine Service name fits a DNS label, and the engine rules (whole GPUs, limits not
+ * below requests, a coherent P/D role, ...).
  */
-export function requireValidEngine(release: string, namespace: string | undefined, spec: Readonly<ModelSpec>): void {
-  if (isRayModel(spec))
-    throw new Error(
-      `VllmEngine ${spec.name}: options.raySpec.enabled: a KubeRay model is a VllmRayCluster (a RayCluster, no Deployment)`,
-    );
-  requireValidModel('VllmEngine', release, namespace, spec);
+export function requireValidEngine(
+  release: string,
+  namespace: string | undefined,
+  name: string,
+  rules: Readonly<EngineRulesInput>,
+): void {
+  requireValidModel('VllmEngine', release, namespace, name, rules);
 }
 
 /**
- * `VllmRayCluster`'s invariants: no `raySpec` among the model's options (the head is a prop of its own), and those of
- * `VllmEngine` on the model (its workers) with `head` as `raySpec.headNode`, so the KubeRay rules apply (GPU
- * arithmetic, no KEDA, no P/D role).
+ * `VllmRayCluster`'s invariants: those of `VllmEngine` on the model (its workers) with `head` as `raySpec.headNode`,
+ * so the KubeRay rules apply (GPU arithmetic, no KEDA, no P/D role), and a RayCluster name KubeRay accepts.
  */
 export function requireValidRayCluster(
   release: string,
   namespace: string | undefined,
-  spec: Readonly<ModelSpec>,
-  head: NonNullable<ModelSpec['raySpec']>['headNode'],
+  name: string,
+  rules: Readonly<EngineRulesInput>,
+  head: Readonly<ContainerResourcesRulesInput>,
 ): void {
-  if (spec.raySpec !== undefined)
-    throw new Error(`VllmRayCluster ${spec.name}: options.raySpec: give the head node as the \`head\` prop`);
-  requireValidModel('VllmRayCluster', release, namespace, { ...spec, raySpec: { enabled: true, headNode: head } });
-  const name = rayClusterNameMessage(release, spec.name);
-  if (name) throw new Error(`VllmRayCluster ${spec.name}: name: ${name}`);
+  requireValidModel('VllmRayCluster', release, namespace, name, {
+    ...rules,
+    raySpec: { enabled: true, headNode: head },
+  });
+  const message = rayClusterNameMessage(release, name);
+  if (message) throw new Error(`VllmRayCluster ${name}: name: ${message}`);
 }
 
 function requireValidModel(
   kind: string,
   release: string,
   namespace: string | undefined,
-  spec: Readonly<ModelSpec>,
+  name: string,
+  rules: Readonly<EngineRulesInput>,
 ): void {
   requireReleaseAndNamespace(kind, release, namespace);
-  requireDnsLabel(kind, 'name', spec.name);
-  const construct = `${kind} ${spec.name}`;
-  const serviceName = engineServiceNameMessage(release, spec.name);
+  requireDnsLabel(kind, 'name', name);
+  const construct = `${kind} ${name}`;
+  const serviceName = engineServiceNameMessage(release, name);
   if (serviceName) throw new Error(`${construct}: name: ${serviceName}`);
-  requireNoErrors(construct, engineProblems(spec));
+  requireNoErrors(construct, engineProblems(rules));
 }

@@ -20,7 +20,7 @@ import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as names from '../schema/facts/names.js';
 import { isPdEngine } from '../schema/facts/pd-engine.js';
-import type { Keda, ModelSpec } from '../schema/values.generated.js';
+import type { Keda, LmcacheConfig } from '../schema/values.generated.js';
 import type { Labels } from './labels.js';
 import { requireUniqueObjects } from './unique-objects.js';
 import { nonEmpty } from './workload.js';
@@ -40,8 +40,12 @@ export interface EngineScaledObjectProps {
   readonly release: string;
   /** @default - the chart's namespace */
   readonly namespace?: string;
-  /** The model; its `keda` must be enabled. */
-  readonly spec: Readonly<ModelSpec>;
+  /** The model name. */
+  readonly name: string;
+  /** Its `keda` must be enabled. */
+  readonly keda: Readonly<Keda> | undefined;
+  /** The engine's LMCache (a P/D decode engine gets the KV-cache trigger). @default - none */
+  readonly lmcache?: Readonly<LmcacheConfig>;
   /** The engine's labels (its pod selector): the ScaledObject's labels, as production-stack sets them. */
   readonly labels: Labels;
 }
@@ -54,18 +58,17 @@ export class EngineScaledObject extends Construct {
   constructor(scope: Construct, id: string, props: EngineScaledObjectProps) {
     super(scope, id);
     requireUniqueObjects(this);
-    const { release, spec } = props;
-    const keda = spec.keda;
+    const { release, name, keda } = props;
     if (keda?.enabled !== true)
-      throw new Error(`EngineScaledObject ${spec.name}: keda is not enabled (keda.enabled: true); do not create it`);
+      throw new Error(`EngineScaledObject ${name}: keda is not enabled (keda.enabled: true); do not create it`);
     const namespace = props.namespace ?? Chart.of(this).namespace;
-    this.triggers = keda.triggers ?? defaultTriggers(spec, names.engineServiceName(release, spec.name), namespace);
+    this.triggers = keda.triggers ?? defaultTriggers(props.lmcache, names.engineServiceName(release, name), namespace);
     const advanced = keda.advanced;
     this.scaledObject = new ApiObject(this, 'Resource', {
       apiVersion: SCALED_OBJECT_API_VERSION,
       kind: 'ScaledObject',
       metadata: {
-        name: names.engineScaledObjectName(release, spec.name),
+        name: names.engineScaledObjectName(release, name),
         namespace: props.namespace,
         labels: { ...props.labels },
       },
@@ -73,7 +76,7 @@ export class EngineScaledObject extends Construct {
         scaleTargetRef: {
           apiVersion: 'apps/v1',
           kind: 'Deployment',
-          name: names.engineDeploymentName(release, spec.name),
+          name: names.engineDeploymentName(release, name),
         },
         minReplicaCount: keda.minReplicaCount,
         maxReplicaCount: keda.maxReplicaCount,
@@ -96,11 +99,15 @@ export class EngineScaledObject extends Construct {
 }
 
 /** Whether a model's engine is a P/D decode engine (a NIXL receiver). */
-const isDecode = (spec: Readonly<ModelSpec>): boolean =>
-  isPdEngine(spec.lmcacheConfig) && spec.lmcacheConfig?.nixlRole === 'receiver';
+const isDecode = (lmcache: Readonly<LmcacheConfig> | undefined): boolean =>
+  isPdEngine(lmcache) && lmcache?.nixlRole === 'receiver';
 
 /** The default triggers of a model (see the module comment). */
-export function defaultTriggers(spec: Readonly<ModelSpec>, service: string, namespace: string | undefined): Trigger[] {
+export function defaultTriggers(
+  lmcache: Readonly<LmcacheConfig> | undefined,
+  service: string,
+  namespace: string | undefined,
+): Trigger[] {
   const selector = `{${namespace === undefined ? '' : `namespace="${namespace}",`}service="${service}"}`;
   const sum = (metric: string): string => `sum(${metric}${selector})`;
   const prometheus = (name: string, query: string, threshold: string): Trigger => ({
@@ -108,7 +115,7 @@ export function defaultTriggers(spec: Readonly<ModelSpec>, service: string, name
     name,
     metadata: { serverAddress: DEFAULT_PROMETHEUS_ADDRESS, query, threshold },
   });
-  if (isDecode(spec)) {
+  if (isDecode(lmcache)) {
     const usage = `${sum('vllm:kv_cache_usage_perc')} or ${sum('vllm:gpu_cache_usage_perc')}`;
     return [prometheus('kv-cache-usage', usage, DEFAULT_KV_CACHE_USAGE_THRESHOLD)];
   }

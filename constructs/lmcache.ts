@@ -7,8 +7,9 @@
 import { DEFAULT_KV_ROLE, DEFAULT_LMCACHE_LOG_LEVEL } from '../schema/facts/lmcache.js';
 import { isPdEngine, sharesHostIpcPid } from '../schema/facts/pd-engine.js';
 import { usesV0 } from '../schema/facts/vllm.js';
-import type { ModelSpec } from '../schema/values.generated.js';
+import type { LmcacheConfig } from '../schema/values.generated.js';
 import type { LmcacheServerEndpoint } from './cache-server.js';
+import type { VllmEngineProps } from './engine-props.js';
 /** Transports UCX may use for NIXL: CUDA IPC between pods of one node (hostIPC), then TCP. */
 export const PD_UCX_TLS = 'cuda_ipc,cuda_copy,tcp';
 /** The same without CUDA IPC, for engines that do not share the node's IPC namespace (`pdstackHostIpcPid: false`). */
@@ -25,15 +26,15 @@ export interface PlainEnv {
 const pyBool = (b: boolean | undefined): string => (b ? 'True' : 'False');
 
 /** The `--kv-transfer-config` JSON, exactly as production-stack writes it; `undefined` unless LMCache is enabled. */
-export function kvTransferConfig(spec: Readonly<ModelSpec>): string | undefined {
-  const c = spec.lmcacheConfig;
+export function kvTransferConfig(props: Pick<VllmEngineProps, 'lmcache' | 'vllm'>): string | undefined {
+  const c = props.lmcache;
   if (!c?.enabled) return undefined;
   const role = c.kvRole ?? DEFAULT_KV_ROLE;
   if (isPdEngine(c)) {
     // production-stack passes nixlRole as lmcache_rpc_port: LMCache only needs a per-engine unique name there.
     return `{"kv_connector":"LMCacheConnectorV1","kv_role":"${role}","kv_connector_extra_config":{"discard_partial_chunks": false, "lmcache_rpc_port": "${c.nixlRole ?? ''}"}}`;
   }
-  if (usesV0(spec)) return `{"kv_connector":"LMCacheConnector","kv_role":"${role}"}`;
+  if (usesV0({ vllmConfig: props.vllm?.config })) return `{"kv_connector":"LMCacheConnector","kv_role":"${role}"}`;
   return `{"kv_connector":"LMCacheConnectorV1","kv_role":"${role}"}`;
 }
 
@@ -49,8 +50,7 @@ export interface LmcacheEnvContext {
 }
 
 /** The LMCache env vars of one engine, in production-stack's order. */
-export function lmcacheEnv(spec: Readonly<ModelSpec>, ctx: LmcacheEnvContext): PlainEnv[] {
-  const c = spec.lmcacheConfig;
+export function lmcacheEnv(c: Readonly<LmcacheConfig> | undefined, ctx: LmcacheEnvContext): PlainEnv[] {
   if (!c) return [];
   const env: PlainEnv[] = [];
   const add = (name: string, value: string | number | undefined): void => {

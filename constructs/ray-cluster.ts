@@ -14,21 +14,22 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import type { ContainerResourcesRulesInput } from '../schema/facts/engine-rules.js';
 import * as names from '../schema/facts/names.js';
 import { EXPECTED_NODES_ENV, rayNodeCount } from '../schema/facts/ray.js';
 import type { ModelSpec } from '../schema/values.generated.js';
 import { ENGINE_DEFAULTS } from './defaults.js';
 import {
   engineVolumesAndEnv,
-  modelSpecOf,
-  renderInputOf,
+  resourceKeysOf,
+  rulesInputOf,
   type EngineResources,
+  type ResourceKeys,
   type VllmEngineProps,
 } from './engine.js';
-import { engineResources, initContainer } from './engine-container.js';
+import { engineResources, engineSecurityContext, initContainer } from './engine-container.js';
 import { modelEngineService } from './engine-service.js';
 import { requireValidRayCluster } from './invariants.js';
-import { fromUser } from './kube-json.js';
 import { engineLabels, rayNodeLabels } from './labels.js';
 import { kvTransferConfig } from './lmcache.js';
 import { requireUniqueObjects } from './unique-objects.js';
@@ -124,34 +125,29 @@ export class VllmRayCluster extends Construct {
   constructor(scope: Construct, id: string, props: VllmRayClusterProps) {
     super(scope, id);
     requireUniqueObjects(this);
-    const { release, namespace, head } = props;
-    const { spec, settings } = renderInputOf(props);
-    const headSpec: ModelSpec = { ...modelSpecOf({ ...props, resources: head.resources }), resources: undefined };
-    if (head.resourcesOverride !== undefined) headSpec.resources = { ...head.resourcesOverride };
-    requireValidRayCluster(release, namespace, spec, headKeys(headSpec));
-    this.modelName = spec.name;
-    const labels = settings.labels ?? ENGINE_DEFAULTS.labels;
-    const selector = engineLabels(release, spec.name, labels);
-    const nodeLabels = rayNodeLabels(release, spec.name, labels);
-    const serviceName = names.engineServiceName(release, spec.name);
-    const { volumes, env } = engineVolumesAndEnv(this, props, spec, settings);
+    const { release, namespace, name, head, metadata = {} } = props;
+    // the head's resources: `head.resourcesOverride` verbatim, else `head.resources` (its `override` is not read)
+    const headResources = resourceKeysOf({ ...head.resources, override: head.resourcesOverride });
+    requireValidRayCluster(release, namespace, name, rulesInputOf(props), headKeys(headResources));
+    this.modelName = name;
+    const labels = props.selectorLabels ?? ENGINE_DEFAULTS.labels;
+    const selector = engineLabels(release, name, labels);
+    const nodeLabels = rayNodeLabels(release, name, labels);
+    const serviceName = names.engineServiceName(release, name);
+    const { volumes, env } = engineVolumesAndEnv(this, props);
     const { cacheServer } = props;
     const hostIp: k8s.EnvVar = { name: 'VLLM_HOST_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } };
-    const workers = spec.replicaCount ?? ENGINE_DEFAULTS.replicaCount;
-    const containerPort = settings.containerPort ?? ENGINE_DEFAULTS.containerPort;
-    const securityContext = fromUser<k8s.SecurityContext>(
-      settings.containerSecurityContext ?? ENGINE_DEFAULTS.containerSecurityContext,
-    );
-    const image = `${spec.repository}:${spec.tag}`;
-    const imagePullPolicy = settings.imagePullPolicy ?? ENGINE_DEFAULTS.imagePullPolicy;
+    const workers = props.replicas ?? ENGINE_DEFAULTS.replicaCount;
+    const containerPort = props.containerPort ?? ENGINE_DEFAULTS.containerPort;
+    const securityContext = engineSecurityContext(props);
+    const image = `${props.image.repository}:${props.image.tag}`;
+    const imagePullPolicy = props.image.pullPolicy ?? ENGINE_DEFAULTS.imagePullPolicy;
     const init = (given: ModelSpec['initContainer']): k8s.Container[] | undefined =>
-      given
-        ? [initContainer(release, spec, securityContext, volumes.storageVolume, env.envFrom, cacheServer, given)]
-        : undefined;
+      given ? [initContainer(release, given, securityContext, volumes, env, cacheServer)] : undefined;
     const envFrom = env.envFrom.length > 0 ? env.envFrom : undefined;
-    const python = pythonBinary(spec.repository);
-    const waitScript = names.rayWaitScriptConfigMapName(release, spec.name);
-    const startScript = names.rayStartScriptConfigMapName(release, spec.name);
+    const python = pythonBinary(props.image.repository);
+    const waitScript = names.rayWaitScriptConfigMapName(release, name);
+    const startScript = names.rayStartScriptConfigMapName(release, name);
 
     const headContainer: k8s.Container = {
       name: 'vllm-ray-head',
@@ -171,7 +167,7 @@ export class VllmRayCluster extends Construct {
         exec: { command: [python, `${RAY_WAIT_SCRIPT.mountPath}/${RAY_WAIT_SCRIPT.file}`] },
         ...HEAD_STARTUP,
       },
-      resources: engineResources(headSpec),
+      resources: engineResources(headResources),
       securityContext,
       volumeMounts: [
         { name: RAY_WAIT_SCRIPT.volume, mountPath: RAY_WAIT_SCRIPT.mountPath },
@@ -187,14 +183,14 @@ export class VllmRayCluster extends Construct {
       envFrom,
       readinessProbe: ALWAYS_PASSES,
       livenessProbe: ALWAYS_PASSES,
-      resources: engineResources(spec),
+      resources: engineResources(resourceKeysOf(props.resources)),
       securityContext,
       volumeMounts: volumes.mounts.length > 0 ? volumes.mounts : undefined,
     };
-    const placement = enginePodPlacement(spec, settings);
+    const placement = enginePodPlacement(props);
     const podMetadata = (podLabels: Readonly<Record<string, string>>): k8s.ObjectMeta => ({
-      labels: { ...podLabels, ...spec.podLabels },
-      annotations: nonEmpty({ ...spec.podAnnotations }),
+      labels: { ...podLabels, ...props.podMetadata?.labels },
+      annotations: nonEmpty({ ...props.podMetadata?.annotations }),
     });
     const headTemplate: k8s.PodTemplateSpec = {
       metadata: podMetadata(selector),
@@ -215,7 +211,7 @@ export class VllmRayCluster extends Construct {
       metadata: podMetadata(nodeLabels),
       spec: {
         ...placement,
-        initContainers: init(spec.initContainer),
+        initContainers: init(props.initContainer),
         containers: [workerContainer],
         volumes: volumes.volumes.length > 0 ? volumes.volumes : undefined,
       },
@@ -225,10 +221,10 @@ export class VllmRayCluster extends Construct {
       apiVersion: RAY_CLUSTER_API_VERSION,
       kind: 'RayCluster',
       metadata: {
-        name: names.rayClusterName(release, spec.name),
+        name: names.rayClusterName(release, name),
         namespace,
-        labels: { ...nodeLabels, ...spec.labels },
-        annotations: nonEmpty({ ...spec.annotations }),
+        labels: { ...nodeLabels, ...metadata.labels },
+        annotations: nonEmpty({ ...metadata.annotations }),
       },
       spec: {
         headGroupSpec: {
@@ -247,7 +243,7 @@ export class VllmRayCluster extends Construct {
       },
     });
 
-    const command = vllmCommand(spec, containerPort, kvTransferConfig(spec), 'ray');
+    const command = vllmCommand(props, containerPort, kvTransferConfig(props), 'ray');
     new k8s.KubeConfigMap(this, 'WaitScript', {
       metadata: { name: waitScript, namespace },
       data: { [RAY_WAIT_SCRIPT.file]: RAY_WAIT_SCRIPT_TEXT },
@@ -257,15 +253,15 @@ export class VllmRayCluster extends Construct {
       data: { [RAY_START_SCRIPT.file]: startScriptText(python, command) },
     });
 
-    const service = modelEngineService(this, { name: serviceName, namespace, spec, settings, selector });
+    const service = modelEngineService(this, { name: serviceName, namespace, engine: props, selector });
     this.engine = { service, serviceName, storageClaim: volumes.storageClaim, podSelector: selector };
   }
 }
 
 /** The head's resource keys in `raySpec.headNode`'s shape (what the KubeRay rules read). */
-function headKeys(head: Readonly<ModelSpec>): NonNullable<ModelSpec['raySpec']>['headNode'] {
-  const { requestCPU, requestMemory, requestGPU, requestGPUType, limitCPU, limitMemory, resources } = head;
-  return { requestCPU, requestMemory, requestGPU, requestGPUType, limitCPU, limitMemory, resources };
+function headKeys(head: ResourceKeys): ContainerResourcesRulesInput {
+  const { requestCPU, requestMemory, requestGPU, limitCPU, limitMemory, resources } = head;
+  return { requestCPU, requestMemory, requestGPU, limitCPU, limitMemory, resources };
 }
 
 /** The Python of the image's vLLM (the wait script imports `ray`, installed with vLLM): beside its binary, else on the PATH. */

@@ -4,7 +4,7 @@
  * `--max-loras`), and `--no-enable-prefix-caching` only when `enablePrefixCaching` is `false` (absent means
  * vLLM's own default).
  */
-import type { ModelSpec } from '../schema/values.generated.js';
+import type { VllmEngineProps } from './engine-props.js';
 
 /** The engine binary of images that do not have `vllm` on their PATH: the LMCache images keep vLLM in a venv. */
 export const VLLM_BINARY_BY_REPOSITORY: Readonly<Record<string, string>> = {
@@ -28,25 +28,26 @@ export const TEMPLATES_MOUNT_PATH = '/templates';
  * `executorBackend` vLLM's `--distributed-executor-backend` (`ray` on a KubeRay head), or `undefined` for vLLM's choice.
  */
 export function vllmCommand(
-  spec: Readonly<ModelSpec>,
+  engine: Pick<VllmEngineProps, 'image' | 'modelURL' | 'vllm'>,
   containerPort: number,
   kvTransferConfig: string | undefined,
   executorBackend?: string,
 ): string[] {
   const cmd = [
-    vllmBinary(spec.repository),
+    vllmBinary(engine.image.repository),
     'serve',
-    spec.modelURL,
+    engine.modelURL,
     '--host',
     '0.0.0.0',
     '--port',
     String(containerPort),
   ];
   if (executorBackend !== undefined) cmd.push('--distributed-executor-backend', executorBackend);
-  if (spec.enableLoRA) cmd.push('--enable-lora');
-  if (spec.enableTool) cmd.push('--enable-auto-tool-choice');
-  if (spec.toolCallParser) cmd.push('--tool-call-parser', spec.toolCallParser);
-  const v = spec.vllmConfig;
+  const { vllm = {} } = engine;
+  if (vllm.enableLora) cmd.push('--enable-lora');
+  if (vllm.enableAutoToolChoice) cmd.push('--enable-auto-tool-choice');
+  if (vllm.toolCallParser) cmd.push('--tool-call-parser', vllm.toolCallParser);
+  const v = vllm.config;
   if (v) {
     if (v.enableChunkedPrefill !== undefined)
       cmd.push(v.enableChunkedPrefill ? '--enable-chunked-prefill' : '--no-enable-chunked-prefill');
@@ -63,8 +64,8 @@ export function vllmCommand(
     if (v.convert !== undefined) cmd.push('--convert', v.convert);
     if (v.extraArgs) cmd.push(...v.extraArgs.map(String));
   }
-  if (spec.modelRevision) cmd.push('--revision', spec.modelRevision);
+  if (vllm.revision) cmd.push('--revision', vllm.revision);
   if (kvTransferConfig !== undefined) cmd.push('--kv-transfer-config', kvTransferConfig);
-  if (spec.chatTemplate) cmd.push('--chat-template', `${TEMPLATES_MOUNT_PATH}/${spec.chatTemplate}`);
+  if (vllm.chatTemplate?.file) cmd.push('--chat-template', `${TEMPLATES_MOUNT_PATH}/${vllm.chatTemplate.file}`);
   return cmd;
 }

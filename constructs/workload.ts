@@ -1,7 +1,8 @@
 /** Pieces engine and router Deployments share: rollout strategy, node affinity, PodDisruptionBudget. */
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import type { ModelSpec, Pdb, ServingEngineSpec } from '../schema/values.generated.js';
+import type { Pdb } from '../schema/values.generated.js';
+import type { VllmEngineProps } from './engine-props.js';
 import { ENGINE_DEFAULTS } from './defaults.js';
 import { fromUser, intOrString } from './kube-json.js';
 
@@ -43,31 +44,31 @@ export function nodeAffinity(nodeSelectorTerms: readonly k8s.NodeSelectorTerm[] 
 /**
  * The pod-spec fields of an engine pod that say who runs it and where (a Deployment's pods, a RayCluster's head and
  * workers): priority class, security context, service account (and no API token: engines never call the API
- * server, a pdstack hardening), image pull secret, tolerations (the model's appended to the shared ones, or
- * replacing them with `tolerationsPolicy: override`), runtime class, scheduler, node name and affinity.
+ * server, a pdstack hardening), image pull secret, tolerations, runtime class, scheduler, node name and affinity.
  */
 export function enginePodPlacement(
-  spec: Readonly<ModelSpec>,
-  settings: Readonly<Omit<ServingEngineSpec, 'modelSpec'>>,
+  engine: Pick<VllmEngineProps, 'image' | 'scheduling' | 'podSecurityContext' | 'serviceAccountName'>,
 ): Omit<k8s.PodSpec, 'containers'> {
-  const tolerations =
-    spec.tolerationsPolicy === 'override' && (spec.tolerations?.length ?? 0) > 0
-      ? (spec.tolerations ?? [])
-      : [...(settings.tolerations ?? []), ...(spec.tolerations ?? [])];
-  const runtimeClassName = spec.runtimeClassName ?? settings.runtimeClassName ?? ENGINE_DEFAULTS.runtimeClassName;
+  const { scheduling = {} } = engine;
+  const tolerations = scheduling.tolerations ?? [];
+  const runtimeClassName = scheduling.runtimeClassName ?? ENGINE_DEFAULTS.runtimeClassName;
   return {
-    priorityClassName: spec.priorityClassName || undefined,
-    securityContext: nonEmpty(settings.securityContext)
-      ? fromUser<k8s.PodSecurityContext>(settings.securityContext)
+    priorityClassName: scheduling.priorityClassName || undefined,
+    securityContext: nonEmpty(engine.podSecurityContext)
+      ? fromUser<k8s.PodSecurityContext>(engine.podSecurityContext)
       : undefined,
-    serviceAccountName: spec.serviceAccountName || undefined,
+    serviceAccountName: engine.serviceAccountName || undefined,
     automountServiceAccountToken: false,
-    imagePullSecrets: spec.imagePullSecret ? [{ name: spec.imagePullSecret }] : undefined,
+    imagePullSecrets: engine.image.pullSecret ? [{ name: engine.image.pullSecret }] : undefined,
     tolerations: tolerations.length > 0 ? fromUser<k8s.Toleration[]>(tolerations) : undefined,
     runtimeClassName: runtimeClassName || undefined,
-    schedulerName: spec.schedulerName || settings.schedulerName || undefined,
-    nodeName: spec.nodeName || undefined,
-    affinity: podAffinity(spec.affinity, spec.nodeSelectorTerms, spec.nodeName),
+    schedulerName: scheduling.schedulerName || undefined,
+    nodeName: scheduling.nodeName || undefined,
+    affinity: podAffinity(
+      scheduling.affinity as Readonly<Record<string, unknown>> | undefined,
+      scheduling.nodeSelectorTerms,
+      scheduling.nodeName,
+    ),
   };
 }
 

@@ -3,12 +3,12 @@ import { describe, expect, it } from 'vitest';
 import {
   ChatTemplate,
   ModelStorage,
-  renderInputOf,
+  resourceKeysOf,
+  rulesInputOf,
   VllmEngine,
   type VllmEngineProps,
 } from '../../constructs/engine.js';
 import { Quantity } from '../../schema/facts/quantity.js';
-import { BASE_MODEL } from '../support/engine.js';
 import { find, vllmContainer } from '../support/synth.js';
 
 const BASE: VllmEngineProps = {
@@ -75,15 +75,19 @@ describe('VllmEngine typed props', () => {
     expect([service.spec.ports[0].port, service.metadata.annotations]).toEqual([8080, { x: 'y' }]);
   });
 
-  it('gives the concept modules the values shape (renderInputOf), unset props absent', () => {
-    const { spec, settings } = renderInputOf({
-      ...BASE,
-      storage: { model: ModelStorage.emptyDir({ medium: 'Memory' }) },
-      env: { fromConfigsConfigMap: true },
-      containerPort: 8080,
+  it('gives the resources and the engine rules the values keys (resourceKeysOf, rulesInputOf), unset props absent', () => {
+    const resources = { ...BASE.resources, gpus: Quantity.parse(1), hami: { gpuCores: { request: 30 } } };
+    expect(resourceKeysOf(resources)).toEqual({
+      requestCPU: 2,
+      requestMemory: '8Gi',
+      requestGPU: 1,
+      requestGPUCores: 30,
     });
-    expect(spec).toEqual({ ...BASE_MODEL, pvcStorage: { emptyDir: { medium: 'Memory' } } });
-    expect(settings.containerPort).toBe(8080);
-    expect(Object.keys(settings.configs ?? {})).toHaveLength(1);
+    expect(rulesInputOf({ ...BASE, replicas: 2, keda: { enabled: true } })).toEqual({
+      requestCPU: 2,
+      requestMemory: '8Gi',
+      replicaCount: 2,
+      keda: { enabled: true },
+    });
   });
 });

@@ -104,8 +104,8 @@ describe('EngineScaledObject', () => {
 
   it('refuses to build a ScaledObject for a model without keda enabled', () => {
     const chart = new Chart(Testing.app(), 't');
-    expect(() => new EngineScaledObject(chart, 'k', { release: 'pd', spec: BASE_MODEL, labels: {} })).toThrow(
-      /keda is not enabled/,
-    );
+    expect(
+      () => new EngineScaledObject(chart, 'k', { release: 'pd', name: BASE_MODEL.name, keda: undefined, labels: {} }),
+    ).toThrow(/keda is not enabled/);
   });
 });
