@@ -186,11 +186,11 @@ export interface EngineEnvOptions {
 /** Probes of the vllm container: each given field replaces the default's (GET /health on the container port). */
 export interface EngineProbes {
   /** @default ENGINE_PROBE_DEFAULTS.startup (15 s delay, every 10 s, 60 failures) */
-  readonly startup?: Probe;
+  readonly startup?: Readonly<Probe>;
   /** @default ENGINE_PROBE_DEFAULTS.liveness (15 s delay, every 10 s, 3 failures) */
-  readonly liveness?: Probe;
+  readonly liveness?: Readonly<Probe>;
   /** @default ENGINE_PROBE_DEFAULTS.readiness (15 s delay, every 5 s, 3 failures) */
-  readonly readiness?: Probe;
+  readonly readiness?: Readonly<Probe>;
 }
 
 /** The engine Service `<release>-<model>-engine-service`. */
@@ -267,7 +267,7 @@ export interface VllmEngineProps {
   /** @default ENGINE_DEFAULTS.containerSecurityContext ({runAsNonRoot: false}) */
   readonly containerSecurityContext?: k8s.SecurityContext;
   /** An init container (production-stack's `initContainer` form: name, image, command, args, env, resources, mountPvcStorage, extraVolumeMounts). @default - none */
-  readonly initContainer?: ModelSpec['initContainer'];
+  readonly initContainer?: Readonly<ModelSpec['initContainer']>;
   /** @default - see `EngineLoraSidecar` */
   readonly loraSidecar?: EngineLoraSidecar;
   /** A PodDisruptionBudget `<release>-<model>-pdb-vllm` when `enabled`. @default - none */

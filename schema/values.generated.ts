@@ -68,18 +68,26 @@ export interface PdstackValues {
   };
   /**
    * Serving engines
+   *
+   * @default {}
    */
   servingEngineSpec?: ServingEngineSpec;
   /**
    * The router
+   *
+   * @default {}
    */
   routerSpec?: RouterSpec;
   /**
    * The LMCache cache server
+   *
+   * @default {}
    */
   cacheserverSpec?: CacheserverSpec;
   /**
    * Extra Kubernetes objects rendered as given: each a mapping, or YAML text of one or more; {{ .Release.Name }}, {{ .Release.Namespace }} and {{ .Values.<key>... }} in them are evaluated (as production-stack's tpl does)
+   *
+   * @default []
    */
   extraObjects?: (
     | {
@@ -89,18 +97,26 @@ export interface PdstackValues {
   )[];
   /**
    * Grafana dashboards in ConfigMaps for the Grafana sidecar
+   *
+   * @default {}
    */
   grafanaDashboards?: GrafanaDashboardsSpec;
   /**
    * A volume shared by every engine
+   *
+   * @default {}
    */
   sharedPvcStorage?: SharedPvcStorage;
   /**
    * The LoRA controller
+   *
+   * @default {}
    */
   loraController?: LoraController;
   /**
    * LoraAdapter custom resources
+   *
+   * @default []
    */
   loraAdapters?: LoraAdapter[];
 }
@@ -113,10 +129,14 @@ export interface PdstackValues {
 export interface ServingEngineSpec {
   /**
    * Render engine objects
+   *
+   * @default true
    */
   enableEngine?: boolean;
   /**
    * Labels on engine Deployments, pods and Services, and the router's --k8s-label-selector
+   *
+   * @default {"environment":"test","release":"test"}
    */
   labels?: {
     [k: string]: string;
@@ -133,14 +153,20 @@ export interface ServingEngineSpec {
   vllmApiKey?: SecretValue;
   /**
    * Served models
+   *
+   * @default []
    */
   modelSpec?: ModelSpec[];
   /**
    * Engine container port (--port)
+   *
+   * @default 8000
    */
   containerPort?: number;
   /**
    * Engine Service port
+   *
+   * @default 80
    */
   servicePort?: number;
   /**
@@ -175,6 +201,8 @@ export interface ServingEngineSpec {
   }[];
   /**
    * Engine pod runtimeClassName; "" omits it
+   *
+   * @default "nvidia"
    */
   runtimeClassName?: string;
   /**
@@ -183,6 +211,8 @@ export interface ServingEngineSpec {
   schedulerName?: string;
   /**
    * vllm container imagePullPolicy
+   *
+   * @default "Always"
    */
   imagePullPolicy?: ImagePullPolicy & string;
   /**
@@ -193,6 +223,8 @@ export interface ServingEngineSpec {
   };
   /**
    * vllm container securityContext
+   *
+   * @default {"runAsNonRoot":false}
    */
   containerSecurityContext?: {
     [k: string]: unknown;
@@ -250,6 +282,8 @@ export interface ModelSpec {
   name: DnsLabel;
   /**
    * false renders no objects for this model
+   *
+   * @default true
    */
   enabled?: boolean;
   /**
@@ -330,6 +364,8 @@ export interface ModelSpec {
   toolCallParser?: string;
   /**
    * Deployment replicas (a KubeRay model: Ray worker pods)
+   *
+   * @default 1
    */
   replicaCount?: number;
   /**
@@ -510,6 +546,8 @@ export interface ModelSpec {
   raySpec?: {
     /**
      * Render a RayCluster (and no Deployment) for this model
+     *
+     * @default false
      */
     enabled?: boolean;
     /**
@@ -733,6 +771,8 @@ export interface LmcacheConfig {
 export interface Keda {
   /**
    * Render the ScaledObject
+   *
+   * @default false
    */
   enabled?: boolean;
   /**
@@ -870,6 +910,8 @@ export interface KedaTrigger {
 export interface Pdb {
   /**
    * Render a PodDisruptionBudget
+   *
+   * @default false
    */
   enabled?: boolean;
   /**
@@ -979,18 +1021,26 @@ export interface Probe {
 export interface ServiceMonitor {
   /**
    * Render a ServiceMonitor
+   *
+   * @default false
    */
   enabled?: boolean;
   /**
    * Scrape interval
+   *
+   * @default "30s"
    */
   interval?: string;
   /**
    * Scrape timeout
+   *
+   * @default "25s"
    */
   scrapeTimeout?: string;
   /**
    * Keep the scraped labels on conflict (Prometheus prefixes its own with exported_ otherwise)
+   *
+   * @default false
    */
   honorLabels?: boolean;
   /**
@@ -1021,10 +1071,14 @@ export interface ServiceMonitor {
 export interface InferencePool {
   /**
    * Render the InferencePools
+   *
+   * @default false
    */
   enabled?: boolean;
   /**
    * Port of each pool's endpoint picker Service <pool>-epp (its ext-proc gRPC port; the EPP's default)
+   *
+   * @default 9002
    */
   endpointPickerPort?: number;
   /**
@@ -1041,6 +1095,8 @@ export interface InferencePool {
 export interface RouterSpec {
   /**
    * Render the router
+   *
+   * @default true
    */
   enableRouter?: boolean;
   /**
@@ -1049,12 +1105,19 @@ export interface RouterSpec {
   enablePD?: boolean;
   /**
    * Router image repository (default: pdstack-router's image, schema/facts/router-image.ts)
+   *
+   * @default "ghcr.io/pdstack/pdstack-router"
    */
   repository?: string;
   /**
    * Router image tag (default: the pdstack version)
+   *
+   * @default "0.1.0"
    */
   tag?: string | number;
+  /**
+   * @default "Always"
+   */
   imagePullPolicy?: ImagePullPolicy & string;
   /**
    * imagePullSecrets
@@ -1100,6 +1163,8 @@ export interface RouterSpec {
   }[];
   /**
    * Router replicas
+   *
+   * @default 1
    */
   replicaCount?: number;
   env?: EnvVars;
@@ -1109,18 +1174,26 @@ export interface RouterSpec {
   autoscaling?: {
     /**
      * Render the HorizontalPodAutoscaler
+     *
+     * @default false
      */
     enabled?: boolean;
     /**
      * Fewest router replicas (Kubernetes refuses 0 without the alpha HPAScaleToZero feature)
+     *
+     * @default 1
      */
     minReplicas?: number;
     /**
      * Most router replicas (at least minReplicas)
+     *
+     * @default 3
      */
     maxReplicas?: number;
     /**
      * Average CPU use the autoscaler keeps the router pods at, in percent of their CPU request
+     *
+     * @default 80
      */
     targetCPUUtilizationPercentage?: number;
   };
@@ -1131,10 +1204,14 @@ export interface RouterSpec {
   priorityClassName?: string;
   /**
    * Router container port
+   *
+   * @default 8000
    */
   containerPort?: number;
   /**
    * Router Service type (ExternalName, in production-stack's enum, is an error saying why)
+   *
+   * @default "ClusterIP"
    */
   serviceType?: "ClusterIP" | "NodePort" | "LoadBalancer" | "ExternalName";
   /**
@@ -1149,9 +1226,17 @@ export interface RouterSpec {
   nodePort?: number | null;
   /**
    * Router Service port
+   *
+   * @default 80
    */
   servicePort?: number;
+  /**
+   * @default "k8s"
+   */
   serviceDiscovery?: "k8s" | "static";
+  /**
+   * @default "pod-ip"
+   */
   k8sServiceDiscoveryType?: "pod-ip" | "service-name";
   /**
    * Comma-separated backend URLs (static discovery)
@@ -1163,11 +1248,15 @@ export interface RouterSpec {
   staticModels?: string;
   /**
    * --routing-logic
+   *
+   * @default "roundrobin"
    */
   routingLogic?:
     "roundrobin" | "session" | "prefixaware" | "disaggregated_prefill" | "disaggregated_prefill_orchestrated";
   /**
    * --prefix-min-match-length
+   *
+   * @default 0
    */
   prefixMinMatchLength?: number;
   /**
@@ -1190,10 +1279,14 @@ export interface RouterSpec {
   }[];
   /**
    * --engine-stats-interval (seconds)
+   *
+   * @default 15
    */
   engineScrapeInterval?: number;
   /**
    * --request-stats-window (seconds)
+   *
+   * @default 60
    */
   requestStatsWindow?: number;
   /**
@@ -1223,6 +1316,9 @@ export interface RouterSpec {
    * LMCache settings of the router
    */
   lmcacheConfig?: {
+    /**
+     * @default "INFO"
+     */
     logLevel?: "DEBUG" | "INFO" | "WARNING" | "ERROR";
   };
   /**
@@ -1239,12 +1335,16 @@ export interface RouterSpec {
   lmcacheControllerHeartbeatPort?: string | number;
   /**
    * Router container resources
+   *
+   * @default {"requests":{"cpu":"400m","memory":"1000Mi"},"limits":{"memory":"1000Mi"}}
    */
   resources?: {
     [k: string]: unknown;
   };
   /**
    * Extra router labels (also in its selector)
+   *
+   * @default {"environment":"router","release":"router"}
    */
   labels?: {
     [k: string]: string;
@@ -1261,6 +1361,8 @@ export interface RouterSpec {
   ingress?: {
     /**
      * Render the Ingress
+     *
+     * @default false
      */
     enabled?: boolean;
     /**
@@ -1275,6 +1377,8 @@ export interface RouterSpec {
     };
     /**
      * One rule per host, each path to the router Service's port
+     *
+     * @default [{"host":"vllm-router.local","paths":[{"path":"/","pathType":"Prefix"}]}]
      */
     hosts?: {
       /**
@@ -1338,14 +1442,20 @@ export interface RouterSpec {
 export interface RouterRoute {
   /**
    * Render this route
+   *
+   * @default false
    */
   enabled?: boolean;
   /**
    * Route apiVersion
+   *
+   * @default "gateway.networking.k8s.io/v1"
    */
   apiVersion?: string;
   /**
    * Route kind (pdstack renders HTTPRoute; the other kinds are errors saying why)
+   *
+   * @default "HTTPRoute"
    */
   kind?: "HTTPRoute" | "GRPCRoute" | "TCPRoute" | "TLSRoute" | "UDPRoute";
   /**
@@ -1372,10 +1482,14 @@ export interface RouterRoute {
   }[];
   /**
    * The route's own rule redirects to https (301) instead of reaching the router; for the Gateway's http listener
+   *
+   * @default false
    */
   httpsRedirect?: boolean;
   /**
    * matches of the rule to the router, verbatim (default: production-stack's, also the API server's default: path prefix /)
+   *
+   * @default [{"path":{"type":"PathPrefix","value":"/"}}]
    */
   matches?: {
     [k: string]: unknown;
@@ -1402,18 +1516,26 @@ export interface RouterRoute {
 export interface CacheserverSpec {
   /**
    * Render the cache server
+   *
+   * @default false
    */
   enabled?: boolean;
   /**
    * Image of the cache server (it runs /opt/venv/bin/lmcache_server of the image)
+   *
+   * @default {}
    */
   image?: {
     /**
      * Image repository
+     *
+     * @default "lmcache/vllm-openai"
      */
     repository?: string;
     /**
      * Image tag
+     *
+     * @default "latest"
      */
     tag?: string;
   };
@@ -1427,6 +1549,8 @@ export interface CacheserverSpec {
   tag?: string;
   /**
    * lmcache-server container imagePullPolicy
+   *
+   * @default "IfNotPresent"
    */
   imagePullPolicy?: ImagePullPolicy & string;
   /**
@@ -1437,18 +1561,26 @@ export interface CacheserverSpec {
   }[];
   /**
    * Replicas
+   *
+   * @default 1
    */
   replicaCount?: number;
   /**
    * Port lmcache_server listens on
+   *
+   * @default 8000
    */
   containerPort?: number;
   /**
    * Service type
+   *
+   * @default "ClusterIP"
    */
   serviceType?: "ClusterIP" | "NodePort" | "LoadBalancer" | "ExternalName";
   /**
    * Service port (LMCACHE_REMOTE_URL and the init containers' LMCACHE_SERVER_SERVICE_PORT)
+   *
+   * @default 80
    */
   servicePort?: number;
   /**
@@ -1477,6 +1609,8 @@ export interface CacheserverSpec {
   };
   /**
    * Deployment strategy
+   *
+   * @default {"type":"RollingUpdate","rollingUpdate":{"maxUnavailable":0,"maxSurge":1}}
    */
   strategy?: {
     type?: "RollingUpdate" | "Recreate";
@@ -1487,6 +1621,8 @@ export interface CacheserverSpec {
   };
   /**
    * Liveness probe (LMCache's health_probe.py against the server); {} renders none, a key left out takes its default
+   *
+   * @default {"initialDelaySeconds":30,"periodSeconds":10,"failureThreshold":3,"timeoutSeconds":5}
    */
   livenessProbe?: {
     /**
@@ -1514,10 +1650,14 @@ export interface CacheserverSpec {
   }[];
   /**
    * Pod runtimeClassName; "" omits it
+   *
+   * @default ""
    */
   runtimeClassName?: string;
   /**
    * Pod schedulerName; "" omits it
+   *
+   * @default ""
    */
   schedulerName?: string;
   /**
@@ -1534,6 +1674,8 @@ export interface CacheserverSpec {
   };
   /**
    * Pod priorityClassName; "" omits it
+   *
+   * @default ""
    */
   priorityClassName?: string;
   /**
@@ -1550,6 +1692,8 @@ export interface CacheserverSpec {
   };
   /**
    * LMCACHE_REMOTE_SERDE of the engines (e.g. naive); "" sets none
+   *
+   * @default ""
    */
   serde?: string;
 }
@@ -1562,6 +1706,8 @@ export interface CacheserverSpec {
 export interface GrafanaDashboardsSpec {
   /**
    * Render the dashboards
+   *
+   * @default false
    */
   enabled?: boolean;
   /**
@@ -1572,6 +1718,8 @@ export interface GrafanaDashboardsSpec {
   };
   /**
    * Labels of the ConfigMaps: what the Grafana sidecar selects
+   *
+   * @default {"grafana_dashboard":"1"}
    */
   labels?: {
     [k: string]: string;
@@ -1586,14 +1734,20 @@ export interface GrafanaDashboardsSpec {
 export interface SharedPvcStorage {
   /**
    * Render the shared volume
+   *
+   * @default false
    */
   enabled?: boolean;
   /**
    * Its size
+   *
+   * @default "100Gi"
    */
   size?: Quantity & string;
   /**
    * Access modes
+   *
+   * @default ["ReadWriteMany"]
    *
    * @minItems 1
    */
@@ -1603,35 +1757,51 @@ export interface SharedPvcStorage {
   ];
   /**
    * storageClassName; "" omits it
+   *
+   * @default ""
    */
   storageClass?: string;
   /**
    * A node directory backing the PersistentVolume; "" for none
+   *
+   * @default ""
    */
   hostPath?: string;
   /**
    * An NFS export backing the PersistentVolume
+   *
+   * @default {}
    */
   nfs?: {
     /**
      * NFS server; "" for none
+     *
+     * @default ""
      */
     server?: string;
     /**
      * Exported path; "" for none
+     *
+     * @default ""
      */
     path?: string;
   };
   /**
    * Image of the LoRA controller's init container that hands the shared volume to the controller's user (chown 65532)
+   *
+   * @default {}
    */
   image?: {
     /**
      * Image repository
+     *
+     * @default "busybox"
      */
     repository?: string;
     /**
      * Image tag
+     *
+     * @default "1.37"
      */
     tag?: string;
   };
@@ -1645,34 +1815,50 @@ export interface SharedPvcStorage {
 export interface LoraController {
   /**
    * Render the LoRA controller
+   *
+   * @default false
    */
   enableLoraController?: boolean;
   /**
    * The cluster's DNS domain (the controller's KUBERNETES_CLUSTER_DOMAIN)
+   *
+   * @default "cluster.local"
    */
   kubernetesClusterDomain?: string;
   /**
    * Use this existing ServiceAccount (no ServiceAccount, ClusterRole or ClusterRoleBinding is rendered); "" renders <release>-lora-controller
+   *
+   * @default ""
    */
   serviceAccountName?: string;
   /**
    * Replicas (one leads: --leader-elect)
+   *
+   * @default 1
    */
   replicaCount?: number;
   /**
    * The controller's image
+   *
+   * @default {}
    */
   image?: {
     /**
      * Image repository
+     *
+     * @default "lmcache/lmstack-lora-controller"
      */
     repository?: string;
     /**
      * Image tag
+     *
+     * @default "latest"
      */
     tag?: string;
     /**
      * imagePullPolicy
+     *
+     * @default "IfNotPresent"
      */
     pullPolicy?: ImagePullPolicy & string;
   };
@@ -1708,12 +1894,16 @@ export interface LoraController {
   };
   /**
    * Pod securityContext, verbatim
+   *
+   * @default {"runAsNonRoot":true,"seccompProfile":{"type":"RuntimeDefault"}}
    */
   podSecurityContext?: {
     [k: string]: unknown;
   };
   /**
    * manager container securityContext, verbatim
+   *
+   * @default {"allowPrivilegeEscalation":false,"capabilities":{"drop":["ALL"]}}
    */
   containerSecurityContext?: {
     [k: string]: unknown;
@@ -1752,19 +1942,27 @@ export interface LoraController {
   extraArgs?: string[];
   /**
    * The controller's metrics endpoint
+   *
+   * @default {}
    */
   metrics?: {
     /**
      * Serve metrics over HTTPS on :8443 (--metrics-bind-address=:8443 --metrics-secure); false: --metrics-bind-address=0
+     *
+     * @default true
      */
     enabled?: boolean;
   };
   /**
    * The controller's webhook server
+   *
+   * @default {}
    */
   webhook?: {
     /**
      * Serve the webhook on :9443 with the certificate of the Secret <release>-lora-controller-webhook-server-cert (not rendered: create it, e.g. with cert-manager)
+     *
+     * @default false
      */
     enabled?: boolean;
   };
@@ -1783,6 +1981,8 @@ export interface LoraAdapter {
   name: string;
   /**
    * false: not rendered
+   *
+   * @default true
    */
   enabled?: boolean;
   /**
@@ -1834,10 +2034,14 @@ export interface LoraAdapter {
   };
   /**
    * How the adapter is placed
+   *
+   * @default {}
    */
   loraAdapterDeploymentConfig?: {
     /**
      * Placement algorithm
+     *
+     * @default "default"
      */
     algorithm?: "default" | "ordered" | "equalized";
     /**
