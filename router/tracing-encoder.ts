@@ -80,7 +80,7 @@ function stringField(tag: number, s: string): void {
 const TWO32 = 0x100000000;
 
 /** `[seconds, nanoseconds]` as a fixed64 of nanoseconds, exact (the product exceeds 2^53). */
-export function writeHrTime(t: readonly [number, number]): void {
+function writeHrTime(t: readonly [number, number]): void {
   const [s, ns] = t;
   // s·10^9 = (hi·2^16 + lo)·10^9 = (hi·10^9)·2^16 + lo·10^9 + ns; every partial below 2^53
   const hi = Math.floor(s / 0x10000);
@@ -267,6 +267,13 @@ function span(s: ReadableSpan): void {
   buf.writeUInt32LE(spanFlags(ctx.traceFlags, parent?.isRemote), pos);
   pos += 4;
   const length = pos - start;
+  if (length < 0x80) {
+    // one length byte, as the SDK writes it: the span moves back into the second byte reserved for the length
+    buf[lengthAt] = length;
+    buf.copyWithin(lengthAt + 1, start, pos);
+    pos -= 1;
+    return;
+  }
   if (length < 0x4000) {
     buf[lengthAt] = (length & 0x7f) | 0x80;
     buf[lengthAt + 1] = length >>> 7;

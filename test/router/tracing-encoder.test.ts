@@ -49,6 +49,19 @@ describe('the router OTLP span encoder', () => {
     expect(decoded(encodeSpans(batch))).toEqual(sdk(batch));
   });
 
+  it('writes a span under 128 bytes with a one-byte length (canonical protobuf, as the SDK writes it)', () => {
+    const batch = finishedSpans((tracer) => tracer.startSpan('s', {}, ROOT_CONTEXT).end());
+    const ours = encodeSpans(batch);
+    expect(decoded(ours)).toEqual(sdk(batch));
+    // the Span (ScopeSpans.spans, tag 0x12) is the batch's last message and opens with its trace id (tag 0x0a, 16 bytes)
+    const hex = Buffer.from(ours!).toString('hex');
+    const body = hex.indexOf(`0a10${batch[0]!.spanContext().traceId}`) / 2;
+    expect(hex.slice(2 * body - 4, 2 * body - 2)).toBe('12');
+    const length = ours![body - 1]!;
+    expect(length).toBeLessThan(0x80);
+    expect(body + length).toBe(ours!.length);
+  });
+
   it('leaves a batch with an event or an array attribute to the SDK serializer', () => {
     const withEvent = finishedSpans((tracer) => {
       pdRequest(tracer, 1);
