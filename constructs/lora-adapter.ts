@@ -210,7 +210,13 @@ export const LORA_ADAPTER_SCHEMA: Readonly<Record<string, unknown>> = obj({
       type: 'array',
       items: obj(
         {
-          type: { ...str, maxLength: 316 },
+          // metav1.Condition's type: an optional DNS-subdomain prefix and '/', then a qualified name
+          type: {
+            ...str,
+            maxLength: 316,
+            pattern:
+              '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$',
+          },
           status: { ...str, enum: ['True', 'False', 'Unknown'] },
           reason: { ...str, minLength: 1, maxLength: 1024 },
           message: { ...str, maxLength: 32768 },

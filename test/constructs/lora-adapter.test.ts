@@ -1,10 +1,10 @@
 import { Chart, Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
-import { LoraAdapter, LoraAdapterCrd } from '../../constructs/lora-adapter.js';
+import { LORA_ADAPTER_SCHEMA, LoraAdapter, LoraAdapterCrd } from '../../constructs/lora-adapter.js';
 import { SecretSource } from '../../constructs/release-secret.js';
 import type { LoraAdapter as LoraAdapterValues, PdstackValues } from '../../schema/values.generated.js';
 import { BASE_MODEL } from '../support/engine.js';
-import { validateKubeObject, type KubeObject } from '../support/kube-validate.js';
+import { PRODUCTION_STACK_LORA_ADAPTER_SCHEMA, validateKubeObject, type KubeObject } from '../support/kube-validate.js';
 import { find, loraStack, synthStack } from '../support/synth.js';
 
 const ADAPTER: LoraAdapterValues = {
@@ -172,5 +172,21 @@ describe('LoraAdapter', () => {
     ).toThrow(/cannot name a Secret key/);
     expect(() => new LoraAdapter(chart, 'd', { ...props, namespace: 'Team_A' })).toThrow(/^LoraAdapter: /);
     expect(LoraAdapterCrd.of(chart)).toBe(LoraAdapterCrd.of(chart));
+  });
+});
+
+describe('LoraAdapterCrd', () => {
+  it("declares production-stack's LoraAdapter schema (descriptions aside), so its controller reads the same fields", () => {
+    const withoutDescriptions = (node: unknown): unknown =>
+      Array.isArray(node)
+        ? node.map(withoutDescriptions)
+        : node !== null && typeof node === 'object'
+          ? Object.fromEntries(
+              Object.entries(node)
+                .filter(([key]) => key !== 'description')
+                .map(([key, value]) => [key, withoutDescriptions(value)]),
+            )
+          : node;
+    expect(withoutDescriptions(LORA_ADAPTER_SCHEMA)).toEqual(PRODUCTION_STACK_LORA_ADAPTER_SCHEMA);
   });
 });

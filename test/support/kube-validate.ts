@@ -7,9 +7,10 @@
  * target port) and v1.6.0, fixtures in test/fixtures/crds/, plus the CRD's two CEL rules (x-kubernetes-validations,
  * which ajv does not run) written out here. KubeRay's RayCluster, which no npm package carries either, against its
  * CRD's v1 openAPIV3Schema kept as a fixture (test/fixtures/crds/ray.io_rayclusters-v1.schema.yaml), with ajv.
- * LoraAdapter resources are checked with ajv against the openAPIV3Schema of pdstack's own
- * LoraAdapter CRD (constructs/lora-adapter.ts), made strict: a field the CRD does not declare, which the API server
- * would silently prune, is an error here.
+ * LoraAdapter resources are checked with ajv against the openAPIV3Schema of production-stack's LoraAdapter CRD
+ * (a fixture, test/fixtures/crds/production-stack.vllm.ai_loraadapters-v1alpha1.schema.yaml) and of pdstack's own
+ * (constructs/lora-adapter.ts), both made strict: a field the CRD does not declare, which the API server would
+ * silently prune, is an error here.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -108,8 +109,16 @@ function strict(schema: unknown): unknown {
   return 'properties' in out && !('additionalProperties' in out) ? { ...out, additionalProperties: false } : out;
 }
 
-const validateLoraAdapter = new Ajv({ allErrors: true, strict: false, validateFormats: false }).compile(
-  strict(LORA_ADAPTER_SCHEMA) as object,
+/** production-stack's LoraAdapter CRD schema (v1alpha1, descriptions removed), the fixture named above. */
+export const PRODUCTION_STACK_LORA_ADAPTER_SCHEMA = load(
+  readFileSync(
+    join(PACKAGE_ROOT, 'test', 'fixtures', 'crds', 'production-stack.vllm.ai_loraadapters-v1alpha1.schema.yaml'),
+    'utf8',
+  ),
+) as object;
+
+const loraAdapterValidators = [PRODUCTION_STACK_LORA_ADAPTER_SCHEMA, LORA_ADAPTER_SCHEMA].map((schema) =>
+  new Ajv({ allErrors: true, strict: false, validateFormats: false }).compile(strict(schema) as object),
 );
 
 const RAY_CLUSTER_SCHEMA = join(PACKAGE_ROOT, 'test', 'fixtures', 'crds', 'ray.io_rayclusters-v1.schema.yaml');
@@ -138,8 +147,9 @@ export function validateKubeObject(obj: KubeObject): void {
   if (obj.apiVersion === LORA_ADAPTER_API_VERSION && obj.kind === LORA_ADAPTER_KIND) {
     // metadata: the API server's ObjectMeta rules (the CRD schema says only `type: object`)
     new core.ConfigMap({ metadata: obj.metadata } as never).validate();
-    if (!validateLoraAdapter(structuredClone(obj)))
-      throw new Error(`${obj.kind}/${obj.metadata.name}: ${JSON.stringify(validateLoraAdapter.errors)}`);
+    for (const validate of loraAdapterValidators)
+      if (!validate(structuredClone(obj)))
+        throw new Error(`${obj.kind}/${obj.metadata.name}: ${JSON.stringify(validate.errors)}`);
     return;
   }
   const custom = CRD_VALIDATORS[`${obj.apiVersion} ${obj.kind}`];
