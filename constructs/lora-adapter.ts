@@ -123,7 +123,8 @@ export class LoraAdapter extends Construct {
         },
         loraAdapterDeploymentConfig: {
           algorithm: props.algorithm ?? LORA_ADAPTER_DEFAULTS.algorithm,
-          replicas: props.replicas,
+          // production-stack's template writes replicas only when truthy: 0 is left out.
+          replicas: props.replicas || undefined,
         },
       },
     });

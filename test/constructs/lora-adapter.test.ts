@@ -47,6 +47,15 @@ describe('LoraAdapter', () => {
     });
   });
 
+  it("leaves out replicas 0, as production-stack's template does", () => {
+    const objects = render({
+      loraAdapters: [{ ...ADAPTER, loraAdapterDeploymentConfig: { algorithm: 'ordered', replicas: 0 } }],
+    });
+    expect(find(objects, 'LoraAdapter', 'sql-adapter').spec.loraAdapterDeploymentConfig).toEqual({
+      algorithm: 'ordered',
+    });
+  });
+
   it('keeps literal credentials in the release Secret and references them; a reference is used as is', () => {
     const hf = {
       name: 'hf',
