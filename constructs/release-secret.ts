@@ -51,7 +51,8 @@ export class SecretSource {
 
   /**
    * A values file's secret (`hf_token`, `vllmApiKey`): a literal string, or `{secretName, secretKey}` of an existing
-   * Secret; `undefined` when not set, an empty literal, or a map without both keys (which render nothing).
+   * Secret; `undefined` when not set, an empty literal, or a map with an empty name or key (which render nothing; a
+   * map missing either key is a validation error).
    */
   public static fromValues(value: SecretValue | undefined): SecretSource | undefined {
     if (typeof value === 'string') return value ? SecretSource.literal(value) : undefined;

@@ -138,7 +138,10 @@ function explainOne(e: ErrorObject, path: Path): Explained {
     case 'required':
       return {
         path: [...path, String(e.params['missingProperty'])],
-        message: `missing required key \`${String(e.params['missingProperty'])}\`: add it`,
+        message:
+          e.parentSchema === DEFINITIONS['secretRef']
+            ? `missing required key \`${String(e.params['missingProperty'])}\`: a reference to an existing Secret needs both secretName and secretKey`
+            : `missing required key \`${String(e.params['missingProperty'])}\`: add it`,
       };
     case 'type':
       return { path, message: `expected ${String(e.params['type'])}, given ${describe(data)}` };

@@ -263,11 +263,11 @@ export interface SecretRef {
   /**
    * Name of the Secret
    */
-  secretName?: string;
+  secretName: string;
   /**
    * Key within the Secret
    */
-  secretKey?: string;
+  secretKey: string;
 }
 /**
  * One served model: a Deployment, a Service, a PVC and a Secret entry

@@ -41,8 +41,8 @@ describe('SecretSource', () => {
   it('is a literal or a reference; the values form maps onto one of them', () => {
     expect(SecretSource.fromValues('hf_abc')).toEqual(SecretSource.literal('hf_abc'));
     expect(SecretSource.fromValues({ secretName: 's', secretKey: 'k' })?.ref).toEqual({ name: 's', key: 'k' });
-    // what renders nothing: not set, an empty literal, a reference without its key
-    expect([undefined, '', { secretName: 's' }].map((v) => SecretSource.fromValues(v))).toEqual([
+    // what renders nothing: not set, an empty literal, a reference of empty strings (validation refuses a half one)
+    expect([undefined, '', { secretName: '', secretKey: '' }].map((v) => SecretSource.fromValues(v))).toEqual([
       undefined,
       undefined,
       undefined,

@@ -125,6 +125,18 @@ const CASES: ReadonlyArray<readonly [string, string, string, string]> = [
     'a number is neither a string nor {secretName, secretKey} of an existing Secret',
   ],
   [
+    'a secret reference without its secretKey',
+    simple(['requestGPU: 1', 'requestGPU: 1\n      hf_token: {secretName: hf}']),
+    `11:7 error ${M}.hf_token.secretKey`,
+    'missing required key `secretKey`: a reference to an existing Secret needs both secretName and secretKey',
+  ],
+  [
+    'a reference-only secret without its secretName',
+    simple(['routingLogic: roundrobin', 'vllmApiKey: {secretKey: k}']),
+    `14:3 error routerSpec.vllmApiKey.secretName`,
+    'missing required key `secretName`: a reference to an existing Secret needs both secretName and secretKey',
+  ],
+  [
     'a literal where a secret reference is expected (its value is not shown)',
     simple(['routingLogic: roundrobin', 'vllmApiKey: sk-LITERAL-1234']),
     `14:3 error routerSpec.vllmApiKey`,
