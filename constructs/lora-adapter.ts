@@ -12,6 +12,7 @@
  */
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
+import { dnsSubdomainProblem, secretKeyProblem } from '../schema/facts/dns-label.js';
 import * as names from '../schema/facts/names.js';
 import type { LoraAdapter as LoraAdapterValues, SecretValue } from '../schema/values.generated.js';
 import { LORA_ADAPTER_DEFAULTS } from './defaults.js';
@@ -67,11 +68,6 @@ export interface LoraAdapterProps {
   readonly labels?: Labels;
 }
 
-/** A Secret data key: what a literal's `adapterName` must be to name its entry in the release Secret. */
-const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
-/** A DNS subdomain (RFC 1123), the form of an object's name. */
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
 export class LoraAdapter extends Construct {
   public readonly apiObject: ApiObject;
 
@@ -80,15 +76,17 @@ export class LoraAdapter extends Construct {
     requireUniqueObjects(this);
     requireReleaseAndNamespace('LoraAdapter', props.release, props.namespace);
     const { release, namespace, name, source } = props;
-    if (name.length > 253 || !DNS_SUBDOMAIN.test(name))
-      throw new Error(`LoraAdapter ${name}: name is not a DNS subdomain (lower-case letters, digits, '-' and '.')`);
+    const nameProblem = dnsSubdomainProblem(name);
+    if (nameProblem) throw new Error(`LoraAdapter ${name}: name ${nameProblem}`);
     if (!props.baseModel) throw new Error(`LoraAdapter ${name}: baseModel is empty`);
     if (!source.adapterName) throw new Error(`LoraAdapter ${name}: source.adapterName is empty`);
     if (source.type === 'local' && !source.adapterPath)
       throw new Error(`LoraAdapter ${name}: a local source needs source.adapterPath`);
-    if (props.credentials?.literal !== undefined && !SECRET_KEY.test(source.adapterName))
+    const credentialsKey = names.loraCredentialsSecretKey(source.adapterName);
+    const keyProblem = props.credentials?.literal !== undefined ? secretKeyProblem(credentialsKey) : null;
+    if (keyProblem)
       throw new Error(
-        `LoraAdapter ${name}: source.adapterName \`${source.adapterName}\` cannot name a Secret key (letters, digits, '-', '_', '.'), where literal credentials are kept`,
+        `LoraAdapter ${name}: literal credentials are kept in the release Secret under \`${credentialsKey}\`, which ${keyProblem} (source.adapterName \`${source.adapterName}\`)`,
       );
     for (const [prop, value, min] of [
       ['replicas', props.replicas, 0],
@@ -99,12 +97,7 @@ export class LoraAdapter extends Construct {
     }
     const secretProps = { release, namespace };
     const apiKey = ReleaseSecret.vllmApiKeyRef(this, secretProps, props.apiKey);
-    const credentials = ReleaseSecret.secretRef(
-      this,
-      secretProps,
-      names.loraCredentialsSecretKey(source.adapterName),
-      props.credentials,
-    );
+    const credentials = ReleaseSecret.secretRef(this, secretProps, credentialsKey, props.credentials);
     this.apiObject = new ApiObject(this, 'Resource', {
       apiVersion: LORA_ADAPTER_API_VERSION,
       kind: LORA_ADAPTER_KIND,

@@ -3,16 +3,13 @@
  * refuse (errors), and adapters that would never be loaded (warnings), each at the key it is about. A secret's value
  * is never printed.
  */
+import { dnsSubdomainProblem, secretKeyProblem } from './facts/dns-label.js';
 import { loraCredentialsSecretKey } from './facts/names.js';
 import type { Report } from './preflight.js';
 import { renderedModels } from './rendered.js';
 import type { Path } from './source.js';
 import type { PdstackValues } from './values.generated.js';
 
-/** A DNS subdomain (RFC 1123): an object name. */
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-/** A Secret data key. */
-const SECRET_DATA_KEY = /^[-._a-zA-Z0-9]+$/;
 /** vLLM serves /v1/load_lora_adapter, which the controller calls, only with this set to true. */
 export const RUNTIME_LORA_ENV = 'VLLM_ALLOW_RUNTIME_LORA_UPDATING';
 
@@ -38,12 +35,9 @@ export function checkLora(report: Report, values: Readonly<PdstackValues>, relea
         "not read: the LoraAdapter's labels are loraAdapters[].labels, as production-stack's chart reads them (its values.yaml puts them here, where its template ignores them); move them up to the adapter",
       );
     if (adapter.enabled === false) return;
-    if (adapter.name.length > 253 || !DNS_SUBDOMAIN.test(adapter.name))
-      report(
-        'error',
-        at('name'),
-        `\`${adapter.name}\` is not a valid LoraAdapter name: use lower-case letters, digits, '-' and '.', starting and ending with a letter or digit (e.g. llama3-sql-adapter)`,
-      );
+    const nameProblem = dnsSubdomainProblem(adapter.name);
+    if (nameProblem)
+      report('error', at('name'), `LoraAdapter name \`${adapter.name}\` ${nameProblem} (e.g. llama3-sql-adapter)`);
     const first = names.get(adapter.name);
     if (first !== undefined)
       report(
@@ -61,11 +55,12 @@ export function checkLora(report: Report, values: Readonly<PdstackValues>, relea
       );
     if (typeof source.credentials === 'string' && source.credentials !== '') {
       const key = loraCredentialsSecretKey(source.adapterName);
-      if (!SECRET_DATA_KEY.test(source.adapterName))
+      const keyProblem = secretKeyProblem(key);
+      if (keyProblem)
         report(
           'error',
           at('adapterSource', 'adapterName'),
-          `literal credentials are kept in the release Secret under \`${key}\`, which is not a Secret key (letters, digits, '-', '_', '.'): rename the adapter or give credentials as {secretName, secretKey}`,
+          `literal credentials are kept in the release Secret under \`${key}\`, which ${keyProblem}: rename the adapter or give credentials as {secretName, secretKey}`,
         );
       const earlier = credentials.get(source.adapterName);
       if (earlier !== undefined && earlier.value !== source.credentials)

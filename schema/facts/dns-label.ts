@@ -73,3 +73,25 @@ export function endpointPickerServiceNameMessage(release: string, model: string)
   if (release === RELEASE_SENTINEL || service.length <= DNS_LABEL_MAX_LENGTH) return null;
   return `the InferencePool's endpoint picker Service \`${service}\` would be ${service.length} characters long; Kubernetes allows ${DNS_LABEL_MAX_LENGTH}: shorten the model name (or the release name \`${release}\`)`;
 }
+
+/** An RFC 1123 subdomain: DNS labels joined by '.', the form of most object names (e.g. a LoraAdapter's). */
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** Kubernetes' limit on a DNS subdomain. */
+export const DNS_SUBDOMAIN_MAX_LENGTH = 253;
+
+/** Why `name` is not a DNS subdomain, or null. */
+export function dnsSubdomainProblem(name: string): string | null {
+  if (!DNS_SUBDOMAIN.test(name))
+    return "is not a valid DNS subdomain: use lower-case letters, digits, '-' and '.', starting and ending with a letter or digit";
+  if (name.length > DNS_SUBDOMAIN_MAX_LENGTH)
+    return `is ${name.length} characters long; Kubernetes allows ${DNS_SUBDOMAIN_MAX_LENGTH}`;
+  return null;
+}
+
+/** The form of a Secret's data key. */
+const SECRET_DATA_KEY = /^[-._a-zA-Z0-9]+$/;
+
+/** Why `key` cannot be a key of a Secret's data, or null. */
+export function secretKeyProblem(key: string): string | null {
+  return SECRET_DATA_KEY.test(key) ? null : "is not a Secret key (letters, digits, '-', '_', '.')";
+}

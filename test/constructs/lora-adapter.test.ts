@@ -170,7 +170,9 @@ describe('LoraAdapter', () => {
     expect(() => new LoraAdapter(chart, 'a', props)).toThrow('LoraAdapter a: a local source needs source.adapterPath');
     expect(
       () => new LoraAdapter(chart, 'b', { ...props, name: 'Bad_Name', source: { type: 's3', adapterName: 'x' } }),
-    ).toThrow(/name is not a DNS subdomain/);
+    ).toThrow(
+      "LoraAdapter Bad_Name: name is not a valid DNS subdomain: use lower-case letters, digits, '-' and '.', starting and ending with a letter or digit",
+    );
     expect(
       () =>
         new LoraAdapter(chart, 'c', {
@@ -178,7 +180,9 @@ describe('LoraAdapter', () => {
           source: { type: 's3', adapterName: 'a b' },
           credentials: SecretSource.literal('t'),
         }),
-    ).toThrow(/cannot name a Secret key/);
+    ).toThrow(
+      "LoraAdapter a: literal credentials are kept in the release Secret under `lora_adapter_credentials_a b`, which is not a Secret key (letters, digits, '-', '_', '.') (source.adapterName `a b`)",
+    );
     expect(() => new LoraAdapter(chart, 'd', { ...props, namespace: 'Team_A' })).toThrow(/^LoraAdapter: /);
     expect(LoraAdapterCrd.of(chart)).toBe(LoraAdapterCrd.of(chart));
   });

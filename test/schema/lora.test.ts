@@ -31,7 +31,7 @@ describe('checks of meaning: loraController and loraAdapters', () => {
       'an invalid name',
       [edit('  - name: sql', '  - name: SQL_adapter')],
       '22:5 error loraAdapters[0].name',
-      /not a valid LoraAdapter name/,
+      /^LoraAdapter name `SQL_adapter` is not a valid DNS subdomain: /,
     ],
     [
       'a name used twice',

@@ -3,11 +3,13 @@ import {
   DNS_LABEL_MAX_LENGTH,
   DNS_LABEL_PATTERN,
   dnsLabelProblem,
+  dnsSubdomainProblem,
   engineServiceNameMessage,
   isDnsLabel,
   namespaceMessage,
   releaseNameMessage,
   releaseNameProblem,
+  secretKeyProblem,
 } from '../../../schema/facts/dns-label.js';
 import { RELEASE_SENTINEL } from '../../../schema/facts/release-template.js';
 import { VALUES_SCHEMA } from '../../../schema/schema.js';
@@ -70,5 +72,18 @@ describe('engineServiceNameMessage', () => {
 
   it("does not count the chart generator's release sentinel (the chart was checked for its compiled release)", () => {
     expect(engineServiceNameMessage(RELEASE_SENTINEL, 'm'.repeat(45))).toBeNull();
+  });
+});
+
+describe('dnsSubdomainProblem and secretKeyProblem', () => {
+  it('accept dotted lower-case names up to 253 characters, and Secret keys of letters, digits, - _ .', () => {
+    expect(dnsSubdomainProblem('sql.adapter-1')).toBeNull();
+    expect(dnsSubdomainProblem('a'.repeat(253))).toBeNull();
+    expect(dnsSubdomainProblem('a'.repeat(254))).toBe('is 254 characters long; Kubernetes allows 253');
+    expect(dnsSubdomainProblem('SQL_adapter')).toBe(
+      "is not a valid DNS subdomain: use lower-case letters, digits, '-' and '.', starting and ending with a letter or digit",
+    );
+    expect(secretKeyProblem('lora_adapter_credentials_Sql.v1-2')).toBeNull();
+    expect(secretKeyProblem('a b')).toBe("is not a Secret key (letters, digits, '-', '_', '.')");
   });
 });
