@@ -27,14 +27,15 @@ export function checkLora(report: Report, values: Readonly<PdstackValues>, relea
   const credentials = new Map<string, { index: number; value: string }>();
   (values.loraAdapters ?? []).forEach((adapter, index) => {
     const at = (...keys: string[]): Path => ['loraAdapters', index, ...keys];
+    if (adapter.enabled === false) return;
+    // Only labels that would be lost: production-stack's own default entry has `labels: {}` here.
     const placementLabels = adapter.loraAdapterDeploymentConfig?.labels;
-    if (placementLabels !== undefined)
+    if (placementLabels !== undefined && Object.keys(placementLabels).length > 0)
       report(
         'warning',
         at('loraAdapterDeploymentConfig', 'labels'),
         "not read: the LoraAdapter's labels are loraAdapters[].labels, as production-stack's chart reads them (its values.yaml puts them here, where its template ignores them); move them up to the adapter",
       );
-    if (adapter.enabled === false) return;
     const nameProblem = dnsSubdomainProblem(adapter.name);
     if (nameProblem)
       report('error', at('name'), `LoraAdapter name \`${adapter.name}\` ${nameProblem} (e.g. llama3-sql-adapter)`);

@@ -73,6 +73,13 @@ describe('checks of meaning: loraController and loraAdapters', () => {
     expect(d.message).toMatch(message);
   });
 
+  it('has no labels warning for empty loraAdapterDeploymentConfig.labels or a disabled adapter', () => {
+    const placement = ['    loraAdapterDeploymentConfig:', '      labels: {team: ml}'];
+    const disabled = [...edit('  - name: sql', '  - name: off'), '    enabled: false', ...placement];
+    const empty = [...ADAPTER, '    loraAdapterDeploymentConfig:', '      labels: {}'];
+    expect(diagnose(withAdapters(disabled, empty))).toEqual([]);
+  });
+
   it('two adapters of one adapterName with other literal credentials: an error that prints neither value', () => {
     const d = only(
       withAdapters(
