@@ -28,8 +28,12 @@ export const LORA_ADAPTER_KIND = 'LoraAdapter';
 export const LORA_ADAPTER_API_VERSION = `${LORA_ADAPTER_GROUP}/${LORA_ADAPTER_VERSION}`;
 export const LORA_ADAPTER_CRD_NAME = `loraadapters.${LORA_ADAPTER_GROUP}`;
 
-export type LoraAdapterSourceType = 'local' | 's3' | 'http' | 'huggingface';
-export type LoraPlacementAlgorithm = 'default' | 'ordered' | 'equalized';
+/** The values schema's `adapterSource.type` enum. */
+export type LoraAdapterSourceType = LoraAdapterValues['adapterSource']['type'];
+/** The values schema's `loraAdapterDeploymentConfig.algorithm` enum. */
+export type LoraPlacementAlgorithm = NonNullable<
+  NonNullable<LoraAdapterValues['loraAdapterDeploymentConfig']>['algorithm']
+>;
 
 /** Where the adapter's weights come from (`adapterSource`). */
 export interface LoraAdapterSource {
@@ -188,7 +192,7 @@ export const LORA_ADAPTER_SCHEMA: Readonly<Record<string, unknown>> = obj({
       ),
       loraAdapterDeploymentConfig: obj(
         {
-          algorithm: { ...str, enum: ['default', 'ordered', 'equalized'], default: 'default' },
+          algorithm: { ...str, enum: ['default', 'ordered', 'equalized'], default: LORA_ADAPTER_DEFAULTS.algorithm },
           replicas: { ...int32, minimum: 0 },
         },
         ['algorithm'],

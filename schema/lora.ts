@@ -11,7 +11,7 @@ import type { Path } from './source.js';
 import type { PdstackValues } from './values.generated.js';
 
 /** vLLM serves /v1/load_lora_adapter, which the controller calls, only with this set to true. */
-export const RUNTIME_LORA_ENV = 'VLLM_ALLOW_RUNTIME_LORA_UPDATING';
+const RUNTIME_LORA_ENV = 'VLLM_ALLOW_RUNTIME_LORA_UPDATING';
 
 export function checkLora(report: Report, values: Readonly<PdstackValues>, release: string): void {
   const controller = values.loraController;

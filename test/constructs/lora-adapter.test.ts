@@ -150,6 +150,12 @@ describe('LoraAdapter', () => {
       'repository',
       'type',
     ]);
+    // the placement algorithm's default is the values schema's (LORA_ADAPTER_DEFAULTS)
+    expect(spec.properties.loraAdapterDeploymentConfig.properties.algorithm).toEqual({
+      type: 'string',
+      enum: ['default', 'ordered', 'equalized'],
+      default: 'default',
+    });
   });
 
   it("the tests' CRD validation refuses a field the CRD does not declare (the API server would prune it)", () => {
