@@ -156,13 +156,20 @@ export function rayClusterProps(
   const { raySpec, ...model } = spec;
   if (!raySpec?.headNode) throw new Error(`internal: KubeRay model ${spec.name} has no raySpec.headNode`);
   const { resources, initContainer, ...head } = raySpec.headNode;
-  // the head's quantities replace the worker's, limits included
+  // the head's quantities replace the worker's, limits included; production-stack sizes the head from
+  // raySpec.headNode only, which has no HAMi keys, so the head gets none of the worker's HAMi resources
   const headModel = {
     ...model,
     requestGPU: undefined,
     requestGPUType: undefined,
     limitCPU: undefined,
     limitMemory: undefined,
+    requestGPUMem: undefined,
+    limitGPUMem: undefined,
+    requestGPUMemPercentage: undefined,
+    limitGPUMemPercentage: undefined,
+    requestGPUCores: undefined,
+    limitGPUCores: undefined,
   };
   return {
     ...engineProps(release, namespace, model, engineSpec),

@@ -100,6 +100,26 @@ describe('VllmRayCluster: production-stack tutorials 15-a and 15-b, release vllm
     });
   });
 
+  it('HAMi keys size the workers only: the head is sized by raySpec.headNode, which has none', () => {
+    const text = TUTORIAL_15_A.replace(
+      '    requestGPU: 1\n',
+      '    requestGPU: 1\n    requestGPUMem: 3000\n    limitGPUMemPercentage: 50\n    requestGPUCores: 30\n',
+    );
+    const rc = find(tutorial(text), 'RayCluster', 'vllm-distilgpt2-raycluster-raycluster');
+    const keys = (t: Any): string[] =>
+      ['requests', 'limits'].flatMap((k) => Object.keys(t.spec.containers[0].resources[k] ?? {}));
+    expect(keys(head(rc)).filter((k) => k.startsWith('nvidia.com/gpu') && k !== 'nvidia.com/gpu')).toEqual([]);
+    expect(head(rc).spec.containers[0].resources).toEqual({
+      requests: { cpu: '1', memory: '20Gi', 'nvidia.com/gpu': '1' },
+      limits: { 'nvidia.com/gpu': '1' },
+    });
+    expect(keys(worker(rc))).toEqual(expect.arrayContaining(['nvidia.com/gpumem', 'nvidia.com/gpucores']));
+    expect(worker(rc).spec.containers[0].resources.requests).toMatchObject({
+      'nvidia.com/gpumem': '3000',
+      'nvidia.com/gpucores': '30',
+    });
+  });
+
   it('15-a: GPUs per group as requests and limits (KubeRay gives Ray the limits), /dev/shm for tensor parallelism', () => {
     const rc = find(tutorial(TUTORIAL_15_A), 'RayCluster', 'vllm-distilgpt2-raycluster-raycluster');
     const gpus = { requests: { cpu: '1', memory: '20Gi', 'nvidia.com/gpu': '1' }, limits: { 'nvidia.com/gpu': '1' } };
