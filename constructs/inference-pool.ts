@@ -11,7 +11,8 @@
  * Service `<pool>-epp` on port 9002 (the names and port the Inference Extension's own chart gives a pool's EPP);
  * pdstack does not deploy the EPP: deploy one per pool (its `--pool-name` is this pool's name).
  *
- * Which engines get a pool (`PdStack`, `servesWholeRequests`): every engine except P/D prefill engines. A pool's
+ * Which engines get a pool (`PdStack`, `getsInferencePool` in schema/facts/inference-pool.ts): every Deployment engine
+ * (no KubeRay model, `raySpec.enabled`) except P/D prefill engines. A pool's
  * endpoint must answer a request on its own; a P/D decode engine does (when no KV cache arrives from prefill it
  * computes the prompt itself, as it does on the router's decode-only fallback), while a prefill engine (NIXL
  * sender, `kv_producer`) is the first step of the router's P/D path and pushes every prompt's KV cache to its

@@ -16,7 +16,8 @@ import { LoraAdapter, LoraAdapterCrd, loraAdapterProps } from './lora-adapter.js
 import { imageOrDefault, LoraController, loraControllerProps } from './lora-controller.js';
 import { SharedStorage } from './shared-storage.js';
 import { ExtraObjects } from './extra-objects.js';
-import { EngineInferencePool, servesWholeRequests } from './inference-pool.js';
+import { getsInferencePool } from '../schema/facts/inference-pool.js';
+import { EngineInferencePool } from './inference-pool.js';
 import { EngineServiceMonitor } from './engine-service-monitor.js';
 import { engineDiscoverySelector } from './labels.js';
 import * as names from '../schema/facts/names.js';
@@ -99,7 +100,7 @@ export class PdStack extends Construct {
           sharedStorageClaim,
         });
         engines.push(engine);
-        if (pools?.enabled && servesWholeRequests(spec.lmcacheConfig))
+        if (pools?.enabled && getsInferencePool(spec))
           new EngineInferencePool(this, `InferencePool-${spec.name}`, {
             release,
             namespace,

@@ -26,7 +26,8 @@ import { isRayModel, rayClusterNameMessage } from './facts/ray.js';
 import { MODEL_LABEL } from './facts/labels.js';
 import { CACHE_SERVER_PORT_ENV } from './facts/lmcache.js';
 import { cacheServerServiceName, engineServiceName } from './facts/names.js';
-import { isPdEngine, servesWholeRequests, type NixlRole } from './facts/pd-engine.js';
+import { isPdEngine, type NixlRole } from './facts/pd-engine.js';
+import { getsInferencePool, rayModelPoolMessage } from './facts/inference-pool.js';
 import { UCX_PORT, ZMQ_PORT } from './facts/ports.js';
 import { otlpEndpoint } from './facts/otlp-endpoint.js';
 import { durationMs } from './facts/prometheus.js';
@@ -132,7 +133,9 @@ export function checkSemantics(values: PdstackValues, ctx: SemanticContext): Dia
   for (const e of rendered)
     if (e.spec.keda?.enabled) checkKeda(c, e, e.spec.keda, engineSpec.serviceMonitor?.enabled === true);
   if (engineSpec.pdstackInferencePool?.enabled)
-    for (const e of rendered.filter((r) => servesWholeRequests(r.spec.lmcacheConfig))) {
+    for (const e of rendered) {
+      if (isRayModel(e.spec)) c.warning([...e.path, 'raySpec', 'enabled'], rayModelPoolMessage(e.spec.name ?? ''));
+      if (!getsInferencePool(e.spec)) continue;
       const problem = endpointPickerServiceNameMessage(ctx.release, e.spec.name ?? '');
       if (problem) c.error([...e.path, 'name'], problem);
     }

@@ -1063,7 +1063,7 @@ export interface ServiceMonitor {
   }[];
 }
 /**
- * pdstack extension (Gateway API Inference Extension). An InferencePool (inference.networking.k8s.io/v1) <release>-<model>-inference-pool per engine that serves whole requests, selecting its pods on the engines' containerPort, for a Gateway (Envoy Gateway, Istio, kgateway...) to route to through an endpoint picker (EPP) you deploy: every engine except P/D prefill engines (NIXL senders), whose requests the router's P/D path sends through decode
+ * pdstack extension (Gateway API Inference Extension). An InferencePool (inference.networking.k8s.io/v1) <release>-<model>-inference-pool per engine that serves whole requests, selecting its pods on the engines' containerPort, for a Gateway (Envoy Gateway, Istio, kgateway...) to route to through an endpoint picker (EPP) you deploy: every engine except P/D prefill engines (NIXL senders), whose requests the router's P/D path sends through decode, and except KubeRay models (raySpec.enabled: no pool for their RayCluster; pdstack validate warns)
  *
  * This interface was referenced by `PdstackValues`'s JSON-Schema
  * via the `definition` "inferencePool".

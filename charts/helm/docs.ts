@@ -13,7 +13,7 @@ import {
 import { commaList } from '../../schema/facts/comma-list.js';
 import { COMPONENT_LABEL, INSTANCE_LABEL, PART_OF, PART_OF_LABEL } from '../../schema/facts/labels.js';
 import * as names from '../../schema/facts/names.js';
-import { servesWholeRequests } from '../../schema/facts/pd-engine.js';
+import { getsInferencePool } from '../../schema/facts/inference-pool.js';
 import { ZMQ_PORT } from '../../schema/facts/ports.js';
 import { isRayModel } from '../../schema/facts/ray.js';
 import { renderedModels, routerEnabled } from '../../schema/rendered.js';
@@ -215,7 +215,7 @@ export function readme(
   if (pools?.enabled) {
     const eppPort = pools.endpointPickerPort ?? INFERENCE_POOL_DEFAULTS.endpointPickerPort;
     lines.push('  gateway(["Gateway (Inference Extension)"])', '  client --> gateway');
-    for (const e of list.filter((m) => servesWholeRequests(m.spec.lmcacheConfig))) {
+    for (const e of list.filter((m) => getsInferencePool(m.spec))) {
       const pool = names.engineInferencePoolName(release, e.spec.name);
       lines.push(
         `  pool_${id(e.spec.name)}{{"InferencePool ${pool}<br/>EPP svc ${names.endpointPickerServiceName(pool)}:${eppPort}"}}`,

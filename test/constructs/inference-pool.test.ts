@@ -6,6 +6,7 @@ import type { ModelSpec } from '../../schema/values.generated.js';
 import { BASE_MODEL, engineDeployment, engineObjects, pdModel } from '../support/engine.js';
 import { validateKubeObject, type KubeObject } from '../support/kube-validate.js';
 import { find, synthStack } from '../support/synth.js';
+import { RAY_AND_PLAIN } from '../support/values.js';
 
 const pools = (objects: readonly KubeObject[]): Array<Record<string, any>> =>
   objects.filter((o) => o.kind === 'InferencePool') as Array<Record<string, any>>;
@@ -78,6 +79,15 @@ describe('EngineInferencePool', () => {
       routerSpec: { enableRouter: false },
     });
     expect(pools(objects).map((p) => p.metadata.name)).toEqual(['pd-opt-inference-pool']);
+  });
+
+  it('gives a KubeRay model (raySpec.enabled) no pool, beside a Deployment engine that gets one', () => {
+    const { values } = loadValuesText(RAY_AND_PLAIN, 'values.yaml', { release: 'pd' });
+    const objects = synthStack(values!, 'pd', 'llm');
+    expect(objects.map((o) => o.kind)).toContain('RayCluster');
+    expect(pools(objects).map((p) => [p.metadata.name, p.spec.selector.matchLabels.model])).toEqual([
+      ['pd-opt-inference-pool', 'opt'],
+    ]);
   });
 
   it('gives a P/D spec pools over its decode engines only (prefill is the first step of the router’s P/D path)', () => {

@@ -18,11 +18,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dump, load } from 'js-yaml';
 import { beforeAll, describe, expect, test, vi } from 'vitest';
+import { readme as chartReadme } from '../../charts/helm/docs.js';
+import { loadValuesText } from '../../schema/index.js';
 import { ROUTER_IMAGE, VALUES_SCHEMA } from '../../schema/schema.js';
 import { helmBinary, type HelmMajor } from '../setup/helm.js';
 import { pdstack } from '../support/cli.js';
 import { isClusterScoped, validateKubeObject, type KubeObject } from '../support/kube-validate.js';
-import { EXAMPLE_VALUES_FILE, REPO } from '../support/values.js';
+import { EXAMPLE_VALUES_FILE, RAY_AND_PLAIN, REPO } from '../support/values.js';
 import {
   clone,
   container,
@@ -634,6 +636,17 @@ describe('generated files', () => {
     }
     expect(readme).not.toContain('pool_model_llama_prefill');
     expect(readFileSync(join(charts.example, 'README.md'), 'utf8')).not.toContain('gateway');
+  });
+
+  test('README.md draws no InferencePool for a KubeRay model (raySpec.enabled), as the chart renders none', () => {
+    const { values } = loadValuesText(RAY_AND_PLAIN, 'values.yaml', { release: 'pd' });
+    const options = { release: 'pd', chartName: 'c', recompile: 'pdstack chart', version: '0.0.0', secrets: [] };
+    const lines = chartReadme(values!, options).split('\n');
+    expect(lines.filter((l) => l.includes('pool_'))).toEqual([
+      '  pool_model_opt{{"InferencePool pd-opt-inference-pool<br/>EPP svc pd-opt-inference-pool-epp:9002"}}',
+      '  gateway --> pool_model_opt',
+      '  pool_model_opt --> model_opt',
+    ]);
   });
 
   test('regenerating replaces the chart; a directory that is not a generated chart is refused', () => {

@@ -36,6 +36,16 @@ describe('checks of meaning: the valid bases', () => {
     ]);
   });
 
+  it('a KubeRay model gets no InferencePool: a warning at its raySpec.enabled, and its endpoint picker name is not checked', () => {
+    const text = variant(ray('maxModelLen: 4096\n        pipelineParallelSize: 2'), [
+      'servingEngineSpec:',
+      'servingEngineSpec:\n  pdstackInferencePool: {enabled: true}',
+    ]);
+    expect(diagnose(text).map((d) => `${where(d)}: ${d.message}`)).toEqual([
+      `13:9 warning ${P}.raySpec.enabled: servingEngineSpec.pdstackInferencePool is enabled, but \`llama\` is a KubeRay model (raySpec.enabled), which gets no InferencePool: route to it through the router, or serve it from a Deployment (raySpec.enabled: false) to get a pool`,
+    ]);
+  });
+
   it.each([
     ['pd-ok.yaml', PD],
     ['simple-ok.yaml', SIMPLE],

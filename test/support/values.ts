@@ -15,3 +15,12 @@ export const TUTORIAL_VALUES_FILE = join(REPO, 'test', 'fixtures', 'values', 'tu
 export function exampleValues(): PdstackValues {
   return load(readFileSync(EXAMPLE_VALUES_FILE, 'utf8')) as PdstackValues;
 }
+
+/** A KubeRay model `ray` and a Deployment model `opt`, InferencePools enabled. */
+export const RAY_AND_PLAIN = `servingEngineSpec:
+  pdstackInferencePool: {enabled: true}
+  modelSpec:
+  - {name: ray, repository: vllm/vllm-openai, tag: latest, modelURL: facebook/opt-125m, requestCPU: 1, requestMemory: 1Gi,
+     requestGPU: 1, raySpec: {enabled: true, headNode: {requestCPU: 1, requestMemory: 1Gi, requestGPU: 1}}}
+  - {name: opt, repository: vllm/vllm-openai, tag: latest, modelURL: facebook/opt-125m, requestCPU: 1, requestMemory: 1Gi}
+`;
