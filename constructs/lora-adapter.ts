@@ -14,7 +14,7 @@ import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { dnsSubdomainProblem, secretKeyProblem } from '../schema/facts/dns-label.js';
 import * as names from '../schema/facts/names.js';
-import type { LoraAdapter as LoraAdapterValues, SecretValue } from '../schema/values.generated.js';
+import type { LoraAdapter as LoraAdapterValues } from '../schema/values.generated.js';
 import { LORA_ADAPTER_DEFAULTS } from './defaults.js';
 import { requireReleaseAndNamespace } from './invariants.js';
 import { loraAdapterLabels, type Labels } from './labels.js';
@@ -126,39 +126,6 @@ export class LoraAdapter extends Construct {
       },
     });
   }
-}
-
-/**
- * A `loraAdapters[]` entry (not disabled) → `LoraAdapter` props; `engineApiKey` is `servingEngineSpec.vllmApiKey`,
- * the key of adapters that name none.
- */
-export function loraAdapterProps(
-  release: string,
-  namespace: string,
-  spec: Readonly<LoraAdapterValues>,
-  engineApiKey: SecretValue | undefined,
-): LoraAdapterProps {
-  const { adapterSource: s, loraAdapterDeploymentConfig: placement } = spec;
-  const own = spec.vllmApiKey?.secretName && spec.vllmApiKey.secretKey ? spec.vllmApiKey : undefined;
-  return {
-    release,
-    namespace,
-    name: spec.name,
-    baseModel: spec.baseModel,
-    source: {
-      type: s.type,
-      adapterName: s.adapterName,
-      adapterPath: s.adapterPath,
-      repository: s.repository,
-      pattern: s.pattern,
-      maxAdapters: s.maxAdapters,
-    },
-    credentials: SecretSource.fromValues(s.credentials),
-    apiKey: SecretSource.fromValues(own ?? engineApiKey),
-    algorithm: placement?.algorithm,
-    replicas: placement?.replicas,
-    labels: spec.labels,
-  };
 }
 
 const str = { type: 'string' };

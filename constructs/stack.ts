@@ -12,8 +12,8 @@ import { ENGINE_DEFAULTS, ROUTER_DEFAULTS, SHARED_STORAGE_DEFAULTS } from './def
 import { LmcacheServer } from './cache-server.js';
 import { GrafanaDashboards } from './dashboards.js';
 import { VllmEngine } from './engine.js';
-import { LoraAdapter, LoraAdapterCrd, loraAdapterProps } from './lora-adapter.js';
-import { imageOrDefault, LoraController, loraControllerProps } from './lora-controller.js';
+import { LoraAdapter, LoraAdapterCrd } from './lora-adapter.js';
+import { imageOrDefault, LoraController } from './lora-controller.js';
 import { SharedStorage } from './shared-storage.js';
 import { ExtraObjects } from './extra-objects.js';
 import { getsInferencePool } from '../schema/facts/inference-pool.js';
@@ -30,7 +30,14 @@ import { RouterIngress } from './router-ingress.js';
 import { RouterPdb } from './router-pdb.js';
 import { RouterHttpRoute } from './router-route.js';
 import { RouterServiceMonitor } from './router-service-monitor.js';
-import { engineProps, rayClusterProps, routerExposureProps, routerProps } from './values-props.js';
+import {
+  engineProps,
+  loraAdapterProps,
+  loraControllerProps,
+  rayClusterProps,
+  routerExposureProps,
+  routerProps,
+} from './values-props.js';
 import { VllmRayCluster } from './ray-cluster.js';
 import { isRayModel } from '../schema/facts/ray.js';
 import { nonEmpty } from './workload.js';
@@ -192,11 +199,13 @@ function loraObjects(
   const spec = values.loraController;
   const adapters = (values.loraAdapters ?? []).filter((a) => a.enabled !== false);
   const crd = spec?.enableLoraController || adapters.length > 0 ? LoraAdapterCrd.of(scope) : undefined;
+  const apiKey = values.servingEngineSpec?.vllmApiKey;
   for (const adapter of adapters) {
-    const apiKey = values.servingEngineSpec?.vllmApiKey;
-    const resource = new LoraAdapter(scope, `LoraAdapter-${adapter.name}`, {
-      ...loraAdapterProps(release, namespace, adapter, apiKey),
-    });
+    const resource = new LoraAdapter(
+      scope,
+      `LoraAdapter-${adapter.name}`,
+      loraAdapterProps(release, namespace, adapter, apiKey),
+    );
     // the CRD first in the manifests: `kubectl apply` creates objects in file order
     if (crd) resource.apiObject.addDependency(crd.apiObject);
   }

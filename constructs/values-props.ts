@@ -8,11 +8,20 @@ import type { k8s } from 'cdk8s-plus-28';
 import { Quantity } from '../schema/facts/quantity.js';
 import { expandReleaseTemplates } from '../schema/facts/release-template.js';
 import { isHttpRouteApiVersion } from '../schema/facts/route-kinds.js';
-import type { ModelSpec, RouterSpec, ServingEngineSpec } from '../schema/values.generated.js';
-import { ROUTER_DEFAULTS } from './defaults.js';
+import type {
+  LoraAdapter as LoraAdapterValues,
+  LoraController as LoraControllerValues,
+  ModelSpec,
+  RouterSpec,
+  SecretValue,
+  ServingEngineSpec,
+} from '../schema/values.generated.js';
+import { LORA_CONTROLLER_DEFAULTS, ROUTER_DEFAULTS } from './defaults.js';
 import { fromUser } from './kube-json.js';
 import { nonEmpty } from './workload.js';
 import { ChatTemplate, ModelStorage, type VllmEngineProps } from './engine-props.js';
+import type { LoraAdapterProps } from './lora-adapter.js';
+import { imageOrDefault, type LoraControllerProps, type LoraSharedStorage } from './lora-controller.js';
 import type { VllmRayClusterProps } from './ray-cluster.js';
 import { SecretSource } from './release-secret.js';
 import { RouterDiscovery, type RouterEngineDiscovery, type VllmRouter, type VllmRouterProps } from './router.js';
@@ -335,5 +344,76 @@ export function routerExposureProps(
       : undefined,
     serviceMonitor: serviceMonitor?.enabled ? { ...ctx, labels, spec: serviceMonitor } : undefined,
     routes,
+  };
+}
+
+/**
+ * A `loraAdapters[]` entry (not disabled) → `LoraAdapter` props; `engineApiKey` is `servingEngineSpec.vllmApiKey`,
+ * the key of adapters that name none.
+ */
+export function loraAdapterProps(
+  release: string,
+  namespace: string,
+  spec: Readonly<LoraAdapterValues>,
+  engineApiKey: SecretValue | undefined,
+): LoraAdapterProps {
+  const { adapterSource: s, loraAdapterDeploymentConfig: placement } = spec;
+  const own = spec.vllmApiKey?.secretName && spec.vllmApiKey.secretKey ? spec.vllmApiKey : undefined;
+  return {
+    release,
+    namespace,
+    name: spec.name,
+    baseModel: spec.baseModel,
+    source: {
+      type: s.type,
+      adapterName: s.adapterName,
+      adapterPath: s.adapterPath,
+      repository: s.repository,
+      pattern: s.pattern,
+      maxAdapters: s.maxAdapters,
+    },
+    credentials: SecretSource.fromValues(s.credentials),
+    apiKey: SecretSource.fromValues(own ?? engineApiKey),
+    algorithm: placement?.algorithm,
+    replicas: placement?.replicas,
+    labels: spec.labels,
+  };
+}
+
+/** `loraController` (enabled) and `sharedPvcStorage` of a values file → `LoraController` props. */
+export function loraControllerProps(
+  release: string,
+  namespace: string,
+  spec: Readonly<LoraControllerValues>,
+  shared?: LoraSharedStorage,
+): LoraControllerProps {
+  const { image, serviceAccountName, replicaCount, kubernetesClusterDomain, metrics, webhook, extraArgs, pdb } = spec;
+  return {
+    release,
+    namespace,
+    image: imageOrDefault(image, LORA_CONTROLLER_DEFAULTS.image),
+    imagePullPolicy: image?.pullPolicy,
+    replicas: replicaCount,
+    serviceAccountName: serviceAccountName || undefined,
+    clusterDomain: kubernetesClusterDomain,
+    metrics: metrics?.enabled,
+    webhook: webhook?.enabled,
+    extraArgs,
+    pod: {
+      labels: spec.labels,
+      annotations: spec.annotations,
+      podLabels: spec.podLabels,
+      podAnnotations: spec.podAnnotations,
+      podSecurityContext: spec.podSecurityContext,
+      containerSecurityContext: spec.containerSecurityContext,
+      resources: spec.resources,
+      nodeSelector: spec.nodeSelector,
+      affinity: spec.affinity,
+      tolerations: spec.tolerations,
+      imagePullSecrets: spec.imagePullSecrets,
+      env: spec.env,
+    },
+    sharedStorage: shared,
+    pdb,
   };
 }
