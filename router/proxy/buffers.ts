@@ -13,10 +13,11 @@ const MiB = 1024 * KiB;
 
 /**
  * The terms of the router's worst-case resident memory (README, "Memory"), from measurements rounded up: an idle
- * router (72 MiB measured); each byte of the buffer budget (a body lives as its bytes, its text, the parsed prompt and
- * the re-serialised engine bodies: 6 measured with 31 MB P/D requests); each connection (parser, headers up to
- * 16 KiB, request objects, stream buffers: 12 KiB measured with 8 KB of headers); each engine's `/metrics` or
- * `/v1/models` answer read outside the budget (its chunks, joined bytes and text).
+ * router (72 MiB measured); each byte of the buffer budget (a P/D request's body is allocated as the socket's chunks,
+ * its bytes, its text, the parsed prompt and the text and bytes of the one serialization both legs share (pd-body.ts),
+ * and V8 frees them when it next collects: 4.6–6.4 measured with 31 MB P/D requests); each connection (parser,
+ * headers up to 16 KiB, request objects, stream buffers: 12 KiB measured with 8 KB of headers); each engine's
+ * `/metrics` or `/v1/models` answer read outside the budget (its chunks, joined bytes and text).
  */
 export const MEMORY_TERMS = {
   baselineBytes: 80 * MiB,

@@ -20,8 +20,8 @@
  *    prefill engine's NIXL coordinates are known (nixl-push.ts, PdProxy.concurrent); either failing cancels the other.
  *
  * The router owns the hand-off: a client's `kv_transfer_params` never reaches an engine (parseBody drops them). Both
- * bodies are serialized from the one parsed request, so prefill and decode cannot read different prompts from bytes
- * JSON parsers disagree on (invalid UTF-8, `1e-400`, integers beyond 2^53).
+ * bodies are serialized from the one parsed request (once, shared by the legs: pd-body.ts), so prefill and decode
+ * cannot read different prompts from bytes JSON parsers disagree on (invalid UTF-8, `1e-400`, integers beyond 2^53).
  *
  * Every engine carrying one of the labels (exact match) and serving the model is used, the least loaded first. The
  * client's headers (Authorization, X-Request-Id, ...) reach both engines; errors before the answer starts are
@@ -38,6 +38,7 @@ import { RouterError, sendError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { LeastLoaded } from '../routing/balance.js';
 import { type PushCoords, PushCoordsCache, pushDecodeParams } from './nixl-push.js';
+import { PdBodies } from './pd-body.js';
 import { type PdDecideOptions, PdDecider } from './pd-decide.js';
 import { cachedTokensIn, cachedTokensOf, cachedTokensTransform } from './cached-tokens.js';
 import {
@@ -51,7 +52,6 @@ import {
   isStreaming,
   noEndpoint,
   relay,
-  serialize,
   startCall,
   type StartedCall,
 } from './shared.js';
@@ -65,6 +65,7 @@ import {
   requestHeaders,
   responseHeaders,
   transportError,
+  type UpstreamBody,
   UpstreamBodyTooLarge,
 } from './upstream.js';
 
@@ -258,6 +259,8 @@ export class PdProxy {
     const headers = requestHeaders(req.incoming.headers, req.requestId);
     headers['content-type'] = 'application/json';
     try {
+      // one serialization for both legs; a too deeply nested body fails here, before any engine is called
+      const bodies = new PdBodies(req.body);
       let prefilled: Prefilled | undefined;
       if (prefills.length === 0) this.fellBack(req, 'no_prefill_engine', prefills);
       else if (!this.decidedAlone(req, prefills)) {
@@ -265,13 +268,11 @@ export class PdProxy {
         const prefill = this.push && this.prefillBalancer.pick(prefills);
         const coords = prefill && this.push!.get(prefill.url);
         if (coords)
-          return await this.concurrent(req, res, prefill, coords, prefills, decodes, headers, client, started);
-        // one parse, both bodies serialized from it; a too deeply nested body fails at the prefill's, before any
-        // engine is called. Decode's is made once prefill is done, so the two are not held at once (memory).
-        prefilled = await this.prefillOrFallback(req, prefills, headers, client, started);
+          return await this.concurrent(req, res, bodies, prefill, coords, prefills, decodes, headers, client, started);
+        prefilled = await this.prefillOrFallback(req, bodies, prefills, headers, client, started);
       }
       if (client.gone) return;
-      await this.decodeAfter(req, res, decodes, headers, client, started, prefilled);
+      await this.decodeAfter(req, res, bodies, decodes, headers, client, started, prefilled);
     } catch (err) {
       if (err instanceof Aborted) return;
       if (err instanceof EngineFailure) return sendError(res, err.error(), req.requestId);
@@ -292,13 +293,14 @@ export class PdProxy {
   /** The prefill step; with `--pd-fallback decode` none (decode then serves alone) when no prefill engine can serve. */
   private async prefillOrFallback(
     req: ProxiedRequest,
+    bodies: PdBodies,
     prefills: readonly Endpoint[],
     headers: Record<string, string | string[]>,
     client: ClientLink,
     started: number,
   ): Promise<Prefilled | undefined> {
     try {
-      const prefilled = await this.prefill(req, prefills, headers, client, started);
+      const prefilled = await this.prefill(req, bodies, prefills, headers, client, started);
       this.fallbackNotice.served();
       return prefilled;
     } catch (err) {
@@ -317,6 +319,7 @@ export class PdProxy {
   private decodeAfter(
     req: ProxiedRequest,
     res: ServerResponse,
+    bodies: PdBodies,
     decodes: readonly Endpoint[],
     headers: Record<string, string | string[]>,
     client: ClientLink,
@@ -325,7 +328,7 @@ export class PdProxy {
   ): Promise<void> {
     // parseBody dropped the client's kv_transfer_params
     const kv = prefilled?.kv;
-    const body = Buffer.from(serialize(kv === undefined ? req.body : { ...req.body, kv_transfer_params: kv }));
+    const body = bodies.with(kv === undefined ? bodies.own : { ...bodies.own, kv_transfer_params: kv });
     const cached = prefilled?.cachedTokens;
     return this.decode(
       req,
@@ -350,6 +353,7 @@ export class PdProxy {
   private async concurrent(
     req: ProxiedRequest,
     res: ServerResponse,
+    bodies: PdBodies,
     prefill: Endpoint,
     coords: PushCoords,
     prefills: readonly Endpoint[],
@@ -360,9 +364,9 @@ export class PdProxy {
   ): Promise<void> {
     const { deps } = this;
     const transferId = randomUUID();
-    const prefillRaw = Buffer.from(serialize(prefillBody(req.body, true, transferId)));
+    const prefillRaw = bodies.with(prefillBody(bodies.own, true, transferId));
     const kv = pushDecodeParams(coords, hostOf(prefill.url), req.requestId, transferId);
-    const decodeRaw = Buffer.from(serialize({ ...req.body, kv_transfer_params: kv }));
+    const decodeRaw = bodies.with({ ...bodies.own, kv_transfer_params: kv });
     const decodeEndpoint = this.decodeBalancer.pick(decodes);
     const prefillLeg = new Leg(client);
     const decodeLeg = new Leg(client);
@@ -395,10 +399,11 @@ export class PdProxy {
       let prefilled: Prefilled | undefined;
       if (failure instanceof EngineFailure && failure.retryable && others.length > 0 && left > 0) {
         deps.log.warn(`Prefill engine ${prefill.url} ${failure.why} for request ${req.requestId}; trying another`);
-        prefilled = await this.prefillOrFallback(req, [this.prefillBalancer.pick(others)], headers, client, started);
+        const other = [this.prefillBalancer.pick(others)];
+        prefilled = await this.prefillOrFallback(req, bodies, other, headers, client, started);
       } else prefilled = this.fallBackFrom(failure, req, prefills);
       if (client.gone) return;
-      return this.decodeAfter(req, res, decodes, headers, client, started, prefilled);
+      return this.decodeAfter(req, res, bodies, decodes, headers, client, started, prefilled);
     }
     const transform = coords.reportsCachedTokens ? () => cached : undefined;
     try {
@@ -461,7 +466,7 @@ export class PdProxy {
     req: ProxiedRequest,
     client: CallLink,
     headers: Record<string, string | string[]>,
-    body: string | Buffer,
+    body: UpstreamBody,
     firstByteTimeoutMs: number | undefined,
   ): Promise<StartedCall> {
     try {
@@ -481,12 +486,13 @@ export class PdProxy {
   /** Runs the prefill step (retried once on another engine, see onEngine). */
   private async prefill(
     req: ProxiedRequest,
+    bodies: PdBodies,
     prefills: readonly Endpoint[],
     headers: Record<string, string | string[]>,
     client: ClientLink,
     started: number,
   ): Promise<Prefilled> {
-    const body = Buffer.from(serialize(prefillBody(req.body, this.options.orchestrated)));
+    const body = bodies.with(prefillBody(bodies.own, this.options.orchestrated));
     return this.onEngine('prefiller', this.prefillBalancer, prefills, req, started, (endpoint, timeoutMs) =>
       this.prefillOn(endpoint, req, headers, client, body, timeoutMs),
     );
@@ -498,7 +504,7 @@ export class PdProxy {
     req: ProxiedRequest,
     headers: Record<string, string | string[]>,
     client: CallLink,
-    body: Buffer,
+    body: UpstreamBody,
     firstByteTimeoutMs: number | undefined,
   ): Promise<Prefilled> {
     const { deps } = this;
@@ -563,7 +569,7 @@ export class PdProxy {
     res: ServerResponse,
     decodes: readonly Endpoint[],
     headers: Record<string, string | string[]>,
-    body: Buffer,
+    body: UpstreamBody,
     client: ClientLink,
     started: number,
     cachedTokens: (() => number | undefined) | undefined,

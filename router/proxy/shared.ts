@@ -10,7 +10,15 @@ import type { RequestStatsMonitor, RequestTracker } from '../stats/request-stats
 import type { LegName, LegTrace, RequestTrace } from '../tracing.js';
 import { withoutFailing } from '../routing/balance.js';
 import type { BufferBudget, Lease } from './buffers.js';
-import { type BodyTransform, Cancelled, type Exchange, type Upstream, isAbort, transportError } from './upstream.js';
+import {
+  type BodyTransform,
+  Cancelled,
+  type Exchange,
+  type Upstream,
+  type UpstreamBody,
+  isAbort,
+  transportError,
+} from './upstream.js';
 
 export interface ProxyDeps {
   readonly discovery: ServiceDiscovery;
@@ -180,7 +188,7 @@ export async function startCall(
   url: string,
   method: 'GET' | 'POST',
   headers: Record<string, string | string[]>,
-  body: string | Buffer,
+  body: UpstreamBody,
   firstByteTimeoutMs?: number,
 ): Promise<StartedCall> {
   const tracker = deps.requestStats.begin(url);

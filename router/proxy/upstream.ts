@@ -4,6 +4,7 @@
  * OpenAI-style errors.
  */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
 import { RouterError } from '../errors.js';
 import { type Lease, overloaded } from './buffers.js';
@@ -76,12 +77,18 @@ export function responseHeaders(
   return endToEnd(upstream, REPLACED_RESPONSE, requestId);
 }
 
+/**
+ * A body for an engine: text, bytes, or byte parts sent one after the other (pd-body.ts: a large prompt's shared
+ * bytes and a leg's own keys), whose total the router declares as `content-length`.
+ */
+export type UpstreamBody = string | Buffer | readonly Buffer[];
+
 export interface UpstreamCall {
   readonly url: string;
   readonly path: string;
   readonly method: Dispatcher.HttpMethod;
   readonly headers: Record<string, string | string[]>;
-  readonly body: string | Buffer | null;
+  readonly body: UpstreamBody | null;
   /** A shorter first-byte timeout than `--upstream-first-byte-timeout-seconds` (the rest of a request's budget). */
   readonly firstByteTimeoutMs?: number;
 }
@@ -187,6 +194,8 @@ export function engineErrorMessage(text: string, status: number): string {
   return text.trim() === '' ? `HTTP ${status}` : text.slice(0, 1000);
 }
 
+const lengthOf = (parts: readonly Buffer[]) => parts.reduce((n, p) => n + p.length, 0);
+
 export class Upstream {
   private readonly agent: Agent;
 
@@ -216,8 +225,9 @@ export class Upstream {
         origin: c.url,
         path: c.path,
         method: c.method,
-        headers: c.headers,
-        body: c.body,
+        headers: Array.isArray(c.body) ? { ...c.headers, 'content-length': String(lengthOf(c.body)) } : c.headers,
+        // a stream per call: a call retried on another engine sends the parts again
+        body: Array.isArray(c.body) ? Readable.from(c.body, { objectMode: false }) : (c.body as string | Buffer | null),
         ...(c.firstByteTimeoutMs !== undefined
           ? { headersTimeout: c.firstByteTimeoutMs, bodyTimeout: c.firstByteTimeoutMs }
           : {}),
