@@ -41,6 +41,12 @@ export function requireDnsLabel(construct: string, prop: string, value: string):
   if (problem) throw new Error(`${construct}: ${prop} \`${value}\` ${problem}`);
 }
 
+/** Throws unless `value` of prop `prop` (when given) is a whole number of at least `min` (counts, replicas). */
+export function requireWholeNumber(construct: string, prop: string, value: number | undefined, min: number): void {
+  if (value !== undefined && (!Number.isInteger(value) || value < min))
+    throw new Error(`${construct}: ${prop}: ${value} is not a whole number of at least ${min}`);
+}
+
 /** Throws the first error among `problems`, at its key (warnings do not stop a construct). */
 export function requireNoErrors(construct: string, problems: readonly RuleProblem[]): void {
   const first = problems.find((p) => p.severity === 'error');

@@ -16,7 +16,7 @@ import { dnsSubdomainProblem, secretKeyProblem } from '../schema/facts/dns-label
 import * as names from '../schema/facts/names.js';
 import type { LoraAdapter as LoraAdapterValues } from '../schema/values.generated.js';
 import { LORA_ADAPTER_DEFAULTS } from './defaults.js';
-import { requireReleaseAndNamespace } from './invariants.js';
+import { requireReleaseAndNamespace, requireWholeNumber } from './invariants.js';
 import { loraAdapterLabels, type Labels } from './labels.js';
 import { ReleaseSecret, SecretSource } from './release-secret.js';
 import { requireUniqueObjects } from './unique-objects.js';
@@ -92,13 +92,8 @@ export class LoraAdapter extends Construct {
       throw new Error(
         `LoraAdapter ${name}: literal credentials are kept in the release Secret under \`${credentialsKey}\`, which ${keyProblem} (source.adapterName \`${source.adapterName}\`)`,
       );
-    for (const [prop, value, min] of [
-      ['replicas', props.replicas, 0],
-      ['source.maxAdapters', source.maxAdapters, 1],
-    ] as const) {
-      if (value !== undefined && (!Number.isInteger(value) || value < min))
-        throw new Error(`LoraAdapter ${name}: ${prop}: ${value} is not a whole number of at least ${min}`);
-    }
+    requireWholeNumber(`LoraAdapter ${name}`, 'replicas', props.replicas, 0);
+    requireWholeNumber(`LoraAdapter ${name}`, 'source.maxAdapters', source.maxAdapters, 1);
     const secretProps = { release, namespace };
     const apiKey = ReleaseSecret.vllmApiKeyRef(this, secretProps, props.apiKey);
     const credentials = ReleaseSecret.secretRef(this, secretProps, credentialsKey, props.credentials);

@@ -18,7 +18,7 @@ import { Construct } from 'constructs';
 import * as names from '../schema/facts/names.js';
 import type { LoraController as LoraControllerValues, Pdb } from '../schema/values.generated.js';
 import { LORA_CONTROLLER_DEFAULTS, SHARED_STORAGE_DEFAULTS } from './defaults.js';
-import { requireReleaseAndNamespace } from './invariants.js';
+import { requireReleaseAndNamespace, requireWholeNumber } from './invariants.js';
 import { SHARED_STORAGE_MOUNT_PATH } from './engine-volumes.js';
 import { fromUser } from './kube-json.js';
 import { LORA_ADAPTER_GROUP } from './lora-adapter.js';
@@ -103,8 +103,7 @@ export class LoraController extends Construct {
     const { release, namespace } = props;
     const d = LORA_CONTROLLER_DEFAULTS;
     const replicas = props.replicas ?? d.replicaCount;
-    if (!Number.isInteger(replicas) || replicas < 0)
-      throw new Error(`LoraController ${release}: replicas: ${replicas} is not a whole number of at least 0`);
+    requireWholeNumber(`LoraController ${release}`, 'replicas', replicas, 0);
     const pod = props.pod ?? {};
     const labels = loraControllerLabels(release);
     const name = names.loraControllerName(release);

@@ -11,7 +11,7 @@ import * as names from '../schema/facts/names.js';
 import { ROUTER_DEFAULTS } from './defaults.js';
 import type { RouterObjectProps } from './router-object.js';
 import { nonEmpty } from './workload.js';
-import { requireReleaseAndNamespace } from './invariants.js';
+import { requireReleaseAndNamespace, requireWholeNumber } from './invariants.js';
 
 export interface RouterAutoscalerProps extends RouterObjectProps {
   /** The router Deployment it scales (`VllmRouter.deployment`); its `replicas` is removed. */
@@ -34,10 +34,9 @@ export class RouterAutoscaler extends Construct {
     const min = props.minReplicas ?? d.minReplicas;
     const max = props.maxReplicas ?? d.maxReplicas;
     const target = props.targetCpuUtilizationPercentage ?? d.targetCPUUtilizationPercentage;
-    for (const [key, value] of Object.entries({ minReplicas: min, maxReplicas: max, target })) {
-      if (!Number.isInteger(value) || value < 1)
-        throw new Error(`RouterAutoscaler: ${key} must be a whole number of at least 1 (got ${value})`);
-    }
+    requireWholeNumber('RouterAutoscaler', 'minReplicas', min, 1);
+    requireWholeNumber('RouterAutoscaler', 'maxReplicas', max, 1);
+    requireWholeNumber('RouterAutoscaler', 'targetCpuUtilizationPercentage', target, 1);
     if (min > max) throw new Error(`RouterAutoscaler: minReplicas ${min} exceeds maxReplicas ${max}`);
     const { deployment } = props;
     if (deployment.kind !== 'Deployment')

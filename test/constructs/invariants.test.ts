@@ -6,6 +6,7 @@ import {
   requireNoErrors,
   requireReleaseAndNamespace,
   requireReleaseName,
+  requireWholeNumber,
 } from '../../constructs/invariants.js';
 import { Quantity } from '../../schema/facts/quantity.js';
 
@@ -26,6 +27,15 @@ describe('constructor invariants', () => {
       `X: namespace \`Team\` ${DNS_RULE} (e.g. default)`,
     );
     expect(() => requireReleaseAndNamespace('X', 'pd', undefined)).not.toThrow();
+  });
+
+  it('hold counts to whole numbers of at least their minimum, when given', () => {
+    expect(() => requireWholeNumber('X', 'replicas', -1, 0)).toThrow(
+      'X: replicas: -1 is not a whole number of at least 0',
+    );
+    expect(() => requireWholeNumber('X', 'replicas', 1.5, 0)).toThrow('X: replicas: 1.5 is not a whole number');
+    expect(() => requireWholeNumber('X', 'replicas', 0, 0)).not.toThrow();
+    expect(() => requireWholeNumber('X', 'replicas', undefined, 1)).not.toThrow();
   });
 
   it('stop at the first error, not at a warning', () => {

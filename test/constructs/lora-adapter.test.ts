@@ -190,6 +190,9 @@ describe('LoraAdapter', () => {
       "LoraAdapter a: literal credentials are kept in the release Secret under `lora_adapter_credentials_a b`, which is not a Secret key (letters, digits, '-', '_', '.') (source.adapterName `a b`)",
     );
     expect(() => new LoraAdapter(chart, 'd', { ...props, namespace: 'Team_A' })).toThrow(/^LoraAdapter: /);
+    expect(
+      () => new LoraAdapter(chart, 'e', { ...props, source: { ...props.source, adapterPath: '/p', maxAdapters: 0 } }),
+    ).toThrow('LoraAdapter a: source.maxAdapters: 0 is not a whole number of at least 1');
     expect(LoraAdapterCrd.of(chart)).toBe(LoraAdapterCrd.of(chart));
   });
 });

@@ -52,8 +52,12 @@ describe('RouterAutoscaler', () => {
     const hpa = (props: object): RouterAutoscaler =>
       new RouterAutoscaler(chart, `A${id++}`, { release: 'r', namespace: 'n', deployment, ...props });
     expect(() => hpa({ minReplicas: 4, maxReplicas: 2 })).toThrow('minReplicas 4 exceeds maxReplicas 2');
-    expect(() => hpa({ minReplicas: 0 })).toThrow('minReplicas must be a whole number of at least 1 (got 0)');
-    expect(() => hpa({ targetCpuUtilizationPercentage: 1.5 })).toThrow('target must be a whole number');
+    expect(() => hpa({ minReplicas: 0 })).toThrow(
+      'RouterAutoscaler: minReplicas: 0 is not a whole number of at least 1',
+    );
+    expect(() => hpa({ targetCpuUtilizationPercentage: 1.5 })).toThrow(
+      'RouterAutoscaler: targetCpuUtilizationPercentage: 1.5 is not a whole number of at least 1',
+    );
     const service = new k8s.KubeService(chart, 'S', { metadata: { name: 's' } });
     expect(() => new RouterAutoscaler(chart, 'B', { release: 'r', namespace: 'n', deployment: service })).toThrow(
       'scales a Deployment, not a Service',
