@@ -490,13 +490,13 @@ export interface ModelSpec {
    */
   hf_token?: SecretValue;
   /**
-   * envFrom a Secret
+   * envFrom a Secret: every key of Secret `name` becomes an env variable. `{}` (production-stack's default) references none
    */
   envFromSecret?: {
     /**
      * Secret name
      */
-    name: string;
+    name?: string;
   };
   env?: EnvVars;
   /**

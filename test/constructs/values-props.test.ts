@@ -67,6 +67,9 @@ describe('engineProps: a modelSpec[] entry → VllmEngine props', () => {
     expect(props.env?.vars?.map((e) => e.name)).toEqual(['A', 'B']);
     expect(props.env?.fromConfigsConfigMap).toBe(true);
     expect(props.pdb).toEqual({ enabled: true, minAvailable: 1 });
+    expect(props.env?.fromSecret).toBeUndefined();
+    expect(engineProps('pd', 'llm', { ...model, envFromSecret: {} }, shared).env?.fromSecret).toBeUndefined();
+    expect(engineProps('pd', 'llm', { ...model, envFromSecret: { name: 's' } }, shared).env?.fromSecret).toBe('s');
     const override = engineProps('pd', 'llm', { ...model, tolerationsPolicy: 'override' }, shared);
     expect(override.scheduling?.tolerations?.map((t) => t.key)).toEqual(['model']);
   });

@@ -251,8 +251,8 @@ describe('schema diagnostics', () => {
 });
 
 describe("production-stack's null defaults", () => {
-  // The keys production-stack's helm/values.yaml leaves empty (YAML null), written as it writes them; its
-  // loraController.pdb has the same two, but loraController is refused as a whole (not rendered by pdstack).
+  // The keys production-stack's helm/values.yaml leaves empty (YAML null), written as it writes them (its
+  // loraController.pdb has the same two).
   const PRODSTACK_NULLS = 'routingLogic: roundrobin\n  nodePort:\n  pdb:\n    minAvailable:\n    maxUnavailable:';
 
   it('accepts routerSpec.pdb.minAvailable/maxUnavailable and routerSpec.nodePort as null, keeping the null', () => {
@@ -268,6 +268,17 @@ describe("production-stack's null defaults", () => {
       ['  modelSpec:', '  pdb: {enabled: true, maxUnavailable: null}\n  modelSpec:'],
     );
     expect(diagnose(text)).toEqual([]);
+  });
+});
+
+describe("production-stack's empty defaults", () => {
+  it('accepts a modelSpec envFromSecret of {} (its values.yaml default, the name commented out)', () => {
+    const { values, diagnostics } = loadValuesText(
+      simple(['requestGPU: 1', 'requestGPU: 1\n      envFromSecret: {}']),
+      'v.yaml',
+    );
+    expect(diagnostics).toEqual([]);
+    expect(values.servingEngineSpec?.modelSpec?.[0]?.envFromSecret).toEqual({});
   });
 });
 
