@@ -142,7 +142,26 @@ export function checkSemantics(values: PdstackValues, ctx: SemanticContext): Dia
   checkDisaggregation(c, rendered, enginePorts(engineSpec), engineSpec.env);
   preflightSharedGpus(c.reporter, c.lineOf, rendered, (e) => containerGpus(e.spec));
   if (routerEnabled(values)) checkRouter(c, values.routerSpec ?? {}, rendered);
+  checkSubcharts(c, values);
   return c.diagnostics;
+}
+
+/** production-stack's subcharts, which pdstack does not deploy, with what they are. */
+const PRODSTACK_SUBCHARTS = {
+  'kube-prometheus-stack': 'the kube-prometheus-stack subchart',
+  'prometheus-adapter': 'the prometheus-adapter subchart',
+} as const;
+
+/** A subchart is accepted disabled, as production-stack's values.yaml writes it; Helm deploys one without `enabled`. */
+function checkSubcharts(c: Checker, values: PdstackValues): void {
+  for (const [key, what] of Object.entries(PRODSTACK_SUBCHARTS) as [keyof typeof PRODSTACK_SUBCHARTS, string][]) {
+    const subchart = values[key];
+    if (subchart === undefined || subchart.enabled === false) continue;
+    c.error(
+      subchart.enabled === undefined ? [key] : [key, 'enabled'],
+      `\`${key}\` (${what}) is a production-stack feature not supported by pdstack: set \`enabled: false\` (production-stack's default) or remove it`,
+    );
+  }
 }
 
 /** Prometheus refuses a scrape config whose timeout exceeds its interval (the whole configuration fails to load). */

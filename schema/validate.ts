@@ -17,12 +17,6 @@ import { VALUES_SCHEMA } from './schema.js';
 import { isSecretPath } from './secrets.js';
 import { formatPath, type Locate, type Path, type PathSegment } from './source.js';
 
-/** Top-level keys of production-stack's values that pdstack does not render, with what they are. */
-export const UNSUPPORTED_TOP_LEVEL_KEYS: Readonly<Record<string, string>> = {
-  'kube-prometheus-stack': 'the kube-prometheus-stack subchart',
-  'prometheus-adapter': 'the prometheus-adapter subchart',
-};
-
 type SchemaObject = { readonly properties?: Record<string, unknown>; readonly [k: string]: unknown };
 const DEFINITIONS = (VALUES_SCHEMA as { definitions: Record<string, SchemaObject> }).definitions;
 
@@ -189,12 +183,6 @@ function explainOne(e: ErrorObject, path: Path): Explained {
 
 function unknownKey(parent: Path, key: string, allowed: readonly string[]): Explained {
   const path: PathSegment[] = [...parent, key];
-  if (parent.length === 0 && key in UNSUPPORTED_TOP_LEVEL_KEYS) {
-    return {
-      path,
-      message: `\`${key}\` (${UNSUPPORTED_TOP_LEVEL_KEYS[key]}) is a production-stack feature not supported by pdstack; remove it`,
-    };
-  }
   const suggestion = didYouMean(key, allowed);
   if (suggestion) return { path, message: `unknown key \`${key}\`; did you mean \`${suggestion}\`?` };
   const where = parent.length === 0 ? 'at the top level' : `in ${formatPath(parent)}`;

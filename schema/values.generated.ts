@@ -96,6 +96,14 @@ export interface PdstackValues {
     | string
   )[];
   /**
+   * production-stack's kube-prometheus-stack subchart, not deployed by pdstack: accepted disabled (`enabled: false`, production-stack's default); its other keys, the subchart's values, are not read
+   */
+  "kube-prometheus-stack"?: Subchart;
+  /**
+   * production-stack's prometheus-adapter subchart, not deployed by pdstack: accepted disabled (`enabled: false`, production-stack's default); its other keys, the subchart's values, are not read
+   */
+  "prometheus-adapter"?: Subchart;
+  /**
    * Grafana dashboards in ConfigMaps for the Grafana sidecar
    *
    * @default {}
@@ -1696,6 +1704,17 @@ export interface CacheserverSpec {
    * @default ""
    */
   serde?: string;
+}
+/**
+ * This interface was referenced by `PdstackValues`'s JSON-Schema
+ * via the `definition` "subchart".
+ */
+export interface Subchart {
+  /**
+   * Whether production-stack deploys the subchart (without this key Helm deploys it)
+   */
+  enabled?: boolean;
+  [k: string]: unknown;
 }
 /**
  * ConfigMaps <release>-grafana-<dashboard> with pdstack's Grafana dashboards of this release (router, engines, P/D, LMCache with the cache server), labelled for Grafana's dashboard sidecar

@@ -47,15 +47,15 @@ const CASES: ReadonlyArray<readonly [string, string, string, string]> = [
   ],
   [
     'a production-stack feature pdstack does not render',
-    `${SIMPLE}prometheus-adapter:\n  enabled: false\n`,
-    '15:1 error prometheus-adapter',
-    '`prometheus-adapter` (the prometheus-adapter subchart) is a production-stack feature not supported by pdstack; remove it',
+    `${SIMPLE}prometheus-adapter:\n  enabled: true\n`,
+    '16:3 error prometheus-adapter.enabled',
+    "`prometheus-adapter` (the prometheus-adapter subchart) is a production-stack feature not supported by pdstack: set `enabled: false` (production-stack's default) or remove it",
   ],
   [
-    'the kube-prometheus-stack subchart',
-    `${SIMPLE}kube-prometheus-stack: {enabled: false}\n`,
+    'the kube-prometheus-stack subchart without `enabled` (Helm deploys it)',
+    `${SIMPLE}kube-prometheus-stack: {prometheus: {}}\n`,
     '15:1 error kube-prometheus-stack',
-    '`kube-prometheus-stack` (the kube-prometheus-stack subchart) is a production-stack feature not supported by pdstack; remove it',
+    "`kube-prometheus-stack` (the kube-prometheus-stack subchart) is a production-stack feature not supported by pdstack: set `enabled: false` (production-stack's default) or remove it",
   ],
   [
     'a string for an integer',
@@ -272,6 +272,11 @@ describe("production-stack's null defaults", () => {
 });
 
 describe("production-stack's empty defaults", () => {
+  it('accepts its subcharts disabled, whatever their values (its values.yaml writes both so)', () => {
+    const text = `${SIMPLE}kube-prometheus-stack:\n  enabled: false\n  prometheus: {prometheusSpec: {}}\nprometheus-adapter: {enabled: false, prometheus: {port: 9090}}\n`;
+    expect(diagnose(text)).toEqual([]);
+  });
+
   it('accepts a modelSpec envFromSecret of {} (its values.yaml default, the name commented out)', () => {
     const { values, diagnostics } = loadValuesText(
       simple(['requestGPU: 1', 'requestGPU: 1\n      envFromSecret: {}']),
