@@ -16,7 +16,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import * as names from '../schema/facts/names.js';
-import type { LoraController as LoraControllerValues, Pdb } from '../schema/values.generated.js';
+import type { Pdb } from '../schema/values.generated.js';
 import { LORA_CONTROLLER_DEFAULTS, SHARED_STORAGE_DEFAULTS } from './defaults.js';
 import { requireReleaseAndNamespace, requireWholeNumber } from './invariants.js';
 import { SHARED_STORAGE_MOUNT_PATH } from './engine-volumes.js';
@@ -34,22 +34,41 @@ export const LORA_CONTROLLER_WEBHOOK_CERT_PATH = '/tmp/k8s-webhook-server/servin
 /** The user the controller's image runs as (distroless `nonroot`): the init container gives it the shared volume. */
 export const LORA_CONTROLLER_UID = 65532;
 
-/** The pod-level settings taken verbatim (production-stack's `loraController` keys of the same names). */
-export type LoraControllerPodSettings = Pick<
-  LoraControllerValues,
-  | 'labels'
-  | 'annotations'
-  | 'podLabels'
-  | 'podAnnotations'
-  | 'podSecurityContext'
-  | 'containerSecurityContext'
-  | 'resources'
-  | 'nodeSelector'
-  | 'affinity'
-  | 'tolerations'
-  | 'imagePullSecrets'
-  | 'env'
->;
+/** The controller pod's metadata, security contexts, resources, scheduling and env. */
+export interface LoraControllerPodSettings {
+  /** The Deployment's labels, after its own. @default - none */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** The Deployment's annotations. @default - none */
+  readonly annotations?: Readonly<Record<string, string>>;
+  /** The pods' labels, after their own (not the selector). @default - none */
+  readonly podLabels?: Readonly<Record<string, string>>;
+  /** @default - none */
+  readonly podAnnotations?: Readonly<Record<string, string>>;
+  /** @default LORA_CONTROLLER_POD_SECURITY_CONTEXT (runAsNonRoot, seccomp RuntimeDefault) */
+  readonly podSecurityContext?: k8s.PodSecurityContext;
+  /** The `manager` container's. @default LORA_CONTROLLER_CONTAINER_SECURITY_CONTEXT (no privilege escalation, all capabilities dropped) */
+  readonly containerSecurityContext?: k8s.SecurityContext;
+  /** The `manager` container's requests and limits. @default - none */
+  readonly resources?: k8s.ResourceRequirements;
+  /** @default - none */
+  readonly nodeSelector?: Readonly<Record<string, string>>;
+  /** @default - none */
+  readonly affinity?: k8s.Affinity;
+  /** @default - none */
+  readonly tolerations?: readonly k8s.Toleration[];
+  /** @default - none */
+  readonly imagePullSecrets?: readonly k8s.LocalObjectReference[];
+  /** More env of the `manager` container, after `WATCH_NAMESPACE` and `KUBERNETES_CLUSTER_DOMAIN`. @default - none */
+  readonly env?: readonly k8s.EnvVar[];
+}
+
+/** production-stack's security contexts of the controller (the schema's defaults of `loraController`). */
+export const LORA_CONTROLLER_POD_SECURITY_CONTEXT = fromUser<k8s.PodSecurityContext>(
+  LORA_CONTROLLER_DEFAULTS.podSecurityContext,
+);
+export const LORA_CONTROLLER_CONTAINER_SECURITY_CONTEXT = fromUser<k8s.SecurityContext>(
+  LORA_CONTROLLER_DEFAULTS.containerSecurityContext,
+);
 
 /** The shared volume (`sharedPvcStorage`) the controller mounts. */
 export interface LoraSharedStorage {
@@ -80,8 +99,8 @@ export interface LoraControllerProps {
   readonly webhook?: boolean;
   /** Arguments after the controller's own. @default - none */
   readonly extraArgs?: readonly string[];
-  /** Labels, annotations, security contexts, resources, scheduling and env, verbatim. @default - production-stack's security contexts, nothing else */
-  readonly pod?: Readonly<LoraControllerPodSettings>;
+  /** Labels, annotations, security contexts, resources, scheduling and env. @default - production-stack's security contexts, nothing else */
+  readonly pod?: LoraControllerPodSettings;
   /** The shared volume to mount at /data/shared-pvc-storage. @default - none */
   readonly sharedStorage?: LoraSharedStorage;
   /** A PodDisruptionBudget `<release>-pdb-lora-controller` when `enabled`. @default - none */
@@ -144,7 +163,7 @@ export class LoraController extends Construct {
       env: [
         { name: 'WATCH_NAMESPACE', value: namespace },
         { name: 'KUBERNETES_CLUSTER_DOMAIN', value: props.clusterDomain ?? d.kubernetesClusterDomain },
-        ...fromUser<k8s.EnvVar[]>(pod.env ?? []),
+        ...(pod.env ?? []),
       ],
       // the metrics port is declared whether or not metrics are served, as production-stack declares it
       ports: [
@@ -153,8 +172,8 @@ export class LoraController extends Construct {
       ],
       livenessProbe: probe('/healthz', 15, 20),
       readinessProbe: probe('/readyz', 5, 10),
-      resources: nonEmpty(pod.resources) ? fromUser<k8s.ResourceRequirements>(pod.resources) : undefined,
-      securityContext: fromUser<k8s.SecurityContext>(pod.containerSecurityContext ?? d.containerSecurityContext),
+      resources: nonEmpty(pod.resources),
+      securityContext: pod.containerSecurityContext ?? LORA_CONTROLLER_CONTAINER_SECURITY_CONTEXT,
       volumeMounts: volumeMounts.length > 0 ? volumeMounts : undefined,
     };
     this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
@@ -170,11 +189,9 @@ export class LoraController extends Construct {
         template: {
           metadata: { labels: { ...labels, ...pod.podLabels }, annotations: nonEmpty({ ...pod.podAnnotations }) },
           spec: {
-            imagePullSecrets: pod.imagePullSecrets?.length
-              ? fromUser<k8s.LocalObjectReference[]>(pod.imagePullSecrets)
-              : undefined,
+            imagePullSecrets: pod.imagePullSecrets?.length ? [...pod.imagePullSecrets] : undefined,
             serviceAccountName: this.serviceAccountName,
-            securityContext: fromUser<k8s.PodSecurityContext>(pod.podSecurityContext ?? d.podSecurityContext),
+            securityContext: pod.podSecurityContext ?? LORA_CONTROLLER_POD_SECURITY_CONTEXT,
             initContainers: shared
               ? [
                   {
@@ -193,8 +210,8 @@ export class LoraController extends Construct {
             containers: [container],
             volumes: volumes.length > 0 ? volumes : undefined,
             nodeSelector: nonEmpty(pod.nodeSelector) ? { ...pod.nodeSelector } : undefined,
-            affinity: nonEmpty(pod.affinity) ? fromUser<k8s.Affinity>(pod.affinity) : undefined,
-            tolerations: pod.tolerations?.length ? fromUser<k8s.Toleration[]>(pod.tolerations) : undefined,
+            affinity: nonEmpty(pod.affinity),
+            tolerations: pod.tolerations?.length ? [...pod.tolerations] : undefined,
             terminationGracePeriodSeconds: 10,
           },
         },

@@ -1,4 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
 import { describe, expect, it } from 'vitest';
 import { LoraController } from '../../constructs/lora-controller.js';
 import type { PdstackValues } from '../../schema/values.generated.js';
@@ -208,6 +209,43 @@ describe('LoraController', () => {
   it('renders nothing when not enabled', () => {
     const objects = render({ loraController: { enableLoraController: false, pdb: { enabled: true } } });
     expect(objects.filter((o) => o.metadata.name.includes('lora'))).toEqual([]);
+  });
+
+  it('takes typed props built in code: quantities, security contexts, scheduling and env as k8s objects', () => {
+    const chart = new Chart(Testing.app(), 'c');
+    new LoraController(chart, 'ctl', {
+      release: 'vllm',
+      namespace: 'llm',
+      pod: {
+        resources: { requests: { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('64Mi') } },
+        podSecurityContext: { runAsUser: 1000 },
+        containerSecurityContext: { readOnlyRootFilesystem: true },
+        affinity: {
+          nodeAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: {
+              nodeSelectorTerms: [{ matchExpressions: [{ key: 'pool', operator: 'In', values: ['cpu'] }] }],
+            },
+          },
+        },
+        tolerations: [{ key: 'k', operator: 'Exists', effect: 'NoSchedule' }],
+        imagePullSecrets: [{ name: 'regcred' }],
+        env: [{ name: 'TOKEN', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }],
+        nodeSelector: { pool: 'cpu' },
+      },
+    });
+    const deployment = find(Testing.synth(chart) as KubeObject[], 'Deployment', 'vllm-lora-controller');
+    const pod = deployment.spec.template.spec;
+    const [manager] = pod.containers;
+    expect(manager.resources).toEqual({ requests: { cpu: '100m', memory: '64Mi' } });
+    expect(manager.securityContext).toEqual({ readOnlyRootFilesystem: true });
+    expect(manager.env.at(-1)).toEqual({ name: 'TOKEN', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } });
+    expect(pod.securityContext).toEqual({ runAsUser: 1000 });
+    expect(pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms).toEqual([
+      { matchExpressions: [{ key: 'pool', operator: 'In', values: ['cpu'] }] },
+    ]);
+    expect(pod.tolerations).toEqual([{ key: 'k', operator: 'Exists', effect: 'NoSchedule' }]);
+    expect(pod.imagePullSecrets).toEqual([{ name: 'regcred' }]);
+    expect(pod.nodeSelector).toEqual({ pool: 'cpu' });
   });
 
   it('checks its invariants in the constructor', () => {

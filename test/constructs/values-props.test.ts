@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ChatTemplate, ModelStorage, VllmEngine } from '../../constructs/engine.js';
 import { SecretSource } from '../../constructs/release-secret.js';
 import { RouterDiscovery } from '../../constructs/router.js';
-import { engineProps, routerExposureProps, routerProps } from '../../constructs/values-props.js';
+import { engineProps, loraControllerProps, routerExposureProps, routerProps } from '../../constructs/values-props.js';
 import type { ModelSpec } from '../../schema/values.generated.js';
 import { BASE_MODEL } from '../support/engine.js';
 import { synthStack } from '../support/synth.js';
@@ -204,5 +204,28 @@ describe('routerExposureProps: routerSpec → the props of the objects around th
         router,
       ),
     ).toThrow('does not serve HTTPRoute');
+  });
+});
+
+describe('loraControllerProps: loraController → LoraController props', () => {
+  it('converts the verbatim objects to k8s types (quantities), an empty one unset, an empty security context kept', () => {
+    const props = loraControllerProps('pd', 'llm', {
+      enableLoraController: true,
+      resources: { requests: { cpu: '100m' }, limits: { memory: 128974848 } },
+      tolerations: [],
+      affinity: {},
+      containerSecurityContext: {},
+      env: [{ name: 'A', value: '1' }],
+    });
+    const requests = props.pod?.resources?.requests as Record<string, { value: unknown }>;
+    const limits = props.pod?.resources?.limits as Record<string, { value: unknown }>;
+    expect([requests.cpu?.value, limits.memory?.value]).toEqual(['100m', '128974848']);
+    expect([props.pod?.tolerations, props.pod?.affinity, props.pod?.podSecurityContext]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    expect(props.pod?.containerSecurityContext).toEqual({});
+    expect(props.pod?.env).toEqual([{ name: 'A', value: '1' }]);
   });
 });
