@@ -199,18 +199,22 @@ interface Prefilled {
 }
 
 /**
- * Warns when requests start falling back to decode alone, and again only when the prefill engines' state changes
- * (another reason or another set of engines); notes at info when prefill serves again.
+ * Warns, per model, when its requests start falling back to decode alone, and again only when its prefill engines'
+ * state changes (another reason or another set of engines); notes at info when its prefill serves again.
  */
 class FallbackNotice {
-  private state: string | undefined;
+  /**
+   * The state last warned of, per model falling back (models of discovered decode engines; a model's entry goes
+   * when its prefill serves again).
+   */
+  private readonly states = new Map<string, string>();
 
   constructor(private readonly log: Logger) {}
 
   fellBack(model: string, reason: FallbackReason, urls: readonly string[], requestId: string): void {
-    const state = `${model}\n${reason}\n${urls.join(',')}`;
-    if (state === this.state) return;
-    this.state = state;
+    const state = `${reason}\n${urls.join(',')}`;
+    if (this.states.get(model) === state) return;
+    this.states.set(model, state);
     const engines = urls.length === 0 ? 'no prefill engine is discovered' : `prefill engine(s) ${urls.join(', ')}`;
     const what = reason === 'no_prefill_engine' ? engines : `${engines} failed`;
     this.log.warn(
@@ -218,10 +222,9 @@ class FallbackNotice {
     );
   }
 
-  served(): void {
-    if (this.state === undefined) return;
-    this.state = undefined;
-    this.log.info('Prefill engines serve P/D requests again');
+  served(model: string): void {
+    if (!this.states.delete(model)) return;
+    this.log.info(`Model ${model}: prefill engines serve P/D requests again`);
   }
 }
 
@@ -301,7 +304,7 @@ export class PdProxy {
   ): Promise<Prefilled | undefined> {
     try {
       const prefilled = await this.prefill(req, bodies, prefills, headers, client, started);
-      this.fallbackNotice.served();
+      this.fallbackNotice.served(req.model);
       return prefilled;
     } catch (err) {
       return this.fallBackFrom(err, req, prefills);
@@ -374,7 +377,7 @@ export class PdProxy {
     const prefillRun: Promise<unknown> = this.prefillOn(prefill, req, headers, prefillLeg, prefillRaw, undefined).then(
       (prefilled) => {
         cached = prefilled.cachedTokens;
-        this.fallbackNotice.served();
+        this.fallbackNotice.served(req.model);
         return undefined;
       },
       (err: unknown) => {

@@ -1,7 +1,7 @@
 /**
  * `--pd-fallback decode` (default): when no prefill engine can serve a P/D request (none discovered, unreachable, or
  * failing with a 5xx after the retry), a decode engine serves it whole (no `kv_transfer_params`), counted in
- * `pdstack_router_pd_decode_only_total` and warned once per change of the prefill engines' state.
+ * `pdstack_router_pd_decode_only_total` and warned once per model and change of its prefill engines' state.
  * `--pd-fallback error` keeps the prefill's error.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,13 +57,27 @@ describe('decode-only fallback', { timeout: 30_000 }, () => {
     await prefill.config({ failStatus: null });
     expect((await postJson(`${router.url}/v1/completions`, { model: MODEL, prompt: 'y' })).status).toBe(200);
     expect(await counter(router.url, 'prefill_failed')).toBe(1);
-    expect(router.stdout()).toContain('Prefill engines serve P/D requests again');
+    expect(router.stdout()).toContain(`Model ${MODEL}: prefill engines serve P/D requests again`);
 
     await prefill.config({ failStatus: 503 });
     expect((await postJson(`${router.url}/v1/completions`, { model: MODEL, prompt: 'z' })).status).toBe(200);
     expect(await counter(router.url, 'prefill_failed')).toBe(2);
     expect(router.stderr().match(/decode engines serve requests alone/g)).toHaveLength(2);
     await prefill.config({ failStatus: null });
+  });
+
+  it('two models falling back in turn: one warning each, not one per request', async () => {
+    const other = await spawnEngineSim({ models: ['other'] });
+    const models = ['--static-models', [MODEL, 'other', MODEL, 'other'].join(',')];
+    const router = await spawnRouter(pdArgs(DEAD, [decode.url, other.url], models));
+    for (const model of [MODEL, 'other', MODEL, 'other', MODEL]) {
+      expect((await postJson(`${router.url}/v1/completions`, { model, prompt: 'm', max_tokens: 2 })).status).toBe(200);
+    }
+    const warnings = router.stderr().match(/Model \S+: prefill engine\(s\) [^;]+ failed; decode engines serve/g);
+    expect(warnings).toEqual([
+      `Model ${MODEL}: prefill engine(s) ${DEAD[0]} failed; decode engines serve`,
+      `Model other: prefill engine(s) ${DEAD[1]} failed; decode engines serve`,
+    ]);
   });
 
   it('no prefill engine discovered → decode alone, counted as no_prefill_engine', async () => {
