@@ -350,8 +350,9 @@ export class PdProxy {
    * `kv_transfer_params` of nixl-push.ts, both with one `transfer_id`). Either leg failing cancels the other: a
    * failed prefill cancels decode (which would wait for a push that never comes) and is then handled as in the serial
    * flow (one retry on another prefill engine, serially, or the fallback); a failed decode cancels prefill and the
-   * client gets decode's error. A decode answer complete before the prefill's cancels the prefill too (decode needed
-   * nothing from it, e.g. it had the whole prompt cached), so the client never waits on a leg.
+   * client gets decode's error (a decode engine that cannot be reached is first replaced once, as in the serial
+   * flow). A decode answer complete before the prefill's cancels the prefill too (decode needed nothing from it, e.g.
+   * it had the whole prompt cached), so the client never waits on a leg.
    */
   private async concurrent(
     req: ProxiedRequest,
@@ -370,7 +371,6 @@ export class PdProxy {
     const prefillRaw = bodies.with(prefillBody(bodies.own, true, transferId));
     const kv = pushDecodeParams(coords, hostOf(prefill.url), req.requestId, transferId);
     const decodeRaw = bodies.with({ ...bodies.own, kv_transfer_params: kv });
-    const decodeEndpoint = this.decodeBalancer.pick(decodes);
     const prefillLeg = new Leg(client);
     const decodeLeg = new Leg(client);
     let cached: number | undefined;
@@ -386,9 +386,9 @@ export class PdProxy {
         return err;
       },
     );
-    let call: StartedCall;
+    let decoding: { endpoint: Endpoint; call: StartedCall };
     try {
-      call = await this.start('decoder', decodeEndpoint, req, decodeLeg, headers, decodeRaw, undefined);
+      decoding = await this.startDecode(req, decodes, headers, decodeRaw, decodeLeg, started);
     } catch (err) {
       if (!decodeLeg.cancelled) {
         prefillLeg.abort();
@@ -410,7 +410,7 @@ export class PdProxy {
     }
     const transform = coords.reportsCachedTokens ? () => cached : undefined;
     try {
-      await this.answer(req, res, decodeEndpoint, call, decodeLeg, transform);
+      await this.answer(req, res, decoding.endpoint, decoding.call, decodeLeg, transform);
     } finally {
       prefillLeg.abort(); // a no-op once the prefill is done
       await prefillRun;
@@ -577,18 +577,23 @@ export class PdProxy {
     started: number,
     cachedTokens: (() => number | undefined) | undefined,
   ): Promise<void> {
-    const { endpoint, call } = await this.onEngine(
-      'decoder',
-      this.decodeBalancer,
-      decodes,
-      req,
-      started,
-      async (endpoint) => ({
-        endpoint,
-        call: await this.start('decoder', endpoint, req, client, headers, body, undefined),
-      }),
-    );
+    const { endpoint, call } = await this.startDecode(req, decodes, headers, body, client, started);
     await this.answer(req, res, endpoint, call, client, cachedTokens);
+  }
+
+  /** Starts the decode leg on the least loaded decode engine, replaced once by another when it cannot be reached. */
+  private startDecode(
+    req: ProxiedRequest,
+    decodes: readonly Endpoint[],
+    headers: Record<string, string | string[]>,
+    body: UpstreamBody,
+    link: CallLink,
+    started: number,
+  ): Promise<{ endpoint: Endpoint; call: StartedCall }> {
+    return this.onEngine('decoder', this.decodeBalancer, decodes, req, started, async (endpoint) => ({
+      endpoint,
+      call: await this.start('decoder', endpoint, req, link, headers, body, undefined),
+    }));
   }
 
   /**

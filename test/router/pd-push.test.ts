@@ -2,12 +2,13 @@
  * `--pd-dispatch concurrent` (vLLM's NixlPushConnector): the first request to a prefill engine runs serially and
  * teaches the router the engine's NIXL coordinates; from then on both legs leave at once, decode with the push-mode
  * `kv_transfer_params` (the prefill engine's id, host, side-channel port and TP size, no block ids) and both with one
- * `transfer_id` and X-Request-Id. A failed prefill cancels the decode leg; a failed decode cancels the prefill leg.
+ * `transfer_id` and X-Request-Id. A failed prefill cancels the decode leg; a failed decode cancels the prefill leg; a
+ * decode engine that cannot be reached is replaced once by another, as in serial dispatch.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prefillBody } from '../../router/proxy/pd.js';
-import { type SimRecord, stopAll } from '../sim/processes.js';
-import { MODEL, type PdStack, eventually, inference, pdStack, postJson } from './fixtures.js';
+import { type SimRecord, spawnEngineSim, spawnRouter, stopAll } from '../sim/processes.js';
+import { MODEL, type PdStack, eventually, inference, pdArgs, pdStack, postJson } from './fixtures.js';
 
 let stack: PdStack;
 beforeAll(async () => {
@@ -122,5 +123,30 @@ describe('concurrent dispatch, a failed prefill with the default fallback', { ti
       [undefined, false],
     ]);
     expect(calls[1]!.body).toEqual({ model: MODEL, prompt: 'alone', max_tokens: 2 });
+  });
+});
+
+describe('concurrent dispatch, a decode engine that cannot be reached', { timeout: 30_000 }, () => {
+  it('the decode leg goes to the other decode engine with the same transfer; the client never notices', async () => {
+    const [p, d] = await Promise.all([spawnEngineSim({ models: [MODEL] }), spawnEngineSim({ models: [MODEL] })]);
+    const dead = 'http://127.0.0.1:1';
+    const router = await spawnRouter(
+      pdArgs([p.url], [dead, d.url], ['--pd-dispatch', 'concurrent'], 'disaggregated_prefill_orchestrated'),
+    );
+    const post = (prompt: string) => postJson(`${router.url}/v1/completions`, { model: MODEL, prompt, max_tokens: 2 });
+    // the first request is serial (it learns the prefill's coordinates); then every request is dispatched at once
+    for (let i = 0; i < 5; i++) expect((await post(`r${i}`)).status).toBe(200);
+    const prefilled = await inference(p);
+    const decoded = await inference(d);
+    expect(decoded.map((c) => c.body?.prompt)).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
+    expect(decoded.map((c) => c.aborted)).toEqual([false, false, false, false, false]);
+    // pushed requests: decode got the transfer of its own prefill
+    for (const c of decoded.slice(1)) {
+      const prompt = c.body?.prompt;
+      const mine = prefilled.find((x) => x.body?.prompt === prompt);
+      expect(kvOf(c)?.transfer_id).toBe(kvOf(mine)?.transfer_id);
+    }
+    const metrics = await (await fetch(`${router.url}/metrics`)).text();
+    expect(metrics).toMatch(new RegExp(`vllm:request_errors_total\\{server="${dead}",[^}]*connection_error"\\} [1-9]`));
   });
 });
