@@ -32,6 +32,7 @@ import { RouterHttpRoute } from './router-route.js';
 import { RouterServiceMonitor } from './router-service-monitor.js';
 import {
   engineProps,
+  lmcacheServerProps,
   loraAdapterProps,
   loraControllerProps,
   rayClusterProps,
@@ -74,7 +75,11 @@ export class PdStack extends Construct {
     const cacheserverSpec = props.values.cacheserverSpec;
     // production-stack renders the cache server whether or not engines are
     if (cacheserverSpec?.enabled)
-      this.cacheServer = new LmcacheServer(this, 'CacheServer', { release, namespace, spec: cacheserverSpec });
+      this.cacheServer = new LmcacheServer(
+        this,
+        'CacheServer',
+        lmcacheServerProps(release, namespace, cacheserverSpec),
+      );
     const cacheServer = this.cacheServer?.endpoint;
     const shared = props.values.sharedPvcStorage;
     // production-stack renders the shared volume whether or not engines are

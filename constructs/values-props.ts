@@ -9,6 +9,7 @@ import { Quantity } from '../schema/facts/quantity.js';
 import { expandReleaseTemplates } from '../schema/facts/release-template.js';
 import { isHttpRouteApiVersion } from '../schema/facts/route-kinds.js';
 import type {
+  CacheserverSpec,
   LoraAdapter as LoraAdapterValues,
   LoraController as LoraControllerValues,
   ModelSpec,
@@ -19,6 +20,7 @@ import type {
 import { LORA_CONTROLLER_DEFAULTS, ROUTER_DEFAULTS } from './defaults.js';
 import { fromUser } from './kube-json.js';
 import { nonEmpty } from './workload.js';
+import type { LmcacheServerProps } from './cache-server.js';
 import { ChatTemplate, ModelStorage, type VllmEngineProps } from './engine-props.js';
 import type { LoraAdapterProps } from './lora-adapter.js';
 import { imageOrDefault, type LoraControllerProps, type LoraSharedStorage } from './lora-controller.js';
@@ -417,5 +419,45 @@ export function loraControllerProps(
     },
     sharedStorage: shared,
     pdb,
+  };
+}
+
+/**
+ * `cacheserverSpec` (enabled) → `LmcacheServer` props. `livenessProbe: {}` (no probe) is `false`; `strategy: {}`
+ * (none) stands, only an unset one takes production-stack's.
+ */
+export function lmcacheServerProps(
+  release: string,
+  namespace: string | undefined,
+  spec: Readonly<CacheserverSpec>,
+): LmcacheServerProps {
+  return {
+    release,
+    namespace,
+    image: {
+      repository: spec.image?.repository,
+      tag: spec.image?.tag,
+      pullPolicy: spec.imagePullPolicy,
+      pullSecrets: kube<k8s.LocalObjectReference[]>(spec.imagePullSecrets),
+    },
+    replicas: spec.replicaCount,
+    containerPort: spec.containerPort,
+    service: { type: spec.serviceType, port: spec.servicePort, annotations: spec.serviceAnnotations },
+    labels: spec.labels,
+    annotations: spec.annotations,
+    strategy: spec.strategy && fromUser<k8s.DeploymentStrategy>(spec.strategy),
+    livenessProbe: spec.livenessProbe && (nonEmpty(spec.livenessProbe) ?? false),
+    resources: kube<k8s.ResourceRequirements>(spec.resources),
+    scheduling: {
+      affinity: kube<k8s.Affinity>(spec.affinity),
+      nodeSelector: spec.nodeSelector,
+      tolerations: kube<k8s.Toleration[]>(spec.tolerations),
+      runtimeClassName: spec.runtimeClassName,
+      schedulerName: spec.schedulerName,
+      priorityClassName: spec.priorityClassName,
+    },
+    podSecurityContext: kube<k8s.PodSecurityContext>(spec.securityContext),
+    containerSecurityContext: kube<k8s.SecurityContext>(spec.containerSecurityContext),
+    serde: spec.serde,
   };
 }

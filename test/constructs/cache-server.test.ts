@@ -1,4 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
 import { describe, expect, it } from 'vitest';
 import { LmcacheServer } from '../../constructs/cache-server.js';
 import type { CacheserverSpec, ModelSpec } from '../../schema/values.generated.js';
@@ -205,8 +206,45 @@ describe('LmcacheServer', () => {
     );
   });
 
-  it('refuses to build a disabled cache server', () => {
+  it('takes typed props built in code: quantities, scheduling, security contexts, no probe', () => {
     const chart = new Chart(Testing.app(), 't');
-    expect(() => new LmcacheServer(chart, 'c', { release: 'pd', spec: { enabled: false } })).toThrow(/not enabled/);
+    const server = new LmcacheServer(chart, 'c', {
+      release: 'pd',
+      image: { tag: 'nightly', pullSecrets: [{ name: 'regcred' }] },
+      service: { port: 81 },
+      resources: { requests: { cpu: k8s.Quantity.fromNumber(4), memory: k8s.Quantity.fromString('8Gi') } },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromString('50%') } },
+      livenessProbe: false,
+      scheduling: { tolerations: [{ key: 'cpu', operator: 'Exists' }], runtimeClassName: 'kata' },
+      podSecurityContext: { fsGroup: 1000 },
+      containerSecurityContext: { runAsNonRoot: true },
+      serde: 'naive',
+    });
+    expect(server.endpoint).toEqual({ url: 'lm://pd-cache-server-service:81', servicePort: 81, serde: 'naive' });
+    const deployment = find(Testing.synth(chart) as KubeObject[], 'Deployment', 'pd-deployment-cache-server');
+    validateKubeObject(deployment);
+    expect(deployment.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: '50%' } });
+    const pod = deployment.spec.template.spec;
+    expect(pod).toMatchObject({
+      tolerations: [{ key: 'cpu', operator: 'Exists' }],
+      runtimeClassName: 'kata',
+      securityContext: { fsGroup: 1000 },
+      imagePullSecrets: [{ name: 'regcred' }],
+    });
+    expect(pod.containers[0]).toMatchObject({
+      image: 'lmcache/vllm-openai:nightly',
+      resources: { requests: { cpu: 4, memory: '8Gi' } },
+      securityContext: { runAsNonRoot: true },
+    });
+    expect(pod.containers[0].livenessProbe).toBeUndefined();
+  });
+
+  it('checks its invariants in the constructor', () => {
+    const chart = new Chart(Testing.app(), 't');
+    expect(() => new LmcacheServer(chart, 'a', { release: 'pd', replicas: 1.5 })).toThrow(
+      'LmcacheServer pd: replicas: 1.5 is not a whole number of at least 0',
+    );
+    expect(() => new LmcacheServer(chart, 'b', { release: 'Bad_Name' })).toThrow(/^LmcacheServer: /);
+    expect(() => new LmcacheServer(chart, 'c', { release: 'pd', namespace: 'Team_A' })).toThrow(/^LmcacheServer: /);
   });
 });

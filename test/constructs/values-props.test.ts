@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { ChatTemplate, ModelStorage, VllmEngine } from '../../constructs/engine.js';
 import { SecretSource } from '../../constructs/release-secret.js';
 import { RouterDiscovery } from '../../constructs/router.js';
-import { engineProps, loraControllerProps, routerExposureProps, routerProps } from '../../constructs/values-props.js';
+import {
+  engineProps,
+  lmcacheServerProps,
+  loraControllerProps,
+  routerExposureProps,
+  routerProps,
+} from '../../constructs/values-props.js';
 import type { ModelSpec } from '../../schema/values.generated.js';
 import { BASE_MODEL } from '../support/engine.js';
 import { synthStack } from '../support/synth.js';
@@ -227,5 +233,37 @@ describe('loraControllerProps: loraController → LoraController props', () => {
     ]);
     expect(props.pod?.containerSecurityContext).toEqual({});
     expect(props.pod?.env).toEqual([{ name: 'A', value: '1' }]);
+  });
+});
+
+describe('lmcacheServerProps: cacheserverSpec → LmcacheServer props', () => {
+  it('groups the keys, converts the verbatim objects (quantities, int-or-string), maps livenessProbe {} to false', () => {
+    const props = lmcacheServerProps('pd', 'llm', {
+      enabled: true,
+      image: { tag: 'nightly' },
+      imagePullSecrets: [{ name: 'regcred' }],
+      serviceType: 'NodePort',
+      servicePort: 81,
+      resources: { requests: { cpu: 4 } },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '50%' } },
+      livenessProbe: {},
+      tolerations: [],
+      runtimeClassName: 'kata',
+    });
+    expect(props).toMatchObject({
+      release: 'pd',
+      namespace: 'llm',
+      image: { repository: undefined, tag: 'nightly', pullSecrets: [{ name: 'regcred' }] },
+      service: { type: 'NodePort', port: 81 },
+      livenessProbe: false,
+      scheduling: { tolerations: undefined, runtimeClassName: 'kata' },
+    });
+    const cpu = (props.resources?.requests as Record<string, { value: unknown }>).cpu;
+    expect(cpu?.value).toBe('4');
+    expect(props.strategy?.rollingUpdate?.maxSurge?.value).toBe('50%');
+    expect(
+      lmcacheServerProps('pd', 'llm', { enabled: true, livenessProbe: { periodSeconds: 5 } }).livenessProbe,
+    ).toEqual({ periodSeconds: 5 });
+    expect(lmcacheServerProps('pd', 'llm', { enabled: true }).livenessProbe).toBeUndefined();
   });
 });
