@@ -448,11 +448,14 @@ function checkPeerAgreement(c: Checker, sender: Engine, receiver: Engine, servic
       `the receiver's Service \`${receiver.service}\` does not expose port ${String(port)} (its ports: ${servicePorts.join(', ')}); use ${ZMQ_PORT} on sender and receiver, or add the port to servingEngineSpec.extraPorts`,
     );
   }
+  // one side alone setting a buffer size: the other gets LMCache's default, which may differ
   const sb = s.lmcacheConfig?.nixlBufferSize;
-  if (sb !== undefined && r.lmcacheConfig?.nixlBufferSize === undefined) {
+  const rb = r.lmcacheConfig?.nixlBufferSize;
+  if ((sb === undefined) !== (rb === undefined)) {
+    const [setter, other, role] = sb !== undefined ? [sender, r.name, 'receiver'] : [receiver, s.name, 'sender'];
     c.error(
-      lm(sender, 'nixlBufferSize'),
-      `receiver \`${r.name}\` sets no nixlBufferSize while this sender sets ${String(sb)}: NIXL needs the same buffer on both sides; set it on both`,
+      lm(setter, 'nixlBufferSize'),
+      `${role} \`${other}\` sets no nixlBufferSize while this ${role === 'receiver' ? 'sender' : 'receiver'} sets ${String(sb ?? rb)}: NIXL needs the same buffer on both sides; set it on both`,
     );
   } else compare('nixlBufferSize', 'NIXL needs the same buffer size on both sides');
   if (s.modelURL !== r.modelURL) {

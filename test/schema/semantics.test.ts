@@ -349,6 +349,24 @@ const CASES: ReadonlyArray<readonly [string, string, string, RegExp]> = [
     /^nixlBufferSize 2147483648 differs from receiver `decode`'s 1073741824 \(line 35\): NIXL needs the same buffer size on both sides/,
   ],
   [
+    'a sender without the nixlBufferSize its receiver sets',
+    pd([
+      '        nixlBufferSize: "1073741824"\n        enablePD: true\n    - name: decode',
+      '        enablePD: true\n    - name: decode',
+    ]),
+    `34:9 error ${D}.lmcacheConfig.nixlBufferSize`,
+    /^sender `prefill` sets no nixlBufferSize while this receiver sets 1073741824: NIXL needs the same buffer on both sides; set it on both$/,
+  ],
+  [
+    'a receiver without the nixlBufferSize its sender sets',
+    pd([
+      '        nixlBufferSize: "1073741824"\n        enablePD: true\nrouterSpec',
+      '        enablePD: true\nrouterSpec',
+    ]),
+    `19:9 error ${P}.lmcacheConfig.nixlBufferSize`,
+    /^receiver `decode` sets no nixlBufferSize while this sender sets 1073741824: NIXL needs the same buffer on both sides; set it on both$/,
+  ],
+  [
     'P and D serving different models',
     pd(['modelURL: meta-llama/Llama-3.1-8B-Instruct', 'modelURL: meta-llama/Llama-3.1-70B-Instruct']),
     `8:7 error ${P}.modelURL`,
