@@ -14,13 +14,13 @@ import type {
   Keda,
   LmcacheConfig,
   ModelSpec,
-  Pdb,
   Probe,
   ServingEngineSpec,
   VllmConfig,
 } from '../schema/values.generated.js';
 import type { LmcacheServerEndpoint } from './cache-server.js';
 import type { SecretSource } from './release-secret.js';
+import type { DisruptionBudget } from './workload.js';
 
 /** The vLLM image of an engine: `<repository>:<tag>`. */
 export interface EngineImage {
@@ -270,8 +270,8 @@ export interface VllmEngineProps {
   readonly initContainer?: Readonly<ModelSpec['initContainer']>;
   /** @default - see `EngineLoraSidecar` */
   readonly loraSidecar?: EngineLoraSidecar;
-  /** A PodDisruptionBudget `<release>-<model>-pdb-vllm` when `enabled`. @default - none */
-  readonly pdb?: Readonly<Pdb>;
+  /** A PodDisruptionBudget `<release>-<model>-pdb-vllm` over the engine's pods. @default - none */
+  readonly pdb?: DisruptionBudget;
   /** A KEDA ScaledObject `<release>-<model>-scaledobject` when `enabled` (the Deployment then has no replicas). @default - none */
   readonly keda?: Readonly<Keda>;
   /** The release's LMCache cache server (`LmcacheServer.endpoint`), used when `lmcache.enabled`. @default - none */

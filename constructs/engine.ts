@@ -103,7 +103,7 @@ export class VllmEngine extends Construct {
       new EngineScaledObject(this, 'ScaledObject', { release, namespace, name, keda, lmcache, labels: selector });
 
     const { pdb } = props;
-    if (pdb?.enabled) {
+    if (pdb) {
       podDisruptionBudget(this, 'Pdb', { name: names.enginePdbName(release, name), namespace, selector, pdb });
     }
   }

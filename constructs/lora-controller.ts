@@ -16,7 +16,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import * as names from '../schema/facts/names.js';
-import type { Pdb } from '../schema/values.generated.js';
 import { LORA_CONTROLLER_DEFAULTS, SHARED_STORAGE_DEFAULTS } from './defaults.js';
 import { requireReleaseAndNamespace, requireWholeNumber } from './invariants.js';
 import { SHARED_STORAGE_MOUNT_PATH } from './engine-volumes.js';
@@ -24,7 +23,7 @@ import { fromUser } from './kube-json.js';
 import { LORA_ADAPTER_GROUP } from './lora-adapter.js';
 import { loraControllerLabels, type Labels } from './labels.js';
 import { requireUniqueObjects } from './unique-objects.js';
-import { nonEmpty, podDisruptionBudget } from './workload.js';
+import { nonEmpty, podDisruptionBudget, type DisruptionBudget } from './workload.js';
 
 /** Ports and paths of the controller (controller-runtime's flags as production-stack passes them). */
 export const LORA_CONTROLLER_HEALTH_PORT = 8081;
@@ -103,8 +102,8 @@ export interface LoraControllerProps {
   readonly pod?: LoraControllerPodSettings;
   /** The shared volume to mount at /data/shared-pvc-storage. @default - none */
   readonly sharedStorage?: LoraSharedStorage;
-  /** A PodDisruptionBudget `<release>-pdb-lora-controller` when `enabled`. @default - none */
-  readonly pdb?: Readonly<Pdb>;
+  /** A PodDisruptionBudget `<release>-pdb-lora-controller` over the controller's pods. @default - none */
+  readonly pdb?: DisruptionBudget;
 }
 
 export class LoraController extends Construct {
@@ -217,7 +216,7 @@ export class LoraController extends Construct {
         },
       },
     });
-    if (props.pdb?.enabled) {
+    if (props.pdb) {
       this.pdb = podDisruptionBudget(this, 'Pdb', {
         name: names.loraControllerPdbName(release),
         namespace,

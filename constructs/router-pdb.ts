@@ -6,18 +6,17 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import * as names from '../schema/facts/names.js';
-import type { Pdb } from '../schema/values.generated.js';
 import { ROUTER_DEFAULTS } from './defaults.js';
 import { routerLabels, type Labels } from './labels.js';
 import type { RouterObjectProps } from './router-object.js';
-import { podDisruptionBudget } from './workload.js';
+import { podDisruptionBudget, type DisruptionBudget } from './workload.js';
 import { requireReleaseAndNamespace } from './invariants.js';
 
 export interface RouterPdbProps extends RouterObjectProps {
   /** `routerSpec.labels`: the router pods' labels it selects (its own labels are `pdb.labels`). @default ROUTER_DEFAULTS.labels */
   readonly labels?: Labels;
-  /** `routerSpec.pdb`: its labels, annotations and `minAvailable`/`maxUnavailable`; must be enabled. */
-  readonly pdb: Readonly<Pdb>;
+  /** Its own labels and annotations, `minAvailable`/`maxUnavailable`. */
+  readonly pdb: DisruptionBudget;
 }
 
 export class RouterPdb extends Construct {
@@ -26,7 +25,6 @@ export class RouterPdb extends Construct {
   constructor(scope: Construct, id: string, props: RouterPdbProps) {
     super(scope, id);
     requireReleaseAndNamespace('RouterPdb', props.release, props.namespace);
-    if (props.pdb.enabled !== true) throw new Error('RouterPdb: routerSpec.pdb is not enabled; do not create it');
     this.pdb = podDisruptionBudget(this, 'Resource', {
       name: names.routerPdbName(props.release),
       namespace: props.namespace,

@@ -13,13 +13,14 @@ import type {
   LoraAdapter as LoraAdapterValues,
   LoraController as LoraControllerValues,
   ModelSpec,
+  Pdb,
   RouterSpec,
   SecretValue,
   ServingEngineSpec,
 } from '../schema/values.generated.js';
 import { LORA_CONTROLLER_DEFAULTS, ROUTER_DEFAULTS } from './defaults.js';
-import { fromUser } from './kube-json.js';
-import { nonEmpty } from './workload.js';
+import { fromUser, intOrString } from './kube-json.js';
+import { nonEmpty, type DisruptionBudget } from './workload.js';
 import type { LmcacheServerProps } from './cache-server.js';
 import { ChatTemplate, ModelStorage, type VllmEngineProps } from './engine-props.js';
 import type { LoraAdapterProps } from './lora-adapter.js';
@@ -134,7 +135,7 @@ export function engineProps(
     initContainer: spec.initContainer,
     loraSidecar: shared.sidecar,
     // a model's pdb replaces servingEngineSpec.pdb whole
-    pdb: spec.pdb ?? shared.pdb,
+    pdb: disruptionBudget(spec.pdb ?? shared.pdb),
     keda: spec.keda,
   };
 }
@@ -268,6 +269,22 @@ export function routerProps(
   };
 }
 
+/**
+ * An enabled `pdb` → the `DisruptionBudget` prop (undefined when not enabled). `null` for `minAvailable` or
+ * `maxUnavailable` (production-stack's values.yaml default of both) is not set, as its template's `with`/`default`
+ * read it.
+ */
+export function disruptionBudget(pdb: Readonly<Pdb> | undefined): DisruptionBudget | undefined {
+  if (!pdb?.enabled) return undefined;
+  const given = (value: string | number | null | undefined) => (value == null ? undefined : intOrString(value));
+  return {
+    labels: pdb.labels,
+    annotations: pdb.annotations,
+    minAvailable: given(pdb.minAvailable),
+    maxUnavailable: given(pdb.maxUnavailable),
+  };
+}
+
 /** A Kubernetes object or list the values give verbatim, converted for the `k8s` classes; undefined when empty. */
 function kube<T>(value: object | undefined): T | undefined {
   return value !== undefined && Object.keys(value).length > 0 ? fromUser<T>(value) : undefined;
@@ -295,7 +312,8 @@ export function routerExposureProps(
 ): RouterExposureProps {
   const labels = spec.labels ?? ROUTER_DEFAULTS.labels;
   const service = { name: router.serviceName, port: spec.servicePort ?? ROUTER_DEFAULTS.servicePort };
-  const { autoscaling, ingress, serviceMonitor, pdb } = spec;
+  const { autoscaling, ingress, serviceMonitor } = spec;
+  const routerPdb = disruptionBudget(spec.pdb);
   const routes = Object.entries(spec.route ?? {})
     .filter(([, route]) => route.enabled)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
@@ -322,7 +340,7 @@ export function routerExposureProps(
       };
     });
   return {
-    pdb: pdb?.enabled ? { ...ctx, labels, pdb } : undefined,
+    pdb: routerPdb && { ...ctx, labels, pdb: routerPdb },
     autoscaler: autoscaling?.enabled
       ? {
           ...ctx,
@@ -418,7 +436,7 @@ export function loraControllerProps(
       env: kube<k8s.EnvVar[]>(spec.env),
     },
     sharedStorage: shared,
-    pdb,
+    pdb: disruptionBudget(pdb),
   };
 }
 

@@ -1,7 +1,6 @@
 /** Pieces engine and router Deployments share: rollout strategy, node affinity, PodDisruptionBudget. */
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import type { Pdb } from '../schema/values.generated.js';
 import type { VllmEngineProps } from './engine-props.js';
 import { ENGINE_DEFAULTS } from './defaults.js';
 import { fromUser, intOrString } from './kube-json.js';
@@ -72,17 +71,28 @@ export function enginePodPlacement(
   };
 }
 
+/** A PodDisruptionBudget over a workload's pods (an engine's, the router's, the LoRA controller's). */
+export interface DisruptionBudget {
+  /** The PodDisruptionBudget's own labels (not the pods'). @default - none */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** @default - none */
+  readonly annotations?: Readonly<Record<string, string>>;
+  /** Pods that must stay available, used when `maxUnavailable` is not set. @default 0 (as production-stack) */
+  readonly minAvailable?: k8s.IntOrString;
+  /** Pods that may be evicted at once; wins over `minAvailable`. @default - not set */
+  readonly maxUnavailable?: k8s.IntOrString;
+}
+
 export interface DisruptionBudgetProps {
   readonly name: string;
   readonly namespace?: string;
   readonly selector: Readonly<Record<string, string>>;
-  readonly pdb: Readonly<Pdb>;
+  readonly pdb: DisruptionBudget;
 }
 
 /**
  * A PodDisruptionBudget, as production-stack renders it: labelled with `pdb.labels` only, over the pods' selector;
- * `maxUnavailable` wins, else `minAvailable` (default 0); `null` (production-stack's values.yaml default for both) is
- * not set, as its template's `with`/`default` read it. `maxUnavailable: 0` is rendered (production-stack's
+ * `maxUnavailable` wins, else `minAvailable` (default 0). `maxUnavailable: 0` is rendered (production-stack's
  * template dropped it as false and rendered `minAvailable: 0`, which lets every pod be evicted).
  */
 export function podDisruptionBudget(
@@ -100,9 +110,9 @@ export function podDisruptionBudget(
     },
     spec: {
       selector: { matchLabels: { ...selector } },
-      ...(pdb.maxUnavailable != null
-        ? { maxUnavailable: intOrString(pdb.maxUnavailable) }
-        : { minAvailable: intOrString(pdb.minAvailable ?? 0) }),
+      ...(pdb.maxUnavailable !== undefined
+        ? { maxUnavailable: pdb.maxUnavailable }
+        : { minAvailable: pdb.minAvailable ?? intOrString(0) }),
     },
   });
 }

@@ -1,8 +1,9 @@
 import { Testing } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
 import { describe, expect, it } from 'vitest';
 import { RouterPdb } from '../../constructs/router-pdb.js';
 import { loadValuesText } from '../../schema/index.js';
-import { validateKubeObject } from '../support/kube-validate.js';
+import { validateKubeObject, type KubeObject } from '../support/kube-validate.js';
 import { find, ROUTER_LABELS, routerStack, synthStack } from '../support/synth.js';
 
 describe('RouterPdb', () => {
@@ -61,13 +62,28 @@ describe('RouterPdb', () => {
     expect(find(percent, 'PodDisruptionBudget', 'vllm-pdb-router').spec.minAvailable).toBe('50%');
   });
 
-  it('renders nothing when disabled or without a router, and refuses a disabled spec', () => {
+  it('renders nothing when disabled or without a router', () => {
     expect(routerStack({ pdb: { enabled: false } }).filter((o) => o.kind === 'PodDisruptionBudget')).toEqual([]);
     expect(
       routerStack({ enableRouter: false, pdb: { enabled: true } }).filter((o) => o.kind === 'PodDisruptionBudget'),
     ).toEqual([]);
-    expect(
-      () => new RouterPdb(Testing.chart(), 'P', { release: 'r', namespace: 'n', pdb: { enabled: false } }),
-    ).toThrow('routerSpec.pdb is not enabled');
+  });
+
+  it('takes a typed DisruptionBudget built in code: maxUnavailable wins, minAvailable defaults to 0', () => {
+    const chart = Testing.chart();
+    new RouterPdb(chart, 'A', {
+      release: 'r',
+      namespace: 'n',
+      pdb: { maxUnavailable: k8s.IntOrString.fromString('25%'), minAvailable: k8s.IntOrString.fromNumber(1) },
+    });
+    new RouterPdb(chart, 'B', { release: 's', namespace: 'n', pdb: { labels: { team: 'ml' } } });
+    const objects = Testing.synth(chart) as KubeObject[];
+    const a = find(objects, 'PodDisruptionBudget', 'r-pdb-router');
+    expect(a.spec).toEqual({
+      maxUnavailable: '25%',
+      selector: { matchLabels: { ...ROUTER_LABELS, 'app.kubernetes.io/instance': 'r' } },
+    });
+    const b = find(objects, 'PodDisruptionBudget', 's-pdb-router');
+    expect([b.metadata.labels, b.spec.minAvailable]).toEqual([{ team: 'ml' }, 0]);
   });
 });

@@ -1,9 +1,11 @@
 import { ApiObject, Chart, Testing } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
 import { describe, expect, it } from 'vitest';
 import { ChatTemplate, ModelStorage, VllmEngine } from '../../constructs/engine.js';
 import { SecretSource } from '../../constructs/release-secret.js';
 import { RouterDiscovery } from '../../constructs/router.js';
 import {
+  disruptionBudget,
   engineProps,
   lmcacheServerProps,
   loraControllerProps,
@@ -72,7 +74,7 @@ describe('engineProps: a modelSpec[] entry → VllmEngine props', () => {
     expect(props.scheduling?.tolerations?.map((t) => t.key)).toEqual(['shared', 'model']);
     expect(props.env?.vars?.map((e) => e.name)).toEqual(['A', 'B']);
     expect(props.env?.fromConfigsConfigMap).toBe(true);
-    expect(props.pdb).toEqual({ enabled: true, minAvailable: 1 });
+    expect(props.pdb).toEqual({ minAvailable: k8s.IntOrString.fromNumber(1) });
     expect(props.env?.fromSecret).toBeUndefined();
     expect(engineProps('pd', 'llm', { ...model, envFromSecret: {} }, shared).env?.fromSecret).toBeUndefined();
     expect(engineProps('pd', 'llm', { ...model, envFromSecret: { name: 's' } }, shared).env?.fromSecret).toBe('s');
@@ -186,7 +188,7 @@ describe('routerExposureProps: routerSpec → the props of the objects around th
       },
       router,
     );
-    expect(props.pdb).toEqual({ ...ctx, labels: { team: 'a' }, pdb: { enabled: true, minAvailable: 1 } });
+    expect(props.pdb).toEqual({ ...ctx, labels: { team: 'a' }, pdb: { minAvailable: k8s.IntOrString.fromNumber(1) } });
     expect(props.autoscaler).toMatchObject({ ...ctx, deployment: router.deployment, maxReplicas: 4 });
     expect([props.ingress, props.serviceMonitor]).toEqual([undefined, undefined]);
     expect(props.routes.map((r) => r.route)).toEqual(['api', 'main']);
@@ -265,5 +267,29 @@ describe('lmcacheServerProps: cacheserverSpec → LmcacheServer props', () => {
       lmcacheServerProps('pd', 'llm', { enabled: true, livenessProbe: { periodSeconds: 5 } }).livenessProbe,
     ).toEqual({ periodSeconds: 5 });
     expect(lmcacheServerProps('pd', 'llm', { enabled: true }).livenessProbe).toBeUndefined();
+  });
+});
+
+describe('disruptionBudget: a pdb → the DisruptionBudget prop', () => {
+  it("is undefined unless enabled; production-stack's null is not set; labels, annotations and values as given", () => {
+    expect(disruptionBudget(undefined)).toBeUndefined();
+    expect(disruptionBudget({ enabled: false, minAvailable: 1 })).toBeUndefined();
+    expect(disruptionBudget({ enabled: true, minAvailable: null, maxUnavailable: null })).toEqual({
+      minAvailable: undefined,
+      maxUnavailable: undefined,
+    });
+    const pdb = disruptionBudget({
+      enabled: true,
+      labels: { a: 'b' },
+      annotations: { c: 'd' },
+      minAvailable: '50%',
+      maxUnavailable: 0,
+    });
+    expect([pdb?.labels, pdb?.annotations, pdb?.minAvailable?.value, pdb?.maxUnavailable?.value]).toEqual([
+      { a: 'b' },
+      { c: 'd' },
+      '50%',
+      0,
+    ]);
   });
 });
