@@ -1,38 +1,71 @@
 /**
- * The OTLP/protobuf encoding of the router's span batches (`ExportTraceServiceRequest`), handed to the SDK's own OTLP
- * export delegates (gRPC and HTTP: transport, retries, timeouts, headers, TLS stay the SDK's) in place of
- * `ProtobufTraceSerializer`. Why: profiled in the router under `npm run bench:router`, the SDK's serializer was the
- * largest single part of tracing's cost (README, "OpenTelemetry"): it walks each batch twice (size estimate, then
- * write) and writes every string char by char, while the router's spans repeat the same few strings (attribute keys,
- * route, model, engine URLs) in every request. This encoder writes a batch in one pass into a reused buffer, writes
- * ids with Buffer's hex decoder and other strings with its UTF-8 encoder, and keeps the encoded bytes of the
- * attributes that repeat (a key's first {@link MAX_CACHED_VALUES} distinct values; a key with more, such as a request
- * id, is written each time).
+ * The OTLP/protobuf encoding of the router's spans (tracing.ts) into `ExportTraceServiceRequest` bytes, handed to the
+ * SDK's OTLP export delegates (gRPC and HTTP: transport, retries, timeouts, headers, TLS stay the SDK's).
  *
- * It encodes what the router's spans carry; a batch with anything else (events, links, array or object attribute
- * values, several resources or instrumentation scopes) goes to the SDK's serializer unchanged. Decoded, both encodings
- * carry the same fields and values (test/router/tracing-encoder.test.ts decodes the two with the OTLP protobuf types).
+ * A span is encoded once, when it ends, into the encoder's buffer, which is the export queue (tracing-queue.ts): a
+ * queued span is its protobuf bytes, not an object, and an export copies the first spans' bytes behind the batch's
+ * Resource and InstrumentationScope, encoded once. Why not the SDK's span objects and `ProtobufTraceSerializer`:
+ * README, "Benchmarks", "Where tracing's cost is". The span fields are the router's fixed ones (no events, links or
+ * array values); strings that repeat (attribute keys, route, method, model, engine URLs) keep their encoded bytes (a
+ * slot's first {@link MAX_CACHED_VALUES} distinct values; past that its values are written each time, as a request
+ * id always is). Decoded, a batch carries the fields and values the SDK's serializer writes for the same spans
+ * (test/router/tracing-encoder.test.ts decodes both with the OTLP protobuf types).
  */
-import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import type { IExportTraceServiceResponse, ISerializer } from '@opentelemetry/otlp-transformer';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 
-/** Distinct values of one attribute key whose encoding is kept; past it the key's values are written each time. */
+/** The engine calls of a request: P/D's two legs, or the general path's one. */
+export type LegName = 'prefill' | 'decode' | 'process_request';
+
+/** What every span of the router carries. Ids are lowercase hex; times are the SDK's: see {@link writeTimes}. */
+export interface SpanRecord {
+  readonly traceId: string;
+  readonly spanId: string;
+  /** The W3C `tracestate` serialized, '' for none. */
+  readonly traceState: string;
+  readonly parentSpanId: string | undefined;
+  /** The parent is the client's (from its `traceparent`), not one of the router's spans. */
+  readonly parentRemote: boolean;
+  /** The start in milliseconds since the epoch, an integer (`Date.now()`). */
+  readonly startMs: number;
+  /** From start to end in milliseconds (`performance.now()`'s difference). */
+  readonly durationMs: number;
+  readonly httpStatus: number | undefined;
+  /** Status ERROR (with `statusMessage` when defined) when true, else UNSET. */
+  readonly error: boolean;
+  readonly statusMessage: string | undefined;
+}
+
+/** A proxied request's SERVER span, `router <route>`. */
+export interface ServerSpanRecord extends SpanRecord {
+  readonly route: string;
+  readonly method: string;
+  readonly requestId: string;
+  readonly routingLogic: string;
+  readonly modelName: string | undefined;
+  readonly backendUrl: string | undefined;
+  readonly inputTokens: number | undefined;
+  readonly outputTokens: number | undefined;
+}
+
+/** An engine call's CLIENT span. */
+export interface ClientSpanRecord extends SpanRecord {
+  readonly name: LegName;
+  readonly method: string;
+  /** `http.url`: the engine's URL and the request's path. */
+  readonly url: string;
+  readonly backendUrl: string;
+  readonly ttfbMs: number | undefined;
+}
+
+/** Distinct values of one attribute whose encoding is kept; past it the attribute's values are written each time. */
 export const MAX_CACHED_VALUES = 256;
-/** Distinct attribute keys whose values are kept. */
-const MAX_CACHED_KEYS = 256;
-/** Distinct span names whose encoding is kept. */
-const MAX_CACHED_NAMES = 1024;
 
-/** The batch holds something this encoder leaves to the SDK's serializer. */
-class NotHandled extends Error {}
-
-let buf = Buffer.allocUnsafe(1 << 18);
+/** The writer's state: the buffer of the encoder being written to (see {@link SpanEncoder}) and the position in it. */
+let buf = Buffer.allocUnsafe(0);
 let pos = 0;
 
 function ensure(n: number): void {
   if (pos + n <= buf.length) return;
-  let size = buf.length * 2;
+  let size = Math.max(buf.length * 2, 1 << 16);
   while (size < pos + n) size *= 2;
   const grown = Buffer.allocUnsafe(size);
   buf.copy(grown, 0, 0, pos);
@@ -52,19 +85,20 @@ function varint(v: number): void {
   buf[pos++] = v;
 }
 
-/** A whole field into a standalone Buffer (cached encodings). */
-function encoded(write: () => void): Buffer {
-  const start = pos;
-  write();
-  const out = Buffer.from(buf.subarray(start, pos));
-  pos = start;
-  return out;
-}
-
 function put(b: Buffer): void {
   ensure(b.length);
-  b.copy(buf, pos);
+  buf.set(b, pos);
   pos += b.length;
+}
+
+/** A string's UTF-8 bytes (its length known), ASCII without a call into C++. */
+function utf8(s: string, n: number): void {
+  if (n === s.length && n <= 64) {
+    for (let i = 0; i < n; i++) buf[pos + i] = s.charCodeAt(i);
+    pos += n;
+  } else {
+    pos += buf.write(s, pos, n, 'utf8');
+  }
 }
 
 /** A length-delimited string field (`tag` is the field's key byte(s) already shifted). */
@@ -73,15 +107,41 @@ function stringField(tag: number, s: string): void {
   ensure(n + 7);
   varint(tag);
   varint(n);
-  pos += buf.write(s, pos, n, 'utf8');
+  utf8(s, n);
+}
+
+/** Standalone bytes of what `write` writes (cached encodings). */
+function encoded(write: () => void): Buffer {
+  const outerBuf = buf;
+  const outerPos = pos;
+  buf = Buffer.allocUnsafe(256);
+  pos = 0;
+  write();
+  const out = Buffer.from(buf.subarray(0, pos));
+  buf = outerBuf;
+  pos = outerPos;
+  return out;
+}
+
+const HEX = new Uint8Array(128).fill(0xff);
+for (let i = 0; i < 16; i++) HEX['0123456789abcdef'.charCodeAt(i)] = i;
+for (let i = 10; i < 16; i++) HEX['ABCDEF'.charCodeAt(i - 10)] = i;
+
+/** A bytes field of `bytes` bytes from `hex` (an id: validated by its maker). */
+function hexField(tag: number, hex: string, bytes: number): void {
+  buf[pos++] = tag;
+  buf[pos++] = bytes;
+  for (let i = 0; i < bytes; i++) {
+    buf[pos + i] = (HEX[hex.charCodeAt(2 * i) & 0x7f]! << 4) | HEX[hex.charCodeAt(2 * i + 1) & 0x7f]!;
+  }
+  pos += bytes;
 }
 
 /** 2^32 */
 const TWO32 = 0x100000000;
 
-/** `[seconds, nanoseconds]` as a fixed64 of nanoseconds, exact (the product exceeds 2^53). */
-function writeHrTime(t: readonly [number, number]): void {
-  const [s, ns] = t;
+/** `s`·10^9 + `ns` (ns ≥ 0, below 2^52) as a fixed64, exact (the product exceeds 2^53). */
+function fixed64Time(s: number, ns: number): void {
   // s·10^9 = (hi·2^16 + lo)·10^9 = (hi·10^9)·2^16 + lo·10^9 + ns; every partial below 2^53
   const hi = Math.floor(s / 0x10000);
   const a = (s % 0x10000) * 1e9 + ns;
@@ -94,6 +154,19 @@ function writeHrTime(t: readonly [number, number]): void {
   buf.writeUInt32LE(low, pos);
   buf.writeUInt32LE(high >>> 0, pos + 4);
   pos += 8;
+}
+
+/**
+ * Span fields 7 and 8, as the SDK makes them: the start is `Date.now()` as [seconds, nanoseconds], the end the start
+ * plus the duration as `millisToHrTime` splits it (whole seconds, the rest rounded to nanoseconds).
+ */
+function writeTimes(startMs: number, durationMs: number): void {
+  const s = Math.trunc(startMs / 1000);
+  const ns = Math.round((startMs % 1000) * 1e6);
+  buf[pos++] = 0x39;
+  fixed64Time(s, ns);
+  buf[pos++] = 0x41;
+  fixed64Time(s + Math.trunc(durationMs / 1000), ns + Math.round((durationMs % 1000) * 1e6));
 }
 
 /** An int64 varint of any integer (two's complement for negatives: 10 bytes). */
@@ -110,170 +183,132 @@ function int64(v: number): void {
 const MIN_INT64 = -(2 ** 63);
 const MAX_INT64 = 2 ** 63;
 
-/** A `KeyValue` as the repeated field `tag` (Span.attributes 9, Resource.attributes 1). */
-function keyValue(tag: number, key: string, value: unknown): void {
-  const keyBytes = Buffer.byteLength(key, 'utf8');
-  const keyPart = 1 + varintSize(keyBytes) + keyBytes;
-  if (typeof value === 'string') {
+/** One attribute key's `KeyValue`s as the repeated field `tag` (Span.attributes 9, Resource.attributes 1). */
+class Attribute {
+  /** The KeyValue's key field (`key`, field 1). */
+  private readonly keyField: Buffer;
+  /** Encoded KeyValues by value, or undefined once the key had more than {@link MAX_CACHED_VALUES}. */
+  private cache: Map<string | number, Buffer> | undefined = new Map();
+
+  constructor(
+    key: string,
+    private readonly tag = 0x4a,
+  ) {
+    this.keyField = encoded(() => stringField(0x0a, key));
+  }
+
+  /** A string value, from the cache. */
+  string(value: string): void {
+    const b = this.cache?.get(value);
+    if (b !== undefined) return put(b);
+    if (this.cache === undefined) return this.writeString(value);
+    if (this.cache.size >= MAX_CACHED_VALUES) {
+      this.cache = undefined;
+      return this.writeString(value);
+    }
+    const e = encoded(() => this.writeString(value));
+    this.cache.set(value, e);
+    put(e);
+  }
+
+  /** A string value written as it comes (a value that does not repeat, such as a request id). */
+  writeString(value: string): void {
     const n = Buffer.byteLength(value, 'utf8');
     const any = 1 + varintSize(n) + n;
-    const kv = keyPart + 1 + varintSize(any) + any;
+    const kv = this.keyField.length + 1 + varintSize(any) + any;
     ensure(kv + 12);
-    varint(tag);
+    varint(this.tag);
     varint(kv);
-    buf[pos++] = 0x0a;
-    varint(keyBytes);
-    pos += buf.write(key, pos, keyBytes, 'utf8');
+    buf.set(this.keyField, pos);
+    pos += this.keyField.length;
     buf[pos++] = 0x12;
     varint(any);
     buf[pos++] = 0x0a;
     varint(n);
-    pos += buf.write(value, pos, n, 'utf8');
-    return;
+    utf8(value, n);
   }
-  ensure(keyPart + 32);
-  varint(tag);
-  const lengthAt = pos++; // a number's or boolean's KeyValue is below 128 bytes when its key is: checked below
-  buf[pos++] = 0x0a;
-  varint(keyBytes);
-  pos += buf.write(key, pos, keyBytes, 'utf8');
-  buf[pos++] = 0x12;
-  const anyAt = pos++;
-  if (typeof value === 'boolean') {
-    buf[pos++] = 0x10;
-    buf[pos++] = value ? 1 : 0;
-  } else if (typeof value === 'number' && Number.isInteger(value) && value >= MIN_INT64 && value < MAX_INT64) {
-    buf[pos++] = 0x18;
-    int64(value);
-  } else if (typeof value === 'number') {
-    buf[pos++] = 0x21;
-    buf.writeDoubleLE(value, pos);
-    pos += 8;
-  } else {
-    throw new NotHandled();
-  }
-  buf[anyAt] = pos - anyAt - 1;
-  const kv = pos - lengthAt - 1;
-  if (kv > 0x7f) throw new NotHandled(); // a key of over 100 bytes: left to the SDK
-  buf[lengthAt] = kv;
-}
 
-/** Encoded attributes (Span field 9) per key: its first values, or undefined once it had too many. */
-const attributeCache = new Map<string, Map<unknown, Buffer> | undefined>();
-const nameCache = new Map<string, Buffer>();
-
-function attribute(key: string, value: unknown): void {
-  let values = attributeCache.get(key);
-  if (values === undefined) {
-    if (attributeCache.has(key) || attributeCache.size >= MAX_CACHED_KEYS) return keyValue(0x4a, key, value);
-    values = new Map();
-    attributeCache.set(key, values);
-  }
-  let b = values.get(value);
-  if (b === undefined) {
-    if (values.size >= MAX_CACHED_VALUES) {
-      attributeCache.set(key, undefined);
-      return keyValue(0x4a, key, value);
+  /** A number: `int_value` when an integer in int64's range, else `double_value`, as the SDK's serializer. */
+  number(value: number): void {
+    ensure(this.keyField.length + 32);
+    varint(this.tag);
+    const lengthAt = pos++; // below 128 bytes: keys are the router's own, under 64 bytes
+    buf.set(this.keyField, pos);
+    pos += this.keyField.length;
+    buf[pos++] = 0x12;
+    const anyAt = pos++;
+    if (Number.isInteger(value) && value >= MIN_INT64 && value < MAX_INT64) {
+      buf[pos++] = 0x18;
+      int64(value);
+    } else {
+      buf[pos++] = 0x21;
+      buf.writeDoubleLE(value, pos);
+      pos += 8;
     }
-    b = encoded(() => keyValue(0x4a, key, value));
-    values.set(value, b);
+    buf[anyAt] = pos - anyAt - 1;
+    buf[lengthAt] = pos - lengthAt - 1;
   }
-  put(b);
 }
 
-function spanName(name: string): void {
-  let b = nameCache.get(name);
-  if (b === undefined) {
-    if (nameCache.size >= MAX_CACHED_NAMES) return stringField(0x2a, name);
-    b = encoded(() => stringField(0x2a, name));
-    nameCache.set(name, b);
-  }
-  put(b);
+const A = {
+  method: new Attribute('http.method'),
+  target: new Attribute('http.target'),
+  url: new Attribute('http.url'),
+  status: new Attribute('http.status_code'),
+  requestId: new Attribute('vllm.request_id'),
+  model: new Attribute('vllm.model'),
+  routingLogic: new Attribute('vllm.routing_logic'),
+  backendUrl: new Attribute('vllm.backend_url'),
+  inputTokens: new Attribute('gen_ai.usage.input_tokens'),
+  outputTokens: new Attribute('gen_ai.usage.output_tokens'),
+  ttfb: new Attribute('pdstack.time_to_first_byte_ms'),
+};
+
+/** Span names (field 5) with the span kind (field 6): the legs', and the request's by route. */
+const legNames = new Map<string, Buffer>();
+const routeNames = new Map<string, Buffer>();
+const MAX_CACHED_ROUTES = 1024;
+/** SpanKind of OTLP (the API's plus one): SERVER 2, CLIENT 3. */
+const KIND_SERVER = 2;
+const KIND_CLIENT = 3;
+
+function nameAndKind(name: string, kind: number): Buffer {
+  return encoded(() => {
+    stringField(0x2a, name);
+    buf[pos++] = 0x30;
+    buf[pos++] = kind;
+  });
 }
 
-function hexField(tag: number, hex: string, bytes: number): void {
-  buf[pos++] = tag;
-  buf[pos++] = bytes;
-  if (buf.write(hex, pos, bytes, 'hex') !== bytes) throw new NotHandled();
-  pos += bytes;
-}
-
-/** Span flags of OTLP: the trace flags, and whether the parent is remote (known: bit 8, remote: bit 9). */
-function spanFlags(traceFlags: number, parentRemote: boolean | undefined): number {
-  return (traceFlags & 0xff) | 0x100 | (parentRemote ? 0x200 : 0);
-}
-
-/** One Span message as ScopeSpans.spans (field 2). */
-function span(s: ReadableSpan): void {
-  if (s.events.length > 0 || s.links.length > 0) throw new NotHandled();
-  ensure(96);
-  buf[pos++] = 0x12;
-  // the Span's length goes in 2 bytes reserved here (up to 16383 bytes); a longer span is moved forward after
-  const lengthAt = pos;
-  pos += 2;
-  const start = pos;
-  const ctx = s.spanContext();
-  hexField(0x0a, ctx.traceId, 16);
-  hexField(0x12, ctx.spanId, 8);
-  const traceState = ctx.traceState?.serialize();
-  if (traceState) stringField(0x1a, traceState);
-  const parent = s.parentSpanContext;
-  if (parent?.spanId) {
-    ensure(10);
-    hexField(0x22, parent.spanId, 8);
-  }
-  spanName(s.name);
-  ensure(24);
-  buf[pos++] = 0x30;
-  varint(s.kind + 1);
-  buf[pos++] = 0x39;
-  writeHrTime(s.startTime);
-  buf[pos++] = 0x41;
-  writeHrTime(s.endTime);
-  const attributes = s.attributes;
-  for (const key in attributes) {
-    if (Object.prototype.hasOwnProperty.call(attributes, key)) attribute(key, attributes[key]);
-  }
+/** Status and flags, then the Span's length. */
+function closeSpan(s: SpanRecord, lengthAt: number): void {
   ensure(32);
-  if (s.droppedAttributesCount) {
-    buf[pos++] = 0x50;
-    varint(s.droppedAttributesCount);
-  }
-  if (s.droppedEventsCount) {
-    buf[pos++] = 0x60;
-    varint(s.droppedEventsCount);
-  }
-  if (s.droppedLinksCount) {
-    buf[pos++] = 0x70;
-    varint(s.droppedLinksCount);
-  }
-  const message = s.status.message;
+  const message = s.error ? s.statusMessage : undefined;
+  const code = s.error ? 2 : 0;
   if (message) {
     const n = Buffer.byteLength(message, 'utf8');
-    ensure(n + 32);
+    ensure(n + 16);
     buf[pos++] = 0x7a;
-    varint(1 + varintSize(n) + n + 1 + varintSize(s.status.code));
+    varint(1 + varintSize(n) + n + 2);
     buf[pos++] = 0x12;
     varint(n);
-    pos += buf.write(message, pos, n, 'utf8');
+    utf8(message, n);
   } else {
     buf[pos++] = 0x7a;
-    buf[pos++] = 1 + varintSize(s.status.code);
+    buf[pos++] = 2;
   }
   buf[pos++] = 0x18;
-  varint(s.status.code);
-  buf[pos++] = 0x85; // field 16, fixed32
+  buf[pos++] = code;
+  // Span.flags (field 16, fixed32): the trace flags (sampled: only sampled spans are recorded), the parent's
+  // remoteness known (bit 8) and whether it is remote (bit 9)
+  buf[pos++] = 0x85;
   buf[pos++] = 0x01;
-  buf.writeUInt32LE(spanFlags(ctx.traceFlags, parent?.isRemote), pos);
+  buf.writeUInt32LE(0x101 | (s.parentRemote ? 0x200 : 0), pos);
   pos += 4;
+  const start = lengthAt + 2;
   const length = pos - start;
-  if (length < 0x80) {
-    // one length byte, as the SDK writes it: the span moves back into the second byte reserved for the length
-    buf[lengthAt] = length;
-    buf.copyWithin(lengthAt + 1, start, pos);
-    pos -= 1;
-    return;
-  }
+  // a router span is at least 128 bytes (two ids, a parent or a request id, times and three attributes), so its length
+  // takes at least the two bytes reserved
   if (length < 0x4000) {
     buf[lengthAt] = (length & 0x7f) | 0x80;
     buf[lengthAt + 1] = length >>> 7;
@@ -287,92 +322,142 @@ function span(s: ReadableSpan): void {
   pos = start + extra + length;
 }
 
-/** The part of a batch before its spans: a Resource and an InstrumentationScope, encoded once each. */
-interface Head {
-  readonly resource: Buffer;
-  readonly scope: Buffer;
+/** Opens a Span message as ScopeSpans.spans (field 2) up to its first attribute: its length's offset. */
+function openSpan(s: SpanRecord & { readonly method: string }, nameKind: Buffer): number {
+  ensure(64 + s.traceState.length * 3);
+  buf[pos++] = 0x12;
+  // the Span's length goes in 2 bytes reserved here (up to 16383 bytes); fixed in closeSpan
+  const lengthAt = pos;
+  pos += 2;
+  hexField(0x0a, s.traceId, 16);
+  hexField(0x12, s.spanId, 8);
+  if (s.traceState) stringField(0x1a, s.traceState);
+  if (s.parentSpanId !== undefined) hexField(0x22, s.parentSpanId, 8);
+  put(nameKind);
+  ensure(18);
+  writeTimes(s.startMs, s.durationMs);
+  A.method.string(s.method);
+  return lengthAt;
 }
 
-const heads = new WeakMap<object, WeakMap<object, Head>>();
-
-function head(s: ReadableSpan): Head {
-  let byScope = heads.get(s.resource);
-  if (!byScope) heads.set(s.resource, (byScope = new WeakMap()));
-  let h = byScope.get(s.instrumentationScope);
-  if (h) return h;
-  const resource = encoded(() => {
-    const attributes = s.resource.attributes;
-    const inner = encoded(() => {
-      for (const key in attributes) {
-        const value = attributes[key];
-        if (value !== undefined) keyValue(0x0a, key, value);
-      }
-    });
-    ensure(inner.length + 16);
-    buf[pos++] = 0x0a; // ResourceSpans.resource
-    varint(inner.length);
-    put(inner);
-  });
-  const scopeInfo = s.instrumentationScope;
-  const scope = encoded(() => {
-    const inner = encoded(() => {
-      stringField(0x0a, scopeInfo.name);
-      if (scopeInfo.version) stringField(0x12, scopeInfo.version);
-    });
-    ensure(inner.length + 16);
-    buf[pos++] = 0x0a; // ScopeSpans.scope
-    varint(inner.length);
-    put(inner);
-  });
-  h = { resource, scope };
-  byScope.set(s.instrumentationScope, h);
-  return h;
-}
-
-/** The ExportTraceServiceRequest of `spans`, or undefined when the batch holds what only the SDK encodes. */
-export function encodeSpans(spans: readonly ReadableSpan[]): Uint8Array | undefined {
-  if (spans.length === 0) return undefined;
-  const first = spans[0]!;
-  const resourceSchema = first.resource.schemaUrl;
-  const scopeSchema = first.instrumentationScope.schemaUrl;
-  if (resourceSchema || scopeSchema || first.resource.asyncAttributesPending) return undefined;
-  let h: Head;
-  try {
-    h = head(first);
-    pos = 0;
-    for (const s of spans) {
-      if (s.resource !== first.resource || s.instrumentationScope !== first.instrumentationScope) return undefined;
-      span(s);
-    }
-  } catch (err) {
-    if (err instanceof NotHandled) return undefined;
-    throw err;
+function serverSpan(s: ServerSpanRecord): void {
+  let name = routeNames.get(s.route);
+  if (name === undefined) {
+    name = nameAndKind(`router ${s.route}`, KIND_SERVER);
+    if (routeNames.size < MAX_CACHED_ROUTES) routeNames.set(s.route, name);
   }
-  const spansBytes = pos;
-  const scopeSpans = h.scope.length + spansBytes;
-  const resourceSpans = h.resource.length + 1 + varintSize(scopeSpans) + scopeSpans;
-  const total = 1 + varintSize(resourceSpans) + resourceSpans;
-  const out = Buffer.allocUnsafe(total);
-  let at = 0;
-  const v = (n: number) => {
-    while (n > 0x7f) {
-      out[at++] = (n & 0x7f) | 0x80;
-      n >>>= 7;
-    }
-    out[at++] = n;
-  };
-  out[at++] = 0x0a; // ExportTraceServiceRequest.resource_spans
-  v(resourceSpans);
-  at += h.resource.copy(out, at);
-  out[at++] = 0x12; // ResourceSpans.scope_spans
-  v(scopeSpans);
-  at += h.scope.copy(out, at);
-  buf.copy(out, at, 0, spansBytes);
-  return out;
+  const lengthAt = openSpan(s, name);
+  A.target.string(s.route);
+  A.requestId.writeString(s.requestId);
+  A.routingLogic.string(s.routingLogic);
+  if (s.modelName !== undefined) A.model.string(s.modelName);
+  if (s.backendUrl !== undefined) A.backendUrl.string(s.backendUrl);
+  if (s.inputTokens !== undefined) A.inputTokens.number(s.inputTokens);
+  if (s.outputTokens !== undefined) A.outputTokens.number(s.outputTokens);
+  if (s.httpStatus !== undefined) A.status.number(s.httpStatus);
+  closeSpan(s, lengthAt);
 }
 
-/** The serializer given to the SDK's OTLP export delegates: this encoder, or the SDK's for what it leaves. */
-export const traceSerializer: ISerializer<ReadableSpan[], IExportTraceServiceResponse> = {
-  serializeRequest: (spans) => encodeSpans(spans) ?? ProtobufTraceSerializer.serializeRequest(spans),
-  deserializeResponse: (data) => ProtobufTraceSerializer.deserializeResponse(data),
-};
+function clientSpan(s: ClientSpanRecord): void {
+  let name = legNames.get(s.name);
+  if (name === undefined) legNames.set(s.name, (name = nameAndKind(s.name, KIND_CLIENT)));
+  const lengthAt = openSpan(s, name);
+  A.url.string(s.url);
+  A.backendUrl.string(s.backendUrl);
+  if (s.ttfbMs !== undefined) A.ttfb.number(s.ttfbMs);
+  if (s.httpStatus !== undefined) A.status.number(s.httpStatus);
+  closeSpan(s, lengthAt);
+}
+
+/** The export's Resource (`service.*` attributes) and InstrumentationScope (name and version). */
+export interface EncoderIdentity {
+  readonly resource: Readonly<Record<string, string>>;
+  readonly scope: { readonly name: string; readonly version: string };
+}
+
+/**
+ * Spans encoded as they end, kept as bytes until taken for an export. Bounds are the caller's (tracing-queue.ts).
+ */
+export class SpanEncoder {
+  private buf = Buffer.allocUnsafe(1 << 16);
+  private pos = 0;
+  /** The end offset of each span held. */
+  private ends: number[] = [];
+  /** ResourceSpans.resource and ScopeSpans.scope, encoded once. */
+  private readonly resource: Buffer;
+  private readonly scope: Buffer;
+
+  constructor(identity: EncoderIdentity) {
+    this.resource = encoded(() => {
+      const inner = encoded(() => {
+        for (const [key, value] of Object.entries(identity.resource)) new Attribute(key, 0x0a).writeString(value);
+      });
+      ensure(inner.length + 8);
+      buf[pos++] = 0x0a; // ResourceSpans.resource
+      varint(inner.length);
+      put(inner);
+    });
+    this.scope = encoded(() => {
+      const inner = encoded(() => {
+        stringField(0x0a, identity.scope.name);
+        if (identity.scope.version) stringField(0x12, identity.scope.version);
+      });
+      ensure(inner.length + 8);
+      buf[pos++] = 0x0a; // ScopeSpans.scope
+      varint(inner.length);
+      put(inner);
+    });
+  }
+
+  /** Spans held. */
+  get count(): number {
+    return this.ends.length;
+  }
+
+  server(s: ServerSpanRecord): void {
+    this.append(serverSpan, s);
+  }
+
+  client(s: ClientSpanRecord): void {
+    this.append(clientSpan, s);
+  }
+
+  private append<S>(write: (s: S) => void, s: S): void {
+    buf = this.buf;
+    pos = this.pos;
+    write(s);
+    this.buf = buf;
+    this.pos = pos;
+    this.ends.push(pos);
+  }
+
+  /** The ExportTraceServiceRequest of the first `n` spans held (at least one), which it no longer holds. */
+  take(n: number): Uint8Array {
+    const spansBytes = this.ends[n - 1]!;
+    const scopeSpans = this.scope.length + spansBytes;
+    const resourceSpans = this.resource.length + 1 + varintSize(scopeSpans) + scopeSpans;
+    const out = Buffer.allocUnsafe(1 + varintSize(resourceSpans) + resourceSpans);
+    let at = 0;
+    const v = (x: number) => {
+      while (x > 0x7f) {
+        out[at++] = (x & 0x7f) | 0x80;
+        x >>>= 7;
+      }
+      out[at++] = x;
+    };
+    out[at++] = 0x0a; // ExportTraceServiceRequest.resource_spans
+    v(resourceSpans);
+    at += this.resource.copy(out, at);
+    out[at++] = 0x12; // ResourceSpans.scope_spans
+    v(scopeSpans);
+    at += this.scope.copy(out, at);
+    this.buf.copy(out, at, 0, spansBytes);
+    // what is left moves to the front
+    this.buf.copyWithin(0, spansBytes, this.pos);
+    this.pos -= spansBytes;
+    const rest = this.ends.length - n;
+    for (let i = 0; i < rest; i++) this.ends[i] = this.ends[i + n]! - spansBytes;
+    this.ends.length = rest;
+    return out;
+  }
+}

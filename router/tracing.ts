@@ -15,34 +15,44 @@
  *   ERROR on a 4xx/5xx or a transport failure. Each call's `traceparent` names its own span, so the engine's spans
  *   hang below it. An engine retried after a failed connection gets a span per attempt.
  *
- * Export: OTLP/gRPC or OTLP/HTTP (schema/facts/otlp-endpoint.ts) through the SDK's BatchSpanProcessor, whose queue is
- * bounded: spans are handed over without waiting, and dropped when a collector cannot keep up or cannot be reached,
- * so the collector never slows or fails a request. Its settings are the SDK's, tunable with the standard variables
- * (`OTEL_BSP_MAX_QUEUE_SIZE` 2048 spans, `OTEL_BSP_SCHEDULE_DELAY` 5000 ms, `OTEL_BSP_MAX_EXPORT_BATCH_SIZE` 512,
+ * The spans are recorded by the router, not by the SDK's tracer: a request's span and its legs' are small objects of
+ * fixed fields (tracing-encoder.ts's records), encoded into OTLP bytes when they end and queued as bytes
+ * (tracing-queue.ts), because the SDK's tracer, span objects, contexts and BatchSpanProcessor cost the router more
+ * than tracing's whole budget (README, "Benchmarks", "Where tracing's cost is"). From the SDK it keeps: the sampler
+ * (`OTEL_TRACES_SAMPLER`/`_ARG`, built by the SDK's own `buildSamplerFromEnv`, asked once per request: a leg follows
+ * its request's decision, as every sampler those variables name decides for a child of a local span), the id
+ * generator, the W3C propagator's extraction of the client's `traceparent`/`tracestate` (the engines' `traceparent`
+ * is written in its format: `00-<trace>-<span>-<flags>`), the BatchSpanProcessor's settings and semantics
+ * (tracing-queue.ts), and the OTLP export delegates.
+ *
+ * Export: OTLP/gRPC or OTLP/HTTP (schema/facts/otlp-endpoint.ts) through the queue, which is bounded: spans are
+ * queued without waiting, and dropped when a collector cannot keep up or cannot be reached, so the collector never
+ * slows or fails a request. Its settings are the SDK's standard variables (`OTEL_BSP_MAX_QUEUE_SIZE` 2048 spans,
+ * `OTEL_BSP_SCHEDULE_DELAY` 5000 ms, `OTEL_BSP_MAX_EXPORT_BATCH_SIZE` 512, `OTEL_BSP_EXPORT_TIMEOUT`; the delegates'
  * `OTEL_EXPORTER_OTLP_TIMEOUT` 10000 ms, `OTEL_EXPORTER_OTLP_HEADERS` for a collector's credentials). Export
  * failures are logged, at most once a minute.
  */
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { credentials } from '@grpc/grpc-js';
-import { type Context, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { type Context, ROOT_CONTEXT, type SpanContext, SpanKind, isSpanContextValid, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator, setGlobalErrorHandler } from '@opentelemetry/core';
-import { OTLPExporterBase } from '@opentelemetry/otlp-exporter-base';
+import type { IOtlpExportDelegate } from '@opentelemetry/otlp-exporter-base';
 import { convertLegacyHttpOptions, createOtlpHttpExportDelegate } from '@opentelemetry/otlp-exporter-base/node-http';
 import { convertLegacyOtlpGrpcOptions, createOtlpGrpcExportDelegate } from '@opentelemetry/otlp-grpc-exporter-base';
-import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
-  BasicTracerProvider,
-  BatchSpanProcessor,
-  type ReadableSpan,
-  type SpanExporter,
-} from '@opentelemetry/sdk-trace-base';
+  type IExportTraceServiceResponse,
+  type ISerializer,
+  ProtobufTraceSerializer,
+} from '@opentelemetry/otlp-transformer';
+import { RandomIdGenerator, SamplingDecision } from '@opentelemetry/sdk-trace-base';
+import { buildSamplerFromEnv } from '@opentelemetry/sdk-trace-base/build/src/config.js';
 import type { OtelConfig } from './config/config.js';
 import type { Logger } from './log.js';
-import { traceSerializer } from './tracing-encoder.js';
+import { type ClientSpanRecord, type LegName, type ServerSpanRecord, SpanEncoder } from './tracing-encoder.js';
+import { SpanQueue, queueSettingsFromEnv } from './tracing-queue.js';
 import { VERSION } from './version.js';
 
-/** The engine calls of a request: P/D's two legs, or the general path's one. */
-export type LegName = 'prefill' | 'decode' | 'process_request';
+export type { LegName } from './tracing-encoder.js';
 
 /** One engine call's span. */
 export interface LegTrace {
@@ -81,31 +91,34 @@ const FLUSH_TIMEOUT_MS = 2_000;
 /** Export failures are logged at most this often. */
 const FAILURE_LOG_INTERVAL_MS = 60_000;
 
+/** The export delegates' serializer: the requests come encoded (tracing-encoder.ts); answers are the SDK's to read. */
+const serializer: ISerializer<Uint8Array, IExportTraceServiceResponse> = {
+  serializeRequest: (request) => request,
+  deserializeResponse: (data) => ProtobufTraceSerializer.deserializeResponse(data),
+};
+
 /**
- * The SDK's OTLP trace exporters, as `@opentelemetry/exporter-trace-otlp-grpc` and `-proto` build them (their export
- * delegates: transport, retries, timeouts, `OTEL_EXPORTER_OTLP_*`), with the router's span encoder
- * (tracing-encoder.ts) in place of the SDK's serializer.
+ * The SDK's OTLP export delegates, as `@opentelemetry/exporter-trace-otlp-grpc` and `-proto` build them (transport,
+ * retries, timeouts, `OTEL_EXPORTER_OTLP_*`), sending the requests tracing-encoder.ts encodes.
  */
-function exporter(config: OtelConfig): SpanExporter {
+function exportDelegate(config: OtelConfig): IOtlpExportDelegate<Uint8Array> {
   const e = config.endpoint;
   if (e.protocol === 'http/protobuf') {
     const options = convertLegacyHttpOptions({ url: e.url }, 'TRACES', 'v1/traces', {
       'Content-Type': 'application/x-protobuf',
     });
-    return new OTLPExporterBase<ReadableSpan[]>(createOtlpHttpExportDelegate(options, traceSerializer));
+    return createOtlpHttpExportDelegate(options, serializer);
   }
   // the address without a scheme and the credentials given: the exporter would take `http://host:80` for port 443
   const options = convertLegacyOtlpGrpcOptions(
     { url: e.address, credentials: e.tls ? credentials.createSsl() : credentials.createInsecure() },
     'TRACES',
   );
-  return new OTLPExporterBase<ReadableSpan[]>(
-    createOtlpGrpcExportDelegate(
-      options,
-      traceSerializer,
-      'TraceExportService',
-      '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
-    ),
+  return createOtlpGrpcExportDelegate(
+    options,
+    serializer,
+    'TraceExportService',
+    '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
   );
 }
 
@@ -114,18 +127,122 @@ const headerGetter = {
   get: (carrier: IncomingHttpHeaders, key: string) => carrier[key],
   keys: (carrier: IncomingHttpHeaders) => Object.keys(carrier),
 };
-const headerSetter = {
-  set: (carrier: Record<string, string | string[]>, key: string, value: string) => {
-    carrier[key] = value;
-  },
-};
+const ids = new RandomIdGenerator();
+/** What the sampler is shown besides the trace id and parent: the variables' samplers read neither. */
+const NO_ATTRIBUTES = Object.freeze({});
+const NO_LINKS = Object.freeze([]) as [];
 
-function endSpan(span: Span, status: number | undefined, errorFrom: number, error?: string): void {
-  if (status !== undefined) span.setAttribute('http.status_code', status);
-  if (error !== undefined || (status !== undefined && status >= errorFrom)) {
-    span.setStatus({ code: SpanStatusCode.ERROR, ...(error !== undefined ? { message: error } : {}) });
+/** What the router's spans share: start, end (`finish`) and the end's HTTP status and span status. */
+abstract class RecordedSpan {
+  readonly startMs = Date.now();
+  protected readonly started = performance.now();
+  durationMs = 0;
+  httpStatus: number | undefined = undefined;
+  error = false;
+  statusMessage: string | undefined = undefined;
+  protected ended = false;
+
+  /** Ends the span (once): status ERROR on `error` or a status from `errorFrom`; true when it is to be queued. */
+  protected finish(
+    status: number | undefined,
+    error: string | undefined,
+    errorFrom: number,
+    sampled: boolean,
+  ): boolean {
+    if (this.ended) return false;
+    this.ended = true;
+    this.durationMs = performance.now() - this.started;
+    this.httpStatus = status;
+    if (error !== undefined || (status !== undefined && status >= errorFrom)) {
+      this.error = true;
+      this.statusMessage = error;
+    }
+    return sampled;
   }
-  span.end();
+}
+
+/** A request's SERVER span: recorded while it runs, queued (sampled) when the client's answer closes. */
+class RequestSpan extends RecordedSpan implements RequestTrace, ServerSpanRecord {
+  modelName: string | undefined = undefined;
+  backendUrl: string | undefined = undefined;
+  inputTokens: number | undefined = undefined;
+  outputTokens: number | undefined = undefined;
+
+  constructor(
+    private readonly queue: SpanQueue,
+    readonly sampled: boolean,
+    readonly traceId: string,
+    readonly spanId: string,
+    readonly traceState: string,
+    readonly parentSpanId: string | undefined,
+    readonly parentRemote: boolean,
+    readonly route: string,
+    readonly method: string,
+    readonly requestId: string,
+    readonly routingLogic: string,
+  ) {
+    super();
+  }
+
+  model(model: string): void {
+    if (!this.ended) this.modelName = model;
+  }
+
+  usage(input: unknown, output: unknown): void {
+    if (this.ended) return;
+    if (typeof input === 'number') this.inputTokens = input;
+    if (typeof output === 'number') this.outputTokens = output;
+  }
+
+  leg(name: LegName, url: string, method: string, path: string): LegTrace {
+    if (!this.ended) this.backendUrl = url;
+    return new LegSpan(this, this.queue, name, url, method, url + path);
+  }
+
+  end(status: number | undefined, error: string | undefined): void {
+    if (this.finish(status, error, 500, this.sampled)) this.queue.server(this);
+  }
+}
+
+/** An engine call's CLIENT span, child of its request's. */
+class LegSpan extends RecordedSpan implements LegTrace, ClientSpanRecord {
+  readonly spanId = ids.generateSpanId();
+  readonly traceId: string;
+  readonly traceState: string;
+  readonly parentSpanId: string;
+  readonly parentRemote = false;
+  ttfbMs: number | undefined = undefined;
+  private readonly sampled: boolean;
+
+  constructor(
+    request: RequestSpan,
+    private readonly queue: SpanQueue,
+    readonly name: LegName,
+    readonly backendUrl: string,
+    readonly method: string,
+    readonly url: string,
+  ) {
+    super();
+    this.traceId = request.traceId;
+    this.traceState = request.traceState;
+    this.parentSpanId = request.spanId;
+    this.sampled = request.sampled;
+  }
+
+  headers(headers: Record<string, string | string[]>): Record<string, string | string[]> {
+    const out = { ...headers };
+    out['traceparent'] = `00-${this.traceId}-${this.spanId}-${this.sampled ? '01' : '00'}`;
+    if (this.traceState) out['tracestate'] = this.traceState;
+    return out;
+  }
+
+  firstByte(): void {
+    if (this.ttfbMs === undefined && !this.ended) this.ttfbMs = performance.now() - this.started;
+  }
+
+  end(status: number | undefined, error?: string): void {
+    if (this.finish(status, error, 400, this.sampled)) this.queue.client(this);
+  }
 }
 
 export function startTracing(config: OtelConfig, routingLogic: string, log: Logger): Tracing {
@@ -137,83 +254,63 @@ export function startTracing(config: OtelConfig, routingLogic: string, log: Logg
     const message = err instanceof Error ? err.message : String(err);
     log.warn(`OpenTelemetry export to ${config.given} failed (spans are dropped while it fails): ${message}`);
   });
-  const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': config.serviceName, 'service.version': VERSION }),
-    spanProcessors: [new BatchSpanProcessor(exporter(config))],
-  });
-  const tracer = provider.getTracer('pdstack-router', VERSION);
+  const sampler = buildSamplerFromEnv();
+  const delegate = exportDelegate(config);
+  const queue = new SpanQueue(
+    new SpanEncoder({
+      resource: { 'service.name': config.serviceName, 'service.version': VERSION },
+      scope: { name: 'pdstack-router', version: VERSION },
+    }),
+    queueSettingsFromEnv(),
+    (request, done) => delegate.export(request, done),
+  );
   log.info(
     `OpenTelemetry tracing enabled, exporting to ${config.given} over OTLP/${config.endpoint.protocol === 'grpc' ? 'gRPC' : 'HTTP'} as service ${config.serviceName}`,
   );
 
-  const leg = (parent: Context, name: LegName, url: string, method: string, path: string): LegTrace => {
-    const started = performance.now();
-    const span = tracer.startSpan(
-      name,
-      {
-        kind: SpanKind.CLIENT,
-        attributes: { 'http.method': method, 'http.url': url + path, 'vllm.backend_url': url },
-      },
-      parent,
-    );
-    const context = trace.setSpan(parent, span);
-    let firstByte = false;
-    return {
-      headers(headers) {
-        const out = { ...headers };
-        propagator.inject(context, out, headerSetter);
-        return out;
-      },
-      firstByte() {
-        if (firstByte) return;
-        firstByte = true;
-        span.setAttribute('pdstack.time_to_first_byte_ms', performance.now() - started);
-      },
-      end: (status, error) => endSpan(span, status, 400, error),
-    };
-  };
-
   return {
     request(route, method, headers, requestId, res) {
-      const parent = propagator.extract(ROOT_CONTEXT, headers, headerGetter);
-      const span = tracer.startSpan(
-        `router ${route}`,
-        {
-          kind: SpanKind.SERVER,
-          attributes: {
-            'http.method': method,
-            'http.target': route,
-            'vllm.request_id': requestId,
-            'vllm.routing_logic': routingLogic,
-          },
-        },
-        parent,
+      // the client's W3C trace context, by the SDK's propagator (only when it sent one: no context work otherwise)
+      let context: Context = ROOT_CONTEXT;
+      let parent: SpanContext | undefined;
+      if (headers['traceparent'] !== undefined) {
+        context = propagator.extract(ROOT_CONTEXT, headers, headerGetter);
+        parent = trace.getSpanContext(context);
+        if (parent !== undefined && !isSpanContextValid(parent)) parent = undefined;
+      }
+      const traceId = parent ? parent.traceId : ids.generateTraceId();
+      const name = `router ${route}`;
+      const sampling = sampler.shouldSample(context, traceId, name, SpanKind.SERVER, NO_ATTRIBUTES, NO_LINKS);
+      const traceState = sampling.traceState ?? parent?.traceState;
+      const span = new RequestSpan(
+        queue,
+        sampling.decision === SamplingDecision.RECORD_AND_SAMPLED,
+        traceId,
+        ids.generateSpanId(),
+        traceState ? traceState.serialize() : '',
+        parent?.spanId,
+        parent !== undefined,
+        route,
+        method,
+        requestId,
+        routingLogic,
       );
-      const context = trace.setSpan(parent, span);
       res.once('close', () =>
-        endSpan(
-          span,
+        span.end(
           res.headersSent ? res.statusCode : undefined,
-          500,
           res.writableFinished ? undefined : 'the client went away',
         ),
       );
-      return {
-        model: (model) => span.setAttribute('vllm.model', model),
-        usage(input, output) {
-          if (typeof input === 'number') span.setAttribute('gen_ai.usage.input_tokens', input);
-          if (typeof output === 'number') span.setAttribute('gen_ai.usage.output_tokens', output);
-        },
-        leg(name, url, method, path) {
-          span.setAttribute('vllm.backend_url', url);
-          return leg(context, name, url, method, path);
-        },
-      };
+      return span;
     },
     async shutdown() {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, FLUSH_TIMEOUT_MS)));
-      await Promise.race([provider.shutdown().catch(() => undefined), timeout]);
+      const flushed = queue
+        .shutdown()
+        .then(() => delegate.shutdown())
+        .catch(() => undefined);
+      await Promise.race([flushed, timeout]);
       clearTimeout(timer);
     },
   };

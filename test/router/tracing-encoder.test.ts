@@ -1,78 +1,59 @@
 /**
- * The router's OTLP span encoder (router/tracing-encoder.ts) against the SDK's `ProtobufTraceSerializer`: a batch of
- * the router's span shapes (remote parent with tracestate, client legs, an error status with its message, integer,
- * negative, beyond-2^32, fractional and boolean attributes, non-ASCII and long strings, a span over 16 KiB, more
- * distinct values of a key than are cached) decodes, with the OTLP protobuf types, to the same request from both; a
- * batch holding what the encoder leaves to the SDK (an event, an array attribute) is not encoded by it.
+ * The router's OTLP span encoder (router/tracing-encoder.ts) against the SDK's `ProtobufTraceSerializer`: the router's
+ * spans made with the SDK's tracer (remote parent with tracestate, client legs, error statuses with and without a
+ * message, negative and beyond-2^32 token counts, fractional times to first byte, non-ASCII and long strings, a span
+ * over 16 KiB, more distinct values of an attribute than are cached), recorded as the router records them, decode
+ * with the OTLP protobuf types to the request the SDK encodes from its spans; taken in batches, what is left stays.
  */
 import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import generated from 'otlp-proto-0.216/build/src/generated/root';
 import { describe, expect, it } from 'vitest';
-import { MAX_CACHED_VALUES, encodeSpans, traceSerializer } from '../../router/tracing-encoder.js';
-import { clientContext, finishedSpans, pdRequest } from '../support/router-spans.js';
+import { MAX_CACHED_VALUES, SpanEncoder } from '../../router/tracing-encoder.js';
+import { decodedRequest } from '../support/otlp-receiver.js';
+import { addAsRecord, clientContext, finishedSpans, identityOf, pdRequest } from '../support/router-spans.js';
 
-interface MessageType {
-  decode(b: Uint8Array): object;
-  toObject(m: object, o: object): unknown;
+const decoded = decodedRequest;
+const sdk = (batch: ReadableSpan[]) => ProtobufTraceSerializer.serializeRequest(batch)!;
+
+function encoderOf(batch: ReadableSpan[]): SpanEncoder {
+  const encoder = new SpanEncoder(identityOf(batch[0]!));
+  for (const span of batch) addAsRecord(encoder, span);
+  return encoder;
 }
-const Request = (
-  generated as unknown as {
-    opentelemetry: { proto: { collector: { trace: { v1: { ExportTraceServiceRequest: MessageType } } } } };
-  }
-).opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 
-const decoded = (bytes: Uint8Array | undefined) =>
-  Request.toObject(Request.decode(bytes!), { longs: String, bytes: String, enums: Number, defaults: true });
-const sdk = (batch: ReadableSpan[]) => decoded(ProtobufTraceSerializer.serializeRequest(batch));
+const REQUESTS = MAX_CACHED_VALUES + 50;
+const batch = finishedSpans((tracer) => {
+  const client = clientContext();
+  for (let i = 0; i < REQUESTS; i++) {
+    pdRequest(tracer, i, {
+      parent: i % 3 ? client : ROOT_CONTEXT,
+      model: `modèle-ünïcode/Llama-${i}`,
+      inputTokens: i % 5 === 0 ? -i - 1 : 2 ** 40 + i,
+      outputTokens: i,
+    });
+  }
+  pdRequest(tracer, 1, { requestId: 'r'.repeat(20_000) }); // a span over 16 KiB
+});
 
 describe('the router OTLP span encoder', () => {
-  it('encodes a batch of the router spans as the SDK serializer does, decoded', () => {
-    const batch = finishedSpans((tracer) => {
-      const client = clientContext();
-      for (let i = 0; i < MAX_CACHED_VALUES + 50; i++) {
-        pdRequest(tracer, i, i % 3 ? client : ROOT_CONTEXT, 'modèle-ünïcode/Llama', {
-          'test.large': 2 ** 40 + i,
-          'test.negative': -i - 1,
-          'test.flag': i % 3 === 0,
-          'test.long': 'x'.repeat(200 + i),
-        });
-      }
-      tracer.startSpan('big', { attributes: { 'test.big': 'y'.repeat(20_000) } }, ROOT_CONTEXT).end();
-    });
-    expect(batch).toHaveLength((MAX_CACHED_VALUES + 50) * 3 + 1);
-    const ours = encodeSpans(batch);
-    expect(ours).toBeDefined();
-    expect(decoded(ours)).toEqual(sdk(batch));
-    // again: the attributes seen before are written from their cached encodings now
-    expect(decoded(encodeSpans(batch))).toEqual(sdk(batch));
+  it('encodes the router spans as the SDK serializer does, decoded', () => {
+    expect(batch).toHaveLength((REQUESTS + 1) * 3);
+    const encoder = encoderOf(batch);
+    expect(encoder.count).toBe(batch.length);
+    const ours = encoder.take(batch.length);
+    expect(encoder.count).toBe(0);
+    expect(decoded(ours)).toEqual(decoded(sdk(batch)));
+    // again: the attribute values seen before are written from their kept encodings now
+    expect(decoded(encoderOf(batch).take(batch.length))).toEqual(decoded(sdk(batch)));
   });
 
-  it('writes a span under 128 bytes with a one-byte length (canonical protobuf, as the SDK writes it)', () => {
-    const batch = finishedSpans((tracer) => tracer.startSpan('s', {}, ROOT_CONTEXT).end());
-    const ours = encodeSpans(batch);
-    expect(decoded(ours)).toEqual(sdk(batch));
-    // the Span (ScopeSpans.spans, tag 0x12) is the batch's last message and opens with its trace id (tag 0x0a, 16 bytes)
-    const hex = Buffer.from(ours!).toString('hex');
-    const body = hex.indexOf(`0a10${batch[0]!.spanContext().traceId}`) / 2;
-    expect(hex.slice(2 * body - 4, 2 * body - 2)).toBe('12');
-    const length = ours![body - 1]!;
-    expect(length).toBeLessThan(0x80);
-    expect(body + length).toBe(ours!.length);
-  });
-
-  it('leaves a batch with an event or an array attribute to the SDK serializer', () => {
-    const withEvent = finishedSpans((tracer) => {
-      pdRequest(tracer, 1);
-      tracer.startSpan('evented', {}, ROOT_CONTEXT).addEvent('something').end();
-    });
-    const withArray = finishedSpans((tracer) => {
-      tracer.startSpan('arrays', { attributes: { 'test.list': ['a', 'b'] } }, ROOT_CONTEXT).end();
-    });
-    for (const batch of [withEvent, withArray]) {
-      expect(encodeSpans(batch)).toBeUndefined();
-      expect(decoded(traceSerializer.serializeRequest(batch))).toEqual(sdk(batch));
-    }
+  it('takes the first spans as one request and keeps the rest for the next', () => {
+    const encoder = encoderOf(batch);
+    const first = encoder.take(100);
+    expect(encoder.count).toBe(batch.length - 100);
+    const rest = encoder.take(encoder.count);
+    expect(decoded(first)).toEqual(decoded(sdk(batch.slice(0, 100))));
+    expect(decoded(rest)).toEqual(decoded(sdk(batch.slice(100))));
   });
 });

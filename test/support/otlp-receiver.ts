@@ -38,10 +38,31 @@ interface DecodedRequest {
 // protobufjs' generated module: typed as a bare Root, so its namespaces are given their shape here
 const root = generated as unknown as {
   opentelemetry: {
-    proto: { collector: { trace: { v1: { ExportTraceServiceRequest: { decode(b: Uint8Array): DecodedRequest } } } } };
+    proto: {
+      collector: {
+        trace: {
+          v1: {
+            ExportTraceServiceRequest: {
+              decode(b: Uint8Array): DecodedRequest;
+              toObject(m: DecodedRequest, options: object): unknown;
+            };
+          };
+        };
+      };
+    };
   };
 };
 const ExportTraceServiceRequest = root.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+
+/** An ExportTraceServiceRequest decoded into plain values (64-bit integers as strings, bytes as base64), defaults too. */
+export function decodedRequest(bytes: Uint8Array): unknown {
+  return ExportTraceServiceRequest.toObject(ExportTraceServiceRequest.decode(bytes), {
+    longs: String,
+    bytes: String,
+    enums: Number,
+    defaults: true,
+  });
+}
 
 /** `SpanKind` of OTLP: 2 server, 3 client. */
 export const SPAN_KIND = { server: 2, client: 3 } as const;

@@ -1,24 +1,28 @@
 /**
- * Finished spans shaped as the router's (router/tracing.ts), made with the OpenTelemetry SDK into memory: for the
- * span encoder's test and benchmark.
+ * Spans shaped as the router's (router/tracing.ts), made with the OpenTelemetry SDK's tracer into memory, and the same
+ * spans as the router's records (router/tracing-encoder.ts): for the span encoder's test and benchmark, which encode
+ * the records and compare with the SDK's serializer on the SDK's spans.
  */
 import { type Context, ROOT_CONTEXT, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   BasicTracerProvider,
   InMemorySpanExporter,
   type ReadableSpan,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
+import type {
+  ClientSpanRecord,
+  EncoderIdentity,
+  LegName,
+  ServerSpanRecord,
+  SpanEncoder,
+} from '../../router/tracing-encoder.js';
 
-/** The spans `build` ends, with the router's resource and instrumentation scope. */
+/** The spans `build` ends, with the SDK's default resource and the router's instrumentation scope. */
 export function finishedSpans(build: (tracer: Tracer) => void): ReadableSpan[] {
   const memory = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': 'vllm-router', 'service.version': '0.1.0' }),
-    spanProcessors: [new SimpleSpanProcessor(memory)],
-  });
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(memory)] });
   build(provider.getTracer('pdstack-router', '0.1.0'));
   return memory.getFinishedSpans() as ReadableSpan[];
 }
@@ -32,18 +36,21 @@ export function clientContext(): Context {
   );
 }
 
+/** What varies between requests. */
+export interface RequestShape {
+  readonly parent?: Context;
+  readonly model?: string;
+  readonly requestId?: string;
+  readonly inputTokens?: number;
+  readonly outputTokens?: number;
+}
+
 /**
  * One P/D request number `i` as the router traces it: the SERVER span under `parent` and its `prefill` and `decode`
- * CLIENT spans; an even `i` has failing legs (503, status ERROR with a message). `extra` attributes go on the server
- * span.
+ * CLIENT spans; an even `i` has failing legs (503, status ERROR with a message) and a 503 answer (status ERROR).
  */
-export function pdRequest(
-  tracer: Tracer,
-  i: number,
-  parent: Context = ROOT_CONTEXT,
-  model = 'meta-llama/Llama-3.1-8B-Instruct',
-  extra: Record<string, string | number | boolean> = {},
-): void {
+export function pdRequest(tracer: Tracer, i: number, shape: RequestShape = {}): void {
+  const parent = shape.parent ?? ROOT_CONTEXT;
   const server = tracer.startSpan(
     'router /v1/completions',
     {
@@ -51,13 +58,13 @@ export function pdRequest(
       attributes: {
         'http.method': 'POST',
         'http.target': '/v1/completions',
-        'vllm.request_id': `5f0c6a4e-2b1d-4c3e-9a8f-${String(i).padStart(12, '0')}`,
+        'vllm.request_id': shape.requestId ?? `5f0c6a4e-2b1d-4c3e-9a8f-${String(i).padStart(12, '0')}`,
         'vllm.routing_logic': 'disaggregated_prefill',
       },
     },
     parent,
   );
-  server.setAttribute('vllm.model', model);
+  server.setAttribute('vllm.model', shape.model ?? 'meta-llama/Llama-3.1-8B-Instruct');
   const context = trace.setSpan(parent, server);
   for (const [name, url] of [
     ['prefill', 'http://10.0.0.1:8000'],
@@ -77,7 +84,67 @@ export function pdRequest(
     if (i % 2 === 0) leg.setStatus({ code: SpanStatusCode.ERROR, message: 'engine failed: ✗' });
     leg.end();
   }
-  server.setAttributes({ 'gen_ai.usage.input_tokens': 6, 'gen_ai.usage.output_tokens': 16, ...extra });
-  server.setAttribute('http.status_code', i % 2 ? 200 : 503);
+  server.setAttributes({
+    'gen_ai.usage.input_tokens': shape.inputTokens ?? 6,
+    'gen_ai.usage.output_tokens': shape.outputTokens ?? 16,
+    'http.status_code': i % 2 ? 200 : 503,
+  });
+  if (i % 2 === 0) server.setStatus({ code: SpanStatusCode.ERROR });
   server.end();
+}
+
+/** The resource and scope of `span` as the encoder takes them. */
+export function identityOf(span: ReadableSpan): EncoderIdentity {
+  return {
+    resource: Object.fromEntries(Object.entries(span.resource.attributes).map(([k, v]) => [k, String(v)])),
+    scope: { name: span.instrumentationScope.name, version: span.instrumentationScope.version ?? '' },
+  };
+}
+
+/** Milliseconds since the epoch of an SDK time (the SDK starts spans at `Date.now()`: whole milliseconds). */
+const ms = ([s, ns]: readonly [number, number]) => s * 1000 + ns / 1e6;
+/** Milliseconds from `a` to `b`, exact to the nanosecond (a difference of epoch milliseconds is not). */
+const between = (a: readonly [number, number], b: readonly [number, number]) =>
+  (b[0] - a[0]) * 1000 + (b[1] - a[1]) / 1e6;
+
+/** `span` as the router records it (its ids, times, status and attributes). */
+export function recordOf(span: ReadableSpan): { server: ServerSpanRecord } | { client: ClientSpanRecord } {
+  const ctx = span.spanContext();
+  const a = span.attributes;
+  // one literal with the fields of both kinds: one object shape, as the router's records of a kind have
+  const record: ServerSpanRecord & ClientSpanRecord = {
+    traceId: ctx.traceId,
+    spanId: ctx.spanId,
+    traceState: ctx.traceState?.serialize() ?? '',
+    parentSpanId: span.parentSpanContext?.spanId,
+    parentRemote: span.parentSpanContext?.isRemote === true,
+    startMs: ms(span.startTime),
+    durationMs: between(span.startTime, span.endTime),
+    httpStatus: a['http.status_code'] as number | undefined,
+    error: span.status.code === SpanStatusCode.ERROR,
+    statusMessage: span.status.message,
+    name: span.name as LegName,
+    route: a['http.target'] as string,
+    method: a['http.method'] as string,
+    url: a['http.url'] as string,
+    requestId: a['vllm.request_id'] as string,
+    routingLogic: a['vllm.routing_logic'] as string,
+    modelName: a['vllm.model'] as string | undefined,
+    backendUrl: a['vllm.backend_url'] as string,
+    inputTokens: a['gen_ai.usage.input_tokens'] as number | undefined,
+    outputTokens: a['gen_ai.usage.output_tokens'] as number | undefined,
+    ttfbMs: a['pdstack.time_to_first_byte_ms'] as number | undefined,
+  };
+  return span.kind === SpanKind.SERVER ? { server: record } : { client: record };
+}
+
+/** Adds a record of {@link recordOf} to `encoder`. */
+export function add(encoder: SpanEncoder, record: ReturnType<typeof recordOf>): void {
+  if ('server' in record) encoder.server(record.server);
+  else encoder.client(record.client);
+}
+
+/** `span` as the router records it, added to `encoder`. */
+export function addAsRecord(encoder: SpanEncoder, span: ReadableSpan): void {
+  add(encoder, recordOf(span));
 }

@@ -1,0 +1,129 @@
+/**
+ * The bounded export queue of the router's spans, with the OpenTelemetry SDK's BatchSpanProcessor's semantics and
+ * settings (its standard variables, read as the SDK reads them): a span is queued when it ends without waiting, and
+ * dropped when `OTEL_BSP_MAX_QUEUE_SIZE` spans (2048) wait already; a batch of up to `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`
+ * spans (512) is exported when that many wait, else `OTEL_BSP_SCHEDULE_DELAY` ms (5000) after the first; one export at
+ * a time, given up after `OTEL_BSP_EXPORT_TIMEOUT` ms (30000); shutdown exports what waits. Failures go to the SDK's
+ * global error handler (tracing.ts logs them at most once a minute); nothing is logged per span.
+ *
+ * The queued spans are their OTLP bytes in a {@link SpanEncoder} (tracing-encoder.ts), not objects.
+ */
+import { type ExportResult, ExportResultCode, getNumberFromEnv, globalErrorHandler } from '@opentelemetry/core';
+import type { ClientSpanRecord, ServerSpanRecord, SpanEncoder } from './tracing-encoder.js';
+
+export interface QueueSettings {
+  readonly maxQueueSize: number;
+  readonly maxExportBatchSize: number;
+  readonly scheduledDelayMillis: number;
+  readonly exportTimeoutMillis: number;
+}
+
+/** The settings from the `OTEL_BSP_*` variables, with the BatchSpanProcessor's defaults and its batch ≤ queue rule. */
+export function queueSettingsFromEnv(): QueueSettings {
+  const maxQueueSize = getNumberFromEnv('OTEL_BSP_MAX_QUEUE_SIZE') ?? 2048;
+  return {
+    maxQueueSize,
+    maxExportBatchSize: Math.min(getNumberFromEnv('OTEL_BSP_MAX_EXPORT_BATCH_SIZE') ?? 512, maxQueueSize),
+    scheduledDelayMillis: getNumberFromEnv('OTEL_BSP_SCHEDULE_DELAY') ?? 5000,
+    exportTimeoutMillis: getNumberFromEnv('OTEL_BSP_EXPORT_TIMEOUT') ?? 30_000,
+  };
+}
+
+/** Sends one ExportTraceServiceRequest (the SDK's OTLP export delegate) and reports its result. */
+export type ExportRequest = (request: Uint8Array, done: (result: ExportResult) => void) => void;
+
+export class SpanQueue {
+  /** Spans dropped because the queue was full (counted only). */
+  dropped = 0;
+  private exporting = false;
+  private timer: NodeJS.Timeout | undefined;
+  private shutdownPromise: Promise<void> | undefined;
+
+  constructor(
+    private readonly encoder: SpanEncoder,
+    private readonly settings: QueueSettings,
+    private readonly send: ExportRequest,
+    private readonly onError: (err: unknown) => void = (err) => globalErrorHandler(err as Error),
+  ) {}
+
+  /** Spans waiting. */
+  get length(): number {
+    return this.encoder.count;
+  }
+
+  server(s: ServerSpanRecord): void {
+    if (!this.room()) return;
+    this.encoder.server(s);
+    this.maybeStartTimer();
+  }
+
+  client(s: ClientSpanRecord): void {
+    if (!this.room()) return;
+    this.encoder.client(s);
+    this.maybeStartTimer();
+  }
+
+  /** Exports what waits (in batches, at once) and takes no span more. */
+  shutdown(): Promise<void> {
+    this.shutdownPromise ??= Promise.resolve().then(() => this.flushAll());
+    return this.shutdownPromise;
+  }
+
+  private room(): boolean {
+    if (this.shutdownPromise !== undefined) return false;
+    if (this.encoder.count < this.settings.maxQueueSize) return true;
+    this.dropped++;
+    return false;
+  }
+
+  private flushAll(): Promise<void> {
+    const batches = Math.ceil(this.encoder.count / this.settings.maxExportBatchSize);
+    const flushes: Promise<void>[] = [];
+    for (let i = 0; i < batches; i++) flushes.push(this.flushOneBatch());
+    return Promise.all(flushes).then(() => undefined);
+  }
+
+  private flushOneBatch(): Promise<void> {
+    this.clearTimer();
+    if (this.encoder.count === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      // past it the next batch may go: the delegate's own timeout (OTEL_EXPORTER_OTLP_TIMEOUT) ends the call
+      const timer = setTimeout(() => reject(new Error('Timeout')), this.settings.exportTimeoutMillis);
+      const request = this.encoder.take(Math.min(this.encoder.count, this.settings.maxExportBatchSize));
+      this.send(request, (result) => {
+        clearTimeout(timer);
+        if (result.code === ExportResultCode.SUCCESS) resolve();
+        else reject(result.error ?? new Error('span export failed'));
+      });
+    });
+  }
+
+  private maybeStartTimer(): void {
+    if (this.exporting) return;
+    const flush = () => {
+      this.exporting = true;
+      this.flushOneBatch()
+        .finally(() => {
+          this.exporting = false;
+          if (this.encoder.count > 0) {
+            this.clearTimer();
+            this.maybeStartTimer();
+          }
+        })
+        .catch((err: unknown) => {
+          this.exporting = false;
+          this.onError(err);
+        });
+    };
+    if (this.encoder.count >= this.settings.maxExportBatchSize) return flush();
+    if (this.timer !== undefined) return;
+    this.timer = setTimeout(flush, this.settings.scheduledDelayMillis);
+    this.timer.unref();
+  }
+
+  private clearTimer(): void {
+    if (this.timer === undefined) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * The router's span export queue (router/tracing-queue.ts), with the BatchSpanProcessor's semantics: spans are queued
+ * without waiting on an export in flight, the queue is bounded (spans past `maxQueueSize` are dropped and counted,
+ * nothing reported per span), a full batch goes at once and a partial one after the schedule delay, one export at a
+ * time, a failed export is reported once, and shutdown exports what waits. Exports are decoded with the OTLP
+ * protobuf types.
+ */
+import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { type ClientSpanRecord, SpanEncoder } from '../../router/tracing-encoder.js';
+import { decodedRequest } from '../support/otlp-receiver.js';
+import { type QueueSettings, SpanQueue, queueSettingsFromEnv } from '../../router/tracing-queue.js';
+
+/** The span ids of an export, in order. */
+function spanIds(request: Uint8Array): string[] {
+  const r = decodedRequest(request) as {
+    resourceSpans: { scopeSpans: { spans: { spanId: string }[] }[] }[];
+  };
+  return r.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans.map((s) => s.spanId)));
+}
+
+/** Leg span number `n`; its span id (base64 of the bytes, as decoded) is `idOf(n)`. */
+function leg(n: number): ClientSpanRecord {
+  return {
+    traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+    spanId: n.toString(16).padStart(16, '0'),
+    traceState: '',
+    parentSpanId: '00f067aa0ba902b7',
+    parentRemote: false,
+    startMs: 1_764_000_000_000 + n,
+    durationMs: 1.5,
+    httpStatus: 200,
+    error: false,
+    statusMessage: undefined,
+    name: 'decode',
+    method: 'POST',
+    url: 'http://10.0.0.2:8000/v1/completions',
+    backendUrl: 'http://10.0.0.2:8000',
+    ttfbMs: 0.5,
+  };
+}
+const idOf = (n: number) => Buffer.from(n.toString(16).padStart(16, '0'), 'hex').toString('base64');
+
+interface Sent {
+  readonly ids: string[];
+  readonly done: (result: ExportResult) => void;
+}
+
+function queue(settings: Partial<QueueSettings>) {
+  const sent: Sent[] = [];
+  const errors: unknown[] = [];
+  const q = new SpanQueue(
+    new SpanEncoder({ resource: { 'service.name': 'vllm-router' }, scope: { name: 'pdstack-router', version: '1' } }),
+    {
+      maxQueueSize: 2048,
+      maxExportBatchSize: 512,
+      scheduledDelayMillis: 5000,
+      exportTimeoutMillis: 30_000,
+      ...settings,
+    },
+    (request, done) => sent.push({ ids: spanIds(request), done }),
+    (err) => errors.push(err),
+  );
+  return { q, sent, errors };
+}
+
+const ok = { code: ExportResultCode.SUCCESS };
+
+afterEach(() => {
+  vi.useRealTimers();
+  vi.unstubAllEnvs();
+});
+
+describe('the span export queue', () => {
+  it('drops spans past maxQueueSize while an export is in flight, counting them and reporting nothing', async () => {
+    const { q, sent, errors } = queue({ maxQueueSize: 5, maxExportBatchSize: 2 });
+    q.client(leg(1));
+    expect(sent).toHaveLength(0); // a partial batch waits for the schedule delay
+    q.client(leg(2)); // a full batch goes at once
+    expect(sent.map((s) => s.ids)).toEqual([[idOf(1), idOf(2)]]);
+    for (let n = 3; n <= 9; n++) q.client(leg(n)); // the export is not answered: nothing waits for it
+    expect(sent).toHaveLength(1);
+    expect(q.length).toBe(5);
+    expect(q.dropped).toBe(2);
+    expect(errors).toEqual([]);
+    sent[0]!.done(ok);
+    await vi.waitFor(() => expect(sent).toHaveLength(2)); // the next full batch, once the first is answered
+    expect(sent[1]!.ids).toEqual([idOf(3), idOf(4)]);
+    sent[1]!.done(ok);
+    await vi.waitFor(() => expect(sent).toHaveLength(3));
+    expect(sent[2]!.ids).toEqual([idOf(5), idOf(6)]);
+    sent[2]!.done(ok);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(sent).toHaveLength(3); // one span left: it waits for the delay
+    expect(q.length).toBe(1);
+    // shutdown exports it, and takes no span more
+    const shutdown = q.shutdown();
+    await vi.waitFor(() => expect(sent).toHaveLength(4));
+    expect(sent[3]!.ids).toEqual([idOf(7)]);
+    sent[3]!.done(ok);
+    await shutdown;
+    q.client(leg(10));
+    expect(q.length).toBe(0);
+    expect(errors).toEqual([]);
+  });
+
+  it('exports a partial batch after the schedule delay, and reports a failed export once', async () => {
+    vi.useFakeTimers();
+    const { q, sent, errors } = queue({ scheduledDelayMillis: 1000 });
+    q.client(leg(1));
+    q.client(leg(2));
+    vi.advanceTimersByTime(999);
+    expect(sent).toHaveLength(0);
+    vi.advanceTimersByTime(1);
+    expect(sent.map((s) => s.ids)).toEqual([[idOf(1), idOf(2)]]);
+    const failure = new Error('collector down');
+    sent[0]!.done({ code: ExportResultCode.FAILED, error: failure });
+    await vi.waitFor(() => expect(errors).toEqual([failure]));
+    expect(q.length).toBe(0); // a failed batch is not retried by the queue (the delegate retries)
+  });
+
+  it('gives up on an export unanswered after exportTimeoutMillis, so the next batch can go', async () => {
+    vi.useFakeTimers();
+    const { q, sent, errors } = queue({ maxExportBatchSize: 1, exportTimeoutMillis: 100 });
+    q.client(leg(1));
+    q.client(leg(2));
+    expect(sent).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(errors).toEqual([new Error('Timeout')]);
+    expect(sent.map((s) => s.ids)).toEqual([[idOf(1)], [idOf(2)]]);
+  });
+
+  it("reads the BatchSpanProcessor's variables, with its defaults, and no batch beyond the queue", () => {
+    expect(queueSettingsFromEnv()).toEqual({
+      maxQueueSize: 2048,
+      maxExportBatchSize: 512,
+      scheduledDelayMillis: 5000,
+      exportTimeoutMillis: 30_000,
+    });
+    vi.stubEnv('OTEL_BSP_MAX_QUEUE_SIZE', '100');
+    vi.stubEnv('OTEL_BSP_MAX_EXPORT_BATCH_SIZE', '200');
+    vi.stubEnv('OTEL_BSP_SCHEDULE_DELAY', '50');
+    vi.stubEnv('OTEL_BSP_EXPORT_TIMEOUT', '700');
+    expect(queueSettingsFromEnv()).toEqual({
+      maxQueueSize: 100,
+      maxExportBatchSize: 100,
+      scheduledDelayMillis: 50,
+      exportTimeoutMillis: 700,
+    });
+  });
+});
