@@ -295,7 +295,8 @@ export function startTracing(config: OtelConfig, routingLogic: string, log: Logg
         requestId,
         routingLogic,
       );
-      res.once('close', () =>
+      // `on`, not `once`: the answer closes once, and a once-wrapper's removal costs each request
+      res.on('close', () =>
         span.end(
           res.headersSent ? res.statusCode : undefined,
           res.writableFinished ? undefined : 'the client went away',

@@ -286,6 +286,16 @@ export function countUsage(
 /** Bytes of an event stream's end kept to find its usage event (a usage event is about 200 bytes). */
 const STREAM_TAIL_BYTES = 4096;
 
+/** Where the last `"usage":` followed by an object (JSON whitespace between) is in `text`, or -1. */
+function lastUsageObject(text: Buffer): number {
+  for (let at = text.lastIndexOf('"usage":'); at >= 0; at = at > 0 ? text.lastIndexOf('"usage":', at - 1) : -1) {
+    let i = at + 8;
+    while (text[i] === 0x20 || text[i] === 0x09 || text[i] === 0x0a || text[i] === 0x0d) i++;
+    if (text[i] === 0x7b) return at;
+  }
+  return -1;
+}
+
 /**
  * A pass-through (around `inner`, if any) that keeps the last STREAM_TAIL_BYTES of an event stream and, at its end,
  * gives the request's span the `usage` of the last event that carries one.
@@ -301,14 +311,15 @@ function watchStreamUsage(trace: RequestTrace, inner: BodyTransform | undefined)
       return inner ? inner.chunk(c) : c;
     },
     end() {
-      const text = Buffer.concat(tail).toString('utf8');
-      const at = [...text.matchAll(/"usage":\s*\{/g)].at(-1)?.index ?? -1;
+      // searched as bytes (a stream without usage, the common case, is not decoded)
+      const text = Buffer.concat(tail);
+      const at = lastUsageObject(text);
       const start = at < 0 ? -1 : text.lastIndexOf('data:', at);
       if (start >= 0) {
-        const end = text.indexOf('\n', at);
+        const end = text.indexOf(0x0a, at);
         try {
           const usage = (
-            JSON.parse(text.slice(start + 5, end < 0 ? undefined : end)) as {
+            JSON.parse(text.toString('utf8', start + 5, end < 0 ? undefined : end)) as {
               usage?: { prompt_tokens?: unknown; completion_tokens?: unknown };
             }
           ).usage;
