@@ -43,9 +43,14 @@ export interface EngineContainers {
   readonly initContainers?: k8s.Container[];
 }
 
+/** The engines' container security context when none is given (the schema's default of `servingEngineSpec`). */
+export const ENGINE_CONTAINER_SECURITY_CONTEXT = fromUser<k8s.SecurityContext>(
+  ENGINE_DEFAULTS.containerSecurityContext,
+);
+
 /** The vllm container's security context. */
 export const engineSecurityContext = (engine: Pick<VllmEngineProps, 'containerSecurityContext'>): k8s.SecurityContext =>
-  fromUser<k8s.SecurityContext>(engine.containerSecurityContext ?? ENGINE_DEFAULTS.containerSecurityContext);
+  engine.containerSecurityContext ?? ENGINE_CONTAINER_SECURITY_CONTEXT;
 
 /** The containers and init containers of an engine pod. */
 export function engineContainers(props: EngineContainersProps): EngineContainers {

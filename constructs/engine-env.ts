@@ -7,7 +7,6 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { VllmEngineProps } from './engine-props.js';
 import { SHARED_STORAGE_MOUNT_PATH, STORAGE_MOUNT_PATH } from './engine-volumes.js';
-import { fromUser } from './kube-json.js';
 import { lmcacheEnv } from './lmcache.js';
 import * as names from '../schema/facts/names.js';
 import { ReleaseSecret } from './release-secret.js';
@@ -62,7 +61,7 @@ export function engineEnv(scope: Construct, props: EngineEnvProps): EngineEnv {
   if (hfTokenRef) env.push({ name: 'HF_TOKEN', valueFrom: { secretKeyRef: { ...hfTokenRef } } });
   const apiKeyRef = ReleaseSecret.vllmApiKeyRef(scope, { release, namespace }, props.apiKey);
   if (apiKeyRef) env.push({ name: 'VLLM_API_KEY', valueFrom: { secretKeyRef: { ...apiKeyRef } } });
-  env.push(...fromUser<k8s.EnvVar[]>(options.vars ?? []));
+  env.push(...(options.vars ?? []));
   for (const e of lmcacheEnv(props.lmcache, {
     routerServiceName: names.routerServiceName(release),
     cacheServer: props.cacheServer,

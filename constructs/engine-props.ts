@@ -264,7 +264,7 @@ export interface VllmEngineProps {
   readonly strategy?: k8s.DeploymentStrategy;
   /** @default - none */
   readonly podSecurityContext?: k8s.PodSecurityContext;
-  /** @default ENGINE_DEFAULTS.containerSecurityContext ({runAsNonRoot: false}) */
+  /** @default ENGINE_CONTAINER_SECURITY_CONTEXT ({runAsNonRoot: false}) */
   readonly containerSecurityContext?: k8s.SecurityContext;
   /** An init container (production-stack's `initContainer` form: name, image, command, args, env, resources, mountPvcStorage, extraVolumeMounts). @default - none */
   readonly initContainer?: Readonly<ModelSpec['initContainer']>;

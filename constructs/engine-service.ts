@@ -7,7 +7,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ENGINE_DEFAULTS } from './defaults.js';
 import type { VllmEngineProps } from './engine-props.js';
-import { fromUser, intOrString } from './kube-json.js';
+import { intOrString } from './kube-json.js';
 import { UCX_PORT, ZMQ_PORT } from '../schema/facts/ports.js';
 import { nonEmpty } from './workload.js';
 
@@ -22,8 +22,8 @@ export interface EngineServiceProps {
   readonly selector: Readonly<Record<string, string>>;
   /** The port clients and the router use; it targets the container's `container-port`. */
   readonly servicePort: number;
-  /** Verbatim Kubernetes ServicePorts appended to the fixed ones. @default - none */
-  readonly extraPorts?: readonly unknown[];
+  /** ServicePorts appended to the fixed ones. @default - none */
+  readonly extraPorts?: readonly k8s.ServicePort[];
   /** @default - none */
   readonly annotations?: Readonly<Record<string, string>>;
 }
@@ -71,7 +71,7 @@ export function engineService(scope: Construct, props: EngineServiceProps): ApiO
         },
         { name: 'zmq-port', port: ZMQ_PORT, targetPort: intOrString('zmq-port'), protocol: 'TCP' },
         { name: 'ucx-port', port: UCX_PORT, targetPort: intOrString('ucx-port'), protocol: 'TCP' },
-        ...fromUser<k8s.ServicePort[]>(props.extraPorts ?? []),
+        ...(props.extraPorts ?? []),
       ],
     },
   });

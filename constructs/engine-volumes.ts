@@ -7,7 +7,7 @@ import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { VllmEngineProps } from './engine-props.js';
-import { fromUser, quantity } from './kube-json.js';
+import { quantity } from './kube-json.js';
 import * as names from '../schema/facts/names.js';
 import { TEMPLATES_MOUNT_PATH } from './vllm-command.js';
 import { nonEmpty } from './workload.js';
@@ -51,7 +51,7 @@ export function engineVolumes(scope: Construct, props: EngineVolumesProps): Engi
   const model = storage.model;
   if (model !== undefined) {
     if (model.kind === 'emptyDir') {
-      volumes.push({ name: storageVolume, emptyDir: fromUser<k8s.EmptyDirVolumeSource>(model.emptyDirSource) });
+      volumes.push({ name: storageVolume, emptyDir: model.emptyDirSource });
     } else {
       const claimName = model.claimName ?? names.engineStorageClaimName(release, name);
       if (model.kind === 'claim') {
@@ -100,8 +100,8 @@ export function engineVolumes(scope: Construct, props: EngineVolumesProps): Engi
       mounts.push({ name: TEMPLATES_VOLUME, mountPath: TEMPLATES_MOUNT_PATH });
     }
   }
-  mounts.push(...fromUser<k8s.VolumeMount[]>(storage.volumeMounts ?? []));
+  mounts.push(...(storage.volumeMounts ?? []));
   if (shared) mounts.push({ name: shared, mountPath: SHARED_STORAGE_MOUNT_PATH });
-  volumes.push(...fromUser<k8s.Volume[]>(storage.volumes ?? []));
+  volumes.push(...(storage.volumes ?? []));
   return { volumes, mounts, storageVolume, modelStorage: model !== undefined, storageClaim };
 }

@@ -76,7 +76,7 @@ export class VllmEngine extends Construct {
         // KEDA owns the replicas of a model it scales
         replicas: keda?.enabled ? undefined : (props.replicas ?? ENGINE_DEFAULTS.replicaCount),
         progressDeadlineSeconds: ENGINE_PROGRESS_DEADLINE_SECONDS,
-        strategy: deploymentStrategy(props.strategy as Readonly<Record<string, unknown>> | undefined),
+        strategy: deploymentStrategy(props.strategy),
         selector: { matchLabels: { ...selector } },
         template: {
           metadata: {

@@ -144,7 +144,8 @@ export function engineProps(
 function modelStorage(spec: Readonly<ModelSpec>): ModelStorage | undefined {
   const storage = spec.pvcStorage;
   if (storage === undefined) return undefined;
-  if (typeof storage === 'object') return ModelStorage.emptyDir(storage.emptyDir as k8s.EmptyDirVolumeSource);
+  if (typeof storage === 'object')
+    return ModelStorage.emptyDir(storage.emptyDir && fromUser<k8s.EmptyDirVolumeSource>(storage.emptyDir));
   if (spec.pvcExistingClaimName !== undefined) return ModelStorage.existingClaim(spec.pvcExistingClaimName);
   return ModelStorage.claim(Quantity.parse(storage, 'pvcStorage'), {
     accessModes: spec.pvcAccessMode,

@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { VllmEngineProps } from './engine-props.js';
 import { ENGINE_DEFAULTS } from './defaults.js';
-import { fromUser, intOrString } from './kube-json.js';
+import { intOrString } from './kube-json.js';
 
 /** Default rollout when `strategy` is empty: surge a full new pod set, never take a serving pod down first. */
 export const DEFAULT_ROLLING_UPDATE = { maxSurge: '100%', maxUnavailable: 0 } as const;
@@ -11,8 +11,10 @@ export const DEFAULT_ROLLING_UPDATE = { maxSurge: '100%', maxUnavailable: 0 } as
 export const nonEmpty = <T extends object>(o: T | undefined): T | undefined =>
   o && Object.keys(o).length > 0 ? o : undefined;
 
-export function deploymentStrategy(given: Readonly<Record<string, unknown>> | undefined): k8s.DeploymentStrategy {
-  if (nonEmpty(given)) return fromUser<k8s.DeploymentStrategy>(given);
+/** `given`, else (undefined or `{}`) the default rollout `DEFAULT_ROLLING_UPDATE`. */
+export function deploymentStrategy(given: k8s.DeploymentStrategy | undefined): k8s.DeploymentStrategy {
+  const strategy = nonEmpty(given);
+  if (strategy) return strategy;
   return {
     type: 'RollingUpdate',
     rollingUpdate: {
@@ -22,14 +24,14 @@ export function deploymentStrategy(given: Readonly<Record<string, unknown>> | un
   };
 }
 
-/** `affinity` verbatim, else required node affinity from `nodeSelectorTerms` (ignored when the pod has a `nodeName`). */
+/** `affinity` as given, else required node affinity from `nodeSelectorTerms` (ignored when the pod has a `nodeName`). */
 export function podAffinity(
-  affinity: Readonly<Record<string, unknown>> | undefined,
-  nodeSelectorTerms: readonly unknown[] | undefined,
+  affinity: k8s.Affinity | undefined,
+  nodeSelectorTerms: readonly k8s.NodeSelectorTerm[] | undefined,
   nodeName?: string,
 ): k8s.Affinity | undefined {
-  if (nonEmpty(affinity)) return fromUser<k8s.Affinity>(affinity);
-  return nodeName ? undefined : nodeAffinity(fromUser<k8s.NodeSelectorTerm[] | undefined>(nodeSelectorTerms));
+  if (nonEmpty(affinity)) return affinity;
+  return nodeName ? undefined : nodeAffinity(nodeSelectorTerms);
 }
 
 /** Required node affinity of `nodeSelectorTerms`; undefined when there are none. */
@@ -53,21 +55,15 @@ export function enginePodPlacement(
   const runtimeClassName = scheduling.runtimeClassName ?? ENGINE_DEFAULTS.runtimeClassName;
   return {
     priorityClassName: scheduling.priorityClassName || undefined,
-    securityContext: nonEmpty(engine.podSecurityContext)
-      ? fromUser<k8s.PodSecurityContext>(engine.podSecurityContext)
-      : undefined,
+    securityContext: nonEmpty(engine.podSecurityContext),
     serviceAccountName: engine.serviceAccountName || undefined,
     automountServiceAccountToken: false,
     imagePullSecrets: engine.image.pullSecret ? [{ name: engine.image.pullSecret }] : undefined,
-    tolerations: tolerations.length > 0 ? fromUser<k8s.Toleration[]>(tolerations) : undefined,
+    tolerations: tolerations.length > 0 ? [...tolerations] : undefined,
     runtimeClassName: runtimeClassName || undefined,
     schedulerName: scheduling.schedulerName || undefined,
     nodeName: scheduling.nodeName || undefined,
-    affinity: podAffinity(
-      scheduling.affinity as Readonly<Record<string, unknown>> | undefined,
-      scheduling.nodeSelectorTerms,
-      scheduling.nodeName,
-    ),
+    affinity: podAffinity(scheduling.affinity, scheduling.nodeSelectorTerms, scheduling.nodeName),
   };
 }
 

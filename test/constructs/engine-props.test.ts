@@ -1,4 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
 import { describe, expect, it } from 'vitest';
 import {
   ChatTemplate,
@@ -73,6 +74,53 @@ describe('VllmEngine typed props', () => {
     expect(c.envFrom).toEqual([{ secretRef: { name: 's' } }]);
     const service = find(objects, 'Service', 'pd-opt-engine-service');
     expect([service.spec.ports[0].port, service.metadata.annotations]).toEqual([8080, { x: 'y' }]);
+  });
+
+  it('renders the k8s objects given as they are: strategy, extra ports, emptyDir storage, env, affinity, contexts', () => {
+    const objects = synth({
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromString('25%') } },
+      service: {
+        extraPorts: [{ name: 'grpc', port: 9000, targetPort: k8s.IntOrString.fromNumber(9001), protocol: 'TCP' }],
+      },
+      storage: {
+        model: ModelStorage.emptyDir({ sizeLimit: k8s.Quantity.fromString('20Gi') }),
+        volumes: [{ name: 'cache', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } }],
+        volumeMounts: [{ name: 'cache', mountPath: '/cache' }],
+      },
+      env: {
+        vars: [
+          {
+            name: 'MEM',
+            valueFrom: {
+              resourceFieldRef: { resource: 'limits.memory', divisor: k8s.Quantity.fromString('1Mi') },
+            },
+          },
+        ],
+      },
+      scheduling: {
+        nodeSelectorTerms: [{ matchExpressions: [{ key: 'gpu', operator: 'In', values: ['a100'] }] }],
+      },
+      podSecurityContext: { fsGroup: 1000 },
+      containerSecurityContext: { runAsUser: 1000 },
+    });
+    const deployment = find(objects, 'Deployment', 'pd-opt-deployment-vllm');
+    expect(deployment.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%' } });
+    const pod = deployment.spec.template.spec;
+    expect(pod.volumes).toContainEqual({ name: 'pd-storage', emptyDir: { sizeLimit: '20Gi' } });
+    expect(pod.volumes).toContainEqual({ name: 'cache', emptyDir: { sizeLimit: '1Gi' } });
+    expect(pod.securityContext).toEqual({ fsGroup: 1000 });
+    expect(pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms).toEqual([
+      { matchExpressions: [{ key: 'gpu', operator: 'In', values: ['a100'] }] },
+    ]);
+    const c = vllmContainer(deployment);
+    expect(c.securityContext).toEqual({ runAsUser: 1000 });
+    expect(c.volumeMounts).toContainEqual({ name: 'cache', mountPath: '/cache' });
+    expect(c.env.find((e: { name: string }) => e.name === 'MEM')).toEqual({
+      name: 'MEM',
+      valueFrom: { resourceFieldRef: { resource: 'limits.memory', divisor: '1Mi' } },
+    });
+    const service = find(objects, 'Service', 'pd-opt-engine-service');
+    expect(service.spec.ports.at(-1)).toEqual({ name: 'grpc', port: 9000, targetPort: 9001, protocol: 'TCP' });
   });
 
   it('gives the resources and the engine rules the values keys (resourceKeysOf, rulesInputOf), unset props absent', () => {

@@ -89,6 +89,8 @@ describe('engineProps: a modelSpec[] entry → VllmEngine props', () => {
     expect(existing.storage?.model).toEqual(ModelStorage.existingClaim('models'));
     const emptyDir = engineProps('pd', 'llm', { ...MODEL, pvcStorage: { emptyDir: { medium: 'Memory' } } }, {});
     expect(emptyDir.storage?.model).toEqual(ModelStorage.emptyDir({ medium: 'Memory' }));
+    const sized = engineProps('pd', 'llm', { ...MODEL, pvcStorage: { emptyDir: { sizeLimit: '20Gi' } } }, {});
+    expect(sized.storage?.model?.emptyDirSource?.sizeLimit?.value).toBe('20Gi');
     expect(engineProps('pd', 'llm', { ...MODEL, chatTemplate: 't.jinja' }, {}).vllm?.chatTemplate).toEqual(
       ChatTemplate.fromTemplatesClaim('t.jinja'),
     );
