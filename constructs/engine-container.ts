@@ -7,7 +7,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { CACHE_SERVER_PORT_ENV } from '../schema/facts/lmcache.js';
 import type { LmcacheServerEndpoint } from './cache-server.js';
 import { ENGINE_DEFAULTS } from './defaults.js';
-import type { ResourceKeys, VllmEngineProps } from './engine-props.js';
+import type { EngineInitContainer, ResourceKeys, VllmEngineProps } from './engine-props.js';
 import type { EngineEnv } from './engine-env.js';
 import { STORAGE_MOUNT_PATH, type EngineVolumes } from './engine-volumes.js';
 import { fromUser, quantity } from './kube-json.js';
@@ -96,43 +96,33 @@ export function engineContainers(props: EngineContainersProps): EngineContainers
   return { containers, initContainers };
 }
 
-/** An engine pod's init container `given` (production-stack's `initContainer` form), as production-stack renders it. */
+/** An engine pod's init container `init`, as production-stack renders it. */
 export function initContainer(
   release: string,
-  given: NonNullable<VllmEngineProps['initContainer']>,
+  init: EngineInitContainer,
   securityContext: k8s.SecurityContext,
   volumes: Pick<EngineVolumes, 'storageVolume' | 'modelStorage'>,
   env: Pick<EngineEnv, 'envFrom'>,
   cacheServer: LmcacheServerEndpoint | undefined,
 ): k8s.Container {
-  const init = given as Record<string, unknown> & {
-    name?: string;
-    image?: string;
-    command?: string[];
-    args?: string[];
-    env?: unknown[];
-    resources?: unknown;
-    mountPvcStorage?: boolean;
-    extraVolumeMounts?: unknown[];
-  };
   const mounts: k8s.VolumeMount[] = [];
-  if (init.mountPvcStorage && volumes.modelStorage)
+  if (init.mountModelStorage && volumes.modelStorage)
     mounts.push({ name: volumes.storageVolume, mountPath: STORAGE_MOUNT_PATH });
-  mounts.push(...fromUser<k8s.VolumeMount[]>(init.extraVolumeMounts ?? []));
+  mounts.push(...(init.volumeMounts ?? []));
   // the model's Secret (`env.fromSecret`), not the release's configs ConfigMap
   const secrets = env.envFrom.filter((e) => e.secretRef);
   return {
     name: init.name ?? 'init',
     image: init.image,
-    command: init.command,
-    args: init.args,
+    command: init.command as string[] | undefined,
+    args: init.args as string[] | undefined,
     env: [
       { name: 'RELEASE_NAME', value: release },
       ...(cacheServer ? [{ name: CACHE_SERVER_PORT_ENV, value: String(cacheServer.servicePort) }] : []),
-      ...fromUser<k8s.EnvVar[]>(init.env ?? []),
+      ...(init.env ?? []),
     ],
     envFrom: secrets.length > 0 ? secrets : undefined,
-    resources: nonEmpty(init.resources as object) ? fromUser<k8s.ResourceRequirements>(init.resources) : undefined,
+    resources: nonEmpty(init.resources),
     securityContext,
     volumeMounts: mounts.length > 0 ? mounts : undefined,
   };

@@ -211,6 +211,29 @@ export interface EngineMetadata {
   readonly annotations?: Readonly<Record<string, string>>;
 }
 
+/**
+ * An engine pod's init container (production-stack's `initContainer`): it runs with the vllm container's security
+ * context and the model's Secret (`env.fromSecret`) as `envFrom`.
+ */
+export interface EngineInitContainer {
+  /** @default 'init' */
+  readonly name?: string;
+  /** @default - none */
+  readonly image?: string;
+  /** @default - the image's entrypoint */
+  readonly command?: readonly string[];
+  /** @default - none */
+  readonly args?: readonly string[];
+  /** After `RELEASE_NAME` (and, with a cache server, `LMCACHE_SERVER_SERVICE_PORT`). @default - none */
+  readonly env?: readonly k8s.EnvVar[];
+  /** @default - none */
+  readonly resources?: k8s.ResourceRequirements;
+  /** Mount the model storage (`storage.model`) at /data, as the vllm container does. @default false */
+  readonly mountModelStorage?: boolean;
+  /** More volume mounts, after the model storage's. @default - none */
+  readonly volumeMounts?: readonly k8s.VolumeMount[];
+}
+
 /** production-stack's LoRA sidecar (`vllm.enableLora` with model storage). */
 export interface EngineLoraSidecar {
   /** @default DEFAULT_LORA_SIDECAR_IMAGE ('lmcache/lmstack-sidecar:latest') */
@@ -266,8 +289,8 @@ export interface VllmEngineProps {
   readonly podSecurityContext?: k8s.PodSecurityContext;
   /** @default ENGINE_CONTAINER_SECURITY_CONTEXT ({runAsNonRoot: false}) */
   readonly containerSecurityContext?: k8s.SecurityContext;
-  /** An init container (production-stack's `initContainer` form: name, image, command, args, env, resources, mountPvcStorage, extraVolumeMounts). @default - none */
-  readonly initContainer?: Readonly<ModelSpec['initContainer']>;
+  /** An init container of the pod. @default - none */
+  readonly initContainer?: EngineInitContainer;
   /** @default - see `EngineLoraSidecar` */
   readonly loraSidecar?: EngineLoraSidecar;
   /** A PodDisruptionBudget `<release>-<model>-pdb-vllm` over the engine's pods. @default - none */

@@ -17,12 +17,12 @@ import { Construct } from 'constructs';
 import type { ContainerResourcesRulesInput } from '../schema/facts/engine-rules.js';
 import * as names from '../schema/facts/names.js';
 import { EXPECTED_NODES_ENV, rayNodeCount } from '../schema/facts/ray.js';
-import type { ModelSpec } from '../schema/values.generated.js';
 import { ENGINE_DEFAULTS } from './defaults.js';
 import {
   engineVolumesAndEnv,
   resourceKeysOf,
   rulesInputOf,
+  type EngineInitContainer,
   type EngineResources,
   type ResourceKeys,
   type VllmEngineProps,
@@ -92,8 +92,8 @@ export interface RayHeadNode {
   readonly resources: EngineResources;
   /** Container resources used verbatim instead of `resources` (`raySpec.headNode.resources`). @default - from `resources` */
   readonly resourcesOverride?: Readonly<Record<string, unknown>>;
-  /** The head pod's init container, in `modelSpec.initContainer`'s shape. @default - none */
-  readonly initContainer?: ModelSpec['initContainer'];
+  /** The head pod's init container (the workers run the engine's `initContainer`). @default - none */
+  readonly initContainer?: EngineInitContainer;
 }
 
 /** The engine objects of a `VllmRayCluster`. */
@@ -142,7 +142,7 @@ export class VllmRayCluster extends Construct {
     const securityContext = engineSecurityContext(props);
     const image = `${props.image.repository}:${props.image.tag}`;
     const imagePullPolicy = props.image.pullPolicy ?? ENGINE_DEFAULTS.imagePullPolicy;
-    const init = (given: ModelSpec['initContainer']): k8s.Container[] | undefined =>
+    const init = (given: EngineInitContainer | undefined): k8s.Container[] | undefined =>
       given ? [initContainer(release, given, securityContext, volumes, env, cacheServer)] : undefined;
     const envFrom = env.envFrom.length > 0 ? env.envFrom : undefined;
     const python = pythonBinary(props.image.repository);

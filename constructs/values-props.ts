@@ -22,7 +22,7 @@ import { LORA_CONTROLLER_DEFAULTS, ROUTER_DEFAULTS } from './defaults.js';
 import { fromUser, intOrString } from './kube-json.js';
 import { nonEmpty, type DisruptionBudget } from './workload.js';
 import type { LmcacheServerProps } from './cache-server.js';
-import { ChatTemplate, ModelStorage, type VllmEngineProps } from './engine-props.js';
+import { ChatTemplate, ModelStorage, type EngineInitContainer, type VllmEngineProps } from './engine-props.js';
 import type { LoraAdapterProps } from './lora-adapter.js';
 import { imageOrDefault, type LoraControllerProps, type LoraSharedStorage } from './lora-controller.js';
 import type { VllmRayClusterProps } from './ray-cluster.js';
@@ -132,11 +132,39 @@ export function engineProps(
     // `containerSecurityContext: {}` stands (none); only an unset one takes the default
     containerSecurityContext:
       shared.containerSecurityContext && fromUser<k8s.SecurityContext>(shared.containerSecurityContext),
-    initContainer: spec.initContainer,
+    initContainer: engineInitContainer(spec.initContainer),
     loraSidecar: shared.sidecar,
     // a model's pdb replaces servingEngineSpec.pdb whole
     pdb: disruptionBudget(spec.pdb ?? shared.pdb),
     keda: spec.keda,
+  };
+}
+
+/**
+ * production-stack's `initContainer` (name, image, command, args, env, resources, mountPvcStorage, extraVolumeMounts;
+ * other keys are not read) → `EngineInitContainer`, its verbatim objects converted.
+ */
+function engineInitContainer(given: Readonly<Record<string, unknown>> | undefined): EngineInitContainer | undefined {
+  if (!given) return undefined;
+  const init = given as {
+    name?: string;
+    image?: string;
+    command?: string[];
+    args?: string[];
+    env?: object[];
+    resources?: object | null;
+    mountPvcStorage?: boolean;
+    extraVolumeMounts?: object[];
+  };
+  return {
+    name: init.name,
+    image: init.image,
+    command: init.command,
+    args: init.args,
+    env: init.env && fromUser<k8s.EnvVar[]>(init.env),
+    resources: kube<k8s.ResourceRequirements>(init.resources ?? undefined),
+    mountModelStorage: init.mountPvcStorage,
+    volumeMounts: init.extraVolumeMounts && fromUser<k8s.VolumeMount[]>(init.extraVolumeMounts),
   };
 }
 
@@ -189,7 +217,7 @@ export function rayClusterProps(
     head: {
       resources: engineProps(release, namespace, { ...headModel, ...head }, engineSpec).resources,
       resourcesOverride: resources,
-      initContainer,
+      initContainer: engineInitContainer(initContainer),
     },
   };
 }

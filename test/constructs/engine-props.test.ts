@@ -123,6 +123,38 @@ describe('VllmEngine typed props', () => {
     expect(service.spec.ports.at(-1)).toEqual({ name: 'grpc', port: 9000, targetPort: 9001, protocol: 'TCP' });
   });
 
+  it('renders a typed init container: the model storage and more mounts, env after RELEASE_NAME, Quantity resources', () => {
+    const objects = synth({
+      storage: { model: ModelStorage.existingClaim('models') },
+      env: { fromSecret: 's' },
+      initContainer: {
+        image: 'busybox',
+        command: ['sh', '-c', 'true'],
+        env: [{ name: 'A', value: '1' }],
+        resources: { requests: { cpu: k8s.Quantity.fromString('100m') } },
+        mountModelStorage: true,
+        volumeMounts: [{ name: 'cache', mountPath: '/cache' }],
+      },
+    });
+    const [init] = find(objects, 'Deployment', 'pd-opt-deployment-vllm').spec.template.spec.initContainers;
+    expect(init).toEqual({
+      name: 'init',
+      image: 'busybox',
+      command: ['sh', '-c', 'true'],
+      env: [
+        { name: 'RELEASE_NAME', value: 'pd' },
+        { name: 'A', value: '1' },
+      ],
+      envFrom: [{ secretRef: { name: 's' } }],
+      resources: { requests: { cpu: '100m' } },
+      securityContext: { runAsNonRoot: false },
+      volumeMounts: [
+        { name: 'pd-storage', mountPath: '/data' },
+        { name: 'cache', mountPath: '/cache' },
+      ],
+    });
+  });
+
   it('gives the resources and the engine rules the values keys (resourceKeysOf, rulesInputOf), unset props absent', () => {
     const resources = { ...BASE.resources, gpus: Quantity.parse(1), hami: { gpuCores: { request: 30 } } };
     expect(resourceKeysOf(resources)).toEqual({

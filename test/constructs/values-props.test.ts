@@ -96,6 +96,38 @@ describe('engineProps: a modelSpec[] entry → VllmEngine props', () => {
     );
   });
 
+  it("maps production-stack's initContainer onto EngineInitContainer, its verbatim objects converted", () => {
+    const init = engineProps(
+      'pd',
+      'llm',
+      {
+        ...MODEL,
+        initContainer: {
+          name: 'fetch',
+          image: 'busybox',
+          args: ['x'],
+          mountPvcStorage: true,
+          extraVolumeMounts: [{ name: 'v', mountPath: '/v' }],
+          resources: { limits: { memory: '1Gi' } },
+          env: [{ name: 'A', value: '1' }],
+        },
+      },
+      {},
+    ).initContainer;
+    expect(init).toMatchObject({
+      name: 'fetch',
+      image: 'busybox',
+      args: ['x'],
+      mountModelStorage: true,
+      volumeMounts: [{ name: 'v', mountPath: '/v' }],
+      env: [{ name: 'A', value: '1' }],
+    });
+    expect((init?.resources?.limits as Record<string, { value: unknown }>).memory?.value).toBe('1Gi');
+    expect(engineProps('pd', 'llm', { ...MODEL, initContainer: { resources: {} } }, {}).initContainer?.resources).toBe(
+      undefined,
+    );
+  });
+
   it('gives a VllmEngine the objects PdStack renders for the same model', () => {
     const chart = new Chart(Testing.app(), 'pdstack', { disableResourceNameHashes: true });
     new VllmEngine(chart, 'e', engineProps('pd', 'default', MODEL, {}));
