@@ -9,17 +9,33 @@ import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import * as names from '../schema/facts/names.js';
-import type { SharedPvcStorage } from '../schema/values.generated.js';
+import type { Quantity } from '../schema/facts/quantity.js';
 import { SHARED_STORAGE_DEFAULTS } from './defaults.js';
+import { requireReleaseAndNamespace } from './invariants.js';
 import { quantity } from './kube-json.js';
 import { requireUniqueObjects } from './unique-objects.js';
+
+/** An NFS export backing the shared volume. */
+export interface SharedStorageNfs {
+  readonly server: string;
+  /** The exported path. */
+  readonly path: string;
+}
 
 export interface SharedStorageProps {
   readonly release: string;
   /** The namespace of the claim (and in the PersistentVolume's name). */
   readonly namespace: string;
-  /** `sharedPvcStorage`; must be enabled. Keys left out take the schema's defaults. */
-  readonly spec: Readonly<SharedPvcStorage>;
+  /** e.g. `Quantity.parse('100Gi')`. @default SHARED_STORAGE_DEFAULTS.size ('100Gi') */
+  readonly size?: Quantity;
+  /** @default SHARED_STORAGE_DEFAULTS.accessModes (['ReadWriteMany']) */
+  readonly accessModes?: readonly ('ReadWriteOnce' | 'ReadOnlyMany' | 'ReadWriteMany' | 'ReadWriteOncePod')[];
+  /** The claim's (and volume's) storageClassName; `''` sets none. @default SHARED_STORAGE_DEFAULTS.storageClass ('': none) */
+  readonly storageClass?: string;
+  /** A node directory backing a PersistentVolume the claim binds to; wins over `nfs`. @default - none */
+  readonly hostPath?: string;
+  /** An NFS export backing a PersistentVolume the claim binds to. @default - none */
+  readonly nfs?: SharedStorageNfs;
 }
 
 export class SharedStorage extends Construct {
@@ -31,14 +47,12 @@ export class SharedStorage extends Construct {
   constructor(scope: Construct, id: string, props: SharedStorageProps) {
     super(scope, id);
     requireUniqueObjects(this);
-    const { release, namespace, spec } = props;
-    if (spec.enabled !== true) throw new Error('SharedStorage: sharedPvcStorage is not enabled; do not create it');
+    const { release, namespace, hostPath, nfs } = props;
+    requireReleaseAndNamespace('SharedStorage', release, namespace);
     const d = SHARED_STORAGE_DEFAULTS;
-    const size = quantity(spec.size ?? d.size);
-    const accessModes = [...(spec.accessModes ?? d.accessModes)];
-    const storageClassName = (spec.storageClass ?? d.storageClass) || undefined;
-    const hostPath = spec.hostPath || undefined;
-    const nfs = spec.nfs?.server && spec.nfs.path ? { server: spec.nfs.server, path: spec.nfs.path } : undefined;
+    const size = quantity(props.size?.given ?? d.size);
+    const accessModes = [...(props.accessModes ?? d.accessModes)];
+    const storageClassName = (props.storageClass ?? d.storageClass) || undefined;
     const labels = { app: release, component: 'shared-pvc-storage' };
     const volumeName = names.sharedStoragePvName(release, namespace);
     if (hostPath !== undefined || nfs !== undefined) {

@@ -38,6 +38,7 @@ import {
   rayClusterProps,
   routerExposureProps,
   routerProps,
+  sharedStorageProps,
 } from './values-props.js';
 import { VllmRayCluster } from './ray-cluster.js';
 import { isRayModel } from '../schema/facts/ray.js';
@@ -84,7 +85,7 @@ export class PdStack extends Construct {
     const shared = props.values.sharedPvcStorage;
     // production-stack renders the shared volume whether or not engines are
     const sharedStorageClaim = shared?.enabled
-      ? new SharedStorage(this, 'SharedStorage', { release, namespace, spec: shared }).claimName
+      ? new SharedStorage(this, 'SharedStorage', sharedStorageProps(release, namespace, shared)).claimName
       : undefined;
     if (enginesEnabled) {
       ReleaseSecret.of(this, { release, namespace });

@@ -17,6 +17,7 @@ import type {
   RouterSpec,
   SecretValue,
   ServingEngineSpec,
+  SharedPvcStorage,
 } from '../schema/values.generated.js';
 import { LORA_CONTROLLER_DEFAULTS, ROUTER_DEFAULTS } from './defaults.js';
 import { fromUser, intOrString } from './kube-json.js';
@@ -27,6 +28,7 @@ import type { LoraAdapterProps } from './lora-adapter.js';
 import { imageOrDefault, type LoraControllerProps, type LoraSharedStorage } from './lora-controller.js';
 import type { VllmRayClusterProps } from './ray-cluster.js';
 import { SecretSource } from './release-secret.js';
+import type { SharedStorageProps } from './shared-storage.js';
 import { RouterDiscovery, type RouterEngineDiscovery, type VllmRouter, type VllmRouterProps } from './router.js';
 import type { RouterAutoscalerProps } from './router-hpa.js';
 import type { RouterIngressProps } from './router-ingress.js';
@@ -506,5 +508,23 @@ export function lmcacheServerProps(
     podSecurityContext: kube<k8s.PodSecurityContext>(spec.securityContext),
     containerSecurityContext: kube<k8s.SecurityContext>(spec.containerSecurityContext),
     serde: spec.serde,
+  };
+}
+
+/** `sharedPvcStorage` (enabled) → `SharedStorage` props: `size` parsed; `hostPath` and an `nfs` export with server and path back a volume, `""` none. */
+export function sharedStorageProps(
+  release: string,
+  namespace: string,
+  spec: Readonly<SharedPvcStorage>,
+): SharedStorageProps {
+  const { nfs } = spec;
+  return {
+    release,
+    namespace,
+    size: spec.size === undefined ? undefined : Quantity.parse(spec.size, 'sharedPvcStorage.size'),
+    accessModes: spec.accessModes,
+    storageClass: spec.storageClass,
+    hostPath: spec.hostPath || undefined,
+    nfs: nfs?.server && nfs.path ? { server: nfs.server, path: nfs.path } : undefined,
   };
 }

@@ -1,6 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { SharedStorage } from '../../constructs/shared-storage.js';
+import { Quantity } from '../../schema/facts/quantity.js';
 import type { SharedPvcStorage } from '../../schema/values.generated.js';
 import { BASE_MODEL, enginePod } from '../support/engine.js';
 import { validateKubeObject, type KubeObject } from '../support/kube-validate.js';
@@ -82,10 +83,36 @@ describe('SharedStorage', () => {
     expect(envMap(vllmContainer({ spec: { template: { spec: enginePod(without) } } }))['HF_HOME']).toBe('/tmp');
   });
 
-  it('refuses to build a disabled shared volume', () => {
+  it('takes typed props built in code: a Quantity size, an NFS export, a storage class', () => {
     const chart = new Chart(Testing.app(), 't');
-    expect(
-      () => new SharedStorage(chart, 's', { release: 'pd', namespace: 'default', spec: { enabled: false } }),
-    ).toThrow(/not enabled/);
+    const storage = new SharedStorage(chart, 's', {
+      release: 'pd',
+      namespace: 'llm',
+      size: Quantity.parse('20Gi'),
+      accessModes: ['ReadWriteOnce'],
+      storageClass: 'nfs-client',
+      nfs: { server: 'nfs.local', path: '/exports/hf' },
+    });
+    expect(storage.claimName).toBe('pd-shared-pvc-storage-claim');
+    const objects = Testing.synth(chart) as KubeObject[];
+    for (const o of objects) validateKubeObject(o);
+    expect(find(objects, 'PersistentVolume', 'pd-llm-shared-pvc-storage').spec).toEqual({
+      storageClassName: 'nfs-client',
+      capacity: { storage: '20Gi' },
+      accessModes: ['ReadWriteOnce'],
+      nfs: { server: 'nfs.local', path: '/exports/hf' },
+    });
+    expect(find(objects, 'PersistentVolumeClaim', 'pd-shared-pvc-storage-claim').spec).toEqual({
+      storageClassName: 'nfs-client',
+      accessModes: ['ReadWriteOnce'],
+      resources: { requests: { storage: '20Gi' } },
+      volumeName: 'pd-llm-shared-pvc-storage',
+    });
+  });
+
+  it('checks its invariants in the constructor', () => {
+    const chart = new Chart(Testing.app(), 't');
+    expect(() => new SharedStorage(chart, 'a', { release: 'Bad_Name', namespace: 'llm' })).toThrow(/^SharedStorage: /);
+    expect(() => new SharedStorage(chart, 'b', { release: 'pd', namespace: 'Team_A' })).toThrow(/^SharedStorage: /);
   });
 });

@@ -11,6 +11,7 @@ import {
   loraControllerProps,
   routerExposureProps,
   routerProps,
+  sharedStorageProps,
 } from '../../constructs/values-props.js';
 import type { ModelSpec } from '../../schema/values.generated.js';
 import { BASE_MODEL } from '../support/engine.js';
@@ -325,5 +326,14 @@ describe('disruptionBudget: a pdb → the DisruptionBudget prop', () => {
       '50%',
       0,
     ]);
+  });
+});
+
+describe('sharedStorageProps: sharedPvcStorage → SharedStorage props', () => {
+  it('parses the size (keeping its text); "" hostPath and an NFS export without server or path back no volume', () => {
+    const props = sharedStorageProps('pd', 'llm', { enabled: true, size: '50Gi', hostPath: '', nfs: { server: 'n' } });
+    expect([props.size?.toString(), props.hostPath, props.nfs]).toEqual(['50Gi', undefined, undefined]);
+    const nfs = sharedStorageProps('pd', 'llm', { enabled: true, nfs: { server: 'n', path: '/p' } });
+    expect([nfs.size, nfs.nfs]).toEqual([undefined, { server: 'n', path: '/p' }]);
   });
 });
