@@ -6,11 +6,11 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as names from '../schema/facts/names.js';
-import type { ServiceMonitor } from '../schema/values.generated.js';
 import { ENGINE_DEFAULTS } from './defaults.js';
 import { ENGINE_SERVICE_PORT_NAME } from './engine-service.js';
 import { engineCommonLabels, engineReleaseSelector, type Labels } from './labels.js';
-import { SERVICE_MONITOR_API_VERSION, serviceMonitorEndpoint } from './service-monitor.js';
+import { requireReleaseAndNamespace } from './invariants.js';
+import { SERVICE_MONITOR_API_VERSION, serviceMonitorEndpoint, type ServiceMonitorScrape } from './service-monitor.js';
 import { requireUniqueObjects } from './unique-objects.js';
 
 export interface EngineServiceMonitorProps {
@@ -18,8 +18,10 @@ export interface EngineServiceMonitorProps {
   readonly release: string;
   /** @default - the chart's namespace */
   readonly namespace?: string;
-  /** `servingEngineSpec.serviceMonitor`; must be enabled. */
-  readonly spec: Readonly<ServiceMonitor>;
+  /** How the endpoint scrapes. @default - every 30 s, 25 s timeout, see `ServiceMonitorScrape` */
+  readonly scrape?: ServiceMonitorScrape;
+  /** More labels of the ServiceMonitor (e.g. what the Prometheus serviceMonitorSelector selects). @default - none */
+  readonly additionalLabels?: Readonly<Record<string, string>>;
   /** `servingEngineSpec.labels`: on the ServiceMonitor and in its selector. @default ENGINE_DEFAULTS.labels */
   readonly engineLabels?: Labels;
 }
@@ -30,9 +32,8 @@ export class EngineServiceMonitor extends Construct {
   constructor(scope: Construct, id: string, props: EngineServiceMonitorProps) {
     super(scope, id);
     requireUniqueObjects(this);
-    const { release, spec } = props;
-    if (spec.enabled !== true)
-      throw new Error('EngineServiceMonitor: servingEngineSpec.serviceMonitor is not enabled; do not create it');
+    const { release } = props;
+    requireReleaseAndNamespace('EngineServiceMonitor', release, props.namespace);
     const engineLabels = props.engineLabels ?? ENGINE_DEFAULTS.labels;
     this.serviceMonitor = new ApiObject(this, 'Resource', {
       apiVersion: SERVICE_MONITOR_API_VERSION,
@@ -40,10 +41,10 @@ export class EngineServiceMonitor extends Construct {
       metadata: {
         name: names.engineServiceMonitorName(release),
         namespace: props.namespace,
-        labels: { ...engineCommonLabels(release), ...engineLabels, ...spec.additionalLabels },
+        labels: { ...engineCommonLabels(release), ...engineLabels, ...props.additionalLabels },
       },
       spec: {
-        endpoints: [serviceMonitorEndpoint(ENGINE_SERVICE_PORT_NAME, spec)],
+        endpoints: [serviceMonitorEndpoint(ENGINE_SERVICE_PORT_NAME, props.scrape)],
         selector: { matchLabels: { ...engineReleaseSelector(release), ...engineLabels } },
       },
     });

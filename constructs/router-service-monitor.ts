@@ -8,17 +8,18 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { MANAGED_BY_LABEL } from '../schema/facts/labels.js';
 import * as names from '../schema/facts/names.js';
-import type { ServiceMonitor } from '../schema/values.generated.js';
 import { ROUTER_DEFAULTS } from './defaults.js';
 import { routerLabels } from './labels.js';
 import { ROUTER_SERVICE_PORT_NAME } from './router.js';
 import type { RouterObjectProps } from './router-object.js';
-import { SERVICE_MONITOR_API_VERSION, serviceMonitorEndpoint } from './service-monitor.js';
+import { SERVICE_MONITOR_API_VERSION, serviceMonitorEndpoint, type ServiceMonitorScrape } from './service-monitor.js';
 import { requireReleaseAndNamespace } from './invariants.js';
 
 export interface RouterServiceMonitorProps extends RouterObjectProps {
-  /** `routerSpec.serviceMonitor`; must be enabled. */
-  readonly spec: Readonly<ServiceMonitor>;
+  /** How the endpoint scrapes. @default - every 30 s, 25 s timeout, see `ServiceMonitorScrape` */
+  readonly scrape?: ServiceMonitorScrape;
+  /** More labels of the ServiceMonitor (e.g. what the Prometheus serviceMonitorSelector selects). @default - none */
+  readonly additionalLabels?: Readonly<Record<string, string>>;
 }
 
 export class RouterServiceMonitor extends Construct {
@@ -27,9 +28,7 @@ export class RouterServiceMonitor extends Construct {
   constructor(scope: Construct, id: string, props: RouterServiceMonitorProps) {
     super(scope, id);
     requireReleaseAndNamespace('RouterServiceMonitor', props.release, props.namespace);
-    const { release, spec } = props;
-    if (spec.enabled !== true)
-      throw new Error('RouterServiceMonitor: routerSpec.serviceMonitor is not enabled; do not create it');
+    const { release } = props;
     const labels = routerLabels(release, props.labels ?? ROUTER_DEFAULTS.labels);
     const { [MANAGED_BY_LABEL]: _managedBy, ...selector } = labels;
     this.serviceMonitor = new ApiObject(this, 'Resource', {
@@ -38,10 +37,10 @@ export class RouterServiceMonitor extends Construct {
       metadata: {
         name: names.routerServiceMonitorName(release),
         namespace: props.namespace,
-        labels: { ...labels, ...spec.additionalLabels },
+        labels: { ...labels, ...props.additionalLabels },
       },
       spec: {
-        endpoints: [serviceMonitorEndpoint(ROUTER_SERVICE_PORT_NAME, spec)],
+        endpoints: [serviceMonitorEndpoint(ROUTER_SERVICE_PORT_NAME, props.scrape)],
         selector: { matchLabels: selector },
       },
     });

@@ -38,6 +38,7 @@ import {
   rayClusterProps,
   routerExposureProps,
   routerProps,
+  serviceMonitorProps,
   sharedStorageProps,
 } from './values-props.js';
 import { VllmRayCluster } from './ray-cluster.js';
@@ -128,7 +129,7 @@ export class PdStack extends Construct {
         new EngineServiceMonitor(this, 'EngineServiceMonitor', {
           release,
           namespace,
-          spec: settings.serviceMonitor,
+          ...serviceMonitorProps(settings.serviceMonitor),
           engineLabels: settings.labels,
         });
       }

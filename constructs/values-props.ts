@@ -16,6 +16,7 @@ import type {
   Pdb,
   RouterSpec,
   SecretValue,
+  ServiceMonitor,
   ServingEngineSpec,
   SharedPvcStorage,
 } from '../schema/values.generated.js';
@@ -28,6 +29,7 @@ import type { LoraAdapterProps } from './lora-adapter.js';
 import { imageOrDefault, type LoraControllerProps, type LoraSharedStorage } from './lora-controller.js';
 import type { VllmRayClusterProps } from './ray-cluster.js';
 import { SecretSource } from './release-secret.js';
+import type { RelabelConfig, ServiceMonitorScrape } from './service-monitor.js';
 import type { SharedStorageProps } from './shared-storage.js';
 import { RouterDiscovery, type RouterEngineDiscovery, type VllmRouter, type VllmRouterProps } from './router.js';
 import type { RouterAutoscalerProps } from './router-hpa.js';
@@ -393,7 +395,7 @@ export function routerExposureProps(
           tls: ingress.tls,
         }
       : undefined,
-    serviceMonitor: serviceMonitor?.enabled ? { ...ctx, labels, spec: serviceMonitor } : undefined,
+    serviceMonitor: serviceMonitor?.enabled ? { ...ctx, labels, ...serviceMonitorProps(serviceMonitor) } : undefined,
     routes,
   };
 }
@@ -526,5 +528,23 @@ export function sharedStorageProps(
     storageClass: spec.storageClass,
     hostPath: spec.hostPath || undefined,
     nfs: nfs?.server && nfs.path ? { server: nfs.server, path: nfs.path } : undefined,
+  };
+}
+
+/** A `serviceMonitor` (enabled; the engines' or the router's) → a ServiceMonitor's `scrape` and `additionalLabels`. */
+export function serviceMonitorProps(spec: Readonly<ServiceMonitor>): {
+  readonly scrape: ServiceMonitorScrape;
+  readonly additionalLabels?: Readonly<Record<string, string>>;
+} {
+  return {
+    scrape: {
+      interval: spec.interval,
+      scrapeTimeout: spec.scrapeTimeout,
+      honorLabels: spec.honorLabels,
+      // prometheus-operator's objects, rendered as the values give them
+      metricRelabelings: spec.metricRelabelings as readonly RelabelConfig[] | undefined,
+      relabelings: spec.relabelings as readonly RelabelConfig[] | undefined,
+    },
+    additionalLabels: spec.additionalLabels,
   };
 }

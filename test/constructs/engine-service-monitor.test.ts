@@ -76,10 +76,24 @@ describe('EngineServiceMonitor', () => {
     expect(kinds({ enableEngine: false, serviceMonitor: { enabled: true } })).not.toContain('ServiceMonitor');
   });
 
-  it('refuses to build a disabled ServiceMonitor', () => {
+  it('takes typed props built in code: scrape settings, relabelings, additional labels', () => {
     const chart = new Chart(Testing.app(), 't');
-    expect(() => new EngineServiceMonitor(chart, 'm', { release: 'pd', spec: { enabled: false } })).toThrow(
-      /not enabled/,
-    );
+    new EngineServiceMonitor(chart, 'm', {
+      release: 'pd',
+      scrape: { interval: '10s', relabelings: [RELABEL] },
+      additionalLabels: { prometheus: 'main' },
+      engineLabels: { team: 'ml' },
+    });
+    const monitor = find(Testing.synth(chart), 'ServiceMonitor', 'pd-engine-servicemonitor');
+    expect(monitor.metadata.labels).toMatchObject({ team: 'ml', prometheus: 'main' });
+    expect(monitor.spec.endpoints).toEqual([
+      { port: 'service-port', honorLabels: false, interval: '10s', scrapeTimeout: '25s', relabelings: [RELABEL] },
+    ]);
+    expect(monitor.spec.selector.matchLabels).toMatchObject({ team: 'ml' });
+  });
+
+  it('checks its invariants in the constructor', () => {
+    const chart = new Chart(Testing.app(), 't');
+    expect(() => new EngineServiceMonitor(chart, 'm', { release: 'Bad_Name' })).toThrow(/^EngineServiceMonitor: /);
   });
 });

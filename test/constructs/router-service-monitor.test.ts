@@ -79,9 +79,22 @@ describe('RouterServiceMonitor', () => {
     expect(routerStack({ serviceMonitor: { enabled: false } }).filter((o) => o.kind === 'ServiceMonitor')).toEqual([]);
   });
 
-  it('refuses a spec that is not enabled', () => {
-    expect(
-      () => new RouterServiceMonitor(Testing.chart(), 'M', { release: 'r', namespace: 'n', spec: { enabled: false } }),
-    ).toThrow('routerSpec.serviceMonitor is not enabled');
+  it('takes typed props built in code: scrape settings, relabelings, additional labels', () => {
+    const chart = Testing.chart();
+    new RouterServiceMonitor(chart, 'M', {
+      release: 'r',
+      namespace: 'n',
+      scrape: { honorLabels: true, scrapeTimeout: '5s', metricRelabelings: relabelings },
+      additionalLabels: { prometheus: 'main' },
+    });
+    const monitor = find(Testing.synth(chart), 'ServiceMonitor', 'r-router-servicemonitor');
+    expect(monitor.metadata.labels).toEqual({
+      ...ROUTER_LABELS,
+      'app.kubernetes.io/instance': 'r',
+      prometheus: 'main',
+    });
+    expect(monitor.spec.endpoints).toEqual([
+      { port: 'router-sport', honorLabels: true, interval: '30s', scrapeTimeout: '5s', metricRelabelings: relabelings },
+    ]);
   });
 });

@@ -11,6 +11,7 @@ import {
   loraControllerProps,
   routerExposureProps,
   routerProps,
+  serviceMonitorProps,
   sharedStorageProps,
 } from '../../constructs/values-props.js';
 import type { ModelSpec } from '../../schema/values.generated.js';
@@ -335,5 +336,14 @@ describe('sharedStorageProps: sharedPvcStorage → SharedStorage props', () => {
     expect([props.size?.toString(), props.hostPath, props.nfs]).toEqual(['50Gi', undefined, undefined]);
     const nfs = sharedStorageProps('pd', 'llm', { enabled: true, nfs: { server: 'n', path: '/p' } });
     expect([nfs.size, nfs.nfs]).toEqual([undefined, { server: 'n', path: '/p' }]);
+  });
+});
+
+describe("serviceMonitorProps: a serviceMonitor → a ServiceMonitor construct's scrape and additionalLabels", () => {
+  it('groups the scrape settings and keeps the relabelings as given', () => {
+    const relabelings = [{ action: 'drop', regex: 'go_.*', sourceLabels: ['__name__'] }];
+    expect(
+      serviceMonitorProps({ enabled: true, interval: '15s', relabelings, additionalLabels: { prometheus: 'main' } }),
+    ).toEqual({ scrape: { interval: '15s', relabelings }, additionalLabels: { prometheus: 'main' } });
   });
 });
