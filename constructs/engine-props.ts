@@ -10,15 +10,9 @@
 import type { k8s } from 'cdk8s-plus-28';
 import type { EngineRulesInput } from '../schema/facts/engine-rules.js';
 import type { Quantity } from '../schema/facts/quantity.js';
-import type {
-  Keda,
-  LmcacheConfig,
-  ModelSpec,
-  Probe,
-  ServingEngineSpec,
-  VllmConfig,
-} from '../schema/values.generated.js';
+import type { Keda, LmcacheConfig, ModelSpec, ServingEngineSpec, VllmConfig } from '../schema/values.generated.js';
 import type { LmcacheServerEndpoint } from './cache-server.js';
+import type { ProbeOverrides } from './probes.js';
 import type { SecretSource } from './release-secret.js';
 import type { DisruptionBudget } from './workload.js';
 
@@ -186,11 +180,11 @@ export interface EngineEnvOptions {
 /** Probes of the vllm container: each given field replaces the default's (GET /health on the container port). */
 export interface EngineProbes {
   /** @default ENGINE_PROBE_DEFAULTS.startup (15 s delay, every 10 s, 60 failures) */
-  readonly startup?: Readonly<Probe>;
+  readonly startup?: ProbeOverrides;
   /** @default ENGINE_PROBE_DEFAULTS.liveness (15 s delay, every 10 s, 3 failures) */
-  readonly liveness?: Readonly<Probe>;
+  readonly liveness?: ProbeOverrides;
   /** @default ENGINE_PROBE_DEFAULTS.readiness (15 s delay, every 5 s, 3 failures) */
-  readonly readiness?: Readonly<Probe>;
+  readonly readiness?: ProbeOverrides;
 }
 
 /** The engine Service `<release>-<model>-engine-service`. */

@@ -5,8 +5,32 @@
  * used a literal 8000, which broke probes whenever `containerPort` changed).
  */
 import { k8s } from 'cdk8s-plus-28';
-import type { Probe } from '../schema/values.generated.js';
-import { fromUser } from './kube-json.js';
+import { intOrString } from './kube-json.js';
+
+/**
+ * A probe's fields that replace the default's (an HTTP GET of `HEALTH_PATH` on the container's port, the kind's
+ * timings); an `exec`, `tcpSocket` or `grpc` handler replaces the HTTP GET.
+ */
+export interface ProbeOverrides {
+  /** @default - the kind's, e.g. ENGINE_PROBE_DEFAULTS.startup */
+  readonly initialDelaySeconds?: number;
+  /** @default - the kind's */
+  readonly periodSeconds?: number;
+  /** @default - the kind's */
+  readonly failureThreshold?: number;
+  /** @default - Kubernetes' (1) */
+  readonly successThreshold?: number;
+  /** @default - Kubernetes' (1 s) */
+  readonly timeoutSeconds?: number;
+  /** Fields of the HTTP GET that replace the default's (path `HEALTH_PATH`, the container's port). @default - none */
+  readonly httpGet?: Partial<k8s.HttpGetAction>;
+  /** @default - none: the HTTP GET */
+  readonly exec?: k8s.ExecAction;
+  /** @default - none: the HTTP GET */
+  readonly tcpSocket?: k8s.TcpSocketAction;
+  /** @default - none: the HTTP GET */
+  readonly grpc?: k8s.GrpcAction;
+}
 
 export type ProbeKind = 'startup' | 'liveness' | 'readiness';
 
@@ -34,10 +58,12 @@ export const ROUTER_PROBE_DEFAULTS: Readonly<Record<ProbeKind, ProbeTiming>> = {
 export const HEALTH_PATH = '/health';
 
 /** `defaults` + `given` (field by field; a given exec/tcpSocket/grpc handler replaces the default HTTP GET). */
-export function probe(timing: ProbeTiming, port: number | string, given: Readonly<Probe> | undefined): k8s.Probe {
+export function probe(timing: ProbeTiming, port: number | string, given: ProbeOverrides | undefined): k8s.Probe {
   const g = given ?? {};
   const ownHandler = g.exec !== undefined || g.tcpSocket !== undefined || g.grpc !== undefined;
-  const merged: Record<string, unknown> = { ...timing, ...g };
-  if (!ownHandler) merged.httpGet = { path: HEALTH_PATH, port, ...(g.httpGet ?? {}) };
-  return fromUser<k8s.Probe>(merged);
+  const { httpGet: givenGet, ...rest } = g;
+  const httpGet: k8s.HttpGetAction | undefined = ownHandler
+    ? (givenGet as k8s.HttpGetAction | undefined)
+    : { path: HEALTH_PATH, port: intOrString(port), ...givenGet };
+  return { ...timing, ...rest, httpGet };
 }

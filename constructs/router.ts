@@ -14,7 +14,7 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import type { Probe, RouterSpec } from '../schema/values.generated.js';
+import type { RouterSpec } from '../schema/values.generated.js';
 import { ROUTER_DEFAULTS } from './defaults.js';
 import { fromUser, intOrString } from './kube-json.js';
 import { routerLabels } from './labels.js';
@@ -23,7 +23,7 @@ import * as names from '../schema/facts/names.js';
 import { DEFAULT_OTEL_SERVICE_NAME, parseRouterArgv } from '../schema/facts/router-flags.js';
 import { PRODUCTION_STACK_ROUTER_REPOSITORIES, ROUTER_IMAGE_UID } from '../schema/facts/router-image.js';
 import { RouterSleepLabelPolicy } from './router-sleep-policy.js';
-import { probe, ROUTER_PROBE_DEFAULTS } from './probes.js';
+import { probe, ROUTER_PROBE_DEFAULTS, type ProbeOverrides } from './probes.js';
 import { ReleaseSecret, type SecretKeyRef, type SecretSource } from './release-secret.js';
 import { deploymentStrategy, nodeAffinity, nonEmpty } from './workload.js';
 import { requireReleaseAndNamespace } from './invariants.js';
@@ -175,11 +175,11 @@ export interface RouterServiceOptions {
 /** Probes of the router container: each given field replaces the default's (GET /health on the router port). */
 export interface RouterProbes {
   /** @default ROUTER_PROBE_DEFAULTS.startup (5 s delay, every 5 s, 3 failures) */
-  readonly startup?: Probe;
+  readonly startup?: ProbeOverrides;
   /** @default ROUTER_PROBE_DEFAULTS.liveness (30 s delay, every 5 s, 3 failures) */
-  readonly liveness?: Probe;
+  readonly liveness?: ProbeOverrides;
   /** @default ROUTER_PROBE_DEFAULTS.readiness (30 s delay, every 5 s, 3 failures) */
-  readonly readiness?: Probe;
+  readonly readiness?: ProbeOverrides;
 }
 
 export interface VllmRouterProps {

@@ -14,6 +14,7 @@ import type {
   LoraController as LoraControllerValues,
   ModelSpec,
   Pdb,
+  Probe,
   RouterSpec,
   SecretValue,
   ServiceMonitor,
@@ -29,6 +30,7 @@ import type { LoraAdapterProps } from './lora-adapter.js';
 import { imageOrDefault, type LoraControllerProps, type LoraSharedStorage } from './lora-controller.js';
 import type { VllmRayClusterProps } from './ray-cluster.js';
 import { SecretSource } from './release-secret.js';
+import type { ProbeOverrides } from './probes.js';
 import type { RelabelConfig, ServiceMonitorScrape } from './service-monitor.js';
 import type { SharedStorageProps } from './shared-storage.js';
 import { RouterDiscovery, type RouterEngineDiscovery, type VllmRouter, type VllmRouterProps } from './router.js';
@@ -125,7 +127,11 @@ export function engineProps(
       fromSecret: spec.envFromSecret?.name,
       fromConfigsConfigMap: nonEmpty(shared.configs) !== undefined,
     },
-    probes: { startup: shared.startupProbe, liveness: shared.livenessProbe, readiness: shared.readinessProbe },
+    probes: {
+      startup: probeOverrides(shared.startupProbe),
+      liveness: probeOverrides(shared.livenessProbe),
+      readiness: probeOverrides(shared.readinessProbe),
+    },
     service: {
       port: shared.servicePort,
       extraPorts: kube<k8s.ServicePort[]>(shared.extraPorts),
@@ -289,7 +295,11 @@ export function routerProps(
     containerSecurityContext: kube<k8s.SecurityContext>(spec.containerSecurityContext),
     // `resources: {}` stands (no requests or limits); only an unset one takes the default
     resources: spec.resources && fromUser<k8s.ResourceRequirements>(spec.resources),
-    probes: { startup: spec.startupProbe, liveness: spec.livenessProbe, readiness: spec.readinessProbe },
+    probes: {
+      startup: probeOverrides(spec.startupProbe),
+      liveness: probeOverrides(spec.livenessProbe),
+      readiness: probeOverrides(spec.readinessProbe),
+    },
     service: {
       type: spec.serviceType,
       port: spec.servicePort,
@@ -316,6 +326,11 @@ export function disruptionBudget(pdb: Readonly<Pdb> | undefined): DisruptionBudg
     minAvailable: given(pdb.minAvailable),
     maxUnavailable: given(pdb.maxUnavailable),
   };
+}
+
+/** A values probe (its fields over the default's) → `ProbeOverrides`, its ports converted. */
+function probeOverrides(given: Readonly<Probe> | undefined): ProbeOverrides | undefined {
+  return given && fromUser<ProbeOverrides>(given);
 }
 
 /** A Kubernetes object or list the values give verbatim, converted for the `k8s` classes; undefined when empty. */
