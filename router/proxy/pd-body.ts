@@ -27,11 +27,16 @@ export class PdBodies {
   /** The client's values of the leg keys. */
   readonly own: Readonly<Record<string, unknown>>;
 
-  /** Throws the client's 400 for a body nested too deeply to serialize (serialize), before any engine is called. */
+  /**
+   * Throws the client's 400 for a body nested too deeply to serialize (serialize), its shared part or its leg keys,
+   * before any engine is called.
+   */
   constructor(body: Readonly<Record<string, unknown>>) {
-    const rest: Record<string, unknown> = {};
-    const own: Record<string, unknown> = {};
-    for (const key in body) (LEG_KEYS.has(key) ? own : rest)[key] = body[key];
+    // without a prototype, a client's "__proto__" key is a key like any other (JSON.parse makes it one)
+    const rest: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+    const own: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+    for (const key of Object.keys(body)) (LEG_KEYS.has(key) ? own : rest)[key] = body[key];
+    serialize(own);
     const text = serialize(rest);
     this.shared = Buffer.from(text.slice(0, -1));
     this.own = own;

@@ -27,9 +27,10 @@ const HOP_BY_HOP = new Set([
 ]);
 
 /**
- * Request headers the router replaces: undici sets `host` and `content-length` for the body it sends; `expect` is
- * answered by the router itself (app.ts); every body is read as identity-encoded JSON or form (a `content-encoding`
- * other than identity is refused), so the engine's copy has none either; `x-request-id` is the router's own.
+ * Request headers the router replaces: undici sets `host` and `content-length` for the body it sends (for a body of
+ * parts the router declares the length itself: Upstream.exchange); `expect` is answered by the router itself (app.ts);
+ * every body is read as identity-encoded JSON or form (a `content-encoding` other than identity is refused), so the
+ * engine's copy has none either; `x-request-id` is the router's own.
  */
 const REPLACED_REQUEST = new Set(['host', 'content-length', 'content-encoding', 'expect', 'x-request-id']);
 /** Response headers the router replaces (`x-request-id`) or keeps to itself (`server`). */

@@ -43,20 +43,33 @@ describe('PdBodies', () => {
     });
   }
 
-  it('a body with none of the leg keys gets none back; a too deeply nested one is a 400 at once', () => {
+  it('a body with none of the leg keys gets none back; a "__proto__" key is kept as a key', () => {
     const bodies = new PdBodies({ model: MODEL, prompt: 'p' });
     expect(parse(bodies.with(bodies.own))).toEqual({ model: MODEL, prompt: 'p' });
+    const odd = JSON.parse(`{"model":"${MODEL}","__proto__":{"x":1},"prompt":"p"}`) as Record<string, unknown>;
+    const sent = new PdBodies(odd).with({ max_tokens: 1 });
+    expect(Buffer.from(sent as Buffer).toString()).toBe(
+      `{"model":"${MODEL}","__proto__":{"x":1},"prompt":"p","max_tokens":1}`,
+    );
+  });
+
+  it('a body nested too deeply is a 400 at once, in the shared part or in a key a leg sets', () => {
     let deep: unknown = 1;
     for (let i = 0; i < 20_000; i++) deep = [deep];
-    const thrown = (() => {
-      try {
-        return new PdBodies({ model: MODEL, prompt: deep });
-      } catch (err) {
-        return err;
-      }
-    })();
-    expect(thrown).toBeInstanceOf(RouterError);
-    expect((thrown as RouterError).status).toBe(400);
+    for (const body of [
+      { model: MODEL, prompt: deep },
+      { model: MODEL, prompt: 'p', stream_options: deep },
+    ]) {
+      const thrown = (() => {
+        try {
+          return new PdBodies(body);
+        } catch (err) {
+          return err;
+        }
+      })();
+      expect(thrown).toBeInstanceOf(RouterError);
+      expect((thrown as RouterError).status).toBe(400);
+    }
   });
 });
 
@@ -66,7 +79,7 @@ const answer = (_rec: unknown, res: ServerResponse) => {
   res.end(payload);
 };
 
-describe('a 300 KB P/D request through the router', { timeout: 30_000 }, () => {
+describe('a 300 KB P/D request (two-byte characters) through the router', { timeout: 30_000 }, () => {
   let prefill: RawEngine;
   let decode: RawEngine;
   let router: Spawned;
@@ -78,7 +91,8 @@ describe('a 300 KB P/D request through the router', { timeout: 30_000 }, () => {
   afterAll(stopEverything, 30_000);
 
   it('both engines get the whole body with its length declared, also after a retry', async () => {
-    const body = { ...client, stream: false, prompt: 'q'.repeat(300_000) };
+    // 150,000 × 'é': the declared length counts bytes, not characters
+    const body = { ...client, stream: false, prompt: 'é'.repeat(150_000) };
     for (let i = 0; i < 4; i++) expect((await postJson(`${router.url}/v1/completions`, body)).status).toBe(200);
     const sent = (e: RawEngine) => e.received.filter((r) => r.path === '/v1/completions');
     expect(sent(prefill)).toHaveLength(4);

@@ -66,18 +66,27 @@ describe('decode-only fallback', { timeout: 30_000 }, () => {
     await prefill.config({ failStatus: null });
   });
 
-  it('two models falling back in turn: one warning each, not one per request', async () => {
+  it('two models falling back in turn: one warning each; one recovering says so for itself only', async () => {
     const other = await spawnEngineSim({ models: ['other'] });
     const models = ['--static-models', [MODEL, 'other', MODEL, 'other'].join(',')];
-    const router = await spawnRouter(pdArgs(DEAD, [decode.url, other.url], models));
-    for (const model of [MODEL, 'other', MODEL, 'other', MODEL]) {
+    // MODEL's prefill engine answers 500 for now; other's cannot be reached
+    const router = await spawnRouter(pdArgs([prefill.url, DEAD[1]!], [decode.url, other.url], models));
+    await prefill.config({ failStatus: 500 });
+    const send = async (model: string) =>
       expect((await postJson(`${router.url}/v1/completions`, { model, prompt: 'm', max_tokens: 2 })).status).toBe(200);
-    }
-    const warnings = router.stderr().match(/Model \S+: prefill engine\(s\) [^;]+ failed; decode engines serve/g);
-    expect(warnings).toEqual([
-      `Model ${MODEL}: prefill engine(s) ${DEAD[0]} failed; decode engines serve`,
+    for (const model of [MODEL, 'other', MODEL, 'other', MODEL]) await send(model);
+    const warnings = () => router.stderr().match(/Model \S+: prefill engine\(s\) [^;]+ failed; decode engines serve/g);
+    expect(warnings()).toEqual([
+      `Model ${MODEL}: prefill engine(s) ${prefill.url} failed; decode engines serve`,
       `Model other: prefill engine(s) ${DEAD[1]} failed; decode engines serve`,
     ]);
+    await prefill.config({ failStatus: null });
+    await send(MODEL);
+    await send('other');
+    expect(router.stdout().match(/Model \S+: prefill engines serve P\/D requests again/g)).toEqual([
+      `Model ${MODEL}: prefill engines serve P/D requests again`,
+    ]);
+    expect(warnings()).toHaveLength(2);
   });
 
   it('no prefill engine discovered → decode alone, counted as no_prefill_engine', async () => {

@@ -144,6 +144,7 @@ describe('concurrent dispatch, a decode engine that cannot be reached', { timeou
     for (const c of decoded.slice(1)) {
       const prompt = c.body?.prompt;
       const mine = prefilled.find((x) => x.body?.prompt === prompt);
+      expect(kvOf(c)?.transfer_id).toEqual(expect.stringMatching(/^[0-9a-f-]{36}$/));
       expect(kvOf(c)?.transfer_id).toBe(kvOf(mine)?.transfer_id);
     }
     const metrics = await (await fetch(`${router.url}/metrics`)).text();
