@@ -14,9 +14,9 @@ import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import * as names from '../schema/facts/names.js';
-import type { GrafanaDashboardsSpec } from '../schema/values.generated.js';
 import { GRAFANA_DASHBOARDS_DEFAULTS } from './defaults.js';
 import { requireUniqueObjects } from './unique-objects.js';
+import { requireReleaseAndNamespace } from './invariants.js';
 import { nonEmpty } from './workload.js';
 
 /** A rendered model as the dashboards see it. */
@@ -29,8 +29,10 @@ export interface DashboardModel {
 export interface GrafanaDashboardsProps {
   readonly release: string;
   readonly namespace: string;
-  /** `grafanaDashboards`; must be enabled. */
-  readonly spec: Readonly<GrafanaDashboardsSpec>;
+  /** Labels of the ConfigMaps: what the Grafana sidecar selects. @default GRAFANA_DASHBOARDS_DEFAULTS.labels ({grafana_dashboard: '1'}) */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Annotations of the ConfigMaps (e.g. the sidecar's folder annotation). @default - none */
+  readonly annotations?: Readonly<Record<string, string>>;
   /** The release's engines. */
   readonly models: readonly DashboardModel[];
   /** Whether the LMCache cache server is rendered (its dashboard is shipped only then, as in production-stack). */
@@ -43,16 +45,16 @@ export class GrafanaDashboards extends Construct {
   constructor(scope: Construct, id: string, props: GrafanaDashboardsProps) {
     super(scope, id);
     requireUniqueObjects(this);
-    const { release, namespace, spec } = props;
-    if (spec.enabled !== true) throw new Error('GrafanaDashboards: grafanaDashboards is not enabled; do not create it');
-    const labels = spec.labels ?? GRAFANA_DASHBOARDS_DEFAULTS.labels;
+    const { release, namespace } = props;
+    requireReleaseAndNamespace('GrafanaDashboards', release, namespace);
+    const labels = props.labels ?? GRAFANA_DASHBOARDS_DEFAULTS.labels;
     this.configMaps = [...dashboards(props)].map(
       ([dashboard, json]) =>
         new k8s.KubeConfigMap(this, dashboard, {
           metadata: {
             name: names.grafanaDashboardConfigMapName(release, dashboard),
             namespace,
-            annotations: nonEmpty({ ...spec.annotations }),
+            annotations: nonEmpty({ ...props.annotations }),
             labels: nonEmpty({ ...labels }),
           },
           data: { [`${dashboard}.json`]: `${JSON.stringify(json, null, 2)}\n` },
@@ -68,7 +70,7 @@ interface Query {
 }
 
 /** The dashboards by name (production-stack's file names without `.json`), in production-stack's order. */
-export function dashboards(props: Omit<GrafanaDashboardsProps, 'spec'>): Map<string, Json> {
+export function dashboards(props: Omit<GrafanaDashboardsProps, 'labels' | 'annotations'>): Map<string, Json> {
   const { release, namespace, models } = props;
   const engines = `namespace="${namespace}",service=~"${release}-.+-engine-service"`;
   const router = `namespace="${namespace}",service="${names.routerServiceName(release)}"`;

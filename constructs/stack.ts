@@ -166,7 +166,8 @@ export class PdStack extends Construct {
       new GrafanaDashboards(this, 'GrafanaDashboards', {
         release,
         namespace,
-        spec: dashboards,
+        labels: dashboards.labels,
+        annotations: dashboards.annotations,
         models,
         cacheServer: this.cacheServer !== undefined,
       });

@@ -99,17 +99,29 @@ describe('GrafanaDashboards', () => {
     expect(objects.map((o) => o.metadata.name).filter((n) => n.includes('grafana'))).toEqual([]);
   });
 
-  it('refuses to build disabled dashboards', () => {
+  it('takes typed props built in code: labels and annotations of every ConfigMap, the models given', () => {
+    const chart = new Chart(Testing.app(), 't');
+    new GrafanaDashboards(chart, 'd', {
+      release: 'pd',
+      namespace: 'default',
+      labels: { grafana: 'yes' },
+      annotations: { folder: 'llm' },
+      models: [{ name: 'opt' }],
+      cacheServer: false,
+    });
+    const configMaps = Testing.synth(chart);
+    expect(configMaps.map((o) => o.metadata.name)).toEqual([
+      'pd-grafana-vllm-dashboard',
+      'pd-grafana-vllm-model-metrics-dashboard',
+    ]);
+    for (const o of configMaps)
+      expect(o.metadata).toMatchObject({ labels: { grafana: 'yes' }, annotations: { folder: 'llm' } });
+  });
+
+  it('checks its invariants in the constructor', () => {
     const chart = new Chart(Testing.app(), 't');
     expect(
-      () =>
-        new GrafanaDashboards(chart, 'd', {
-          release: 'pd',
-          namespace: 'default',
-          spec: { enabled: false },
-          models: [],
-          cacheServer: false,
-        }),
-    ).toThrow(/not enabled/);
+      () => new GrafanaDashboards(chart, 'd', { release: 'pd', namespace: 'Team_A', models: [], cacheServer: false }),
+    ).toThrow(/^GrafanaDashboards: /);
   });
 });
