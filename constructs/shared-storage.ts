@@ -49,6 +49,12 @@ export class SharedStorage extends Construct {
     requireUniqueObjects(this);
     const { release, namespace, hostPath, nfs } = props;
     requireReleaseAndNamespace('SharedStorage', release, namespace);
+    if (hostPath === '')
+      throw new Error('SharedStorage: hostPath is empty; give a node directory, or leave hostPath out');
+    if (nfs !== undefined && (nfs.server === '' || nfs.path === ''))
+      throw new Error(
+        `SharedStorage: nfs needs a server and a path (given server \`${nfs.server}\`, path \`${nfs.path}\`)`,
+      );
     const d = SHARED_STORAGE_DEFAULTS;
     const size = quantity(props.size?.given ?? d.size);
     const accessModes = [...(props.accessModes ?? d.accessModes)];

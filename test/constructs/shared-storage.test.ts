@@ -114,5 +114,12 @@ describe('SharedStorage', () => {
     const chart = new Chart(Testing.app(), 't');
     expect(() => new SharedStorage(chart, 'a', { release: 'Bad_Name', namespace: 'llm' })).toThrow(/^SharedStorage: /);
     expect(() => new SharedStorage(chart, 'b', { release: 'pd', namespace: 'Team_A' })).toThrow(/^SharedStorage: /);
+    const base = { release: 'pd', namespace: 'llm' };
+    expect(() => new SharedStorage(chart, 'c', { ...base, hostPath: '' })).toThrow(
+      'SharedStorage: hostPath is empty; give a node directory, or leave hostPath out',
+    );
+    expect(() => new SharedStorage(chart, 'd', { ...base, nfs: { server: 'nfs.local', path: '' } })).toThrow(
+      'SharedStorage: nfs needs a server and a path (given server `nfs.local`, path ``)',
+    );
   });
 });
