@@ -6,17 +6,32 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import * as names from '../schema/facts/names.js';
-import type { RouterSpec } from '../schema/values.generated.js';
 import { ROUTER_DEFAULTS } from './defaults.js';
 import type { RouterBackend, RouterObjectProps } from './router-object.js';
 import { nonEmpty } from './workload.js';
 import { requireReleaseAndNamespace } from './invariants.js';
 
-type IngressValues = NonNullable<RouterSpec['ingress']>;
+/** A path under a host that reaches the router. */
+export interface RouterIngressPath {
+  /** A URL path, starting with `/`. */
+  readonly path: string;
+  readonly pathType: 'Exact' | 'Prefix' | 'ImplementationSpecific';
+}
+
 /** A host and the paths under it that reach the router. */
-export type RouterIngressHost = Readonly<NonNullable<IngressValues['hosts']>[number]>;
+export interface RouterIngressHost {
+  /** The host name; `''` matches every host. */
+  readonly host: string;
+  /** At least one. */
+  readonly paths: readonly RouterIngressPath[];
+}
+
 /** TLS for `hosts`, its certificate in Secret `secretName`. */
-export type RouterIngressTls = Readonly<NonNullable<IngressValues['tls']>[number]>;
+export interface RouterIngressTls {
+  /** @default - the Ingress controller's default host */
+  readonly hosts?: readonly string[];
+  readonly secretName: string;
+}
 
 export interface RouterIngressProps extends RouterObjectProps {
   /** The router Service. */

@@ -89,4 +89,28 @@ describe('RouterIngress', () => {
       'host "h" has no paths',
     );
   });
+
+  it('takes typed hosts and TLS built in code; a host of "" matches every host', () => {
+    const chart = Testing.chart();
+    new RouterIngress(chart, 'I', {
+      release: 'r',
+      namespace: 'n',
+      service: { name: 'r-router-service', port: 80 },
+      className: 'nginx',
+      hosts: [
+        { host: 'llm.example.com', paths: [{ path: '/v1', pathType: 'Prefix' }] },
+        { host: '', paths: [{ path: '/health', pathType: 'Exact' }] },
+      ],
+      tls: [{ hosts: ['llm.example.com'], secretName: 'llm-tls' }],
+    });
+    const backend = { service: { name: 'r-router-service', port: { number: 80 } } };
+    expect(find(Testing.synth(chart) as KubeObject[], 'Ingress', 'r-ingress-router').spec).toEqual({
+      ingressClassName: 'nginx',
+      tls: [{ hosts: ['llm.example.com'], secretName: 'llm-tls' }],
+      rules: [
+        { host: 'llm.example.com', http: { paths: [{ path: '/v1', pathType: 'Prefix', backend }] } },
+        { http: { paths: [{ path: '/health', pathType: 'Exact', backend }] } },
+      ],
+    });
+  });
 });
