@@ -58,6 +58,14 @@ export interface ClientSpanRecord extends SpanRecord {
 
 /** Distinct values of one attribute whose encoding is kept; past it the attribute's values are written each time. */
 export const MAX_CACHED_VALUES = 256;
+/**
+ * The longest string attribute value, in UTF-16 units: a longer one (a client's model name or request id, a path with
+ * its query string) is cut to it, as `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT` cuts values, so a queued span stays within a
+ * few KiB whatever the clients send (README, "Memory").
+ */
+export const MAX_ATTRIBUTE_CHARS = 1024;
+/** Values longer than this are written each time, never kept. */
+const MAX_CACHED_CHARS = 256;
 
 /** The writer's state: the buffer of the encoder being written to (see {@link SpanEncoder}) and the position in it. */
 let buf = Buffer.allocUnsafe(0);
@@ -201,7 +209,7 @@ class Attribute {
   string(value: string): void {
     const b = this.cache?.get(value);
     if (b !== undefined) return put(b);
-    if (this.cache === undefined) return this.writeString(value);
+    if (this.cache === undefined || value.length > MAX_CACHED_CHARS) return this.writeString(value);
     if (this.cache.size >= MAX_CACHED_VALUES) {
       this.cache = undefined;
       return this.writeString(value);
@@ -211,8 +219,9 @@ class Attribute {
     put(e);
   }
 
-  /** A string value written as it comes (a value that does not repeat, such as a request id). */
-  writeString(value: string): void {
+  /** A string value written as it comes (a value that does not repeat, such as a request id), cut to its limit. */
+  writeString(whole: string): void {
+    const value = whole.length > MAX_ATTRIBUTE_CHARS ? whole.slice(0, MAX_ATTRIBUTE_CHARS) : whole;
     const n = Buffer.byteLength(value, 'utf8');
     const any = 1 + varintSize(n) + n;
     const kv = this.keyField.length + 1 + varintSize(any) + any;

@@ -4,7 +4,7 @@
  * dropped when `OTEL_BSP_MAX_QUEUE_SIZE` spans (2048) wait already; a batch of up to `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`
  * spans (512) is exported when that many wait, else `OTEL_BSP_SCHEDULE_DELAY` ms (5000) after the first; one export at
  * a time, given up after `OTEL_BSP_EXPORT_TIMEOUT` ms (30000); shutdown exports what waits. Failures go to the SDK's
- * global error handler (tracing.ts logs them at most once a minute); nothing is logged per span.
+ * global error handler and drops to `onDropped` (tracing.ts logs each at most once a minute); nothing per span.
  *
  * The queued spans are their OTLP bytes in a {@link SpanEncoder} (tracing-encoder.ts), not objects.
  */
@@ -18,14 +18,25 @@ export interface QueueSettings {
   readonly exportTimeoutMillis: number;
 }
 
-/** The settings from the `OTEL_BSP_*` variables, with the BatchSpanProcessor's defaults and its batch ≤ queue rule. */
-export function queueSettingsFromEnv(): QueueSettings {
-  const maxQueueSize = getNumberFromEnv('OTEL_BSP_MAX_QUEUE_SIZE') ?? 2048;
+/**
+ * The settings from the `OTEL_BSP_*` variables, with the BatchSpanProcessor's defaults and its batch ≤ queue rule. A
+ * value that is no whole number of at least its minimum (sizes 1, times 0) is said once to `warn` and its default
+ * taken: a batch of 0 spans would have the queue export nothing, forever.
+ */
+export function queueSettingsFromEnv(warn: (message: string) => void): QueueSettings {
+  const read = (name: string, fallback: number, min: number): number => {
+    const value = getNumberFromEnv(name);
+    if (value === undefined) return fallback;
+    if (Number.isInteger(value) && value >= min) return value;
+    warn(`${name}=${String(process.env[name])} is not a whole number of at least ${min}; using ${fallback}`);
+    return fallback;
+  };
+  const maxQueueSize = read('OTEL_BSP_MAX_QUEUE_SIZE', 2048, 1);
   return {
     maxQueueSize,
-    maxExportBatchSize: Math.min(getNumberFromEnv('OTEL_BSP_MAX_EXPORT_BATCH_SIZE') ?? 512, maxQueueSize),
-    scheduledDelayMillis: getNumberFromEnv('OTEL_BSP_SCHEDULE_DELAY') ?? 5000,
-    exportTimeoutMillis: getNumberFromEnv('OTEL_BSP_EXPORT_TIMEOUT') ?? 30_000,
+    maxExportBatchSize: Math.min(read('OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 512, 1), maxQueueSize),
+    scheduledDelayMillis: read('OTEL_BSP_SCHEDULE_DELAY', 5000, 0),
+    exportTimeoutMillis: read('OTEL_BSP_EXPORT_TIMEOUT', 30_000, 0),
   };
 }
 
@@ -33,7 +44,7 @@ export function queueSettingsFromEnv(): QueueSettings {
 export type ExportRequest = (request: Uint8Array, done: (result: ExportResult) => void) => void;
 
 export class SpanQueue {
-  /** Spans dropped because the queue was full (counted only). */
+  /** Spans dropped because the queue was full, so far. */
   dropped = 0;
   private exporting = false;
   private timer: NodeJS.Timeout | undefined;
@@ -44,12 +55,9 @@ export class SpanQueue {
     private readonly settings: QueueSettings,
     private readonly send: ExportRequest,
     private readonly onError: (err: unknown) => void = (err) => globalErrorHandler(err as Error),
+    /** Called with {@link dropped} when a span is dropped (tracing.ts logs it at most once a minute). */
+    private readonly onDropped: (dropped: number) => void = () => undefined,
   ) {}
-
-  /** Spans waiting. */
-  get length(): number {
-    return this.encoder.count;
-  }
 
   server(s: ServerSpanRecord): void {
     if (!this.room()) return;
@@ -72,7 +80,7 @@ export class SpanQueue {
   private room(): boolean {
     if (this.shutdownPromise !== undefined) return false;
     if (this.encoder.count < this.settings.maxQueueSize) return true;
-    this.dropped++;
+    this.onDropped(++this.dropped);
     return false;
   }
 
@@ -102,17 +110,15 @@ export class SpanQueue {
     if (this.exporting) return;
     const flush = () => {
       this.exporting = true;
+      // `exporting` ends here only, once the failure is reported: one export at a time, failed or not
       this.flushOneBatch()
+        .catch((err: unknown) => this.onError(err))
         .finally(() => {
           this.exporting = false;
           if (this.encoder.count > 0) {
             this.clearTimer();
             this.maybeStartTimer();
           }
-        })
-        .catch((err: unknown) => {
-          this.exporting = false;
-          this.onError(err);
         });
     };
     if (this.encoder.count >= this.settings.maxExportBatchSize) return flush();

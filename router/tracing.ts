@@ -88,8 +88,8 @@ export interface Tracing {
 
 /** Longest wait for the last export at shutdown, so an unreachable collector does not hold the router's exit. */
 const FLUSH_TIMEOUT_MS = 2_000;
-/** Export failures are logged at most this often. */
-const FAILURE_LOG_INTERVAL_MS = 60_000;
+/** Export failures and dropped spans are logged at most this often. */
+const LOG_INTERVAL_MS = 60_000;
 
 /** The export delegates' serializer: the requests come encoded (tracing-encoder.ts); answers are the SDK's to read. */
 const serializer: ISerializer<Uint8Array, IExportTraceServiceResponse> = {
@@ -245,24 +245,39 @@ class LegSpan extends RecordedSpan implements LegTrace, ClientSpanRecord {
   }
 }
 
-export function startTracing(config: OtelConfig, routingLogic: string, log: Logger): Tracing {
-  let lastFailureLog = -Infinity;
-  setGlobalErrorHandler((err) => {
+/** `say`, called at most once a minute (the first call says). */
+function atMostOnceAMinute<A extends unknown[]>(say: (...args: A) => void): (...args: A) => void {
+  let last = -Infinity;
+  return (...args) => {
     const now = Date.now();
-    if (now - lastFailureLog < FAILURE_LOG_INTERVAL_MS) return;
-    lastFailureLog = now;
+    if (now - last < LOG_INTERVAL_MS) return;
+    last = now;
+    say(...args);
+  };
+}
+
+export function startTracing(config: OtelConfig, routingLogic: string, log: Logger): Tracing {
+  const failed = atMostOnceAMinute((err: unknown) => {
     const message = err instanceof Error ? err.message : String(err);
     log.warn(`OpenTelemetry export to ${config.given} failed (spans are dropped while it fails): ${message}`);
   });
+  setGlobalErrorHandler(failed);
   const sampler = buildSamplerFromEnv();
   const delegate = exportDelegate(config);
+  const settings = queueSettingsFromEnv((message) => log.warn(`OpenTelemetry: ${message}`));
   const queue = new SpanQueue(
     new SpanEncoder({
       resource: { 'service.name': config.serviceName, 'service.version': VERSION },
       scope: { name: 'pdstack-router', version: VERSION },
     }),
-    queueSettingsFromEnv(),
+    settings,
     (request, done) => delegate.export(request, done),
+    failed,
+    atMostOnceAMinute((dropped: number) =>
+      log.warn(
+        `OpenTelemetry: the span queue is full (OTEL_BSP_MAX_QUEUE_SIZE ${settings.maxQueueSize}): ${dropped} span(s) dropped so far, as the export to ${config.given} does not keep up`,
+      ),
+    ),
   );
   log.info(
     `OpenTelemetry tracing enabled, exporting to ${config.given} over OTLP/${config.endpoint.protocol === 'grpc' ? 'gRPC' : 'HTTP'} as service ${config.serviceName}`,

@@ -300,7 +300,7 @@ function lastUsageObject(text: Buffer): number {
  * A pass-through (around `inner`, if any) that keeps the last STREAM_TAIL_BYTES of an event stream and, at its end,
  * gives the request's span the `usage` of the last event that carries one.
  */
-function watchStreamUsage(trace: RequestTrace, inner: BodyTransform | undefined): BodyTransform {
+export function watchStreamUsage(trace: RequestTrace, inner: BodyTransform | undefined): BodyTransform {
   const tail: Buffer[] = [];
   let bytes = 0;
   return {

@@ -1,17 +1,23 @@
 /**
  * The router's OTLP span encoder (router/tracing-encoder.ts) against the SDK's `ProtobufTraceSerializer`: the router's
  * spans made with the SDK's tracer (remote parent with tracestate, client legs, error statuses with and without a
- * message, negative and beyond-2^32 token counts, fractional times to first byte, non-ASCII and long strings, a span
- * over 16 KiB, more distinct values of an attribute than are cached), recorded as the router records them, decode
+ * message, negative and beyond-2^32 token counts, fractional times to first byte, non-ASCII and long strings, values
+ * over the attribute limit, spans over 16 KiB, more distinct values of an attribute than are cached), recorded as the
+ * router records them, decode
  * with the OTLP protobuf types to the request the SDK encodes from its spans; taken in batches, what is left stays.
  */
-import { ROOT_CONTEXT } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind } from '@opentelemetry/api';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
-import { MAX_CACHED_VALUES, SpanEncoder } from '../../router/tracing-encoder.js';
+import {
+  MAX_ATTRIBUTE_CHARS,
+  MAX_CACHED_VALUES,
+  type ServerSpanRecord,
+  SpanEncoder,
+} from '../../router/tracing-encoder.js';
 import { decodedRequest } from '../support/otlp-receiver.js';
-import { addAsRecord, clientContext, finishedSpans, identityOf, pdRequest } from '../support/router-spans.js';
+import { addAsRecord, clientContext, finishedSpans, identityOf, pdRequest, recordOf } from '../support/router-spans.js';
 
 const decoded = decodedRequest;
 const sdk = (batch: ReadableSpan[]) => ProtobufTraceSerializer.serializeRequest(batch)!;
@@ -33,7 +39,12 @@ const batch = finishedSpans((tracer) => {
       outputTokens: i,
     });
   }
-  pdRequest(tracer, 1, { requestId: 'r'.repeat(20_000) }); // a span over 16 KiB
+  // a request id and a model over the attribute limit (cut), and leg spans over 16 KiB (their status message)
+  pdRequest(tracer, 2, {
+    requestId: 'r'.repeat(20_000),
+    model: 'm'.repeat(MAX_ATTRIBUTE_CHARS + 1),
+    errorMessage: 'e'.repeat(20_000),
+  });
 });
 
 describe('the router OTLP span encoder', () => {
@@ -46,6 +57,23 @@ describe('the router OTLP span encoder', () => {
     expect(decoded(ours)).toEqual(decoded(sdk(batch)));
     // again: the attribute values seen before are written from their kept encodings now
     expect(decoded(encoderOf(batch).take(batch.length))).toEqual(decoded(sdk(batch)));
+  });
+
+  it('cuts string attribute values to MAX_ATTRIBUTE_CHARS, as the SDK with that limit does', () => {
+    const serverSpan = batch.find((span) => span.kind === SpanKind.SERVER)!;
+    const { server } = recordOf(serverSpan) as { server: ServerSpanRecord };
+    const encoder = new SpanEncoder(identityOf(serverSpan));
+    // what a client sends the router: an 8 MiB model name, a 16 KiB request id
+    encoder.server({ ...server, modelName: 'm'.repeat(8 << 20), requestId: 'r'.repeat(16_384) });
+    const request = decoded(encoder.take(1)) as {
+      resourceSpans: {
+        scopeSpans: { spans: { attributes: { key: string; value: { stringValue?: string } }[] }[] }[];
+      }[];
+    };
+    const attributes = request.resourceSpans[0]!.scopeSpans[0]!.spans[0]!.attributes;
+    const value = (key: string) => attributes.find((a) => a.key === key)?.value.stringValue;
+    expect(value('vllm.model')).toBe('m'.repeat(MAX_ATTRIBUTE_CHARS));
+    expect(value('vllm.request_id')).toBe('r'.repeat(MAX_ATTRIBUTE_CHARS));
   });
 
   it('takes the first spans as one request and keeps the rest for the next', () => {

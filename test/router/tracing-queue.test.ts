@@ -49,8 +49,13 @@ interface Sent {
 function queue(settings: Partial<QueueSettings>) {
   const sent: Sent[] = [];
   const errors: unknown[] = [];
+  const drops: number[] = [];
+  const encoder = new SpanEncoder({
+    resource: { 'service.name': 'vllm-router' },
+    scope: { name: 'pdstack-router', version: '1' },
+  });
   const q = new SpanQueue(
-    new SpanEncoder({ resource: { 'service.name': 'vllm-router' }, scope: { name: 'pdstack-router', version: '1' } }),
+    encoder,
     {
       maxQueueSize: 2048,
       maxExportBatchSize: 512,
@@ -60,8 +65,9 @@ function queue(settings: Partial<QueueSettings>) {
     },
     (request, done) => sent.push({ ids: spanIds(request), done }),
     (err) => errors.push(err),
+    (dropped) => drops.push(dropped),
   );
-  return { q, sent, errors };
+  return { q, encoder, sent, errors, drops };
 }
 
 const ok = { code: ExportResultCode.SUCCESS };
@@ -73,15 +79,15 @@ afterEach(() => {
 
 describe('the span export queue', () => {
   it('drops spans past maxQueueSize while an export is in flight, counting them and reporting nothing', async () => {
-    const { q, sent, errors } = queue({ maxQueueSize: 5, maxExportBatchSize: 2 });
+    const { q, encoder, sent, errors, drops } = queue({ maxQueueSize: 5, maxExportBatchSize: 2 });
     q.client(leg(1));
     expect(sent).toHaveLength(0); // a partial batch waits for the schedule delay
     q.client(leg(2)); // a full batch goes at once
     expect(sent.map((s) => s.ids)).toEqual([[idOf(1), idOf(2)]]);
     for (let n = 3; n <= 9; n++) q.client(leg(n)); // the export is not answered: nothing waits for it
     expect(sent).toHaveLength(1);
-    expect(q.length).toBe(5);
-    expect(q.dropped).toBe(2);
+    expect(encoder.count).toBe(5);
+    expect(drops).toEqual([1, 2]); // each drop is told, with the count so far (tracing.ts logs it once a minute)
     expect(errors).toEqual([]);
     sent[0]!.done(ok);
     await vi.waitFor(() => expect(sent).toHaveLength(2)); // the next full batch, once the first is answered
@@ -92,7 +98,7 @@ describe('the span export queue', () => {
     sent[2]!.done(ok);
     await new Promise((r) => setTimeout(r, 20));
     expect(sent).toHaveLength(3); // one span left: it waits for the delay
-    expect(q.length).toBe(1);
+    expect(encoder.count).toBe(1);
     // shutdown exports it, and takes no span more
     const shutdown = q.shutdown();
     await vi.waitFor(() => expect(sent).toHaveLength(4));
@@ -100,13 +106,13 @@ describe('the span export queue', () => {
     sent[3]!.done(ok);
     await shutdown;
     q.client(leg(10));
-    expect(q.length).toBe(0);
+    expect(encoder.count).toBe(0);
     expect(errors).toEqual([]);
   });
 
   it('exports a partial batch after the schedule delay, and reports a failed export once', async () => {
     vi.useFakeTimers();
-    const { q, sent, errors } = queue({ scheduledDelayMillis: 1000 });
+    const { q, encoder, sent, errors } = queue({ scheduledDelayMillis: 1000 });
     q.client(leg(1));
     q.client(leg(2));
     vi.advanceTimersByTime(999);
@@ -116,7 +122,7 @@ describe('the span export queue', () => {
     const failure = new Error('collector down');
     sent[0]!.done({ code: ExportResultCode.FAILED, error: failure });
     await vi.waitFor(() => expect(errors).toEqual([failure]));
-    expect(q.length).toBe(0); // a failed batch is not retried by the queue (the delegate retries)
+    expect(encoder.count).toBe(0); // a failed batch is not retried by the queue (the delegate retries)
   });
 
   it('gives up on an export unanswered after exportTimeoutMillis, so the next batch can go', async () => {
@@ -130,22 +136,50 @@ describe('the span export queue', () => {
     expect(sent.map((s) => s.ids)).toEqual([[idOf(1)], [idOf(2)]]);
   });
 
+  it('keeps one export in flight after a failure, with more than one batch waiting', async () => {
+    const { q, sent, errors } = queue({ maxExportBatchSize: 1 });
+    for (let n = 1; n <= 4; n++) q.client(leg(n));
+    expect(sent).toHaveLength(1);
+    sent[0]!.done({ code: ExportResultCode.FAILED, error: new Error('down') });
+    await vi.waitFor(() => expect(sent).toHaveLength(2));
+    q.client(leg(5)); // a span ending while the second export is in flight starts none
+    await new Promise((r) => setTimeout(r, 20));
+    expect(sent).toHaveLength(2); // the second is not answered: the third waits for it
+    expect(errors).toEqual([new Error('down')]);
+    sent[1]!.done(ok);
+    await vi.waitFor(() => expect(sent).toHaveLength(3));
+  });
+
+  /** The settings and the warnings for these `OTEL_BSP_*` values (unset: none). */
+  function settingsWith(env: Record<string, string>) {
+    for (const [name, value] of Object.entries(env)) vi.stubEnv(`OTEL_BSP_${name}`, value);
+    const warnings: string[] = [];
+    return { settings: queueSettingsFromEnv((m) => warnings.push(m)), warnings };
+  }
+  const DEFAULTS = {
+    maxQueueSize: 2048,
+    maxExportBatchSize: 512,
+    scheduledDelayMillis: 5000,
+    exportTimeoutMillis: 30_000,
+  };
+
   it("reads the BatchSpanProcessor's variables, with its defaults, and no batch beyond the queue", () => {
-    expect(queueSettingsFromEnv()).toEqual({
-      maxQueueSize: 2048,
-      maxExportBatchSize: 512,
-      scheduledDelayMillis: 5000,
-      exportTimeoutMillis: 30_000,
+    expect(settingsWith({})).toEqual({ settings: DEFAULTS, warnings: [] });
+    const set = { MAX_QUEUE_SIZE: '100', MAX_EXPORT_BATCH_SIZE: '200', SCHEDULE_DELAY: '50', EXPORT_TIMEOUT: '700' };
+    expect(settingsWith(set)).toEqual({
+      settings: { maxQueueSize: 100, maxExportBatchSize: 100, scheduledDelayMillis: 50, exportTimeoutMillis: 700 },
+      warnings: [],
     });
-    vi.stubEnv('OTEL_BSP_MAX_QUEUE_SIZE', '100');
-    vi.stubEnv('OTEL_BSP_MAX_EXPORT_BATCH_SIZE', '200');
-    vi.stubEnv('OTEL_BSP_SCHEDULE_DELAY', '50');
-    vi.stubEnv('OTEL_BSP_EXPORT_TIMEOUT', '700');
-    expect(queueSettingsFromEnv()).toEqual({
-      maxQueueSize: 100,
-      maxExportBatchSize: 100,
-      scheduledDelayMillis: 50,
-      exportTimeoutMillis: 700,
+  });
+
+  it('says a value that is no whole number of at least its minimum, once, and takes the default', () => {
+    expect(settingsWith({ MAX_EXPORT_BATCH_SIZE: '0', MAX_QUEUE_SIZE: '1.5', SCHEDULE_DELAY: '-1' })).toEqual({
+      settings: DEFAULTS,
+      warnings: [
+        'OTEL_BSP_MAX_QUEUE_SIZE=1.5 is not a whole number of at least 1; using 2048',
+        'OTEL_BSP_MAX_EXPORT_BATCH_SIZE=0 is not a whole number of at least 1; using 512',
+        'OTEL_BSP_SCHEDULE_DELAY=-1 is not a whole number of at least 0; using 5000',
+      ],
     });
   });
 });

@@ -11,18 +11,23 @@ import {
   type ReadableSpan,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import type {
-  ClientSpanRecord,
-  EncoderIdentity,
-  LegName,
-  ServerSpanRecord,
-  SpanEncoder,
+import {
+  type ClientSpanRecord,
+  type EncoderIdentity,
+  type LegName,
+  MAX_ATTRIBUTE_CHARS,
+  type ServerSpanRecord,
+  type SpanEncoder,
 } from '../../router/tracing-encoder.js';
 
 /** The spans `build` ends, with the SDK's default resource and the router's instrumentation scope. */
 export function finishedSpans(build: (tracer: Tracer) => void): ReadableSpan[] {
   const memory = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(memory)] });
+  // string attributes cut as the router cuts them (MAX_ATTRIBUTE_CHARS), by the SDK's own attribute value limit
+  const provider = new BasicTracerProvider({
+    spanProcessors: [new SimpleSpanProcessor(memory)],
+    spanLimits: { attributeValueLengthLimit: MAX_ATTRIBUTE_CHARS },
+  });
   build(provider.getTracer('pdstack-router', '0.1.0'));
   return memory.getFinishedSpans() as ReadableSpan[];
 }
@@ -43,6 +48,8 @@ export interface RequestShape {
   readonly requestId?: string;
   readonly inputTokens?: number;
   readonly outputTokens?: number;
+  /** The failing legs' status message. @default 'engine failed: ✗' */
+  readonly errorMessage?: string;
 }
 
 /**
@@ -81,7 +88,7 @@ export function pdRequest(tracer: Tracer, i: number, shape: RequestShape = {}): 
     );
     leg.setAttribute('pdstack.time_to_first_byte_ms', 1.25 + i / 7);
     leg.setAttribute('http.status_code', i % 2 ? 200 : 503);
-    if (i % 2 === 0) leg.setStatus({ code: SpanStatusCode.ERROR, message: 'engine failed: ✗' });
+    if (i % 2 === 0) leg.setStatus({ code: SpanStatusCode.ERROR, message: shape.errorMessage ?? 'engine failed: ✗' });
     leg.end();
   }
   server.setAttributes({
