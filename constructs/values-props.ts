@@ -335,7 +335,8 @@ function probeOverrides(given: Readonly<Probe> | undefined): ProbeOverrides | un
 
 /** A Kubernetes object or list the values give verbatim, converted for the `k8s` classes; undefined when empty. */
 function kube<T>(value: object | undefined): T | undefined {
-  return value !== undefined && Object.keys(value).length > 0 ? fromUser<T>(value) : undefined;
+  const given = nonEmpty(value);
+  return given && fromUser<T>(given);
 }
 
 /** The props of the router-side objects `routerSpec` enables: PDB, autoscaler, Ingress, ServiceMonitor, routes. */

@@ -3,12 +3,12 @@
  * settings (its standard variables, read as the SDK reads them): a span is queued when it ends without waiting, and
  * dropped when `OTEL_BSP_MAX_QUEUE_SIZE` spans (2048) wait already; a batch of up to `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`
  * spans (512) is exported when that many wait, else `OTEL_BSP_SCHEDULE_DELAY` ms (5000) after the first; one export at
- * a time, given up after `OTEL_BSP_EXPORT_TIMEOUT` ms (30000); shutdown exports what waits. Failures go to the SDK's
- * global error handler and drops to `onDropped` (tracing.ts logs each at most once a minute); nothing per span.
+ * a time, given up after `OTEL_BSP_EXPORT_TIMEOUT` ms (30000); shutdown exports what waits. Failures go to `onError`
+ * and drops to `onDropped` (tracing.ts logs each at most once a minute); nothing per span.
  *
  * The queued spans are their OTLP bytes in a {@link SpanEncoder} (tracing-encoder.ts), not objects.
  */
-import { type ExportResult, ExportResultCode, getNumberFromEnv, globalErrorHandler } from '@opentelemetry/core';
+import { type ExportResult, ExportResultCode, getNumberFromEnv } from '@opentelemetry/core';
 import type { ClientSpanRecord, ServerSpanRecord, SpanEncoder } from './tracing-encoder.js';
 
 export interface QueueSettings {
@@ -45,7 +45,7 @@ export type ExportRequest = (request: Uint8Array, done: (result: ExportResult) =
 
 export class SpanQueue {
   /** Spans dropped because the queue was full, so far. */
-  dropped = 0;
+  private dropped = 0;
   private exporting = false;
   private timer: NodeJS.Timeout | undefined;
   private shutdownPromise: Promise<void> | undefined;
@@ -54,9 +54,10 @@ export class SpanQueue {
     private readonly encoder: SpanEncoder,
     private readonly settings: QueueSettings,
     private readonly send: ExportRequest,
-    private readonly onError: (err: unknown) => void = (err) => globalErrorHandler(err as Error),
-    /** Called with {@link dropped} when a span is dropped (tracing.ts logs it at most once a minute). */
-    private readonly onDropped: (dropped: number) => void = () => undefined,
+    /** A failed or timed-out export (tracing.ts logs it at most once a minute). */
+    private readonly onError: (err: unknown) => void,
+    /** Called with the count so far when a span is dropped (tracing.ts logs it at most once a minute). */
+    private readonly onDropped: (dropped: number) => void,
   ) {}
 
   server(s: ServerSpanRecord): void {

@@ -118,9 +118,14 @@ function resourcesGpus(resources: Readonly<Record<string, unknown>>): number {
   return typeof gpu === 'number' || typeof gpu === 'string' ? (quantityValue(gpu) ?? 0) : 0;
 }
 
+/** The `resources` override when it gives anything (`{}` overrides nothing), else undefined. */
+function givenResources(spec: Readonly<ContainerResourcesRulesInput>): ContainerResourcesRulesInput['resources'] {
+  return spec.resources && Object.keys(spec.resources).length > 0 ? spec.resources : undefined;
+}
+
 /** GPUs the engine's container gets: from a non-empty `resources` when given, else `requestGPU`. */
 export function containerGpus(spec: Readonly<ContainerResourcesRulesInput>): number {
-  const resources = spec.resources && Object.keys(spec.resources).length > 0 ? spec.resources : undefined;
+  const resources = givenResources(spec);
   if (resources) return resourcesGpus(resources);
   return spec.requestGPU === undefined ? 0 : (quantityValue(spec.requestGPU) ?? 0);
 }
@@ -133,7 +138,7 @@ export function resourceProblems(spec: Readonly<EngineRulesInput>): RuleProblem[
   // a KubeRay model's parallelism spans the Ray cluster: rayProblems checks it
   const tp = isRayModel(spec) ? undefined : spec.vllmConfig?.tensorParallelSize;
   const problems: RuleProblem[] = [];
-  const resources = spec.resources && Object.keys(spec.resources).length > 0 ? spec.resources : undefined;
+  const resources = givenResources(spec);
   const gpus = containerGpus(spec);
   if (!resources) {
     const gpuProblem = spec.requestGPU === undefined ? null : gpuCountProblem(spec.requestGPU);
