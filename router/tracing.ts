@@ -23,22 +23,25 @@
  * its request's decision, as every sampler those variables name decides for a child of a local span), the id
  * generator, the W3C propagator's extraction of the client's `traceparent`/`tracestate` (the engines' `traceparent`
  * is written in its format: `00-<trace>-<span>-<flags>`), the BatchSpanProcessor's settings and semantics
- * (tracing-queue.ts), and the OTLP export delegates.
+ * (tracing-queue.ts), and the OTLP export delegates (over gRPC with tracing-grpc.ts's transport).
  *
  * Export: OTLP/gRPC or OTLP/HTTP (schema/facts/otlp-endpoint.ts) through the queue, which is bounded: spans are
  * queued without waiting, and dropped when a collector cannot keep up or cannot be reached, so the collector never
  * slows or fails a request. Its settings are the SDK's standard variables (`OTEL_BSP_MAX_QUEUE_SIZE` 2048 spans,
  * `OTEL_BSP_SCHEDULE_DELAY` 5000 ms, `OTEL_BSP_MAX_EXPORT_BATCH_SIZE` 512, `OTEL_BSP_EXPORT_TIMEOUT`; the delegates'
- * `OTEL_EXPORTER_OTLP_TIMEOUT` 10000 ms, `OTEL_EXPORTER_OTLP_HEADERS` for a collector's credentials). Export
+ * `OTEL_EXPORTER_OTLP_TIMEOUT` 10000 ms, `OTEL_EXPORTER_OTLP_HEADERS` for a collector's credentials, `OTEL_EXPORTER_OTLP_COMPRESSION`). Export
  * failures are logged, at most once a minute.
  */
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
-import { credentials } from '@grpc/grpc-js';
 import { type Context, ROOT_CONTEXT, type SpanContext, SpanKind, isSpanContextValid, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator, setGlobalErrorHandler } from '@opentelemetry/core';
-import type { IOtlpExportDelegate } from '@opentelemetry/otlp-exporter-base';
+import {
+  CompressionAlgorithm,
+  type IOtlpExportDelegate,
+  createOtlpNetworkExportDelegate,
+} from '@opentelemetry/otlp-exporter-base';
 import { convertLegacyHttpOptions, createOtlpHttpExportDelegate } from '@opentelemetry/otlp-exporter-base/node-http';
-import { convertLegacyOtlpGrpcOptions, createOtlpGrpcExportDelegate } from '@opentelemetry/otlp-grpc-exporter-base';
+import { convertLegacyOtlpGrpcOptions } from '@opentelemetry/otlp-grpc-exporter-base';
 import {
   type IExportTraceServiceResponse,
   type ISerializer,
@@ -48,6 +51,7 @@ import { RandomIdGenerator, SamplingDecision } from '@opentelemetry/sdk-trace-ba
 import { buildSamplerFromEnv } from '@opentelemetry/sdk-trace-base/build/src/config.js';
 import type { OtelConfig } from './config/config.js';
 import type { Logger } from './log.js';
+import { GrpcTransport } from './tracing-grpc.js';
 import { type ClientSpanRecord, type LegName, type ServerSpanRecord, SpanEncoder } from './tracing-encoder.js';
 import { SpanQueue, queueSettingsFromEnv } from './tracing-queue.js';
 import { VERSION } from './version.js';
@@ -98,8 +102,9 @@ const serializer: ISerializer<Uint8Array, IExportTraceServiceResponse> = {
 };
 
 /**
- * The SDK's OTLP export delegates, as `@opentelemetry/exporter-trace-otlp-grpc` and `-proto` build them (transport,
- * retries, timeouts, `OTEL_EXPORTER_OTLP_*`), sending the requests tracing-encoder.ts encodes.
+ * The SDK's OTLP export delegates (timeouts, bounded concurrency, `OTEL_EXPORTER_OTLP_*`) sending the requests
+ * tracing-encoder.ts encodes: over HTTP as `@opentelemetry/exporter-trace-otlp-proto` builds it; over gRPC with the
+ * configuration `@opentelemetry/exporter-trace-otlp-grpc` reads, through tracing-grpc.ts's transport.
  */
 function exportDelegate(config: OtelConfig): IOtlpExportDelegate<Uint8Array> {
   const e = config.endpoint;
@@ -109,17 +114,15 @@ function exportDelegate(config: OtelConfig): IOtlpExportDelegate<Uint8Array> {
     });
     return createOtlpHttpExportDelegate(options, serializer);
   }
-  // the address without a scheme and the credentials given: the exporter would take `http://host:80` for port 443
-  const options = convertLegacyOtlpGrpcOptions(
-    { url: e.address, credentials: e.tls ? credentials.createSsl() : credentials.createInsecure() },
-    'TRACES',
-  );
-  return createOtlpGrpcExportDelegate(
-    options,
-    serializer,
-    'TraceExportService',
-    '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
-  );
+  const options = convertLegacyOtlpGrpcOptions({ url: e.address }, 'TRACES');
+  const transport = new GrpcTransport({
+    address: e.address,
+    tls: e.tls,
+    metadata: options.metadata,
+    gzip: options.compression === CompressionAlgorithm.GZIP,
+    userAgent: `pdstack-router/${VERSION}`,
+  });
+  return createOtlpNetworkExportDelegate(options, serializer, transport);
 }
 
 const propagator = new W3CTraceContextPropagator();

@@ -1,7 +1,7 @@
 /**
  * OTLP over TLS: `--otel-secure` with host:port, an `https://` gRPC endpoint, and an `https://.../v1/traces` OTLP/HTTP
  * endpoint all export to a collector serving TLS (the test's self-signed certificate, trusted by the router through
- * gRPC's GRPC_DEFAULT_SSL_ROOTS_FILE_PATH and Node's NODE_EXTRA_CA_CERTS); the same host:port without --otel-secure
+ * Node's NODE_EXTRA_CA_CERTS, for both protocols); the same host:port without --otel-secure
  * talks plain gRPC, which a TLS collector refuses: nothing arrives and the request is still answered.
  */
 import { readFileSync } from 'node:fs';
@@ -23,7 +23,7 @@ const TLS: ReceiverTls = {
   cert: readFileSync(CERT),
   key: readFileSync(join(REPO, 'test', 'fixtures', 'tls', 'localhost-key.pem')),
 };
-const TRUST = { GRPC_DEFAULT_SSL_ROOTS_FILE_PATH: CERT, NODE_EXTRA_CA_CERTS: CERT, OTEL_BSP_SCHEDULE_DELAY: '50' };
+const TRUST = { NODE_EXTRA_CA_CERTS: CERT, OTEL_BSP_SCHEDULE_DELAY: '50' };
 
 let engine: EngineSim;
 let grpc: OtlpReceiver;
