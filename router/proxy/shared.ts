@@ -283,13 +283,18 @@ export function countUsage(
   }
 }
 
-/** Bytes of an event stream's end kept to find its usage event (a usage event is about 200 bytes). */
-const STREAM_TAIL_BYTES = 4096;
+/**
+ * Bytes of an event stream's end kept to find its usage event: the last event before `[DONE]` (OpenAI's and vLLM's
+ * `stream_options.include_usage`, about 250 bytes). Searched on every traced stream: the last 1 KiB cost 1.3 µs per
+ * request of the benchmark's 3 KB streams, 4 KiB 3.2 µs.
+ */
+const STREAM_TAIL_BYTES = 1024;
+const USAGE_KEY = Buffer.from('"usage":');
 
 /** Where the last `"usage":` followed by an object (JSON whitespace between) is in `text`, or -1. */
 function lastUsageObject(text: Buffer): number {
-  for (let at = text.lastIndexOf('"usage":'); at >= 0; at = at > 0 ? text.lastIndexOf('"usage":', at - 1) : -1) {
-    let i = at + 8;
+  for (let at = text.lastIndexOf(USAGE_KEY); at >= 0; at = at > 0 ? text.lastIndexOf(USAGE_KEY, at - 1) : -1) {
+    let i = at + USAGE_KEY.length;
     while (text[i] === 0x20 || text[i] === 0x09 || text[i] === 0x0a || text[i] === 0x0d) i++;
     if (text[i] === 0x7b) return at;
   }

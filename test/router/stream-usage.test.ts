@@ -1,6 +1,6 @@
 /**
  * With tracing on, the request's span gets the `usage` of the last event of an event stream that carries one as an
- * object (router/proxy/shared.ts watchStreamUsage): found in the stream's last bytes, across chunks, with JSON
+ * object (router/proxy/shared.ts watchStreamUsage): found in the stream's last 1 KiB, across chunks, with JSON
  * whitespace after `"usage":`; a later `"usage": null` does not hide it; a stream without usage records none. The
  * stream passes through unchanged.
  */
@@ -29,6 +29,12 @@ describe('the usage of an event stream', () => {
     const { usages, out } = run(chunks);
     expect(usages).toEqual([[7, 3]]);
     expect(out).toBe(chunks.join(''));
+  });
+
+  it('is found at the end of a long stream (the last 1 KiB is searched: the usage event comes last)', () => {
+    const tokens = Array.from({ length: 60 }, (_, i) => token(i)); // about 4 KB
+    const usage = event({ id: 'c', choices: [], usage: { prompt_tokens: 900, completion_tokens: 60 } });
+    expect(run([...tokens, usage, event('[DONE]')]).usages).toEqual([[900, 60]]);
   });
 
   it('is found with whitespace after "usage":, and not hidden by a later "usage": null', () => {
