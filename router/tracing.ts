@@ -60,8 +60,13 @@ export type { LegName } from './tracing-encoder.js';
 
 /** One engine call's span. */
 export interface LegTrace {
-  /** A copy of `headers` carrying this call's `traceparent` (and the client's `tracestate`). */
-  headers(headers: Record<string, string | string[]>): Record<string, string | string[]>;
+  /**
+   * Writes this call's `traceparent` (and the client's `tracestate`) into `headers`, the request's engine headers,
+   * just before the call is dispatched: undici's dispatch reads them at once (Upstream.exchange), so each call of a
+   * request sends its own, and the request's calls share one headers object instead of a copy each (the copies were
+   * most of what tracing made the young generation promote: README, "Where tracing's cost is").
+   */
+  propagate(headers: Record<string, string | string[]>): void;
   /** The first byte of the engine's answer body arrived. */
   firstByte(): void;
   /** The call is over: the engine's status (undefined when it could not be reached or its answer broke). */
@@ -232,11 +237,9 @@ class LegSpan extends RecordedSpan implements LegTrace, ClientSpanRecord {
     this.sampled = request.sampled;
   }
 
-  headers(headers: Record<string, string | string[]>): Record<string, string | string[]> {
-    const out = { ...headers };
-    out['traceparent'] = `00-${this.traceId}-${this.spanId}-${this.sampled ? '01' : '00'}`;
-    if (this.traceState) out['tracestate'] = this.traceState;
-    return out;
+  propagate(headers: Record<string, string | string[]>): void {
+    headers['traceparent'] = `00-${this.traceId}-${this.spanId}-${this.sampled ? '01' : '00'}`;
+    if (this.traceState) headers['tracestate'] = this.traceState;
   }
 
   firstByte(): void {

@@ -193,12 +193,12 @@ export async function startCall(
 ): Promise<StartedCall> {
   const tracker = deps.requestStats.begin(url);
   const span = req.trace?.leg(leg, url, method, req.path);
-  const sent = span ? span.headers(headers) : headers;
+  span?.propagate(headers); // read by the dispatch below, before any other call of this request sets its own
   const call = {
     url,
     path: req.path,
     method,
-    headers: sent,
+    headers,
     body,
     ...(firstByteTimeoutMs ? { firstByteTimeoutMs } : {}),
   };
