@@ -4,14 +4,16 @@
  * which keeps its export timeout and bounded concurrency, and takes the headers, compression and timeout from the
  * SDK's own OTLP/gRPC configuration: `OTEL_EXPORTER_OTLP_HEADERS`, `_COMPRESSION`, `_TIMEOUT`).
  *
- * Not `@grpc/grpc-js`'s client (the SDK's transport), for its cost: sending the router's batches (about 170 KB for
- * 512 spans) cost the router 1.1–1.3 ms of CPU per call through it and 0.5–0.6 ms over `node:http2`, about 6 µs of
- * each traced request's 95 (README, "Benchmarks", "Where tracing's cost is"). The call is small enough to write: a
- * POST of one length-prefixed message, its answer's status in the trailers (gRPC's HTTP/2 protocol).
+ * Not `@grpc/grpc-js`'s client (the SDK's transport), for its cost: one of the router's batches (about 170 KB for
+ * 512 spans, the spans of about 170 P/D requests) cost the sender 0.94–0.97 ms of CPU through it and 0.54–0.56 ms
+ * over `node:http2`, about 2.4 µs less per traced request (README, "Benchmarks", "Where tracing's cost is"). The
+ * call is small enough to write: a POST of one length-prefixed message, its answer's status in the trailers (gRPC's
+ * HTTP/2 protocol).
  *
- * One HTTP/2 session, opened at the first export and again after it closes (a collector restarting, GOAWAY); it does
- * not hold the router's exit. A failed call is a `failure` for the delegate (the SDK's gRPC transport does not retry
- * either): its error names the gRPC status or the transport error, never the metadata sent.
+ * One HTTP/2 session, opened at the first export and again after it closes (a collector restarting, GOAWAY) or after
+ * an export got no answer in its timeout (a collector gone without closing its connection); neither the session nor
+ * a call in flight holds the router's exit. A failed call is a `failure` for the delegate (the SDK's gRPC transport
+ * does not retry either): its error names the gRPC status or the transport error, never the metadata sent.
  */
 import { type ClientHttp2Session, type ClientHttp2Stream, connect, constants } from 'node:http2';
 import { gunzipSync, gzip } from 'node:zlib';
@@ -41,13 +43,17 @@ const STATUS_NAMES = [
   'UNAUTHENTICATED',
 ];
 
+/** Why a call could not be made from the configured metadata (the values, which may be credentials, left out). */
+export const METADATA_REFUSED =
+  'the OTLP export headers (OTEL_EXPORTER_OTLP_HEADERS, OTEL_EXPORTER_OTLP_TRACES_HEADERS) are not valid gRPC metadata: keys lowercase, values printable ASCII';
+
 /** `grpc-timeout` takes at most 8 digits. */
 const MAX_TIMEOUT_DIGITS = 99_999_999;
 
 export interface GrpcTransportProps {
   /** The collector's `host:port`. */
   readonly address: string;
-  /** TLS (`https`), trusting Node's CAs (the system's and `NODE_EXTRA_CA_CERTS`); plain HTTP/2 otherwise. */
+  /** TLS (`https`), trusting Node's CAs (its bundled ones and `NODE_EXTRA_CA_CERTS`); plain HTTP/2 otherwise. */
   readonly tls: boolean;
   /**
    * The metadata sent with every call (the SDK's configuration: `OTEL_EXPORTER_OTLP_HEADERS`), as gRPC's `Metadata`;
@@ -69,8 +75,9 @@ export class GrpcTransport implements IExporterTransport {
     let headers: Record<string, string>;
     try {
       headers = this.headers ??= this.requestHeaders();
-    } catch (err) {
-      return Promise.resolve({ status: 'failure', error: asError(err) });
+    } catch {
+      // gRPC's Metadata names the value it refuses: the error must not carry it into the log
+      return Promise.resolve({ status: 'failure', error: new Error(METADATA_REFUSED) });
     }
     if (!this.props.gzip) return this.call(headers, data, 0, timeoutMillis);
     return new Promise((resolve) =>
@@ -117,6 +124,12 @@ export class GrpcTransport implements IExporterTransport {
   }
 
   private call(headers: Record<string, string>, message: Uint8Array, flag: 0 | 1, timeoutMillis: number) {
+    let session: ClientHttp2Session;
+    try {
+      session = this.open();
+    } catch (err) {
+      return Promise.resolve<ExportResponse>({ status: 'failure', error: asError(err) });
+    }
     return new Promise<ExportResponse>((resolve) => {
       let settled = false;
       const settle = (response: ExportResponse) => {
@@ -128,10 +141,13 @@ export class GrpcTransport implements IExporterTransport {
       let stream: ClientHttp2Stream | undefined;
       const timer = setTimeout(() => {
         stream?.close(constants.NGHTTP2_CANCEL);
+        // a connection that answers nothing (still connecting, or half-open) is not reused: the next export reconnects
+        session.destroy();
         settle({ status: 'failure', error: new Error(`DEADLINE_EXCEEDED: no answer in ${timeoutMillis} ms`) });
       }, timeoutMillis);
+      timer.unref();
       try {
-        stream = this.open().request({
+        stream = session.request({
           ...headers,
           'grpc-timeout': `${Math.min(Math.ceil(timeoutMillis), MAX_TIMEOUT_DIGITS)}m`,
         });
@@ -190,8 +206,10 @@ function answer(
 
 /** The message of a length-prefixed answer body (empty when the answer has none). */
 function unframe(body: Buffer): Uint8Array {
-  if (body.length < 5) return new Uint8Array(0);
-  const message = body.subarray(5, 5 + body.readUInt32BE(1));
+  if (body.length === 0) return new Uint8Array(0);
+  const length = body.length < 5 ? -1 : body.readUInt32BE(1);
+  if (length < 0 || body.length < 5 + length) throw new Error('a truncated gRPC answer');
+  const message = body.subarray(5, 5 + length);
   return body[0] === 1 ? gunzipSync(message) : message;
 }
 

@@ -51,7 +51,7 @@ import { RandomIdGenerator, SamplingDecision } from '@opentelemetry/sdk-trace-ba
 import { buildSamplerFromEnv } from '@opentelemetry/sdk-trace-base/build/src/config.js';
 import type { OtelConfig } from './config/config.js';
 import type { Logger } from './log.js';
-import { GrpcTransport } from './tracing-grpc.js';
+import { GrpcTransport, METADATA_REFUSED } from './tracing-grpc.js';
 import { type ClientSpanRecord, type LegName, type ServerSpanRecord, SpanEncoder } from './tracing-encoder.js';
 import { SpanQueue, queueSettingsFromEnv } from './tracing-queue.js';
 import { VERSION } from './version.js';
@@ -119,7 +119,13 @@ function exportDelegate(config: OtelConfig): IOtlpExportDelegate<Uint8Array> {
     });
     return createOtlpHttpExportDelegate(options, serializer);
   }
-  const options = convertLegacyOtlpGrpcOptions({ url: e.address }, 'TRACES');
+  let options: ReturnType<typeof convertLegacyOtlpGrpcOptions>;
+  try {
+    options = convertLegacyOtlpGrpcOptions({ url: e.address }, 'TRACES');
+  } catch {
+    // it builds gRPC's Metadata from OTEL_EXPORTER_OTLP_*HEADERS, whose error names the value: a credential, maybe
+    throw new Error(METADATA_REFUSED);
+  }
   const transport = new GrpcTransport({
     address: e.address,
     tls: e.tls,

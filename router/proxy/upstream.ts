@@ -222,7 +222,8 @@ export class Upstream {
    * Starts one request; the returned exchange delivers the answer (callbacks, no intermediate streams). The call's
    * headers are read before this returns: the Agent's pools have no connection limit, so undici builds its request
    * (copying the headers) within `dispatch` instead of queueing the options. A request's calls therefore share one
-   * headers object whose `traceparent` each call sets (tracing.ts `propagate`); a `connections` limit would break that.
+   * headers object whose `traceparent` each call sets (tracing.ts `propagate`). A `connections` limit would break
+   * that, and so would interceptors that dispatch the options later (`dns`) or again (`retry`, `redirect`).
    */
   exchange(c: UpstreamCall): Exchange {
     const ex = new Exchange(this.maxBodyBytes);

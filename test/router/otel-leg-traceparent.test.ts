@@ -38,7 +38,7 @@ function traced(prefills: string[], extra: string[] = []): Promise<Spawned> {
 }
 
 /** Sends request `i` with a client trace of its own; the traceparent each engine received for it. */
-async function send(router: Spawned, i: number): Promise<{ prefill: string; decode: string }> {
+async function send(router: Spawned, i: number): Promise<{ prefill: string; decode: string; transferId: unknown }> {
   await Promise.all([prefill.clearRequests(), decode.clearRequests()]);
   const res = await postJson(
     `${router.url}/v1/completions`,
@@ -48,7 +48,12 @@ async function send(router: Spawned, i: number): Promise<{ prefill: string; deco
   expect(res.status).toBe(200);
   const [p] = await inference(prefill);
   const [d] = await inference(decode);
-  return { prefill: String(p!.headers['traceparent']), decode: String(d!.headers['traceparent']) };
+  return {
+    prefill: String(p!.headers['traceparent']),
+    decode: String(d!.headers['traceparent']),
+    // set in push mode only (pd-push.test.ts)
+    transferId: (d!.body?.kv_transfer_params as { transfer_id?: unknown } | undefined)?.transfer_id,
+  };
 }
 
 const spansOf = (i: number) => collector.spans.filter((s) => s.traceId === traceIdOf(i));
@@ -79,6 +84,7 @@ describe("each engine call sends its own span's traceparent", { timeout: 30_000 
     const router = await traced([prefill.url], ['--pd-dispatch', 'concurrent', '--pd-fallback', 'error']);
     await send(router, 10); // the first request is serial: it teaches the router the prefill engine's coordinates
     const got = await send(router, 11);
+    expect(typeof got.transferId).toBe('string'); // dispatched in push mode
     await eventually(async () => spansOf(11).length >= 3);
     const byName = (name: string) => spansOf(11).find((s) => s.name === name)!;
     expect(got.prefill).toBe(`00-${traceIdOf(11)}-${byName('prefill').spanId}-01`);

@@ -20,6 +20,7 @@ function run(chunks: readonly string[]) {
 }
 
 const event = (data: object | string) => `data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
+const MODEL_NAME = 'meta-llama/Llama-3.1-8B-Instruct';
 const token = (i: number) => event({ id: 'c', choices: [{ index: 0, delta: { content: `t${i}` } }] });
 
 describe('the usage of an event stream', () => {
@@ -31,10 +32,31 @@ describe('the usage of an event stream', () => {
     expect(out).toBe(chunks.join(''));
   });
 
-  it('is found at the end of a long stream (the last 1 KiB is searched: the usage event comes last)', () => {
+  it('is found at the end of a long stream, an OpenAI-size usage event in small chunks (the last 1 KiB is searched)', () => {
     const tokens = Array.from({ length: 60 }, (_, i) => token(i)); // about 4 KB
-    const usage = event({ id: 'c', choices: [], usage: { prompt_tokens: 900, completion_tokens: 60 } });
-    expect(run([...tokens, usage, event('[DONE]')]).usages).toEqual([[900, 60]]);
+    const usage = event({
+      id: 'chatcmpl-0123456789abcdef0123456789abcdef',
+      object: 'chat.completion.chunk',
+      created: 1764000000,
+      model: MODEL_NAME,
+      system_fingerprint: 'fp_0123456789',
+      choices: [],
+      usage: {
+        prompt_tokens: 900,
+        completion_tokens: 60,
+        total_tokens: 960,
+        prompt_tokens_details: { cached_tokens: 512, audio_tokens: 0 },
+        completion_tokens_details: {
+          reasoning_tokens: 0,
+          audio_tokens: 0,
+          accepted_prediction_tokens: 0,
+          rejected_prediction_tokens: 0,
+        },
+      },
+    });
+    expect(usage.length).toBeGreaterThan(450);
+    const pieces = usage.match(/[^]{1,64}/g)!;
+    expect(run([...tokens, ...pieces, event('[DONE]')]).usages).toEqual([[900, 60]]);
   });
 
   it('is found with whitespace after "usage":, and not hidden by a later "usage": null', () => {

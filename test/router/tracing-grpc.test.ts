@@ -2,9 +2,11 @@
  * OTLP/gRPC's Export call over node:http2 (router/tracing-grpc.ts), against an HTTP/2 server on 127.0.0.1 port 0
  * that answers as a collector's gRPC server would, or as a broken one: what the collector receives (path, headers,
  * the length-prefixed message, gzip), and what the SDK's delegate is told for each answer (success with the answer's
- * message; a gRPC error status, trailers-only or not; a non-gRPC answer; no answer before the timeout; a connection
- * the collector closed, then a new one). The whole router exporting to `@grpc/grpc-js`'s server is
- * otel-pd-trace.test.ts.
+ * message, gzipped or not; a gRPC error status, trailers-only or not; a non-gRPC answer; a truncated one; no answer
+ * before the timeout, after which the connection is not reused; a refused connection; a connection the collector
+ * closed, then a new one), and that no error carries the metadata's values. The whole router exporting to
+ * `@grpc/grpc-js`'s server is otel-pd-trace.test.ts; its headers and compression from the environment,
+ * otel-export-settings.test.ts.
  */
 import {
   type Http2Server,
@@ -13,10 +15,11 @@ import {
   type ServerHttp2Stream,
   createServer,
 } from 'node:http2';
-import { gunzipSync } from 'node:zlib';
+import { createServer as createTcpServer } from 'node:net';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { Metadata } from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GrpcTransport, TRACE_EXPORT_PATH } from '../../router/tracing-grpc.js';
+import { GrpcTransport, METADATA_REFUSED, TRACE_EXPORT_PATH } from '../../router/tracing-grpc.js';
 
 interface Received {
   readonly headers: IncomingHttpHeaders;
@@ -25,18 +28,26 @@ interface Received {
 
 type Answer = (stream: ServerHttp2Stream) => void;
 
-/** A length-prefixed, uncompressed gRPC message. */
-function framed(message: Buffer): Buffer {
+/** A length-prefixed gRPC message (`flag` 1: compressed). */
+function framed(message: Buffer, flag = 0): Buffer {
   const prefix = Buffer.alloc(5);
+  prefix[0] = flag;
   prefix.writeUInt32BE(message.length, 1);
   return Buffer.concat([prefix, message]);
 }
 
-const ok: Answer = (stream) => {
-  stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
-  stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
-  stream.end(framed(Buffer.from([0x0a, 0x00]))); // an ExportTraceServiceResponse with an empty partial_success
-};
+/** An ExportTraceServiceResponse with an empty partial_success. */
+const RESPONSE = Buffer.from([0x0a, 0x00]);
+
+/** Answers grpc-status 0 with `body`. */
+const answering =
+  (body: Buffer, headers: Record<string, string> = {}): Answer =>
+  (stream) => {
+    stream.respond({ ':status': 200, 'content-type': 'application/grpc', ...headers }, { waitForTrailers: true });
+    stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+    stream.end(body);
+  };
+const ok = answering(framed(RESPONSE));
 
 let server: Http2Server | undefined;
 /** The collector's connections, in order. */
@@ -49,7 +60,7 @@ afterEach(async () => {
 });
 
 /** A collector answering each call with `answer`, and a transport to it; what it received. */
-async function collector(answer: Answer, gzip = false): Promise<Received[]> {
+async function collector(answer: Answer, gzip = false, metadata = credentials()): Promise<Received[]> {
   const received: Received[] = [];
   server = createServer();
   sessions = [];
@@ -64,9 +75,6 @@ async function collector(answer: Answer, gzip = false): Promise<Received[]> {
   });
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
-  const metadata = new Metadata();
-  metadata.set('authorization', 'Bearer collector-token');
-  metadata.set('trace-bin', Buffer.from([1, 2, 3]));
   transport = new GrpcTransport({
     address: `127.0.0.1:${port}`,
     tls: false,
@@ -78,6 +86,22 @@ async function collector(answer: Answer, gzip = false): Promise<Received[]> {
 }
 
 const REQUEST = new Uint8Array([0x0a, 0x03, 0x01, 0x02, 0x03]);
+const TOKEN = 'Bearer collector-token';
+
+function credentials(): Metadata {
+  const metadata = new Metadata();
+  metadata.set('authorization', TOKEN);
+  metadata.set('trace-bin', Buffer.from([1, 2, 3]));
+  return metadata;
+}
+
+/** The failure's message, which never names the metadata's values. */
+function failure(result: Awaited<ReturnType<GrpcTransport['send']>>): string {
+  expect(result.status).toBe('failure');
+  const message = result.status === 'failure' ? result.error.message : '';
+  expect(message).not.toContain('collector-token');
+  return message;
+}
 
 describe('OTLP/gRPC Export over node:http2', { timeout: 15_000 }, () => {
   it('sends one length-prefixed message to TraceService/Export with the metadata, and succeeds on grpc-status 0', async () => {
@@ -92,7 +116,7 @@ describe('OTLP/gRPC Export over node:http2', { timeout: 15_000 }, () => {
     expect(headers['te']).toBe('trailers');
     expect(headers['grpc-timeout']).toBe('5000m');
     expect(headers['user-agent']).toBe('pdstack-router/test');
-    expect(headers['authorization']).toBe('Bearer collector-token');
+    expect(headers['authorization']).toBe(TOKEN);
     expect(headers['trace-bin']).toBe(Buffer.from([1, 2, 3]).toString('base64'));
     expect(headers['grpc-encoding']).toBeUndefined();
     expect(body).toEqual(framed(Buffer.from(REQUEST)));
@@ -108,6 +132,33 @@ describe('OTLP/gRPC Export over node:http2', { timeout: 15_000 }, () => {
     expect(new Uint8Array(gunzipSync(body.subarray(5)))).toEqual(REQUEST);
   });
 
+  it('a gzipped answer is unpacked; a truncated one fails the export', async () => {
+    await collector(answering(framed(gzipSync(RESPONSE), 1), { 'grpc-encoding': 'gzip' }));
+    expect(await transport!.send(REQUEST, 5000)).toEqual({ status: 'success', data: RESPONSE });
+    transport!.shutdown();
+    await new Promise<void>((resolve) => server!.close(() => resolve()));
+    await collector(answering(framed(RESPONSE).subarray(0, 6))); // declares 2 bytes, carries 1
+    expect(failure(await transport!.send(REQUEST, 5000))).toBe('a truncated gRPC answer');
+  });
+
+  it('metadata gRPC refuses fails the export without naming its value', async () => {
+    // as @grpc/grpc-js's Metadata refuses a value: its error names the value
+    const refusing = () => {
+      throw new Error(`Metadata string value "${TOKEN}\u00e9" contains illegal characters`);
+    };
+    await collector(ok, false, { getMap: refusing } as unknown as Metadata);
+    expect(failure(await transport!.send(REQUEST, 5000))).toBe(METADATA_REFUSED);
+  });
+
+  it('a refused connection fails the export', async () => {
+    const closed = createTcpServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as { port: number };
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    transport = new GrpcTransport({ address: `127.0.0.1:${port}`, tls: false, metadata: credentials, userAgent: 'x' });
+    expect(failure(await transport.send(REQUEST, 5000))).toMatch(/ECONNREFUSED/);
+  });
+
   it('a gRPC error status in the trailers fails the export with its name and message', async () => {
     await collector((stream) => {
       stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
@@ -117,8 +168,7 @@ describe('OTLP/gRPC Export over node:http2', { timeout: 15_000 }, () => {
       stream.end();
     });
     const result = await transport!.send(REQUEST, 5000);
-    expect(result.status).toBe('failure');
-    expect(result.status === 'failure' && result.error.message).toBe('UNAVAILABLE: collector overloaded');
+    expect(failure(result)).toBe('UNAVAILABLE: collector overloaded');
   });
 
   it('a trailers-only error (the status in the headers) fails the export', async () => {
@@ -128,8 +178,7 @@ describe('OTLP/gRPC Export over node:http2', { timeout: 15_000 }, () => {
         { endStream: true },
       ),
     );
-    const result = await transport!.send(REQUEST, 5000);
-    expect(result.status === 'failure' && result.error.message).toBe('UNAUTHENTICATED: no token');
+    expect(failure(await transport!.send(REQUEST, 5000))).toBe('UNAUTHENTICATED: no token');
   });
 
   it('an answer without a gRPC status (a proxy error page) fails the export with its HTTP status', async () => {
@@ -137,16 +186,17 @@ describe('OTLP/gRPC Export over node:http2', { timeout: 15_000 }, () => {
       stream.respond({ ':status': 503, 'content-type': 'text/plain' });
       stream.end('upstream down');
     });
-    const result = await transport!.send(REQUEST, 5000);
-    expect(result.status === 'failure' && result.error.message).toBe('not a gRPC answer: HTTP status 503');
+    expect(failure(await transport!.send(REQUEST, 5000))).toBe('not a gRPC answer: HTTP status 503');
   });
 
-  it('no answer within the timeout fails the export, and the call is cancelled', async () => {
-    let cancelled = false;
-    await collector((stream) => stream.on('close', () => (cancelled = stream.rstCode === 8))); // NGHTTP2_CANCEL
-    const result = await transport!.send(REQUEST, 200);
-    expect(result.status === 'failure' && result.error.message).toBe('DEADLINE_EXCEEDED: no answer in 200 ms');
-    await expect.poll(() => cancelled).toBe(true);
+  it('no answer within the timeout fails the export, and the next export does not reuse that connection', async () => {
+    let answer = false;
+    const received = await collector((stream) => (answer ? ok(stream) : undefined));
+    expect(failure(await transport!.send(REQUEST, 200))).toBe('DEADLINE_EXCEEDED: no answer in 200 ms');
+    answer = true;
+    expect((await transport!.send(REQUEST, 5000)).status).toBe('success');
+    expect(received).toHaveLength(2);
+    expect(sessions).toHaveLength(2);
   });
 
   it('a collector that closed the connection is reached again on a new one', async () => {
