@@ -395,6 +395,14 @@ export class SpanEncoder {
   /** ResourceSpans.resource and ScopeSpans.scope, encoded once. */
   private readonly resource: Buffer;
   private readonly scope: Buffer;
+  /**
+   * The buffer of a request whose export is over (`recycle`), for the next `take`: a new 170 KB buffer per export
+   * made V8 run full collections (10 instead of 4 in 40,000 traced requests; its collector 10–11 µs per request
+   * instead of 6.5–6.8: README, "Where tracing's cost is").
+   */
+  private spare: Buffer | undefined;
+  /** The buffers `take` made (never pooled: Buffer.allocUnsafeSlow), the only ones `recycle` takes back. */
+  private readonly made = new WeakSet<ArrayBuffer>();
 
   constructor(identity: EncoderIdentity) {
     this.resource = encoded(() => {
@@ -440,12 +448,23 @@ export class SpanEncoder {
     this.ends.push(pos);
   }
 
-  /** The ExportTraceServiceRequest of the first `n` spans held (at least one), which it no longer holds. */
+  /**
+   * The ExportTraceServiceRequest of the first `n` spans held (at least one), which it no longer holds. Its bytes are
+   * the caller's until it hands them back with `recycle`.
+   */
   take(n: number): Uint8Array {
     const spansBytes = this.ends[n - 1]!;
     const scopeSpans = this.scope.length + spansBytes;
     const resourceSpans = this.resource.length + 1 + varintSize(scopeSpans) + scopeSpans;
-    const out = Buffer.allocUnsafe(1 + varintSize(resourceSpans) + resourceSpans);
+    const size = 1 + varintSize(resourceSpans) + resourceSpans;
+    let out: Buffer;
+    if (this.spare !== undefined && this.spare.length >= size) {
+      out = this.spare.subarray(0, size);
+      this.spare = undefined;
+    } else {
+      out = Buffer.allocUnsafeSlow(size);
+      this.made.add(out.buffer as ArrayBuffer);
+    }
     let at = 0;
     const v = (x: number) => {
       while (x > 0x7f) {
@@ -468,5 +487,12 @@ export class SpanEncoder {
     for (let i = 0; i < rest; i++) this.ends[i] = this.ends[i + n]! - spansBytes;
     this.ends.length = rest;
     return out;
+  }
+
+  /** A request `take` returned whose export is over: its bytes may be written again (the largest one is kept). */
+  recycle(request: Uint8Array): void {
+    if (!this.made.has(request.buffer as ArrayBuffer)) return;
+    const whole = Buffer.from(request.buffer, 0, request.buffer.byteLength);
+    if (this.spare === undefined || whole.length > this.spare.length) this.spare = whole;
   }
 }

@@ -101,6 +101,8 @@ export class SpanQueue {
       const request = this.encoder.take(Math.min(this.encoder.count, this.settings.maxExportBatchSize));
       this.send(request, (result) => {
         clearTimeout(timer);
+        // the delegate is done with the bytes (sent, failed or given up, also after the queue's own timeout)
+        this.encoder.recycle(request);
         if (result.code === ExportResultCode.SUCCESS) resolve();
         else reject(result.error ?? new Error('span export failed'));
       });

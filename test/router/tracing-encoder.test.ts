@@ -4,7 +4,8 @@
  * message, negative and beyond-2^32 token counts, fractional times to first byte, non-ASCII and long strings, values
  * over the attribute limit, spans over 16 KiB, more distinct values of an attribute than are cached), recorded as the
  * router records them, decode
- * with the OTLP protobuf types to the request the SDK encodes from its spans; taken in batches, what is left stays.
+ * with the OTLP protobuf types to the request the SDK encodes from its spans; taken in batches, what is left stays;
+ * a request handed back (`recycle`) is written over by a later one, a request still out never.
  */
 import { ROOT_CONTEXT, SpanKind } from '@opentelemetry/api';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
@@ -83,5 +84,26 @@ describe('the router OTLP span encoder', () => {
     const rest = encoder.take(encoder.count);
     expect(decoded(first)).toEqual(decoded(sdk(batch.slice(0, 100))));
     expect(decoded(rest)).toEqual(decoded(sdk(batch.slice(100))));
+  });
+
+  it('writes a request into a recycled one; never into one not handed back, nor into a buffer it did not make', () => {
+    const encoder = encoderOf(batch);
+    const a = encoder.take(200);
+    const aBytes = Buffer.from(a);
+    for (const span of batch.slice(0, 300)) addAsRecord(encoder, span);
+    const b = encoder.take(100); // `a` is still out: `b` has bytes of its own
+    expect(b.buffer).not.toBe(a.buffer);
+    expect(Buffer.from(a)).toEqual(aBytes);
+    expect(decoded(b)).toEqual(decoded(sdk(batch.slice(200, 300))));
+
+    encoder.recycle(a);
+    const c = encoder.take(100); // smaller than `a`: written into its bytes
+    expect(c.buffer).toBe(a.buffer);
+    expect(decoded(c)).toEqual(decoded(sdk(batch.slice(300, 400))));
+
+    encoder.recycle(Buffer.from(new Uint8Array(1 << 20))); // not the encoder's: ignored
+    const d = encoder.take(10);
+    expect(d.buffer.byteLength).toBeLessThan(1 << 20);
+    expect(decoded(d)).toEqual(decoded(sdk(batch.slice(400, 410))));
   });
 });

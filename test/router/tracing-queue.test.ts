@@ -43,6 +43,7 @@ const idOf = (n: number) => Buffer.from(n.toString(16).padStart(16, '0'), 'hex')
 
 interface Sent {
   readonly ids: string[];
+  readonly request: Uint8Array;
   readonly done: (result: ExportResult) => void;
 }
 
@@ -63,7 +64,7 @@ function queue(settings: Partial<QueueSettings>) {
       exportTimeoutMillis: 30_000,
       ...settings,
     },
-    (request, done) => sent.push({ ids: spanIds(request), done }),
+    (request, done) => sent.push({ ids: spanIds(request), request, done }),
     (err) => errors.push(err),
     (dropped) => drops.push(dropped),
   );
@@ -78,6 +79,29 @@ afterEach(() => {
 });
 
 describe('the span export queue', () => {
+  it("an export's bytes are its own until it is done; then the next export is written into them", async () => {
+    const { q, sent } = queue({ maxExportBatchSize: 2 });
+    q.client(leg(1));
+    q.client(leg(2));
+    sent[0]!.done(ok);
+    await new Promise((r) => setTimeout(r, 0));
+    q.client(leg(3));
+    q.client(leg(4)); // written into the first export's bytes, handed back by its done
+    expect(sent[1]!.request.buffer).toBe(sent[0]!.request.buffer);
+    for (let n = 5; n <= 8; n++) q.client(leg(n)); // queued while the second export is out
+    const shutdown = q.shutdown(); // two exports at once, while the second is still out
+    await vi.waitFor(() => expect(sent).toHaveLength(4));
+    const out = sent.slice(1);
+    expect(new Set(out.map((s) => s.request.buffer)).size).toBe(3);
+    expect(out.map((s) => spanIds(s.request))).toEqual([
+      [idOf(3), idOf(4)],
+      [idOf(5), idOf(6)],
+      [idOf(7), idOf(8)],
+    ]);
+    for (const s of out) s.done(ok);
+    await shutdown;
+  });
+
   it('drops spans past maxQueueSize while an export is in flight, counting them and reporting nothing', async () => {
     const { q, encoder, sent, errors, drops } = queue({ maxQueueSize: 5, maxExportBatchSize: 2 });
     q.client(leg(1));
