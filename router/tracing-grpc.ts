@@ -93,13 +93,7 @@ export class GrpcTransport implements IExporterTransport {
   }
 
   private requestHeaders(): Record<string, string> {
-    const headers: Record<string, string> = {};
-    for (const [key, value] of Object.entries(this.props.metadata().getMap())) {
-      // binary metadata (`-bin` keys) travels base64-encoded
-      headers[key] = typeof value === 'string' ? value : value.toString('base64');
-    }
-    return {
-      ...headers,
+    const headers: Record<string, string> = {
       [constants.HTTP2_HEADER_METHOD]: 'POST',
       [constants.HTTP2_HEADER_PATH]: TRACE_EXPORT_PATH,
       'content-type': 'application/grpc',
@@ -107,6 +101,11 @@ export class GrpcTransport implements IExporterTransport {
       'user-agent': this.props.userAgent,
       ...(this.props.gzip ? { 'grpc-encoding': 'gzip' } : {}),
     };
+    for (const [key, value] of Object.entries(this.props.metadata().getMap())) {
+      // binary metadata (`-bin` keys) travels base64-encoded; the call's own headers above stay the call's
+      if (!(key in headers)) headers[key] = typeof value === 'string' ? value : value.toString('base64');
+    }
+    return headers;
   }
 
   private open(): ClientHttp2Session {

@@ -29,8 +29,8 @@
  * queued without waiting, and dropped when a collector cannot keep up or cannot be reached, so the collector never
  * slows or fails a request. Its settings are the SDK's standard variables (`OTEL_BSP_MAX_QUEUE_SIZE` 2048 spans,
  * `OTEL_BSP_SCHEDULE_DELAY` 5000 ms, `OTEL_BSP_MAX_EXPORT_BATCH_SIZE` 512, `OTEL_BSP_EXPORT_TIMEOUT`; the delegates'
- * `OTEL_EXPORTER_OTLP_TIMEOUT` 10000 ms, `OTEL_EXPORTER_OTLP_HEADERS` for a collector's credentials, `OTEL_EXPORTER_OTLP_COMPRESSION`). Export
- * failures are logged, at most once a minute.
+ * `OTEL_EXPORTER_OTLP_TIMEOUT` 10000 ms, `OTEL_EXPORTER_OTLP_HEADERS` for a collector's credentials,
+ * `OTEL_EXPORTER_OTLP_COMPRESSION`). Export failures are logged, at most once a minute.
  */
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { type Context, ROOT_CONTEXT, type SpanContext, SpanKind, isSpanContextValid, trace } from '@opentelemetry/api';
