@@ -5,12 +5,12 @@
  * on 127.0.0.1, driven by the lean load generator of `load.ts`. At concurrency 1, 16 and 64 the direct and the P/D
  * arm alternate three times (each arm bounded by a request count and a time limit); it prints the median req/s of the
  * rounds (and each round's), p50/p99 time to first token and end-to-end latency over all rounds, router CPU time per
- * request (from /proc/<pid>/stat, median of the rounds) and RSS. Then the same c=64 rounds through `floor-proxy.ts`
+ * request (all the router's threads: {@link cpuSeconds}; median of the rounds) and RSS. Then the same c=64 rounds through `floor-proxy.ts`
  * (about the least a Node.js P/D proxy can do) show what this machine allows any such proxy. Last, RSS while 100,000
  * requests (also bounded by time) go through, to show it does not grow. Last, the before/after line of issue 10's
  * hardening: a fresh router of this tree and one built from the commit before it (`--baseline REF`, default
  * {@link BEFORE_HARDENING}; `--baseline none` skips it) alternate at c=1, 16 and 64 on the same simulators, and their
- * router CPU per request is compared.
+ * router CPU per request is compared in many short pairs of rounds ({@link compareCpu}).
  *
  * `--otel on` runs all of it with OpenTelemetry tracing on: the router exports every request's spans over OTLP/gRPC
  * to a receiver in this process that counts the exports without decoding them (its gRPC reading still costs the load
@@ -22,7 +22,7 @@
  * disaggregated (both legs run), so the difference is the decisions' CPU per request.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { BEFORE_HARDENING, buildBaseline } from './baseline.js';
 import { type LoadResult, load } from './load.js';
@@ -42,7 +42,22 @@ const BODY = JSON.stringify({ model: MODEL, prompt: 'The capital of France is', 
 const ROUNDS = 3;
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
+/**
+ * CPU seconds a process used so far, all its threads: the nanoseconds each thread ran (`/proc/<pid>/task/<tid>/schedstat`,
+ * where the kernel has it), else the process's utime + stime in clock ticks (`/proc/<pid>/stat`, 10 ms steps: too
+ * coarse for rounds of a second). A thread that ended takes its nanoseconds with it; the router's threads (V8's,
+ * libuv's) live as long as it does.
+ */
 function cpuSeconds(pid: number): number {
+  try {
+    let ns = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ', 1)[0]);
+    }
+    if (Number.isFinite(ns)) return ns / 1e9;
+  } catch {
+    // no schedstat (or a thread ended while read): the process's ticks
+  }
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK; // utime, stime
@@ -302,7 +317,7 @@ async function main(): Promise<void> {
 
 /**
  * Router CPU per request of the router built from `ref` against a fresh router of this tree: same simulators, same
- * load, BASELINE_ROUNDS rounds each, alternating, so that drift of the machine hits both alike.
+ * load, in BASELINE_ROUNDS alternating pairs of rounds ({@link compareCpu}).
  */
 async function beforeAfter(ref: string, prefillUrl: string, decodeUrl: string): Promise<void> {
   let baseline;
@@ -323,9 +338,15 @@ async function beforeAfter(ref: string, prefillUrl: string, decodeUrl: string): 
   }
 }
 
-/** Router CPU per request of two routers on the same simulators, BASELINE_ROUNDS alternating rounds each. */
+/**
+ * Router CPU per request of two routers on the same simulators: BASELINE_ROUNDS short rounds each, in pairs taken
+ * one after the other (which goes first alternating), and the median of the pairs' ratios. This VM's speed drifts
+ * by up to ±40% within a minute; a pair's two rounds, a second apart, see the same speed, so their ratio does not
+ * drift. Calibrated (README, "Where tracing's cost is"): a router made to spin 5, 10 and 20 µs per request against
+ * the unchanged one (about 100 µs) measured +4.0%, +11.1% and +23.9%.
+ */
 async function compareCpu(title: string, starting: Promise<Spawned>, startingAfter: Promise<Spawned>): Promise<void> {
-  console.log(`\n${title}, ${BASELINE_ROUNDS} alternating rounds each:`);
+  console.log(`\n${title}, ${BASELINE_ROUNDS} alternating pairs of rounds:`);
   const [before, after] = await Promise.all([starting, startingAfter]);
   try {
     for (const r of [before, after]) await run(r.url, 16, 2000, 10); // warm-up (JIT, connections)
@@ -335,23 +356,23 @@ async function compareCpu(title: string, starting: Promise<Spawned>, startingAft
       return ((cpuSeconds(r.proc.pid!) - cpu0) * 1000) / Math.max(1, res.requests + res.errors);
     };
     for (const [c, n, secs] of [
-      [1, 2000, 10],
-      [16, 5000, 10],
-      [64, 10_000, 10],
+      [1, 400, 5],
+      [16, 3000, 5],
+      [64, 3000, 5],
     ] as const) {
       const b: number[] = [];
       const a: number[] = [];
       for (let i = 0; i < BASELINE_ROUNDS; i++) {
-        b.push(await cpuPerReq(before, c, n, secs));
+        if (i % 2 === 0) b.push(await cpuPerReq(before, c, n, secs));
         a.push(await cpuPerReq(after, c, n, secs));
+        if (i % 2 === 1) b.push(await cpuPerReq(before, c, n, secs));
       }
-      const diff = median(a) - median(b);
-      const slowerEveryRound = Math.min(...a) > Math.max(...b);
-      const list = (v: number[]) => v.map((x) => f(x, 3)).join(' ');
+      const ratio = median(a.map((x, i) => x / b[i]!)) - 1;
+      const above = a.filter((x, i) => x > b[i]!).length;
       console.log(
-        `  c=${c}: router CPU ms/req before ${f(median(b), 3)} (${list(b)}), after ${f(median(a), 3)} (${list(a)}); ` +
-          `after - before ${diff >= 0 ? '+' : ''}${f(diff, 3)} ms (${f((diff / median(b)) * 100, 0)}%); ` +
-          (slowerEveryRound ? 'every after round above every before round' : 'the rounds overlap'),
+        `  c=${c}: router CPU ms/req before ${f(median(b), 3)} (rounds ${f(Math.min(...b), 3)}-${f(Math.max(...b), 3)}), ` +
+          `after ${f(median(a), 3)} (${f(Math.min(...a), 3)}-${f(Math.max(...a), 3)}); ` +
+          `after/before, median of the pairs: ${ratio >= 0 ? '+' : ''}${f(ratio * 100, 1)}%; after above before in ${above} of ${BASELINE_ROUNDS} pairs`,
       );
     }
   } finally {
@@ -359,7 +380,7 @@ async function compareCpu(title: string, starting: Promise<Spawned>, startingAft
   }
 }
 
-const BASELINE_ROUNDS = 5;
+const BASELINE_ROUNDS = 40;
 let baselineRef = BEFORE_HARDENING;
 let otel = false;
 try {
