@@ -5,10 +5,10 @@
  * on 127.0.0.1, driven by the lean load generator of `load.ts`. At concurrency 1, 16 and 64 the direct and the P/D
  * arm alternate three times (each arm bounded by a request count and a time limit); it prints the median req/s of the
  * rounds (and each round's), p50/p99 time to first token and end-to-end latency over all rounds, router CPU time per
- * request (all the router's threads: {@link cpuSeconds}; median of the rounds) and RSS. Then the same c=64 rounds through `floor-proxy.ts`
- * (about the least a Node.js P/D proxy can do) show what this machine allows any such proxy. Last, RSS while 100,000
- * requests (also bounded by time) go through, to show it does not grow. Last, the before/after line of issue 10's
- * hardening: a fresh router of this tree and one built from the commit before it (`--baseline REF`, default
+ * request (all its threads: {@link cpuSeconds}; median of the rounds) and RSS. Then the same c=64 rounds through
+ * `floor-proxy.ts` (about the least a Node.js P/D proxy can do) show what this machine allows any such proxy. Last, RSS
+ * while 100,000 requests (also bounded by time) go through, to show it does not grow. Last, the before/after line of
+ * issue 10's hardening: a fresh router of this tree and one built from the commit before it (`--baseline REF`, default
  * {@link BEFORE_HARDENING}; `--baseline none` skips it) alternate at c=1, 16 and 64 on the same simulators, and their
  * router CPU per request is compared in many short pairs of rounds ({@link compareCpu}).
  *
@@ -22,7 +22,7 @@
  * disaggregated (both legs run), so the difference is the decisions' CPU per request.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { BEFORE_HARDENING, buildBaseline } from './baseline.js';
 import { type LoadResult, load } from './load.js';
@@ -42,21 +42,26 @@ const BODY = JSON.stringify({ model: MODEL, prompt: 'The capital of France is', 
 const ROUNDS = 3;
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
+/** Whether the kernel gives each thread's run time in nanoseconds (`/proc/<pid>/task/<tid>/schedstat`). */
+const SCHEDSTAT = existsSync('/proc/self/schedstat');
+
 /**
- * CPU seconds a process used so far, all its threads: the nanoseconds each thread ran (`/proc/<pid>/task/<tid>/schedstat`,
- * where the kernel has it), else the process's utime + stime in clock ticks (`/proc/<pid>/stat`, 10 ms steps: too
- * coarse for rounds of a second). A thread that ended takes its nanoseconds with it; the router's threads (V8's,
- * libuv's) live as long as it does.
+ * CPU seconds a process used so far, all its threads: the nanoseconds each ran (schedstat), or, on a kernel without
+ * it, utime + stime in clock ticks (`/proc/<pid>/stat`: 10 ms steps, too coarse for {@link compareCpu}'s rounds). A
+ * thread that ends takes its time with it (a round it ends in reads low); the router's threads (V8's, libuv's) last
+ * as long as the router.
  */
 function cpuSeconds(pid: number): number {
-  try {
+  if (SCHEDSTAT) {
     let ns = 0;
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ', 1)[0]);
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ', 1)[0]);
+      } catch {
+        // the thread ended since the listing
+      }
     }
-    if (Number.isFinite(ns)) return ns / 1e9;
-  } catch {
-    // no schedstat (or a thread ended while read): the process's ticks
+    return ns / 1e9;
   }
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -97,8 +102,12 @@ function pooled(arms: readonly Arm[]): LoadResult & { rate: number } {
   };
 }
 
+/** The middle value, or the mean of the two middle ones. */
 function median(values: readonly number[]): number {
-  return pct(values, 50);
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 function pct(values: readonly number[], p: number): number {
@@ -126,7 +135,7 @@ async function main(): Promise<void> {
     ]);
     const routerPid = router.proc.pid!;
     console.log(
-      `router ${router.url} (pid ${routerPid}), prefill ${prefill.url}, decode ${decode.url}; ${CLK_TCK} ticks/s; ` +
+      `router ${router.url} (pid ${routerPid}), prefill ${prefill.url}, decode ${decode.url}; router CPU from ${SCHEDSTAT ? 'schedstat (ns)' : `ticks (${CLK_TCK}/s)`}; ` +
         `OpenTelemetry ${collector ? `on, exporting to ${collector.endpoint}` : 'off'}`,
     );
     await run(router.url, 16, 2000, 10); // warm-up (JIT, connections)
@@ -339,11 +348,10 @@ async function beforeAfter(ref: string, prefillUrl: string, decodeUrl: string): 
 }
 
 /**
- * Router CPU per request of two routers on the same simulators: BASELINE_ROUNDS short rounds each, in pairs taken
- * one after the other (which goes first alternating), and the median of the pairs' ratios. This VM's speed drifts
- * by up to ±40% within a minute; a pair's two rounds, a second apart, see the same speed, so their ratio does not
- * drift. Calibrated (README, "Where tracing's cost is"): a router made to spin 5, 10 and 20 µs per request against
- * the unchanged one (about 100 µs) measured +4.0%, +11.1% and +23.9%.
+ * Router CPU per request of two routers on the same simulators: BASELINE_ROUNDS short rounds each, in pairs run one
+ * right after the other (which goes first alternating), and the median of the pairs' ratios. This VM's speed drifts
+ * within a minute, and a pair's two rounds, about a second apart, see the same speed. The method's calibration (a
+ * router made to spin a fixed time per request): README, "Benchmarks".
  */
 async function compareCpu(title: string, starting: Promise<Spawned>, startingAfter: Promise<Spawned>): Promise<void> {
   console.log(`\n${title}, ${BASELINE_ROUNDS} alternating pairs of rounds:`);
@@ -370,9 +378,10 @@ async function compareCpu(title: string, starting: Promise<Spawned>, startingAft
       const ratio = median(a.map((x, i) => x / b[i]!)) - 1;
       const above = a.filter((x, i) => x > b[i]!).length;
       console.log(
-        `  c=${c}: router CPU ms/req before ${f(median(b), 3)} (rounds ${f(Math.min(...b), 3)}-${f(Math.max(...b), 3)}), ` +
-          `after ${f(median(a), 3)} (${f(Math.min(...a), 3)}-${f(Math.max(...a), 3)}); ` +
-          `after/before, median of the pairs: ${ratio >= 0 ? '+' : ''}${f(ratio * 100, 1)}%; after above before in ${above} of ${BASELINE_ROUNDS} pairs`,
+        `  c=${c}: router CPU ms/req, median (range) of the rounds: before ${f(median(b), 3)} ` +
+          `(${f(Math.min(...b), 3)}-${f(Math.max(...b), 3)}), after ${f(median(a), 3)} ` +
+          `(${f(Math.min(...a), 3)}-${f(Math.max(...a), 3)}); median of the pairs' after/before: ` +
+          `${ratio >= 0 ? '+' : ''}${f(ratio * 100, 1)}%; after above before in ${above} of ${BASELINE_ROUNDS} pairs`,
       );
     }
   } finally {
