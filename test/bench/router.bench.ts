@@ -296,26 +296,29 @@ async function main(): Promise<void> {
       `  peak RSS ${f(peak, 1)} MB (target < 150) ${peak < 150 ? 'OK' : 'MISSED'}; change after the first 20k: RSS ${f(samples.at(-1)! - samples[after20k]!, 1)} MB, heap used ${f(heap.at(-1)! - heap[after20k]!, 1)} MB`,
     );
 
-    if (baselineRef !== 'none') await beforeAfter(baselineRef, prefill.url, decode.url);
+    const [prefillUrl, decodeUrl] = [prefill.url, decode.url];
+    if (baselineRef !== 'none') await beforeAfter(baselineRef, prefillUrl, decodeUrl);
     // conditional disaggregation evaluated on every request, set so that both legs still run: the prompt reaches 4
     // tokens and no engine reports a million waiting requests
     await compareCpu(
       'P/D decisions: the tutorial router (before) against one with --pd-min-prompt-tokens 4 --pd-max-prefill-queue 1000000 (after)',
-      spawnRouter(tutorialArgs(prefill.url, decode.url)),
-      spawnRouter([
-        ...tutorialArgs(prefill.url, decode.url),
-        '--pd-min-prompt-tokens',
-        '4',
-        '--pd-max-prefill-queue',
-        '1000000',
-      ]),
+      () => spawnRouter(tutorialArgs(prefillUrl, decodeUrl)),
+      () =>
+        spawnRouter([
+          ...tutorialArgs(prefillUrl, decodeUrl),
+          '--pd-min-prompt-tokens',
+          '4',
+          '--pd-max-prefill-queue',
+          '1000000',
+        ]),
     );
     if (collector) {
       console.log(`\nOpenTelemetry: ${collector.exports()} OTLP exports received`);
+      const endpoint = collector.endpoint;
       await compareCpu(
         'OpenTelemetry: a router without tracing (before) against one exporting to the receiver (after)',
-        spawnRouter(tutorialArgs(prefill.url, decode.url)),
-        spawnRouter([...tutorialArgs(prefill.url, decode.url), '--otel-endpoint', collector.endpoint]),
+        () => spawnRouter(tutorialArgs(prefillUrl, decodeUrl)),
+        () => spawnRouter([...tutorialArgs(prefillUrl, decodeUrl), '--otel-endpoint', endpoint]),
       );
     }
   } finally {
@@ -339,8 +342,8 @@ async function beforeAfter(ref: string, prefillUrl: string, decodeUrl: string): 
   try {
     await compareCpu(
       `before/after: the router of ${ref} against this tree's`,
-      spawnRouter(tutorialArgs(prefillUrl, decodeUrl), undefined, baseline.main),
-      spawnRouter(tutorialArgs(prefillUrl, decodeUrl)),
+      () => spawnRouter(tutorialArgs(prefillUrl, decodeUrl), undefined, baseline.main),
+      () => spawnRouter(tutorialArgs(prefillUrl, decodeUrl)),
     );
   } finally {
     baseline.remove();
@@ -348,16 +351,26 @@ async function beforeAfter(ref: string, prefillUrl: string, decodeUrl: string): 
 }
 
 /**
- * Router CPU per request of two routers on the same simulators: BASELINE_ROUNDS short rounds each, in pairs run one
- * right after the other (which goes first alternating), and the median of the pairs' ratios. This VM's speed drifts
- * within a minute, and a pair's two rounds, about a second apart, see the same speed. The method's calibration (a
- * router made to spin a fixed time per request): README, "Benchmarks".
+ * Router CPU per request of two routers on the same simulators, each run as {@link PROCESSES_PER_ARM} processes:
+ * BASELINE_ROUNDS short rounds each, in pairs run one right after the other (which goes first alternating), and the
+ * median of the pairs' ratios. This VM's speed drifts within a minute, and a pair's two rounds, about a second apart,
+ * see the same speed. The pairs go round the processes (every before process with every after process, alike often):
+ * two processes of one build differ by themselves, by up to 6% at c=16, and a comparison of one process each would
+ * take that for the builds' difference. The method's calibration (a router made to spin a fixed time per request):
+ * README, "Benchmarks".
  */
-async function compareCpu(title: string, starting: Promise<Spawned>, startingAfter: Promise<Spawned>): Promise<void> {
-  console.log(`\n${title}, ${BASELINE_ROUNDS} alternating pairs of rounds:`);
-  const [before, after] = await Promise.all([starting, startingAfter]);
+async function compareCpu(title: string, before: () => Promise<Spawned>, after: () => Promise<Spawned>): Promise<void> {
+  console.log(
+    `\n${title}, ${BASELINE_ROUNDS} alternating pairs of rounds over ${PROCESSES_PER_ARM} processes of each:`,
+  );
+  const spawned = await Promise.allSettled(Array.from({ length: PROCESSES_PER_ARM }, () => [before(), after()]).flat());
+  const routers = spawned.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   try {
-    for (const r of [before, after]) await run(r.url, 16, 2000, 10); // warm-up (JIT, connections)
+    const failed = spawned.find((s) => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    const befores = routers.filter((_, i) => i % 2 === 0);
+    const afters = routers.filter((_, i) => i % 2 === 1);
+    for (const r of routers) await run(r.url, 16, 2000, 10); // warm-up (JIT, connections)
     const cpuPerReq = async (r: Spawned, c: number, n: number, secs: number) => {
       const cpu0 = cpuSeconds(r.proc.pid!);
       const res = await run(r.url, c, n, secs);
@@ -371,9 +384,13 @@ async function compareCpu(title: string, starting: Promise<Spawned>, startingAft
       const b: number[] = [];
       const a: number[] = [];
       for (let i = 0; i < BASELINE_ROUNDS; i++) {
-        if (i % 2 === 0) b.push(await cpuPerReq(before, c, n, secs));
-        a.push(await cpuPerReq(after, c, n, secs));
-        if (i % 2 === 1) b.push(await cpuPerReq(before, c, n, secs));
+        // two pairs in a row (one of each order) of one before process and one after process, then the next two
+        const meeting = Math.floor(i / 2);
+        const bi = befores[meeting % PROCESSES_PER_ARM]!;
+        const ai = afters[Math.floor(meeting / PROCESSES_PER_ARM) % PROCESSES_PER_ARM]!;
+        if (i % 2 === 0) b.push(await cpuPerReq(bi, c, n, secs));
+        a.push(await cpuPerReq(ai, c, n, secs));
+        if (i % 2 === 1) b.push(await cpuPerReq(bi, c, n, secs));
       }
       const ratio = median(a.map((x, i) => x / b[i]!)) - 1;
       const above = a.filter((x, i) => x > b[i]!).length;
@@ -385,10 +402,12 @@ async function compareCpu(title: string, starting: Promise<Spawned>, startingAft
       );
     }
   } finally {
-    await Promise.all([before.stop(), after.stop()]);
+    await Promise.all(routers.map((r) => r.stop()));
   }
 }
 
+/** Processes of each router in {@link compareCpu}: each before process meets each after one in BASELINE_ROUNDS / 4 pairs. */
+const PROCESSES_PER_ARM = 2;
 const BASELINE_ROUNDS = 40;
 let baselineRef = BEFORE_HARDENING;
 let otel = false;
