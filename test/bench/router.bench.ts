@@ -8,9 +8,9 @@
  * request (all its threads: {@link cpuSeconds}; median of the rounds) and RSS. Then the same c=64 rounds through
  * `floor-proxy.ts` (about the least a Node.js P/D proxy can do) show what this machine allows any such proxy. Last, RSS
  * while 100,000 requests (also bounded by time) go through, to show it does not grow. Last, the before/after line of
- * issue 10's hardening: a fresh router of this tree and one built from the commit before it (`--baseline REF`, default
- * {@link BEFORE_HARDENING}; `--baseline none` skips it) alternate at c=1, 16 and 64 on the same simulators, and their
- * router CPU per request is compared in many short pairs of rounds ({@link compareCpu}).
+ * issue 10's hardening: fresh routers of this tree and ones built from the commit before it (`--baseline REF`, default
+ * {@link BEFORE_HARDENING}; `--baseline none` skips it), two processes of each, alternate at c=1, 16 and 64 on the same
+ * simulators, and their router CPU per request is compared in many short pairs of rounds ({@link compareCpu}).
  *
  * `--otel on` runs all of it with OpenTelemetry tracing on: the router exports every request's spans over OTLP/gRPC
  * to a receiver in this process that counts the exports without decoding them (its gRPC reading still costs the load
@@ -355,7 +355,7 @@ async function beforeAfter(ref: string, prefillUrl: string, decodeUrl: string): 
  * BASELINE_ROUNDS short rounds each, in pairs run one right after the other (which goes first alternating), and the
  * median of the pairs' ratios. This VM's speed drifts within a minute, and a pair's two rounds, about a second apart,
  * see the same speed. The pairs go round the processes (every before process with every after process, alike often):
- * two processes of one build differ by themselves, by up to 6% at c=16, and a comparison of one process each would
+ * two processes of one build differ by themselves, by up to 6 points at c=16, and a comparison of one process each would
  * take that for the builds' difference. The method's calibration (a router made to spin a fixed time per request):
  * README, "Benchmarks".
  */
@@ -406,7 +406,10 @@ async function compareCpu(title: string, before: () => Promise<Spawned>, after: 
   }
 }
 
-/** Processes of each router in {@link compareCpu}: each before process meets each after one in BASELINE_ROUNDS / 4 pairs. */
+/**
+ * Processes of each router in {@link compareCpu}: each before process meets each after one in BASELINE_ROUNDS / k²
+ * pairs, half of them in each order (BASELINE_ROUNDS a multiple of 2k²).
+ */
 const PROCESSES_PER_ARM = 2;
 const BASELINE_ROUNDS = 40;
 let baselineRef = BEFORE_HARDENING;
